@@ -1,0 +1,42 @@
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import { ConfigError, parseConfig } from "./config.js";
+
+describe("configuration", () => {
+  it("defaults to port 3000, a localhost public URL and ./data/pluto.db", () => {
+    const c = parseConfig({}, "/srv/pluto");
+    assert.equal(c.port, 3000);
+    assert.equal(c.publicUrl, "http://localhost:3000");
+    assert.equal(c.databaseUrl, "sqlite:/srv/pluto/data/pluto.db");
+    assert.equal(c.trustProxy, false);
+  });
+
+  it("builds the public URL from PORT and strips a trailing slash from PLUTO_URL", () => {
+    assert.equal(parseConfig({ PORT: "8080" }).publicUrl, "http://localhost:8080");
+    assert.equal(
+      parseConfig({ PLUTO_URL: "https://lms.example.edu/pluto/" }).publicUrl,
+      "https://lms.example.edu/pluto",
+    );
+  });
+
+  const bad: Array<[string, Record<string, string>, RegExp]> = [
+    ["a non-numeric port", { PORT: "abc" }, /PORT/],
+    ["a port above 65535", { PORT: "70000" }, /PORT/],
+    ["a relative PLUTO_URL", { PLUTO_URL: "lms.example.edu" }, /PLUTO_URL/],
+    ["an ftp PLUTO_URL", { PLUTO_URL: "ftp://x" }, /PLUTO_URL/],
+    ["an unknown database", { DATABASE_URL: "mysql://x" }, /DATABASE_URL/],
+    ["an unknown log level", { LOG_LEVEL: "loud" }, /LOG_LEVEL/],
+    ["a malformed TRUST_PROXY", { TRUST_PROXY: "maybe" }, /TRUST_PROXY/],
+    ["a short admin password", { PLUTO_ADMIN_PASSWORD: "short" }, /PLUTO_ADMIN_PASSWORD/],
+    ["an unknown PLUTO_ setting", { PLUTO_URLL: "http://x" }, /unknown setting PLUTO_URLL/],
+  ];
+  for (const [what, env, message] of bad) {
+    it(`stops start-up with a one-line reason on ${what}`, () => {
+      assert.throws(
+        () => parseConfig(env),
+        (err: unknown) =>
+          err instanceof ConfigError && message.test(err.message) && !err.message.includes("\n"),
+      );
+    });
+  }
+});

@@ -1,0 +1,113 @@
+// Environment parsed and validated once. Only src/main reads process.env and passes it here.
+import { resolve } from "node:path";
+
+export type LogLevel = "fatal" | "error" | "warn" | "info" | "debug" | "trace" | "silent";
+
+export interface Config {
+  port: number;
+  host: string;
+  /** Public base URL, no trailing slash. Every absolute link is built from it. */
+  publicUrl: string;
+  databaseUrl: string;
+  adminPassword: string | undefined;
+  adminToken: string | undefined;
+  logLevel: LogLevel;
+  trustProxy: boolean;
+  /** Hosts or CIDR ranges that outbound fetches may reach although private. */
+  outboundAllow: string[];
+}
+
+export class ConfigError extends Error {
+  override name = "ConfigError";
+}
+
+const KNOWN = new Set([
+  "PORT",
+  "HOST",
+  "PLUTO_URL",
+  "DATABASE_URL",
+  "PLUTO_ADMIN_PASSWORD",
+  "PLUTO_ADMIN_TOKEN",
+  "LOG_LEVEL",
+  "TRUST_PROXY",
+  "PLUTO_OUTBOUND_ALLOW",
+]);
+const LEVELS: LogLevel[] = ["fatal", "error", "warn", "info", "debug", "trace", "silent"];
+
+/**
+ * Parses Pluto's settings. `env` holds only the variables Pluto owns (PLUTO_* plus the
+ * plain names above): an unknown PLUTO_* name is a typo and stops start-up.
+ */
+export function parseConfig(env: Record<string, string | undefined>, cwd = process.cwd()): Config {
+  for (const key of Object.keys(env)) {
+    if (key.startsWith("PLUTO_") && !KNOWN.has(key)) {
+      throw new ConfigError(`unknown setting ${key} (known: ${[...KNOWN].join(", ")})`);
+    }
+  }
+  const portText = env.PORT ?? "3000";
+  if (!/^\d{1,5}$/.test(portText) || Number(portText) > 65535) {
+    throw new ConfigError(`PORT must be a port number, got "${portText}"`);
+  }
+  const port = Number(portText);
+  const host = env.HOST ?? "0.0.0.0";
+  if (!/^[A-Za-z0-9.:[\]-]+$/.test(host))
+    throw new ConfigError(`HOST is not a host name or address: "${host}"`);
+
+  let publicUrl = env.PLUTO_URL ?? `http://localhost:${port}`;
+  let parsed: URL;
+  try {
+    parsed = new URL(publicUrl);
+  } catch {
+    throw new ConfigError(`PLUTO_URL must be an absolute http(s) URL, got "${publicUrl}"`);
+  }
+  if (parsed.protocol !== "http:" && parsed.protocol !== "https:") {
+    throw new ConfigError(`PLUTO_URL must use http or https, got "${publicUrl}"`);
+  }
+  if (parsed.search || parsed.hash) throw new ConfigError("PLUTO_URL must not have a query or fragment");
+  publicUrl = `${parsed.origin}${parsed.pathname}`.replace(/\/+$/, "");
+
+  const databaseUrl = env.DATABASE_URL ?? `sqlite:${resolve(cwd, "data/pluto.db")}`;
+  if (!/^sqlite:.+/.test(databaseUrl) && !/^postgres(ql)?:\/\/.+/.test(databaseUrl)) {
+    throw new ConfigError("DATABASE_URL must be sqlite:PATH or postgres://…");
+  }
+
+  const logLevel = (env.LOG_LEVEL ?? "info") as LogLevel;
+  if (!LEVELS.includes(logLevel)) throw new ConfigError(`LOG_LEVEL must be one of ${LEVELS.join(", ")}`);
+
+  const tp = (env.TRUST_PROXY ?? "false").toLowerCase();
+  if (!["true", "false", "1", "0", "yes", "no"].includes(tp)) {
+    throw new ConfigError(`TRUST_PROXY must be true or false, got "${env.TRUST_PROXY}"`);
+  }
+
+  const adminPassword = env.PLUTO_ADMIN_PASSWORD || undefined;
+  if (adminPassword !== undefined && adminPassword.length < 8) {
+    throw new ConfigError("PLUTO_ADMIN_PASSWORD must be at least 8 characters");
+  }
+  const adminToken = env.PLUTO_ADMIN_TOKEN || undefined;
+  if (adminToken !== undefined && adminToken.length < 16) {
+    throw new ConfigError("PLUTO_ADMIN_TOKEN must be at least 16 characters");
+  }
+  const outboundAllow = (env.PLUTO_OUTBOUND_ALLOW ?? "")
+    .split(",")
+    .map((s) => s.trim())
+    .filter(Boolean);
+
+  return {
+    port,
+    host,
+    publicUrl,
+    databaseUrl,
+    adminPassword,
+    adminToken,
+    logLevel,
+    trustProxy: ["true", "1", "yes"].includes(tp),
+    outboundAllow,
+  };
+}
+
+/** Picks Pluto's own variables out of a process environment. */
+export function plutoEnv(env: NodeJS.ProcessEnv): Record<string, string | undefined> {
+  const out: Record<string, string | undefined> = {};
+  for (const [k, v] of Object.entries(env)) if (KNOWN.has(k) || k.startsWith("PLUTO_")) out[k] = v;
+  return out;
+}

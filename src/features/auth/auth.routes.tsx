@@ -1,0 +1,69 @@
+// Log in and out. Failed logins are counted per username and per address in the database.
+import type { FastifyInstance } from "fastify";
+import { h } from "preact";
+import { z } from "zod";
+import { pageContext } from "../../http/app.js";
+import type { AppContext } from "../../http/context.js";
+import { createSession, destroySession } from "../../http/session.js";
+import { AppError } from "../../shared/errors.js";
+import { verifyPassword } from "../../shared/secrets.js";
+import { renderPage } from "../../views/html.js";
+import { findUserByUsername } from "../users/users.service.js";
+import { LoginPage } from "./auth.views.js";
+import { clearFailures, isThrottled, recordFailure } from "./login-throttle.js";
+
+const loginSchema = z.object({
+  username: z.string().trim().toLowerCase().max(100).default(""),
+  password: z.string().max(200).default(""),
+  next: z.string().max(2000).optional(),
+});
+
+/** Only same-site relative paths are followed after login. */
+export function safeNext(next: string | undefined): string {
+  return next?.startsWith("/") && !next.startsWith("//") && !next.startsWith("/\\") ? next : "/my";
+}
+
+export function registerAuthRoutes(app: FastifyInstance, ctx: AppContext) {
+  app.get("/", async (request, reply) => reply.redirect(request.actor ? "/my" : "/login"));
+
+  app.get("/login", async (request, reply) => {
+    const next = (request.query as { next?: string }).next;
+    if (request.actor) return reply.redirect(safeNext(next));
+    return reply
+      .type("text/html; charset=utf-8")
+      .send(renderPage(h(LoginPage, { pc: pageContext(ctx, request, reply), next })));
+  });
+
+  app.post("/login", async (request, reply) => {
+    const parsed = loginSchema.safeParse(request.body ?? {});
+    const input = parsed.success ? parsed.data : { username: "", password: "", next: undefined };
+    const now = ctx.clock.now();
+    const keys = [`u:${input.username}`, `ip:${request.ip}`];
+    if (await isThrottled(ctx.db, keys, now)) {
+      request.log.warn({ username: input.username }, "login throttled");
+      throw new AppError("rate_limited", "Too many failed logins. Wait 15 minutes and try again.");
+    }
+    const user = input.username ? await findUserByUsername(ctx.db, input.username) : undefined;
+    const ok = user && !user.suspended && (await verifyPassword(input.password, user.passwordHash));
+    if (!user || !ok) {
+      await recordFailure(ctx.db, keys, now);
+      request.log.info({ username: input.username }, "login failed");
+      const page = h(LoginPage, {
+        pc: pageContext(ctx, request, reply),
+        username: input.username,
+        next: input.next,
+        message: "Invalid username or password.",
+      });
+      return reply.status(401).type("text/html; charset=utf-8").send(renderPage(page));
+    }
+    await clearFailures(ctx.db, `u:${input.username}`);
+    await createSession(ctx, reply, user.id);
+    request.log.info({ userId: user.id }, "login");
+    return reply.redirect(safeNext(input.next), 303);
+  });
+
+  app.post("/logout", async (request, reply) => {
+    await destroySession(ctx, request, reply);
+    return reply.redirect("/login", 303);
+  });
+}

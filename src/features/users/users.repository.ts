@@ -1,0 +1,177 @@
+// The only file that touches the users and api_tokens tables.
+import type { Kysely, Transaction } from "kysely";
+import type { Database, UserRow } from "../../db/schema.js";
+
+type Q = Kysely<Database> | Transaction<Database>;
+
+export interface User {
+  id: number;
+  username: string;
+  email: string;
+  firstname: string;
+  lastname: string;
+  country: string;
+  city: string;
+  timezone: string;
+  lang: string;
+  institution: string;
+  auth: string;
+  suspended: boolean;
+  siteAdmin: boolean;
+  createdAt: string;
+  lastLoginAt: string | null;
+}
+
+export type ProfileFields = Pick<
+  User,
+  "email" | "firstname" | "lastname" | "country" | "city" | "timezone" | "lang" | "institution"
+>;
+
+export function toUser(r: UserRow): User {
+  return {
+    id: r.id,
+    username: r.username,
+    email: r.email,
+    firstname: r.firstname,
+    lastname: r.lastname,
+    country: r.country,
+    city: r.city,
+    timezone: r.timezone,
+    lang: r.lang,
+    institution: r.institution,
+    auth: r.auth,
+    suspended: r.suspended === 1,
+    siteAdmin: r.site_admin === 1,
+    createdAt: r.created_at,
+    lastLoginAt: r.last_login_at,
+  };
+}
+
+export async function findUserById(db: Q, id: number): Promise<User | undefined> {
+  const r = await db.selectFrom("users").selectAll().where("id", "=", id).executeTakeFirst();
+  return r ? toUser(r) : undefined;
+}
+
+export async function findUserByUsername(
+  db: Q,
+  username: string,
+): Promise<(User & { passwordHash: string | null }) | undefined> {
+  const r = await db.selectFrom("users").selectAll().where("username", "=", username).executeTakeFirst();
+  return r ? { ...toUser(r), passwordHash: r.password_hash } : undefined;
+}
+
+export async function listUsers(
+  db: Q,
+  opts: { search?: string; limit: number; offset: number },
+): Promise<User[]> {
+  let q = db.selectFrom("users").selectAll().orderBy("username").limit(opts.limit).offset(opts.offset);
+  if (opts.search) {
+    const s = `%${opts.search.toLowerCase()}%`;
+    q = q.where((eb) =>
+      eb.or([
+        eb(eb.fn("lower", ["username"]), "like", s),
+        eb(eb.fn("lower", ["email"]), "like", s),
+        eb(eb.fn("lower", ["firstname"]), "like", s),
+        eb(eb.fn("lower", ["lastname"]), "like", s),
+      ]),
+    );
+  }
+  return (await q.execute()).map(toUser);
+}
+
+export async function insertUser(
+  db: Q,
+  values: ProfileFields & {
+    username: string;
+    passwordHash: string | null;
+    auth: string;
+    siteAdmin: boolean;
+    now: string;
+  },
+): Promise<User> {
+  const r = await db
+    .insertInto("users")
+    .values({
+      username: values.username,
+      password_hash: values.passwordHash,
+      email: values.email,
+      firstname: values.firstname,
+      lastname: values.lastname,
+      country: values.country,
+      city: values.city,
+      timezone: values.timezone,
+      lang: values.lang,
+      institution: values.institution,
+      auth: values.auth,
+      suspended: 0,
+      site_admin: values.siteAdmin ? 1 : 0,
+      created_at: values.now,
+      updated_at: values.now,
+    })
+    .returningAll()
+    .executeTakeFirstOrThrow();
+  return toUser(r);
+}
+
+export async function updateUser(
+  db: Q,
+  id: number,
+  values: Partial<ProfileFields> & { passwordHash?: string; suspended?: boolean; auth?: string; now: string },
+): Promise<void> {
+  const { passwordHash, suspended, now, ...profile } = values;
+  await db
+    .updateTable("users")
+    .set({
+      ...profile,
+      ...(passwordHash !== undefined ? { password_hash: passwordHash } : {}),
+      ...(suspended !== undefined ? { suspended: suspended ? 1 : 0 } : {}),
+      updated_at: now,
+    })
+    .where("id", "=", id)
+    .execute();
+}
+
+export async function deleteSessionsOfUser(db: Q, userId: number): Promise<void> {
+  await db.deleteFrom("sessions").where("user_id", "=", userId).execute();
+}
+
+export interface ApiToken {
+  id: number;
+  name: string;
+  createdAt: string;
+  lastUsedAt: string | null;
+}
+
+export async function insertApiToken(
+  db: Q,
+  userId: number,
+  name: string,
+  tokenHash: string,
+  now: string,
+): Promise<number> {
+  const r = await db
+    .insertInto("api_tokens")
+    .values({ user_id: userId, name, token_hash: tokenHash, created_at: now })
+    .returning("id")
+    .executeTakeFirstOrThrow();
+  return r.id;
+}
+
+export async function listApiTokens(db: Q, userId: number): Promise<ApiToken[]> {
+  const rows = await db
+    .selectFrom("api_tokens")
+    .selectAll()
+    .where("user_id", "=", userId)
+    .orderBy("id")
+    .execute();
+  return rows.map((r) => ({ id: r.id, name: r.name, createdAt: r.created_at, lastUsedAt: r.last_used_at }));
+}
+
+export async function deleteApiToken(db: Q, userId: number, tokenId: number): Promise<boolean> {
+  const r = await db
+    .deleteFrom("api_tokens")
+    .where("id", "=", tokenId)
+    .where("user_id", "=", userId)
+    .executeTakeFirst();
+  return Number(r.numDeletedRows) > 0;
+}

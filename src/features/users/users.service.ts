@@ -1,0 +1,160 @@
+// Accounts: creation, profile updates, passwords, API tokens.
+import { z } from "zod";
+import type { Db } from "../../db/database.js";
+import type { Clock } from "../../shared/clock.js";
+import { iso } from "../../shared/clock.js";
+import { ConflictError, NotFoundError } from "../../shared/errors.js";
+import { hashPassword, randomToken, sha256Hex } from "../../shared/secrets.js";
+import { parseInput, trimmed } from "../../shared/validation.js";
+import * as repo from "./users.repository.js";
+
+export type { User } from "./users.repository.js";
+
+export const profileSchema = z.object({
+  email: z.union([z.literal(""), z.email("Email address is not valid").max(254)]).default(""),
+  firstname: trimmed(100).default(""),
+  lastname: trimmed(100).default(""),
+  country: z
+    .string()
+    .trim()
+    .toUpperCase()
+    .refine((v) => v === "" || /^[A-Z]{2}$/.test(v), "Country must be a two-letter code such as GB")
+    .default(""),
+  city: trimmed(120).default(""),
+  timezone: z
+    .string()
+    .trim()
+    .max(100)
+    .refine((v) => v === "" || isTimeZone(v), "Timezone is not a known time zone (e.g. Europe/London)")
+    .default(""),
+  lang: z
+    .string()
+    .trim()
+    .max(30)
+    .refine(
+      (v) => v === "" || /^[a-z]{2,3}([_-][A-Za-z0-9]{2,8})*$/.test(v),
+      "Preferred language must be a code such as en or pt_br",
+    )
+    .default(""),
+  institution: trimmed(255).default(""),
+});
+
+export const usernameSchema = z
+  .string({ error: "Username is required" })
+  .trim()
+  .toLowerCase()
+  .min(1, "Username is required")
+  .max(100, "Username must be at most 100 characters")
+  .regex(/^[a-z0-9._@-]+$/, "Username may contain only letters, digits and . _ @ -");
+
+export const passwordSchema = z
+  .string({ error: "Password is required" })
+  .min(8, "Password must be at least 8 characters")
+  .max(200, "Password must be at most 200 characters");
+
+export const newUserSchema = profileSchema.extend({
+  username: usernameSchema,
+  password: passwordSchema,
+  auth: z.enum(["manual", "lti"]).default("manual"),
+});
+
+export function isTimeZone(tz: string): boolean {
+  try {
+    new Intl.DateTimeFormat("en", { timeZone: tz });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export async function createUser(
+  db: Db,
+  clock: Clock,
+  input: unknown,
+  opts: { siteAdmin?: boolean } = {},
+): Promise<repo.User> {
+  const v = parseInput(newUserSchema, input);
+  if (await repo.findUserByUsername(db, v.username))
+    throw new ConflictError(`Username ${v.username} is already taken`);
+  const { password, username, auth, ...profile } = v;
+  try {
+    return await repo.insertUser(db, {
+      ...profile,
+      username,
+      auth,
+      passwordHash: await hashPassword(password),
+      siteAdmin: opts.siteAdmin ?? false,
+      now: iso(clock.now()),
+    });
+  } catch (err) {
+    if (isUniqueViolation(err)) throw new ConflictError(`Username ${username} is already taken`);
+    throw err;
+  }
+}
+
+export const updateUserSchema = profileSchema.partial().extend({
+  password: z.union([z.literal(""), passwordSchema]).optional(),
+  suspended: z.boolean().optional(),
+  auth: z.enum(["manual", "lti"]).optional(),
+});
+
+export async function updateUserProfile(
+  db: Db,
+  clock: Clock,
+  userId: number,
+  input: unknown,
+  opts: { admin: boolean },
+) {
+  const v = parseInput(updateUserSchema, input);
+  const user = await repo.findUserById(db, userId);
+  if (!user) throw new NotFoundError("User");
+  const { password, suspended, auth, ...profile } = v;
+  await repo.updateUser(db, userId, {
+    ...profile,
+    ...(password ? { passwordHash: await hashPassword(password) } : {}),
+    ...(opts.admin && suspended !== undefined ? { suspended } : {}),
+    ...(opts.admin && auth !== undefined ? { auth } : {}),
+    now: iso(clock.now()),
+  });
+  if (opts.admin && suspended) await repo.deleteSessionsOfUser(db, userId);
+  return (await repo.findUserById(db, userId)) as repo.User;
+}
+
+export async function getUser(db: Db, id: number): Promise<repo.User> {
+  const u = await repo.findUserById(db, id);
+  if (!u) throw new NotFoundError("User");
+  return u;
+}
+
+export const findUserByUsername = repo.findUserByUsername;
+export const findUserById = repo.findUserById;
+export const listUsers = repo.listUsers;
+export const listApiTokens = repo.listApiTokens;
+export const deleteApiToken = repo.deleteApiToken;
+
+/** Creates an API token; the plain value is returned once and only its hash is stored. */
+export async function createApiToken(
+  db: Db,
+  clock: Clock,
+  userId: number,
+  name: string,
+  value: string = `pluto_${randomToken(30)}`,
+): Promise<{ id: number; token: string }> {
+  const id = await repo.insertApiToken(
+    db,
+    userId,
+    name.trim().slice(0, 100) || "API token",
+    sha256Hex(value),
+    iso(clock.now()),
+  );
+  return { id, token: value };
+}
+
+export function isUniqueViolation(err: unknown): boolean {
+  const e = err as { code?: string; message?: string };
+  return (
+    e?.code === "23505" ||
+    e?.code === "SQLITE_CONSTRAINT_UNIQUE" ||
+    e?.code === "SQLITE_CONSTRAINT_PRIMARYKEY"
+  );
+}

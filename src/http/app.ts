@@ -1,0 +1,235 @@
+// The Fastify app factory: plugins, per-request actor, CSRF, security headers, one error mapper.
+
+import { existsSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import cookie from "@fastify/cookie";
+import formbody from "@fastify/formbody";
+import helmet from "@fastify/helmet";
+import fastifyStatic from "@fastify/static";
+import Fastify, {
+  type FastifyBaseLogger,
+  type FastifyInstance,
+  type FastifyReply,
+  type FastifyRequest,
+} from "fastify";
+import { h } from "preact";
+import { AppError, ValidationError } from "../shared/errors.js";
+import { ErrorPage } from "../views/error-page.js";
+import { renderPage } from "../views/html.js";
+import type { PageContext } from "../views/page-context.js";
+import type { Actor, AppContext } from "./context.js";
+import { checkCsrf, csrfTokenFor } from "./csrf.js";
+import { loadSession, loadTokenActor, SESSION_COOKIE, type SessionInfo } from "./session.js";
+import { STATUS, TITLES } from "./status.js";
+
+declare module "fastify" {
+  interface FastifyRequest {
+    actor: Actor | null;
+    session: SessionInfo | null;
+    /** Rendered without site chrome: inside an LTI consumer's frame. */
+    embedded: boolean;
+    /** The request came with an API bearer token. */
+    viaToken: boolean;
+  }
+  interface FastifyContextConfig {
+    /** false: this POST route checks its own authenticity (LTI signatures, login rate-limit …). */
+    csrf?: boolean;
+  }
+}
+
+export type RouteRegistrar = (app: FastifyInstance, ctx: AppContext) => void | Promise<void>;
+
+const FLASH_COOKIE = "pluto_flash";
+
+export function isApi(request: FastifyRequest): boolean {
+  return request.url.startsWith("/api/");
+}
+
+/** What every page needs from the request: the user, a CSRF token, the flash message. */
+export function pageContext(ctx: AppContext, request: FastifyRequest, reply: FastifyReply): PageContext {
+  const flash = request.cookies[FLASH_COOKIE];
+  if (flash) reply.clearCookie(FLASH_COOKIE, { path: "/" });
+  return {
+    actor: request.actor,
+    csrf: csrfTokenFor(ctx, request, reply),
+    embedded: request.embedded,
+    flash: flash ? decodeURIComponent(flash).slice(0, 300) : undefined,
+    url: request.url,
+    siteName: "Pluto LMS",
+    returnUrl:
+      typeof request.session?.data.returnUrl === "string" ? request.session.data.returnUrl : undefined,
+  };
+}
+
+/** Redirects after a POST with a one-time message for the next page. */
+export function redirectWithFlash(reply: FastifyReply, location: string, message: string) {
+  reply.setCookie(FLASH_COOKIE, encodeURIComponent(message), { path: "/", httpOnly: true, sameSite: "lax" });
+  return reply.redirect(location, 303);
+}
+
+export async function buildApp(ctx: AppContext, registrars: RouteRegistrar[]): Promise<FastifyInstance> {
+  const app = Fastify({
+    loggerInstance: ctx.log as FastifyBaseLogger,
+    trustProxy: ctx.config.trustProxy,
+    bodyLimit: 1024 * 1024,
+    routerOptions: { ignoreTrailingSlash: true },
+  });
+
+  await app.register(cookie);
+  await app.register(formbody, { bodyLimit: 1024 * 1024 });
+  await app.register(helmet, {
+    // Framing is decided per response below: LTI-launched pages must load inside a consumer's frame.
+    frameguard: false,
+    contentSecurityPolicy: false,
+    crossOriginEmbedderPolicy: false,
+    crossOriginResourcePolicy: { policy: "cross-origin" },
+    strictTransportSecurity: ctx.config.publicUrl.startsWith("https:"),
+  });
+  const publicDir = findPublicDir();
+  await app.register(fastifyStatic, { root: publicDir, prefix: "/static/", maxAge: 3600 * 1000 });
+
+  app.decorateRequest("actor", null);
+  app.decorateRequest("session", null);
+  app.decorateRequest("embedded", false);
+  app.decorateRequest("viaToken", false);
+
+  app.addHook("onRequest", async (request) => {
+    const auth = request.headers.authorization;
+    if (isApi(request) && auth?.startsWith("Bearer ")) {
+      const actor = await loadTokenActor(ctx, auth.slice(7).trim());
+      if (actor) {
+        request.actor = actor;
+        request.viaToken = true;
+      }
+      return;
+    }
+    const token = request.cookies[SESSION_COOKIE];
+    if (token) {
+      const found = await loadSession(ctx, token);
+      if (found) {
+        request.actor = found.actor;
+        request.session = found.session;
+        request.embedded = found.session.data.embedded === true;
+      }
+    }
+    if ((request.query as Record<string, unknown> | undefined)?.embed === "1") request.embedded = true;
+  });
+
+  app.addHook("preHandler", async (request) => {
+    const method = request.method;
+    if (method === "GET" || method === "HEAD" || method === "OPTIONS") return;
+    if (request.routeOptions.config?.csrf === false) return;
+    if (isApi(request)) return; // the API authenticates with bearer tokens only, never cookies
+    checkCsrf(request);
+  });
+
+  app.addHook("onSend", async (request, reply, payload) => {
+    const type = String(reply.getHeader("content-type") ?? "");
+    if (type.startsWith("text/html")) {
+      const ancestors = request.embedded ? "*" : "'self'";
+      reply.header(
+        "content-security-policy",
+        `default-src 'self'; img-src * data:; frame-src *; object-src 'none'; base-uri 'self'; frame-ancestors ${ancestors}`,
+      );
+      reply.header("cache-control", "no-store");
+    }
+    return payload;
+  });
+
+  app.setErrorHandler(async (error, request, reply) => {
+    const { status, code, message, fields } = classify(error);
+    if (status >= 500) request.log.error({ err: error }, "unhandled error");
+    else request.log.info({ code, status, reason: message }, "request rejected");
+    if (isApi(request)) {
+      return reply.status(status).send({ error: { code, message, ...(fields.length ? { fields } : {}) } });
+    }
+    const pc = pageContext(ctx, request, reply);
+    return reply
+      .status(status)
+      .type("text/html; charset=utf-8")
+      .send(renderPage(h(ErrorPage, { pc, title: titleFor(code), message, status })));
+  });
+
+  app.setNotFoundHandler(async (request, reply) => {
+    request.log.info({ url: request.url }, "not found");
+    if (isApi(request)) {
+      return reply.status(404).send({ error: { code: "not_found", message: "No such endpoint" } });
+    }
+    const pc = pageContext(ctx, request, reply);
+    return reply
+      .status(404)
+      .type("text/html; charset=utf-8")
+      .send(
+        renderPage(
+          h(ErrorPage, { pc, title: "Not found", message: "There is no page at this address.", status: 404 }),
+        ),
+      );
+  });
+
+  app.get("/healthz", async (_request, reply) => {
+    try {
+      await ctx.db.selectFrom("users").select("id").limit(1).execute();
+      return { status: "ok" };
+    } catch {
+      return reply.status(503).send({ status: "unavailable" });
+    }
+  });
+
+  for (const register of registrars) await register(app, ctx);
+  return app;
+}
+
+function titleFor(code: string): string {
+  return code in TITLES ? TITLES[code as keyof typeof TITLES] : "Error";
+}
+
+interface Classified {
+  status: number;
+  code: string;
+  message: string;
+  fields: { field: string; message: string }[];
+}
+
+function classify(error: unknown): Classified {
+  if (error instanceof ValidationError) {
+    return { status: 400, code: error.code, message: error.message, fields: error.fields };
+  }
+  if (error instanceof AppError) {
+    return { status: STATUS[error.code], code: error.code, message: error.message, fields: [] };
+  }
+  const e = error as { statusCode?: number; code?: string; message?: string };
+  if (typeof e.statusCode === "number" && e.statusCode >= 400 && e.statusCode < 500) {
+    const code =
+      e.statusCode === 413
+        ? "payload_too_large"
+        : e.statusCode === 415
+          ? "unsupported_media_type"
+          : "bad_request";
+    const message =
+      e.statusCode === 413
+        ? "The request is too large."
+        : e.code === "FST_ERR_CTP_INVALID_JSON_BODY" || e.code === "FST_ERR_CTP_EMPTY_JSON_BODY"
+          ? "The request body is not valid JSON."
+          : e.statusCode === 415
+            ? "Unsupported content type."
+            : "The request could not be understood.";
+    return { status: e.statusCode, code, message, fields: [] };
+  }
+  return {
+    status: 500,
+    code: "internal",
+    message: "Something went wrong on our side. It has been logged.",
+    fields: [],
+  };
+}
+
+function findPublicDir(): string {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  for (let i = 0; i < 5; i++) {
+    const candidate = join(dir, "public");
+    if (existsSync(join(candidate, "pluto.css"))) return candidate;
+    dir = dirname(dir);
+  }
+  throw new Error("public/ folder not found");
+}

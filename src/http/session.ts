@@ -1,0 +1,171 @@
+// Server-side sessions in the database: the cookie holds a random id, the table its sha256.
+// Nothing about a session lives in process memory, so any node behind a load balancer serves it.
+import type { FastifyReply, FastifyRequest } from "fastify";
+import { addSeconds, iso } from "../shared/clock.js";
+import { randomToken, sha256Hex } from "../shared/secrets.js";
+import type { Actor, AppContext } from "./context.js";
+
+export const SESSION_COOKIE = "pluto_session";
+export const SESSION_SECONDS = 8 * 3600;
+const TOUCH_AFTER_SECONDS = 300;
+
+export interface SessionInfo {
+  hash: string;
+  csrfToken: string;
+  data: Record<string, unknown>;
+}
+
+export interface CookieMode {
+  /** Cross-site embedded use (LTI): SameSite=None; Secure; Partitioned. */
+  embedded?: boolean;
+}
+
+export function sessionCookieOptions(ctx: AppContext, mode: CookieMode = {}) {
+  const secureSite = ctx.config.publicUrl.startsWith("https:");
+  const path = new URL(`${ctx.config.publicUrl}/`).pathname;
+  return mode.embedded
+    ? ({ path, httpOnly: true, secure: true, sameSite: "none", partitioned: true } as const)
+    : ({ path, httpOnly: true, secure: secureSite, sameSite: "lax" } as const);
+}
+
+export async function createSession(
+  ctx: AppContext,
+  reply: FastifyReply,
+  userId: number,
+  data: Record<string, unknown> = {},
+  mode: CookieMode = {},
+): Promise<SessionInfo> {
+  const token = randomToken();
+  const now = ctx.clock.now();
+  const info: SessionInfo = { hash: sha256Hex(token), csrfToken: randomToken(24), data };
+  await ctx.db
+    .insertInto("sessions")
+    .values({
+      id: info.hash,
+      user_id: userId,
+      csrf_token: info.csrfToken,
+      data: JSON.stringify(data),
+      created_at: iso(now),
+      expires_at: iso(addSeconds(now, SESSION_SECONDS)),
+      last_seen_at: iso(now),
+    })
+    .execute();
+  await ctx.db
+    .updateTable("users")
+    .set({ last_login_at: iso(now) })
+    .where("id", "=", userId)
+    .execute();
+  reply.setCookie(SESSION_COOKIE, token, { ...sessionCookieOptions(ctx, mode), maxAge: SESSION_SECONDS });
+  return info;
+}
+
+export async function destroySession(ctx: AppContext, request: FastifyRequest, reply: FastifyReply) {
+  const token = request.cookies[SESSION_COOKIE];
+  if (token) await ctx.db.deleteFrom("sessions").where("id", "=", sha256Hex(token)).execute();
+  reply.clearCookie(SESSION_COOKIE, sessionCookieOptions(ctx));
+}
+
+const ACTOR_COLUMNS = [
+  "users.id",
+  "users.username",
+  "users.firstname",
+  "users.lastname",
+  "users.email",
+  "users.site_admin",
+  "users.auth",
+  "users.lang",
+] as const;
+
+function toActor(row: {
+  id: number;
+  username: string;
+  firstname: string;
+  lastname: string;
+  email: string;
+  site_admin: number;
+  auth: string;
+  lang: string;
+}): Actor {
+  return {
+    id: row.id,
+    username: row.username,
+    firstname: row.firstname,
+    lastname: row.lastname,
+    email: row.email,
+    siteAdmin: row.site_admin === 1,
+    auth: row.auth,
+    lang: row.lang,
+  };
+}
+
+/** Finds the session for a cookie value, with its user; expired sessions and suspended users are none. */
+export async function loadSession(
+  ctx: AppContext,
+  token: string,
+): Promise<{ actor: Actor; session: SessionInfo } | undefined> {
+  const hash = sha256Hex(token);
+  const now = ctx.clock.now();
+  const row = await ctx.db
+    .selectFrom("sessions")
+    .innerJoin("users", "users.id", "sessions.user_id")
+    .select([
+      ...ACTOR_COLUMNS,
+      "sessions.csrf_token",
+      "sessions.data",
+      "sessions.last_seen_at",
+      "sessions.expires_at",
+    ])
+    .where("sessions.id", "=", hash)
+    .where("users.suspended", "=", 0)
+    .executeTakeFirst();
+  if (!row || row.expires_at <= iso(now)) return undefined;
+  // Sliding expiry, written at most every few minutes to keep reads cheap.
+  if (now.getTime() - Date.parse(row.last_seen_at) > TOUCH_AFTER_SECONDS * 1000) {
+    await ctx.db
+      .updateTable("sessions")
+      .set({ last_seen_at: iso(now), expires_at: iso(addSeconds(now, SESSION_SECONDS)) })
+      .where("id", "=", hash)
+      .execute();
+  }
+  let data: Record<string, unknown> = {};
+  try {
+    data = JSON.parse(row.data) as Record<string, unknown>;
+  } catch {
+    data = {};
+  }
+  return { actor: toActor(row), session: { hash, csrfToken: row.csrf_token, data } };
+}
+
+/** Finds the user of an API bearer token (stored hashed). */
+export async function loadTokenActor(ctx: AppContext, token: string): Promise<Actor | undefined> {
+  const row = await ctx.db
+    .selectFrom("api_tokens")
+    .innerJoin("users", "users.id", "api_tokens.user_id")
+    .select([...ACTOR_COLUMNS, "api_tokens.id as token_id", "api_tokens.last_used_at"])
+    .where("api_tokens.token_hash", "=", sha256Hex(token))
+    .where("users.suspended", "=", 0)
+    .executeTakeFirst();
+  if (!row) return undefined;
+  const now = ctx.clock.now();
+  if (!row.last_used_at || now.getTime() - Date.parse(row.last_used_at) > TOUCH_AFTER_SECONDS * 1000) {
+    await ctx.db
+      .updateTable("api_tokens")
+      .set({ last_used_at: iso(now) })
+      .where("id", "=", row.token_id)
+      .execute();
+  }
+  return toActor(row);
+}
+
+export async function updateSessionData(
+  ctx: AppContext,
+  session: SessionInfo,
+  data: Record<string, unknown>,
+) {
+  session.data = data;
+  await ctx.db
+    .updateTable("sessions")
+    .set({ data: JSON.stringify(data) })
+    .where("id", "=", session.hash)
+    .execute();
+}

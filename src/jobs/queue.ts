@@ -1,0 +1,296 @@
+// A durable task runner in the database: scheduled tasks and ad-hoc jobs, at-least-once,
+// retries with exponential backoff. Enqueue takes the caller's transaction (outbox), so work
+// that must not be lost is written with the change that caused it. On PostgreSQL several
+// processes claim jobs safely with FOR UPDATE SKIP LOCKED; a scheduled run is claimed by a
+// compare-and-set on next_run_at, so exactly one process starts it.
+import { randomUUID } from "node:crypto";
+import { type Kysely, sql, type Transaction } from "kysely";
+import type { Db } from "../db/database.js";
+import type { Engine } from "../db/dialect.js";
+import type { Database } from "../db/schema.js";
+import type { AppContext } from "../http/context.js";
+import { addSeconds, type Clock, iso } from "../shared/clock.js";
+import { NotFoundError } from "../shared/errors.js";
+import { findTask, listTasks, type TaskDefinition } from "./registry.js";
+
+type DbOrTrx = Kysely<Database> | Transaction<Database>;
+
+export interface EnqueueOptions {
+  runAt?: Date;
+  /** At most one pending job per key: a second enqueue with the same key is a no-op. */
+  dedupeKey?: string;
+}
+
+export interface RunSummary {
+  task: string;
+  status: "ok" | "failed" | "retry";
+  message: string;
+  durationMs: number;
+}
+
+const LOCK_SECONDS = 300;
+
+export class JobQueue {
+  readonly workerId = `${process.pid}-${randomUUID().slice(0, 8)}`;
+  private timer: NodeJS.Timeout | undefined;
+  private busy = false;
+  private ctx: AppContext | undefined;
+
+  constructor(
+    private readonly db: Db,
+    private readonly engine: Engine,
+    private readonly clock: Clock,
+  ) {}
+
+  /** The runner needs the full context to hand to handlers; set once the context exists. */
+  attach(ctx: AppContext): void {
+    this.ctx = ctx;
+  }
+
+  async enqueue(trx: DbOrTrx, name: string, payload: unknown, opts: EnqueueOptions = {}): Promise<void> {
+    const def = findTask(name);
+    if (!def) throw new Error(`unknown task ${name}`);
+    const now = iso(this.clock.now());
+    if (opts.dedupeKey) {
+      const existing = await trx
+        .selectFrom("jobs")
+        .select("id")
+        .where("dedupe_key", "=", opts.dedupeKey)
+        .where("status", "=", "pending")
+        .executeTakeFirst();
+      if (existing) return;
+    }
+    await trx
+      .insertInto("jobs")
+      .values({
+        name,
+        payload: JSON.stringify(payload ?? {}),
+        status: "pending",
+        run_at: iso(opts.runAt ?? this.clock.now()),
+        attempts: 0,
+        max_attempts: def.maxAttempts,
+        dedupe_key: opts.dedupeKey ?? null,
+        created_at: now,
+        updated_at: now,
+      })
+      .execute();
+  }
+
+  /** Inserts a row for every registered scheduled task that has none yet. */
+  async syncSchedules(): Promise<void> {
+    const now = this.clock.now();
+    for (const def of listTasks()) {
+      if (!def.schedule) continue;
+      await this.db
+        .insertInto("scheduled_tasks")
+        .values({
+          name: def.name,
+          interval_seconds: def.schedule.intervalSeconds,
+          enabled: 1,
+          next_run_at: iso(addSeconds(now, Math.min(60, def.schedule.intervalSeconds))),
+          failures: 0,
+        })
+        .onConflict((oc) => oc.column("name").doNothing())
+        .execute();
+    }
+  }
+
+  /** Claims up to `limit` due jobs for this worker. */
+  async claimDue(
+    limit: number,
+  ): Promise<Array<{ id: number; name: string; payload: string; attempts: number; max_attempts: number }>> {
+    const now = this.clock.now();
+    const lockUntil = iso(addSeconds(now, LOCK_SECONDS));
+    const nowIso = iso(now);
+    return this.db.transaction().execute(async (trx) => {
+      let q = trx
+        .selectFrom("jobs")
+        .select("id")
+        .where((eb) =>
+          eb.or([
+            eb.and([eb("status", "=", "pending"), eb("run_at", "<=", nowIso)]),
+            eb.and([eb("status", "=", "running"), eb("locked_until", "<", nowIso)]),
+          ]),
+        )
+        .orderBy("run_at")
+        .limit(limit);
+      if (this.engine === "postgres") q = q.forUpdate().skipLocked();
+      const ids = (await q.execute()).map((r) => r.id);
+      if (ids.length === 0) return [];
+      return trx
+        .updateTable("jobs")
+        .set({
+          status: "running",
+          locked_until: lockUntil,
+          locked_by: this.workerId,
+          attempts: sql`attempts + 1`,
+          updated_at: nowIso,
+        })
+        .where("id", "in", ids)
+        .returning(["id", "name", "payload", "attempts", "max_attempts"])
+        .execute();
+    });
+  }
+
+  /** Runs every job that is due now; returns how many ran. */
+  async runDueJobs(limit = 50): Promise<number> {
+    const jobs = await this.claimDue(limit);
+    for (const job of jobs) {
+      const def = findTask(job.name);
+      const started = this.clock.now();
+      let status: RunSummary["status"] = "ok";
+      let message = "";
+      try {
+        if (!def) throw new Error(`no handler for task ${job.name}`);
+        const result = await def.handler(this.requireCtx(), JSON.parse(job.payload));
+        message = result?.message ?? "";
+        await this.db
+          .updateTable("jobs")
+          .set({ status: "done", locked_until: null, last_error: null, updated_at: iso(this.clock.now()) })
+          .where("id", "=", job.id)
+          .execute();
+      } catch (err) {
+        message = errorMessage(err);
+        const retry = job.attempts < job.max_attempts && def !== undefined;
+        status = retry ? "retry" : "failed";
+        await this.db
+          .updateTable("jobs")
+          .set({
+            status: retry ? "pending" : "failed",
+            run_at: retry
+              ? iso(addSeconds(this.clock.now(), def.backoffSeconds(job.attempts)))
+              : iso(started),
+            locked_until: null,
+            last_error: message,
+            updated_at: iso(this.clock.now()),
+          })
+          .where("id", "=", job.id)
+          .execute();
+        this.ctx?.log.warn(
+          { task: job.name, jobId: job.id, attempt: job.attempts, err: message },
+          "job failed",
+        );
+      }
+      await this.log(job.name, job.id, started, status, message);
+    }
+    return jobs.length;
+  }
+
+  /** Starts every scheduled task whose time has come, each claimed by one process only. */
+  async runDueScheduled(): Promise<RunSummary[]> {
+    const nowIso = iso(this.clock.now());
+    const due = await this.db
+      .selectFrom("scheduled_tasks")
+      .selectAll()
+      .where("enabled", "=", 1)
+      .where("next_run_at", "<=", nowIso)
+      .execute();
+    const out: RunSummary[] = [];
+    for (const row of due) {
+      const def = findTask(row.name);
+      if (!def?.schedule) continue;
+      const claimed = await this.db
+        .updateTable("scheduled_tasks")
+        .set({ next_run_at: iso(addSeconds(this.clock.now(), row.interval_seconds)) })
+        .where("name", "=", row.name)
+        .where("next_run_at", "=", row.next_run_at)
+        .executeTakeFirst();
+      if (Number(claimed.numUpdatedRows) !== 1) continue;
+      out.push(await this.runScheduled(def));
+    }
+    return out;
+  }
+
+  /** Runs one scheduled task now, whatever its schedule (CLI, API, admin "Run now"). */
+  async runNow(name: string): Promise<RunSummary> {
+    const def = findTask(name);
+    if (!def?.schedule) throw new NotFoundError(`Scheduled task ${name}`);
+    return this.runScheduled(def);
+  }
+
+  private async runScheduled(def: TaskDefinition): Promise<RunSummary> {
+    const started = this.clock.now();
+    let status: RunSummary["status"] = "ok";
+    let message = "";
+    try {
+      message = (await def.handler(this.requireCtx(), {}))?.message ?? "";
+    } catch (err) {
+      status = "failed";
+      message = errorMessage(err);
+      this.ctx?.log.warn({ task: def.name, err: message }, "scheduled task failed");
+    }
+    const durationMs = this.clock.now().getTime() - started.getTime();
+    const row = await this.db
+      .selectFrom("scheduled_tasks")
+      .select(["failures", "interval_seconds"])
+      .where("name", "=", def.name)
+      .executeTakeFirst();
+    const failures = status === "ok" ? 0 : (row?.failures ?? 0) + 1;
+    const update: Partial<Database["scheduled_tasks"]> = {
+      last_run_at: iso(started),
+      last_status: status,
+      last_message: message,
+      last_duration_ms: durationMs,
+      failures,
+    };
+    // A failing task is retried sooner than its interval, backing off exponentially.
+    if (status !== "ok" && row) {
+      const wait = Math.min(row.interval_seconds, def.backoffSeconds(failures));
+      update.next_run_at = iso(addSeconds(this.clock.now(), wait));
+    }
+    await this.db.updateTable("scheduled_tasks").set(update).where("name", "=", def.name).execute();
+    await this.log(def.name, null, started, status, message);
+    return { task: def.name, status, message, durationMs };
+  }
+
+  private async log(task: string, jobId: number | null, started: Date, status: string, message: string) {
+    await this.db
+      .insertInto("task_log")
+      .values({
+        task,
+        job_id: jobId,
+        started_at: iso(started),
+        duration_ms: this.clock.now().getTime() - started.getTime(),
+        status,
+        message: message.slice(0, 2000),
+      })
+      .execute();
+  }
+
+  /** Polls for due work every `intervalMs` until stopped. */
+  start(intervalMs = 1000): void {
+    if (this.timer) return;
+    this.timer = setInterval(() => void this.tick(), intervalMs);
+    this.timer.unref();
+  }
+
+  async tick(): Promise<void> {
+    if (this.busy) return;
+    this.busy = true;
+    try {
+      await this.runDueScheduled();
+      while ((await this.runDueJobs()) > 0) {
+        /* drain */
+      }
+    } catch (err) {
+      this.ctx?.log.error({ err: errorMessage(err) }, "task runner tick failed");
+    } finally {
+      this.busy = false;
+    }
+  }
+
+  async stop(): Promise<void> {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = undefined;
+    while (this.busy) await new Promise((r) => setTimeout(r, 20));
+  }
+
+  private requireCtx(): AppContext {
+    if (!this.ctx) throw new Error("JobQueue.attach() was not called");
+    return this.ctx;
+  }
+}
+
+function errorMessage(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}

@@ -1,0 +1,106 @@
+#!/usr/bin/env node
+// `pluto serve | migrate | user create | token create | task run NAME | task list`.
+// The only code that reads process.env.
+import { parseArgs } from "node:util";
+import "dotenv/config";
+import { ConfigError, parseConfig, plutoEnv } from "../config/config.js";
+import { createApiToken, createUser, findUserByUsername } from "../features/users/users.service.js";
+import { listTasks } from "../jobs/registry.js";
+import { AppError, ValidationError } from "../shared/errors.js";
+import { createContext, ensureAdmin } from "./bootstrap.js";
+import { serve } from "./server.js";
+
+const USAGE = `Usage: pluto <command>
+  serve                          start the web server and task runner
+  migrate                        bring the database schema up to date
+  user create --username U --password P [--email E --firstname F --lastname L --admin]
+  token create --user U [--name N]   print a new API token for user U
+  task run NAME                  run a scheduled task now
+  task list                      list the task types`;
+
+async function main(argv: string[]): Promise<number> {
+  const [cmd, sub, ...rest] = argv;
+  const config = parseConfig(plutoEnv(process.env));
+  if (cmd === "serve" || cmd === undefined) {
+    await serve(config);
+    return -1; // keeps running
+  }
+  if (cmd === "migrate") {
+    const { close } = await createContext(config);
+    await close();
+    console.log("database is up to date");
+    return 0;
+  }
+  if (cmd === "task" && sub === "list") {
+    for (const t of listTasks())
+      console.log(
+        `${t.name}\t${t.schedule ? `every ${t.schedule.intervalSeconds}s` : "ad hoc"}\t${t.description}`,
+      );
+    return 0;
+  }
+  const { ctx, close } = await createContext(config, { poolSize: 2 });
+  try {
+    if (cmd === "user" && sub === "create") {
+      const { values } = parseArgs({
+        args: rest,
+        options: {
+          username: { type: "string" },
+          password: { type: "string" },
+          email: { type: "string" },
+          firstname: { type: "string" },
+          lastname: { type: "string" },
+          admin: { type: "boolean" },
+        },
+      });
+      const { admin, ...input } = values;
+      const user = await createUser(ctx.db, ctx.clock, input, { siteAdmin: admin ?? false });
+      console.log(`created user ${user.username} (id ${user.id})`);
+      return 0;
+    }
+    if (cmd === "token" && sub === "create") {
+      const { values } = parseArgs({
+        args: rest,
+        options: { user: { type: "string" }, name: { type: "string" } },
+      });
+      if (!values.user) throw new ValidationError("--user is required");
+      const user = await findUserByUsername(ctx.db, values.user.toLowerCase());
+      if (!user) throw new ValidationError(`no user named ${values.user}`);
+      const { token } = await createApiToken(ctx.db, ctx.clock, user.id, values.name ?? "CLI token");
+      console.log(token);
+      return 0;
+    }
+    if (cmd === "task" && sub === "run") {
+      const name = rest[0];
+      if (!name) throw new ValidationError("task run needs a task name (see pluto task list)");
+      await ensureAdmin(ctx);
+      const summary = await ctx.jobs.runNow(name);
+      await ctx.jobs.runDueJobs();
+      console.log(
+        `${summary.task}: ${summary.status} in ${summary.durationMs} ms${summary.message ? ` — ${summary.message}` : ""}`,
+      );
+      return summary.status === "ok" ? 0 : 1;
+    }
+    console.error(USAGE);
+    return 2;
+  } finally {
+    await close();
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    if (code >= 0) process.exit(code);
+  },
+  (err: unknown) => {
+    if (err instanceof ConfigError || err instanceof AppError) {
+      console.error(`pluto: ${err.message}`);
+      process.exit(2);
+    }
+    if (err instanceof TypeError && (err as { code?: string }).code?.startsWith("ERR_PARSE_ARGS")) {
+      console.error(`pluto: ${err.message}\n${USAGE}`);
+      process.exit(2);
+    }
+    console.error(`pluto: ${err instanceof Error ? err.message : String(err)}`);
+    process.exit(1);
+  },
+);
