@@ -1,0 +1,101 @@
+// Courses and their sections. A new course gets a "General" section and four topics, its
+// course-total grade item, and a manual enrolment method (as mature LMSs do).
+import { z } from "zod";
+import type { Db } from "../../db/database.js";
+import { type Clock, iso } from "../../shared/clock.js";
+import { ConflictError, NotFoundError } from "../../shared/errors.js";
+import { parseInput, requiredText, trimmed } from "../../shared/validation.js";
+import { ensureCourseTotalItem } from "../grades/grades.service.js";
+import { addEnrolInstance } from "../enrolments/enrolments.service.js";
+import { isUniqueViolation } from "../users/users.service.js";
+import * as repo from "./courses.repository.js";
+
+export type { Course, Section } from "./courses.repository.js";
+
+export const DEFAULT_TOPICS = 4;
+
+export const courseSchema = z.object({
+  fullname: requiredText(254, "Course full name"),
+  shortname: requiredText(100, "Course short name"),
+  summary: trimmed(20000).default(""),
+  visible: z.boolean().default(true),
+});
+
+export const courseUpdateSchema = courseSchema.partial();
+
+export async function createCourse(db: Db, clock: Clock, input: unknown): Promise<repo.Course> {
+  const v = parseInput(courseSchema, input);
+  const now = iso(clock.now());
+  try {
+    return await db.transaction().execute(async (trx) => {
+      if (await repo.findCourseByShortname(trx, v.shortname)) throw new ConflictError(`Short name ${v.shortname} is already used by another course`);
+      const course = await repo.insertCourse(trx, { ...v, now });
+      await repo.insertSection(trx, course.id, 0, "General");
+      for (let i = 1; i <= DEFAULT_TOPICS; i++) await repo.insertSection(trx, course.id, i, `Topic ${i}`);
+      await ensureCourseTotalItem(trx, course.id);
+      await addEnrolInstance(trx, clock, course.id, { method: "manual", name: "Manual enrolments", role: "student" });
+      return course;
+    });
+  } catch (err) {
+    if (isUniqueViolation(err)) throw new ConflictError(`Short name ${v.shortname} is already used by another course`);
+    throw err;
+  }
+}
+
+export async function updateCourse(db: Db, clock: Clock, id: number, input: unknown): Promise<repo.Course> {
+  const v = parseInput(courseUpdateSchema, input);
+  await getCourse(db, id);
+  if (v.shortname) {
+    const other = await repo.findCourseByShortname(db, v.shortname);
+    if (other && other.id !== id) throw new ConflictError(`Short name ${v.shortname} is already used by another course`);
+  }
+  try {
+    await repo.updateCourse(db, id, { ...v, now: iso(clock.now()) });
+  } catch (err) {
+    if (isUniqueViolation(err)) throw new ConflictError(`Short name ${v.shortname} is already used by another course`);
+    throw err;
+  }
+  return getCourse(db, id);
+}
+
+export async function getCourse(db: Db, id: number): Promise<repo.Course> {
+  const c = await repo.findCourse(db, id);
+  if (!c) throw new NotFoundError("Course");
+  return c;
+}
+
+export async function addSection(db: Db, courseId: number, name?: string): Promise<number> {
+  const sections = await repo.listSections(db, courseId);
+  const position = sections.length === 0 ? 0 : Math.max(...sections.map((s) => s.position)) + 1;
+  return repo.insertSection(db, courseId, position, name?.trim() || `Topic ${position}`);
+}
+
+export const findCourse = repo.findCourse;
+export const listCourses = repo.listCourses;
+export const listSections = repo.listSections;
+export const updateSection = repo.updateSection;
+export const deleteCourse = repo.deleteCourse;
+
+/** Courses where the user has an active enrolment (any role). */
+export async function listCoursesOfUser(db: Db, userId: number, now: Date): Promise<Array<repo.Course & { roles: string[] }>> {
+  const t = iso(now);
+  const rows = await db
+    .selectFrom("enrolments as e")
+    .innerJoin("enrol_instances as i", "i.id", "e.instance_id")
+    .leftJoin("role_assignments as ra", (j) => j.onRef("ra.course_id", "=", "e.course_id").onRef("ra.user_id", "=", "e.user_id"))
+    .select(["e.course_id", "ra.role"])
+    .where("e.user_id", "=", userId)
+    .where("e.status", "=", "active")
+    .where("i.status", "=", "enabled")
+    .where((eb) => eb.or([eb("e.time_start", "is", null), eb("e.time_start", "<=", t)]))
+    .where((eb) => eb.or([eb("e.time_end", "is", null), eb("e.time_end", ">", t)]))
+    .execute();
+  const roles = new Map<number, Set<string>>();
+  for (const r of rows) {
+    const set = roles.get(r.course_id) ?? new Set<string>();
+    if (r.role) set.add(r.role);
+    roles.set(r.course_id, set);
+  }
+  const courses = await repo.listCourses(db, { ids: [...roles.keys()], includeHidden: true });
+  return courses.map((c) => ({ ...c, roles: [...(roles.get(c.id) ?? [])] }));
+}

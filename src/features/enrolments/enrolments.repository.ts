@@ -1,0 +1,247 @@
+// The only file that touches enrol_instances, enrolments and role_assignments.
+import type { Kysely, Selectable, Transaction } from "kysely";
+import type { Database } from "../../db/schema.js";
+
+export type Q = Kysely<Database> | Transaction<Database>;
+
+export interface EnrolInstance {
+  id: number;
+  courseId: number;
+  method: string;
+  name: string;
+  status: "enabled" | "disabled";
+  enrolPeriod: number | null;
+  enrolStart: string | null;
+  enrolEnd: string | null;
+  maxEnrolled: number;
+  role: string;
+  settings: Record<string, unknown>;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export function toInstance(r: Selectable<Database["enrol_instances"]>): EnrolInstance {
+  let settings: Record<string, unknown> = {};
+  try {
+    settings = JSON.parse(r.settings) as Record<string, unknown>;
+  } catch {
+    settings = {};
+  }
+  return {
+    id: r.id,
+    courseId: r.course_id,
+    method: r.method,
+    name: r.name,
+    status: r.status === "disabled" ? "disabled" : "enabled",
+    enrolPeriod: r.enrol_period,
+    enrolStart: r.enrol_start,
+    enrolEnd: r.enrol_end,
+    maxEnrolled: r.max_enrolled,
+    role: r.role,
+    settings,
+    createdAt: r.created_at,
+    updatedAt: r.updated_at,
+  };
+}
+
+export async function findInstance(db: Q, id: number): Promise<EnrolInstance | undefined> {
+  const r = await db.selectFrom("enrol_instances").selectAll().where("id", "=", id).executeTakeFirst();
+  return r ? toInstance(r) : undefined;
+}
+
+/** Locks the instance row until the transaction ends (PostgreSQL); SQLite transactions are serial. */
+export async function lockInstance(db: Q, id: number, postgres: boolean): Promise<EnrolInstance | undefined> {
+  let q = db.selectFrom("enrol_instances").selectAll().where("id", "=", id);
+  if (postgres) q = q.forUpdate();
+  const r = await q.executeTakeFirst();
+  return r ? toInstance(r) : undefined;
+}
+
+export async function listInstances(db: Q, courseId: number, method?: string): Promise<EnrolInstance[]> {
+  let q = db.selectFrom("enrol_instances").selectAll().where("course_id", "=", courseId).orderBy("id");
+  if (method) q = q.where("method", "=", method);
+  return (await q.execute()).map(toInstance);
+}
+
+export async function insertInstance(
+  db: Q,
+  v: Omit<EnrolInstance, "id" | "createdAt" | "updatedAt"> & { now: string },
+): Promise<EnrolInstance> {
+  const r = await db
+    .insertInto("enrol_instances")
+    .values({
+      course_id: v.courseId,
+      method: v.method,
+      name: v.name,
+      status: v.status,
+      enrol_period: v.enrolPeriod,
+      enrol_start: v.enrolStart,
+      enrol_end: v.enrolEnd,
+      max_enrolled: v.maxEnrolled,
+      role: v.role,
+      settings: JSON.stringify(v.settings),
+      created_at: v.now,
+      updated_at: v.now,
+    })
+    .returningAll()
+    .executeTakeFirstOrThrow();
+  return toInstance(r);
+}
+
+export async function updateInstance(
+  db: Q,
+  id: number,
+  v: Partial<Omit<EnrolInstance, "id" | "courseId" | "method" | "createdAt" | "updatedAt">> & { now: string },
+): Promise<void> {
+  await db
+    .updateTable("enrol_instances")
+    .set({
+      ...(v.name !== undefined ? { name: v.name } : {}),
+      ...(v.status !== undefined ? { status: v.status } : {}),
+      ...(v.enrolPeriod !== undefined ? { enrol_period: v.enrolPeriod } : {}),
+      ...(v.enrolStart !== undefined ? { enrol_start: v.enrolStart } : {}),
+      ...(v.enrolEnd !== undefined ? { enrol_end: v.enrolEnd } : {}),
+      ...(v.maxEnrolled !== undefined ? { max_enrolled: v.maxEnrolled } : {}),
+      ...(v.role !== undefined ? { role: v.role } : {}),
+      ...(v.settings !== undefined ? { settings: JSON.stringify(v.settings) } : {}),
+      updated_at: v.now,
+    })
+    .where("id", "=", id)
+    .execute();
+}
+
+export async function deleteInstance(db: Q, id: number): Promise<void> {
+  await db.deleteFrom("enrol_instances").where("id", "=", id).execute();
+}
+
+export async function countEnrolments(db: Q, instanceId: number): Promise<number> {
+  const r = await db
+    .selectFrom("enrolments")
+    .select((eb) => eb.fn.countAll<number>().as("n"))
+    .where("instance_id", "=", instanceId)
+    .executeTakeFirst();
+  return Number(r?.n ?? 0);
+}
+
+export interface Enrolment {
+  id: number;
+  instanceId: number;
+  courseId: number;
+  userId: number;
+  status: string;
+  timeStart: string | null;
+  timeEnd: string | null;
+}
+
+export async function findEnrolment(db: Q, instanceId: number, userId: number): Promise<Enrolment | undefined> {
+  const r = await db.selectFrom("enrolments").selectAll().where("instance_id", "=", instanceId).where("user_id", "=", userId).executeTakeFirst();
+  return r
+    ? { id: r.id, instanceId: r.instance_id, courseId: r.course_id, userId: r.user_id, status: r.status, timeStart: r.time_start, timeEnd: r.time_end }
+    : undefined;
+}
+
+export async function insertEnrolment(
+  db: Q,
+  v: { instanceId: number; courseId: number; userId: number; timeStart: string | null; timeEnd: string | null; now: string },
+): Promise<void> {
+  await db
+    .insertInto("enrolments")
+    .values({ instance_id: v.instanceId, course_id: v.courseId, user_id: v.userId, status: "active", time_start: v.timeStart, time_end: v.timeEnd, created_at: v.now })
+    .onConflict((oc) => oc.columns(["instance_id", "user_id"]).doNothing())
+    .execute();
+}
+
+export async function updateEnrolment(db: Q, id: number, v: { status?: string; timeStart?: string | null; timeEnd?: string | null }) {
+  await db
+    .updateTable("enrolments")
+    .set({
+      ...(v.status !== undefined ? { status: v.status } : {}),
+      ...(v.timeStart !== undefined ? { time_start: v.timeStart } : {}),
+      ...(v.timeEnd !== undefined ? { time_end: v.timeEnd } : {}),
+    })
+    .where("id", "=", id)
+    .execute();
+}
+
+export async function deleteEnrolment(db: Q, instanceId: number, userId: number): Promise<void> {
+  await db.deleteFrom("enrolments").where("instance_id", "=", instanceId).where("user_id", "=", userId).execute();
+}
+
+export async function countUserEnrolmentsInCourse(db: Q, courseId: number, userId: number): Promise<number> {
+  const r = await db
+    .selectFrom("enrolments")
+    .select((eb) => eb.fn.countAll<number>().as("n"))
+    .where("course_id", "=", courseId)
+    .where("user_id", "=", userId)
+    .executeTakeFirst();
+  return Number(r?.n ?? 0);
+}
+
+export async function insertRole(db: Q, v: { courseId: number; userId: number; role: string; instanceId: number | null; now: string }) {
+  await db
+    .insertInto("role_assignments")
+    .values({ course_id: v.courseId, user_id: v.userId, role: v.role, instance_id: v.instanceId, created_at: v.now })
+    .onConflict((oc) => oc.columns(["course_id", "user_id", "role"]).doNothing())
+    .execute();
+}
+
+export async function deleteRoles(db: Q, courseId: number, userId: number, opts: { instanceId?: number; role?: string } = {}) {
+  let q = db.deleteFrom("role_assignments").where("course_id", "=", courseId).where("user_id", "=", userId);
+  if (opts.instanceId !== undefined) q = q.where("instance_id", "=", opts.instanceId);
+  if (opts.role !== undefined) q = q.where("role", "=", opts.role);
+  await q.execute();
+}
+
+export interface Participant {
+  userId: number;
+  username: string;
+  firstname: string;
+  lastname: string;
+  email: string;
+  auth: string;
+  roles: string[];
+  enrolMethodId: number;
+  enrolMethod: string;
+  status: string;
+  timeStart: string | null;
+  timeEnd: string | null;
+  lastLoginAt: string | null;
+}
+
+export async function listParticipants(db: Q, courseId: number): Promise<Participant[]> {
+  const rows = await db
+    .selectFrom("enrolments as e")
+    .innerJoin("users as u", "u.id", "e.user_id")
+    .innerJoin("enrol_instances as i", "i.id", "e.instance_id")
+    .select(["u.id", "u.username", "u.firstname", "u.lastname", "u.email", "u.auth", "u.last_login_at", "e.instance_id", "i.method", "e.status", "e.time_start", "e.time_end"])
+    .where("e.course_id", "=", courseId)
+    .orderBy("u.lastname")
+    .orderBy("u.firstname")
+    .orderBy("u.id")
+    .execute();
+  const roles = await db.selectFrom("role_assignments").select(["user_id", "role"]).where("course_id", "=", courseId).execute();
+  const byUser = new Map<number, string[]>();
+  for (const r of roles) byUser.set(r.user_id, [...(byUser.get(r.user_id) ?? []), r.role]);
+  const seen = new Set<number>();
+  const out: Participant[] = [];
+  for (const r of rows) {
+    if (seen.has(r.id)) continue;
+    seen.add(r.id);
+    out.push({
+      userId: r.id,
+      username: r.username,
+      firstname: r.firstname,
+      lastname: r.lastname,
+      email: r.email,
+      auth: r.auth,
+      roles: byUser.get(r.id) ?? [],
+      enrolMethodId: r.instance_id,
+      enrolMethod: r.method,
+      status: r.status,
+      timeStart: r.time_start,
+      timeEnd: r.time_end,
+      lastLoginAt: r.last_login_at,
+    });
+  }
+  return out;
+}

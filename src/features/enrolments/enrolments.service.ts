@@ -1,0 +1,202 @@
+// Enrolment methods (instances per course) and enrolling users through them. The capacity
+// ("max enrolled users") holds under concurrency: the instance row is locked (PostgreSQL) or the
+// transaction is serial (SQLite) while counting and inserting.
+import { z } from "zod";
+import type { Db } from "../../db/database.js";
+import type { Engine } from "../../db/dialect.js";
+import { addSeconds, type Clock, iso } from "../../shared/clock.js";
+import { AppError, ConflictError, NotFoundError, ValidationError } from "../../shared/errors.js";
+import { parseInput, requiredText } from "../../shared/validation.js";
+import { isRole, ROLES } from "../roles/capabilities.js";
+import { findEnrolMethod } from "./enrol-methods.js";
+import * as repo from "./enrolments.repository.js";
+
+export type { EnrolInstance, Enrolment, Participant } from "./enrolments.repository.js";
+
+export type EnrolReason = "disabled" | "not_started" | "ended" | "full";
+
+/** Why a user cannot be enrolled through an instance right now. */
+export class EnrolmentError extends AppError {
+  override name = "EnrolmentError";
+  constructor(
+    readonly reason: EnrolReason,
+    message: string,
+  ) {
+    super("forbidden", message);
+  }
+}
+
+const isoDate = z
+  .string()
+  .refine((v) => !Number.isNaN(Date.parse(v)), "must be a date and time (ISO 8601)")
+  .transform((v) => new Date(v).toISOString());
+
+/** The fields every enrolment method instance has, as the API names them. */
+export const instanceCommonSchema = z
+  .object({
+    name: z.string().trim().max(254).default(""),
+    status: z.enum(["enabled", "disabled"]).default("enabled"),
+    enrolPeriod: z.number().int().min(0).max(100 * 365 * 86400).nullable().optional(),
+    enrolStart: isoDate.nullable().optional(),
+    enrolEnd: isoDate.nullable().optional(),
+    maxEnrolled: z.number().int().min(0).max(10_000_000).default(0),
+    role: z.enum(ROLES).default("student"),
+  })
+  .refine((v) => !v.enrolStart || !v.enrolEnd || v.enrolStart < v.enrolEnd, { message: "The enrolment end date must be after the start date", path: ["enrolEnd"] });
+
+export type InstanceInput = z.input<typeof instanceCommonSchema> & { method: string; settings?: Record<string, unknown> };
+
+export async function addEnrolInstance(db: repo.Q, clock: Clock, courseId: number, input: InstanceInput): Promise<repo.EnrolInstance> {
+  const method = findEnrolMethod(input.method);
+  if (!method) throw new ValidationError(`Unknown enrolment method ${input.method}`, [{ field: "method", message: `Unknown enrolment method ${input.method}` }]);
+  const v = parseInput(instanceCommonSchema, input);
+  if (!method.multiple && (await repo.listInstances(db, courseId, method.key)).length > 0) {
+    throw new ConflictError(`This course already has the ${method.label} method`);
+  }
+  return repo.insertInstance(db, {
+    courseId,
+    method: method.key,
+    name: v.name || method.label,
+    status: v.status,
+    enrolPeriod: v.enrolPeriod || null,
+    enrolStart: v.enrolStart ?? null,
+    enrolEnd: v.enrolEnd ?? null,
+    maxEnrolled: v.maxEnrolled,
+    role: v.role,
+    settings: input.settings ?? {},
+    now: iso(clock.now()),
+  });
+}
+
+export async function updateEnrolInstance(
+  db: repo.Q,
+  clock: Clock,
+  id: number,
+  input: Partial<z.input<typeof instanceCommonSchema>> & { settings?: Record<string, unknown> },
+): Promise<repo.EnrolInstance> {
+  const existing = await getInstance(db, id);
+  const v = parseInput(instanceCommonSchema, {
+    name: existing.name,
+    status: existing.status,
+    enrolPeriod: existing.enrolPeriod,
+    enrolStart: existing.enrolStart,
+    enrolEnd: existing.enrolEnd,
+    maxEnrolled: existing.maxEnrolled,
+    role: existing.role,
+    ...input,
+  });
+  await repo.updateInstance(db, id, {
+    name: v.name || existing.name,
+    status: v.status,
+    enrolPeriod: v.enrolPeriod || null,
+    enrolStart: v.enrolStart ?? null,
+    enrolEnd: v.enrolEnd ?? null,
+    maxEnrolled: v.maxEnrolled,
+    role: v.role,
+    ...(input.settings !== undefined ? { settings: input.settings } : {}),
+    now: iso(clock.now()),
+  });
+  return getInstance(db, id);
+}
+
+export async function getInstance(db: repo.Q, id: number): Promise<repo.EnrolInstance> {
+  const i = await repo.findInstance(db, id);
+  if (!i) throw new NotFoundError("Enrolment method");
+  return i;
+}
+
+/** Deletes an instance with its enrolments and the roles it gave. */
+export async function deleteEnrolInstance(db: Db, id: number): Promise<void> {
+  await db.transaction().execute(async (trx) => {
+    const inst = await getInstance(trx, id);
+    const users = await trx.selectFrom("enrolments").select("user_id").where("instance_id", "=", id).execute();
+    await trx.deleteFrom("role_assignments").where("instance_id", "=", id).execute();
+    await trx.deleteFrom("enrolments").where("instance_id", "=", id).execute();
+    for (const u of users) await dropRolesIfUnenrolled(trx, inst.courseId, u.user_id);
+    await repo.deleteInstance(trx, id);
+  });
+}
+
+/** Throws EnrolmentError when the instance does not accept new enrolments now. */
+export function checkEnrolmentOpen(instance: repo.EnrolInstance, now: Date): void {
+  if (instance.status !== "enabled") throw new EnrolmentError("disabled", "This enrolment method is disabled.");
+  if (instance.enrolStart && iso(now) < instance.enrolStart) {
+    throw new EnrolmentError("not_started", `Enrolment opens on ${instance.enrolStart.slice(0, 16).replace("T", " ")} UTC.`);
+  }
+  if (instance.enrolEnd && iso(now) >= instance.enrolEnd) {
+    throw new EnrolmentError("ended", `Enrolment closed on ${instance.enrolEnd.slice(0, 16).replace("T", " ")} UTC.`);
+  }
+}
+
+export interface EnrolDeps {
+  clock: Clock;
+  engine: Engine;
+}
+
+/**
+ * Enrols a user through an instance with a role (default: the instance's), applying the
+ * enrolment period. Idempotent: an existing enrolment is kept (and its role added). Runs in the
+ * caller's transaction.
+ */
+export async function enrolUser(
+  trx: repo.Q,
+  deps: EnrolDeps,
+  v: { instanceId: number; userId: number; role?: string; checkOpen?: boolean },
+): Promise<{ created: boolean; enrolment: repo.Enrolment }> {
+  const now = deps.clock.now();
+  const instance = await repo.lockInstance(trx, v.instanceId, deps.engine === "postgres");
+  if (!instance) throw new NotFoundError("Enrolment method");
+  const role = v.role ?? instance.role;
+  if (!isRole(role)) throw new ValidationError(`Unknown role ${role}`, [{ field: "role", message: `Unknown role ${role}` }]);
+  const existing = await repo.findEnrolment(trx, instance.id, v.userId);
+  if (!existing) {
+    if (v.checkOpen !== false) checkEnrolmentOpen(instance, now);
+    if (instance.maxEnrolled > 0 && (await repo.countEnrolments(trx, instance.id)) >= instance.maxEnrolled) {
+      throw new EnrolmentError("full", "This course is full: the maximum number of enrolled users has been reached.");
+    }
+    await repo.insertEnrolment(trx, {
+      instanceId: instance.id,
+      courseId: instance.courseId,
+      userId: v.userId,
+      timeStart: iso(now),
+      timeEnd: instance.enrolPeriod ? iso(addSeconds(now, instance.enrolPeriod)) : null,
+      now: iso(now),
+    });
+  } else if (existing.status !== "active") {
+    await repo.updateEnrolment(trx, existing.id, { status: "active" });
+  }
+  await repo.insertRole(trx, { courseId: instance.courseId, userId: v.userId, role, instanceId: instance.id, now: iso(now) });
+  const enrolment = await repo.findEnrolment(trx, instance.id, v.userId);
+  if (!enrolment) throw new Error("enrolment vanished");
+  return { created: !existing, enrolment };
+}
+
+/** Removes the user's enrolment through one instance, and their roles when no enrolment is left. */
+export async function unenrolUser(trx: repo.Q, v: { instanceId: number; userId: number }): Promise<boolean> {
+  const instance = await getInstance(trx, v.instanceId);
+  const existing = await repo.findEnrolment(trx, instance.id, v.userId);
+  if (!existing) return false;
+  await repo.deleteEnrolment(trx, instance.id, v.userId);
+  await repo.deleteRoles(trx, instance.courseId, v.userId, { instanceId: instance.id });
+  await dropRolesIfUnenrolled(trx, instance.courseId, v.userId);
+  return true;
+}
+
+async function dropRolesIfUnenrolled(trx: repo.Q, courseId: number, userId: number) {
+  if ((await repo.countUserEnrolmentsInCourse(trx, courseId, userId)) === 0) await repo.deleteRoles(trx, courseId, userId);
+}
+
+/** The course's manual enrolment instance (every course has one). */
+export async function manualInstance(db: repo.Q, courseId: number): Promise<repo.EnrolInstance> {
+  const [inst] = await repo.listInstances(db, courseId, "manual");
+  if (!inst) throw new NotFoundError("Manual enrolment method");
+  return inst;
+}
+
+export const listInstances = repo.listInstances;
+export const listParticipants = repo.listParticipants;
+export const findEnrolment = repo.findEnrolment;
+export const insertRole = repo.insertRole;
+export const deleteRoles = repo.deleteRoles;
+
+export const enrolNameSchema = requiredText(254, "Name");
