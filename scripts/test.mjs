@@ -2,7 +2,8 @@
 // `npm test`: every test, on SQLite and PostgreSQL, with the browser tests in Debian's Chromium.
 // - PostgreSQL: TEST_DATABASE_URL, or the local server at postgres://postgres@127.0.0.1:5432/test when it
 //   answers. When TEST_DATABASE_URL is set explicitly (CI), an unreachable server fails the run.
-// - Chromium: installed with apt-get when /usr/bin/chromium is missing.
+// - Debian packages: chromium (browser tests) and python3-lti (an independent LTI peer) are
+//   installed with apt-get when missing.
 import { execFileSync, spawnSync } from "node:child_process";
 import { existsSync, readdirSync, statSync } from "node:fs";
 import { join } from "node:path";
@@ -23,11 +24,19 @@ async function reachable(url) {
   }
 }
 
-function ensureChromium() {
-  if (existsSync("/usr/bin/chromium")) return;
-  console.log("test setup: installing Debian's chromium for the browser tests");
+function pythonHasLti() {
+  return spawnSync("/usr/bin/python3", ["-c", "import lti, oauthlib"]).status === 0;
+}
+
+/** Debian packages the suite drives: Chromium for the browser tests, python3-lti as an independent LTI 1.1 peer. */
+function ensureDebianPackages() {
+  const missing = [];
+  if (!existsSync("/usr/bin/chromium")) missing.push("chromium", "fonts-dejavu-core");
+  if (!pythonHasLti()) missing.push("python3-lti");
+  if (missing.length === 0) return;
+  console.log(`test setup: installing ${missing.join(", ")} with apt-get`);
   execFileSync("apt-get", ["update"], { stdio: "inherit" });
-  execFileSync("apt-get", ["install", "-y", "--no-install-recommends", "chromium", "fonts-dejavu-core"], {
+  execFileSync("apt-get", ["install", "-y", "--no-install-recommends", ...missing], {
     stdio: "inherit",
     env: { ...process.env, DEBIAN_FRONTEND: "noninteractive" },
   });
@@ -54,7 +63,7 @@ if (env.TEST_DATABASE_URL) {
 } else {
   console.warn(`warning: no PostgreSQL at ${DEFAULT_PG}; running the suites on SQLite only`);
 }
-if (!env.PLUTO_SKIP_BROWSER_INSTALL) ensureChromium();
+if (!env.PLUTO_SKIP_BROWSER_INSTALL) ensureDebianPackages();
 
 const filter = process.argv.slice(2);
 let files = [...findTests("src"), ...findTests("test")].sort();

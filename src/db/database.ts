@@ -2,7 +2,16 @@
 import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import SQLite from "better-sqlite3";
-import { Kysely, type MigrationResult, Migrator, PostgresDialect, SqliteDialect } from "kysely";
+import {
+  type DatabaseIntrospector,
+  Kysely,
+  type MigrationResult,
+  Migrator,
+  PostgresDialect,
+  SqliteDialect,
+  sql,
+  type TableMetadata,
+} from "kysely";
 import pg from "pg";
 import type { Engine } from "./dialect.js";
 import { migrations } from "./migrations/index.js";
@@ -42,8 +51,41 @@ export function openDatabase(url: string, opts: OpenOptions = {}): DatabaseHandl
     max: opts.poolSize ?? 10,
     ...(opts.pgSchema ? { options: `-c search_path=${opts.pgSchema}` } : {}),
   });
-  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  const db = new Kysely<Database>({ dialect: new CurrentSchemaPostgresDialect({ pool }) });
   return { db, engine: "postgres", close: () => db.destroy() };
+}
+
+/**
+ * Kysely's PostgreSQL introspector lists the tables of every schema (calling a function per
+ * column), so the migrator takes another schema's kysely_migration table for ours, and fails
+ * when another session drops a schema meanwhile (parallel tests do). Pluto only ever needs the
+ * tables of the schema it runs in.
+ */
+class CurrentSchemaIntrospector implements DatabaseIntrospector {
+  constructor(private readonly db: Kysely<unknown>) {}
+
+  async getSchemas() {
+    const r = await sql<{ name: string | null }>`select current_schema() as name`.execute(this.db);
+    return r.rows.flatMap((row) => (row.name ? [{ name: row.name }] : []));
+  }
+
+  async getTables(): Promise<TableMetadata[]> {
+    const r = await sql<{ name: string; schema: string; kind: string }>`
+      select c.relname as name, n.nspname as schema, c.relkind as kind
+      from pg_catalog.pg_class c join pg_catalog.pg_namespace n on n.oid = c.relnamespace
+      where n.nspname = current_schema() and c.relkind in ('r', 'v', 'p')`.execute(this.db);
+    return r.rows.map((t) => ({ name: t.name, schema: t.schema, isView: t.kind === "v", columns: [] }));
+  }
+
+  async getMetadata() {
+    return { tables: await this.getTables() };
+  }
+}
+
+class CurrentSchemaPostgresDialect extends PostgresDialect {
+  override createIntrospector(db: Kysely<unknown>): DatabaseIntrospector {
+    return new CurrentSchemaIntrospector(db);
+  }
 }
 
 export class MigrationError extends Error {

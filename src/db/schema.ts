@@ -2,6 +2,8 @@
 // Times are ISO 8601 UTC strings (sortable, identical on SQLite and PostgreSQL).
 // Booleans are 0/1 integers on both engines.
 import type { Generated, Insertable, Selectable, Updateable } from "kysely";
+import type { LtiConsumerTables } from "./schema-lti-consumer.js";
+import type { LtiProviderTables } from "./schema-lti-provider.js";
 
 export interface UsersTable {
   id: Generated<number>;
@@ -234,7 +236,7 @@ export interface TaskLogTable {
   message: string;
 }
 
-export interface Database {
+export interface Database extends LtiProviderTables, LtiConsumerTables {
   users: UsersTable;
   sessions: SessionsTable;
   api_tokens: ApiTokensTable;

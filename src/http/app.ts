@@ -14,6 +14,7 @@ import Fastify, {
   type FastifyRequest,
 } from "fastify";
 import { h } from "preact";
+import { ZodError } from "zod";
 import { AppError, ValidationError } from "../shared/errors.js";
 import { ErrorPage } from "../views/error-page.js";
 import { renderPage } from "../views/html.js";
@@ -29,6 +30,8 @@ declare module "fastify" {
     session: SessionInfo | null;
     /** Rendered without site chrome: inside an LTI consumer's frame. */
     embedded: boolean;
+    /** The page may be shown inside another site's frame (LTI launch pages). */
+    framable: boolean;
     /** The request came with an API bearer token. */
     viaToken: boolean;
   }
@@ -93,14 +96,19 @@ export async function buildApp(ctx: AppContext, registrars: RouteRegistrar[]): P
   app.decorateRequest("session", null);
   app.decorateRequest("embedded", false);
   app.decorateRequest("viaToken", false);
+  app.decorateRequest("framable", false);
 
   app.addHook("onRequest", async (request) => {
-    const auth = request.headers.authorization;
-    if (isApi(request) && auth?.startsWith("Bearer ")) {
-      const actor = await loadTokenActor(ctx, auth.slice(7).trim());
-      if (actor) {
-        request.actor = actor;
-        request.viaToken = true;
+    if (isApi(request)) {
+      // The API authenticates with bearer tokens only, never with the session cookie, so a
+      // cross-site form cannot act through it.
+      const auth = request.headers.authorization;
+      if (auth?.startsWith("Bearer ")) {
+        const actor = await loadTokenActor(ctx, auth.slice(7).trim());
+        if (actor) {
+          request.actor = actor;
+          request.viaToken = true;
+        }
       }
       return;
     }
@@ -113,6 +121,9 @@ export async function buildApp(ctx: AppContext, registrars: RouteRegistrar[]): P
         request.embedded = found.session.data.embedded === true;
       }
     }
+    // Inside a frame (an LTI consumer's page) pages drop the site chrome.
+    const dest = request.headers["sec-fetch-dest"];
+    if (dest === "iframe" || dest === "frame") request.embedded = true;
     if ((request.query as Record<string, unknown> | undefined)?.embed === "1") request.embedded = true;
   });
 
@@ -127,7 +138,10 @@ export async function buildApp(ctx: AppContext, registrars: RouteRegistrar[]): P
   app.addHook("onSend", async (request, reply, payload) => {
     const type = String(reply.getHeader("content-type") ?? "");
     if (type.startsWith("text/html")) {
-      const ancestors = request.embedded ? "*" : "'self'";
+      // Sessions opened by an LTI launch live in the consumer's frame; other pages refuse framing
+      // by other sites (clickjacking).
+      const framable = request.session?.data.lti !== undefined || request.framable;
+      const ancestors = framable ? "*" : "'self'";
       reply.header(
         "content-security-policy",
         `default-src 'self'; img-src * data:; frame-src *; object-src 'none'; base-uri 'self'; frame-ancestors ${ancestors}`,
@@ -192,6 +206,13 @@ interface Classified {
 }
 
 function classify(error: unknown): Classified {
+  if (error instanceof ZodError) {
+    const fields = error.issues.map((i) => ({
+      field: i.path.map(String).join(".") || "_",
+      message: i.message,
+    }));
+    return { status: 400, code: "validation", message: "The request has invalid values.", fields };
+  }
   if (error instanceof ValidationError) {
     return { status: 400, code: error.code, message: error.message, fields: error.fields };
   }

@@ -28,10 +28,19 @@ export function openApiDocument(publicUrl: string): Record<string, unknown> {
       required: true,
       schema: { type: m[1]?.endsWith("Id") || m[1] === "id" ? "integer" : "string" },
     }));
-    const query = Object.entries(op.query ?? {}).map(([name, description]) => ({ name, in: "query", required: false, description, schema: { type: "string" } }));
+    const query = Object.entries(op.query ?? {}).map(([name, description]) => ({
+      name,
+      in: "query",
+      required: false,
+      description,
+      schema: { type: "string" },
+    }));
     const responses: Record<string, unknown> = {};
     for (const [status, description] of Object.entries(op.responses)) responses[status] = { description };
-    responses["4XX"] = { description: "Error", content: { "application/json": { schema: { $ref: "#/components/schemas/Error" } } } };
+    responses["4XX"] = {
+      description: "Error",
+      content: { "application/json": { schema: { $ref: "#/components/schemas/Error" } } },
+    };
     const entry: Record<string, unknown> = {
       summary: op.summary,
       tags: [op.tag],
@@ -39,7 +48,12 @@ export function openApiDocument(publicUrl: string): Record<string, unknown> {
       responses,
     };
     if (op.body) {
-      entry.requestBody = { required: true, content: { "application/json": { schema: z.toJSONSchema(op.body, { io: "input", unrepresentable: "any" }) } } };
+      entry.requestBody = {
+        required: true,
+        content: {
+          "application/json": { schema: z.toJSONSchema(op.body, { io: "input", unrepresentable: "any" }) },
+        },
+      };
     }
     paths[op.path] = { ...(paths[op.path] ?? {}), [op.method]: entry };
   }
@@ -54,7 +68,13 @@ export function openApiDocument(publicUrl: string): Record<string, unknown> {
       schemas: {
         Error: {
           type: "object",
-          properties: { error: { type: "object", properties: { code: { type: "string" }, message: { type: "string" } }, required: ["code", "message"] } },
+          properties: {
+            error: {
+              type: "object",
+              properties: { code: { type: "string" }, message: { type: "string" } },
+              required: ["code", "message"],
+            },
+          },
         },
       },
     },

@@ -29,6 +29,8 @@ export interface RunSummary {
 }
 
 const LOCK_SECONDS = 300;
+/** First key of the PostgreSQL advisory locks that serialise enqueues per dedupe key. */
+const DEDUPE_LOCK_CLASS = 7_370_001;
 
 export class JobQueue {
   readonly workerId = `${process.pid}-${randomUUID().slice(0, 8)}`;
@@ -52,6 +54,16 @@ export class JobQueue {
     if (!def) throw new Error(`unknown task ${name}`);
     const now = iso(this.clock.now());
     if (opts.dedupeKey) {
+      if (!trx.isTransaction) {
+        await trx.transaction().execute((t) => this.enqueue(t, name, payload, opts));
+        return;
+      }
+      // Two transactions enqueueing one key at once: the second waits here until the first
+      // commits, then sees its job below.
+      if (this.engine === "postgres") {
+        const key = opts.dedupeKey;
+        await sql`select pg_advisory_xact_lock(${DEDUPE_LOCK_CLASS}, hashtext(${key}))`.execute(trx);
+      }
       const existing = await trx
         .selectFrom("jobs")
         .select("id")

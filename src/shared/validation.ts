@@ -32,4 +32,12 @@ export const requiredText = (max: number, what: string) =>
     .min(1, `${what} is required`)
     .max(max, `${what} must be at most ${max} characters`);
 /** An integer id in a URL segment or form field. */
-export const idParam = z.coerce.number().int().positive();
+export const idParam = z.coerce.number().int().positive().max(2_147_483_647);
+/** An id that fits the INTEGER columns of both engines (a larger one would make PostgreSQL fail). */
+export const rowId = z.coerce
+  .number({ error: "must be a number" })
+  .int("must be a whole number")
+  .positive("must be a positive number")
+  .max(2_147_483_647, "is too large");
+/** An id in a JSON body: a number, not a numeric string. */
+export const jsonRowId = z.number().int().positive().max(2_147_483_647);

@@ -30,7 +30,10 @@ export function CourseLayout({ pc, course, title, caps, crumbs, children }: Prop
         <ul>
           {links.map((l) => (
             <li key={l.label}>
-              <a href={l.href(course.id)} aria-current={pc.url.split("?")[0] === l.href(course.id) ? "page" : undefined}>
+              <a
+                href={l.href(course.id)}
+                aria-current={pc.url.split("?")[0] === l.href(course.id) ? "page" : undefined}
+              >
                 {l.label}
               </a>
             </li>
@@ -43,7 +46,11 @@ export function CourseLayout({ pc, course, title, caps, crumbs, children }: Prop
       pc={pc}
       title={title}
       aside={pc.embedded ? undefined : aside}
-      crumbs={[{ label: "My courses", href: "/my" }, { label: course.shortname, href: `/course/${course.id}` }, ...(crumbs ?? [])]}
+      crumbs={[
+        { label: "My courses", href: "/my" },
+        { label: course.shortname, href: `/course/${course.id}` },
+        ...(crumbs ?? []),
+      ]}
     >
       {children}
     </Layout>

@@ -1,7 +1,11 @@
 // Every migration, in order. Imported statically so the built app carries them.
 import type { Migration } from "kysely";
 import * as m0001 from "./0001-core.js";
+import * as m0010 from "./0010-lti-provider.js";
+import * as m0020 from "./0020-lti-consumer.js";
 
 export const migrations: Record<string, Migration> = {
   "0001-core": m0001,
+  "0010-lti-provider": m0010,
+  "0020-lti-consumer": m0020,
 };

@@ -8,6 +8,7 @@ import type { AppContext } from "../../http/context.js";
 import type { Errors } from "../../views/forms.js";
 import type { PageContext } from "../../views/page-context.js";
 import type { Course } from "../courses/courses.service.js";
+import type { Capability } from "../roles/capabilities.js";
 
 /** An activity as services and views see it; `settings` is the type's own JSON. */
 export interface Activity<S = Record<string, unknown>> {
@@ -36,6 +37,8 @@ export interface ActivityViewInput<S> {
   activity: Activity<S>;
   /** The viewer may manage course material (edit, see hidden, grade). */
   canManage: boolean;
+  /** Every capability the viewer holds in the course (e.g. grade:edit to grade submissions). */
+  caps: ReadonlySet<Capability>;
 }
 
 export interface ActivityType<S = Record<string, unknown>> {
@@ -44,6 +47,11 @@ export interface ActivityType<S = Record<string, unknown>> {
   label: string;
   /** One sentence under the label in the picker. */
   description: string;
+  /**
+   * Whether the activity can carry a grade, so the form offers the grade-based completion rules.
+   * The service still asks maxGrade(settings), which may be null for some settings of the type.
+   */
+  gradable: boolean;
   /** Validates the type's settings (API JSON and parsed form values alike). */
   settingsSchema: z.ZodType<S>;
   /** Turns the type's form fields into a raw settings object, validated with settingsSchema afterwards. */
@@ -52,9 +60,31 @@ export interface ActivityType<S = Record<string, unknown>> {
   prepare?(ctx: AppContext, courseId: number, settings: S): Promise<S>;
   /** The grade maximum, or null when the activity is not graded. */
   maxGrade(settings: S): number | null;
+  /**
+   * The name to use when the form's name is left empty, from the prepared settings (e.g. a cartridge's
+   * title); without it (or when it returns nothing) the name is required.
+   */
+  defaultName?(settings: S): string | undefined;
+  /** Data the type's form fields need from the database (e.g. site-wide tools), loaded before rendering. */
+  formData?(ctx: AppContext, courseId: number): Promise<unknown>;
+  /**
+   * Further entries of this type in the content picker (e.g. each site-wide external tool); `params` come
+   * back to the add form in its query string and preset the type's fields.
+   */
+  pickerEntries?(
+    ctx: AppContext,
+    courseId: number,
+  ): Promise<Array<{ label: string; description: string; params: Record<string, string> }>>;
   /** The type's own fields in the add/edit form. */
-  SettingsFields(props: { settings: Partial<S>; errors: Errors; ctx: AppContext; courseId: number }): ComponentChildren;
-  /** The body of the activity page. */
+  SettingsFields(props: {
+    settings: Partial<S>;
+    errors: Errors;
+    ctx: AppContext;
+    courseId: number;
+    /** What formData loaded, if the type has it. */
+    data?: unknown;
+  }): ComponentChildren;
+  /** The body of the activity page. A view may send a whole page itself (the route then sends nothing more). */
   view(input: ActivityViewInput<S>): Promise<ComponentChildren>;
   /** Extra routes of the type (submitting a quiz, grading an assignment, …). */
   routes?(app: FastifyInstance, ctx: AppContext): void | Promise<void>;

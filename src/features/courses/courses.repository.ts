@@ -40,7 +40,10 @@ export async function findCourseByShortname(db: Q, shortname: string): Promise<C
   return r ? toCourse(r) : undefined;
 }
 
-export async function listCourses(db: Q, opts: { ids?: number[]; includeHidden: boolean; limit?: number }): Promise<Course[]> {
+export async function listCourses(
+  db: Q,
+  opts: { ids?: number[]; includeHidden: boolean; limit?: number },
+): Promise<Course[]> {
   let q = db.selectFrom("courses").selectAll().orderBy("fullname");
   if (opts.ids) {
     if (opts.ids.length === 0) return [];
@@ -57,7 +60,14 @@ export async function insertCourse(
 ): Promise<Course> {
   const r = await db
     .insertInto("courses")
-    .values({ fullname: v.fullname, shortname: v.shortname, summary: v.summary, visible: v.visible ? 1 : 0, created_at: v.now, updated_at: v.now })
+    .values({
+      fullname: v.fullname,
+      shortname: v.shortname,
+      summary: v.summary,
+      visible: v.visible ? 1 : 0,
+      created_at: v.now,
+      updated_at: v.now,
+    })
     .returningAll()
     .executeTakeFirstOrThrow();
   return toCourse(r);
@@ -81,11 +91,54 @@ export async function deleteCourse(db: Q, id: number): Promise<void> {
 }
 
 export async function listSections(db: Q, courseId: number): Promise<Section[]> {
-  const rows = await db.selectFrom("sections").selectAll().where("course_id", "=", courseId).orderBy("position").execute();
-  return rows.map((r) => ({ id: r.id, courseId: r.course_id, position: r.position, name: r.name, summary: r.summary }));
+  const rows = await db
+    .selectFrom("sections")
+    .selectAll()
+    .where("course_id", "=", courseId)
+    .orderBy("position")
+    .execute();
+  return rows.map((r) => ({
+    id: r.id,
+    courseId: r.course_id,
+    position: r.position,
+    name: r.name,
+    summary: r.summary,
+  }));
 }
 
-export async function insertSection(db: Q, courseId: number, position: number, name: string): Promise<number> {
+const toSection = (r: Selectable<Database["sections"]>): Section => ({
+  id: r.id,
+  courseId: r.course_id,
+  position: r.position,
+  name: r.name,
+  summary: r.summary,
+});
+
+export async function findSection(db: Q, id: number): Promise<Section | undefined> {
+  const r = await db.selectFrom("sections").selectAll().where("id", "=", id).executeTakeFirst();
+  return r ? toSection(r) : undefined;
+}
+
+export async function findSectionByPosition(
+  db: Q,
+  courseId: number,
+  position: number,
+): Promise<Section | undefined> {
+  const r = await db
+    .selectFrom("sections")
+    .selectAll()
+    .where("course_id", "=", courseId)
+    .where("position", "=", position)
+    .executeTakeFirst();
+  return r ? toSection(r) : undefined;
+}
+
+export async function insertSection(
+  db: Q,
+  courseId: number,
+  position: number,
+  name: string,
+): Promise<number> {
   const r = await db
     .insertInto("sections")
     .values({ course_id: courseId, position, name, summary: "" })
@@ -94,6 +147,10 @@ export async function insertSection(db: Q, courseId: number, position: number, n
   return r.id;
 }
 
-export async function updateSection(db: Q, id: number, v: { name?: string; summary?: string }): Promise<void> {
+export async function updateSection(
+  db: Q,
+  id: number,
+  v: { name?: string; summary?: string },
+): Promise<void> {
   await db.updateTable("sections").set(v).where("id", "=", id).execute();
 }

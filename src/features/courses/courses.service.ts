@@ -5,8 +5,8 @@ import type { Db } from "../../db/database.js";
 import { type Clock, iso } from "../../shared/clock.js";
 import { ConflictError, NotFoundError } from "../../shared/errors.js";
 import { parseInput, requiredText, trimmed } from "../../shared/validation.js";
-import { ensureCourseTotalItem } from "../grades/grades.service.js";
 import { addEnrolInstance } from "../enrolments/enrolments.service.js";
+import { ensureCourseTotalItem } from "../grades/grades.service.js";
 import { isUniqueViolation } from "../users/users.service.js";
 import * as repo from "./courses.repository.js";
 
@@ -28,16 +28,22 @@ export async function createCourse(db: Db, clock: Clock, input: unknown): Promis
   const now = iso(clock.now());
   try {
     return await db.transaction().execute(async (trx) => {
-      if (await repo.findCourseByShortname(trx, v.shortname)) throw new ConflictError(`Short name ${v.shortname} is already used by another course`);
+      if (await repo.findCourseByShortname(trx, v.shortname))
+        throw new ConflictError(`Short name ${v.shortname} is already used by another course`);
       const course = await repo.insertCourse(trx, { ...v, now });
       await repo.insertSection(trx, course.id, 0, "General");
       for (let i = 1; i <= DEFAULT_TOPICS; i++) await repo.insertSection(trx, course.id, i, `Topic ${i}`);
       await ensureCourseTotalItem(trx, course.id);
-      await addEnrolInstance(trx, clock, course.id, { method: "manual", name: "Manual enrolments", role: "student" });
+      await addEnrolInstance(trx, clock, course.id, {
+        method: "manual",
+        name: "Manual enrolments",
+        role: "student",
+      });
       return course;
     });
   } catch (err) {
-    if (isUniqueViolation(err)) throw new ConflictError(`Short name ${v.shortname} is already used by another course`);
+    if (isUniqueViolation(err))
+      throw new ConflictError(`Short name ${v.shortname} is already used by another course`);
     throw err;
   }
 }
@@ -47,12 +53,14 @@ export async function updateCourse(db: Db, clock: Clock, id: number, input: unkn
   await getCourse(db, id);
   if (v.shortname) {
     const other = await repo.findCourseByShortname(db, v.shortname);
-    if (other && other.id !== id) throw new ConflictError(`Short name ${v.shortname} is already used by another course`);
+    if (other && other.id !== id)
+      throw new ConflictError(`Short name ${v.shortname} is already used by another course`);
   }
   try {
     await repo.updateCourse(db, id, { ...v, now: iso(clock.now()) });
   } catch (err) {
-    if (isUniqueViolation(err)) throw new ConflictError(`Short name ${v.shortname} is already used by another course`);
+    if (isUniqueViolation(err))
+      throw new ConflictError(`Short name ${v.shortname} is already used by another course`);
     throw err;
   }
   return getCourse(db, id);
@@ -74,15 +82,23 @@ export const findCourse = repo.findCourse;
 export const listCourses = repo.listCourses;
 export const listSections = repo.listSections;
 export const updateSection = repo.updateSection;
+export const findSection = repo.findSection;
+export const findSectionByPosition = repo.findSectionByPosition;
 export const deleteCourse = repo.deleteCourse;
 
 /** Courses where the user has an active enrolment (any role). */
-export async function listCoursesOfUser(db: Db, userId: number, now: Date): Promise<Array<repo.Course & { roles: string[] }>> {
+export async function listCoursesOfUser(
+  db: Db,
+  userId: number,
+  now: Date,
+): Promise<Array<repo.Course & { roles: string[] }>> {
   const t = iso(now);
   const rows = await db
     .selectFrom("enrolments as e")
     .innerJoin("enrol_instances as i", "i.id", "e.instance_id")
-    .leftJoin("role_assignments as ra", (j) => j.onRef("ra.course_id", "=", "e.course_id").onRef("ra.user_id", "=", "e.user_id"))
+    .leftJoin("role_assignments as ra", (j) =>
+      j.onRef("ra.course_id", "=", "e.course_id").onRef("ra.user_id", "=", "e.user_id"),
+    )
     .select(["e.course_id", "ra.role"])
     .where("e.user_id", "=", userId)
     .where("e.status", "=", "active")

@@ -133,25 +133,61 @@ export interface Enrolment {
   timeEnd: string | null;
 }
 
-export async function findEnrolment(db: Q, instanceId: number, userId: number): Promise<Enrolment | undefined> {
-  const r = await db.selectFrom("enrolments").selectAll().where("instance_id", "=", instanceId).where("user_id", "=", userId).executeTakeFirst();
+export async function findEnrolment(
+  db: Q,
+  instanceId: number,
+  userId: number,
+): Promise<Enrolment | undefined> {
+  const r = await db
+    .selectFrom("enrolments")
+    .selectAll()
+    .where("instance_id", "=", instanceId)
+    .where("user_id", "=", userId)
+    .executeTakeFirst();
   return r
-    ? { id: r.id, instanceId: r.instance_id, courseId: r.course_id, userId: r.user_id, status: r.status, timeStart: r.time_start, timeEnd: r.time_end }
+    ? {
+        id: r.id,
+        instanceId: r.instance_id,
+        courseId: r.course_id,
+        userId: r.user_id,
+        status: r.status,
+        timeStart: r.time_start,
+        timeEnd: r.time_end,
+      }
     : undefined;
 }
 
 export async function insertEnrolment(
   db: Q,
-  v: { instanceId: number; courseId: number; userId: number; timeStart: string | null; timeEnd: string | null; now: string },
+  v: {
+    instanceId: number;
+    courseId: number;
+    userId: number;
+    timeStart: string | null;
+    timeEnd: string | null;
+    now: string;
+  },
 ): Promise<void> {
   await db
     .insertInto("enrolments")
-    .values({ instance_id: v.instanceId, course_id: v.courseId, user_id: v.userId, status: "active", time_start: v.timeStart, time_end: v.timeEnd, created_at: v.now })
+    .values({
+      instance_id: v.instanceId,
+      course_id: v.courseId,
+      user_id: v.userId,
+      status: "active",
+      time_start: v.timeStart,
+      time_end: v.timeEnd,
+      created_at: v.now,
+    })
     .onConflict((oc) => oc.columns(["instance_id", "user_id"]).doNothing())
     .execute();
 }
 
-export async function updateEnrolment(db: Q, id: number, v: { status?: string; timeStart?: string | null; timeEnd?: string | null }) {
+export async function updateEnrolment(
+  db: Q,
+  id: number,
+  v: { status?: string; timeStart?: string | null; timeEnd?: string | null },
+) {
   await db
     .updateTable("enrolments")
     .set({
@@ -164,7 +200,11 @@ export async function updateEnrolment(db: Q, id: number, v: { status?: string; t
 }
 
 export async function deleteEnrolment(db: Q, instanceId: number, userId: number): Promise<void> {
-  await db.deleteFrom("enrolments").where("instance_id", "=", instanceId).where("user_id", "=", userId).execute();
+  await db
+    .deleteFrom("enrolments")
+    .where("instance_id", "=", instanceId)
+    .where("user_id", "=", userId)
+    .execute();
 }
 
 export async function countUserEnrolmentsInCourse(db: Q, courseId: number, userId: number): Promise<number> {
@@ -177,15 +217,29 @@ export async function countUserEnrolmentsInCourse(db: Q, courseId: number, userI
   return Number(r?.n ?? 0);
 }
 
-export async function insertRole(db: Q, v: { courseId: number; userId: number; role: string; instanceId: number | null; now: string }) {
+export async function insertRole(
+  db: Q,
+  v: { courseId: number; userId: number; role: string; instanceId: number | null; now: string },
+) {
   await db
     .insertInto("role_assignments")
-    .values({ course_id: v.courseId, user_id: v.userId, role: v.role, instance_id: v.instanceId, created_at: v.now })
+    .values({
+      course_id: v.courseId,
+      user_id: v.userId,
+      role: v.role,
+      instance_id: v.instanceId,
+      created_at: v.now,
+    })
     .onConflict((oc) => oc.columns(["course_id", "user_id", "role"]).doNothing())
     .execute();
 }
 
-export async function deleteRoles(db: Q, courseId: number, userId: number, opts: { instanceId?: number; role?: string } = {}) {
+export async function deleteRoles(
+  db: Q,
+  courseId: number,
+  userId: number,
+  opts: { instanceId?: number; role?: string } = {},
+) {
   let q = db.deleteFrom("role_assignments").where("course_id", "=", courseId).where("user_id", "=", userId);
   if (opts.instanceId !== undefined) q = q.where("instance_id", "=", opts.instanceId);
   if (opts.role !== undefined) q = q.where("role", "=", opts.role);
@@ -213,13 +267,30 @@ export async function listParticipants(db: Q, courseId: number): Promise<Partici
     .selectFrom("enrolments as e")
     .innerJoin("users as u", "u.id", "e.user_id")
     .innerJoin("enrol_instances as i", "i.id", "e.instance_id")
-    .select(["u.id", "u.username", "u.firstname", "u.lastname", "u.email", "u.auth", "u.last_login_at", "e.instance_id", "i.method", "e.status", "e.time_start", "e.time_end"])
+    .select([
+      "u.id",
+      "u.username",
+      "u.firstname",
+      "u.lastname",
+      "u.email",
+      "u.auth",
+      "u.last_login_at",
+      "e.instance_id",
+      "i.method",
+      "e.status",
+      "e.time_start",
+      "e.time_end",
+    ])
     .where("e.course_id", "=", courseId)
     .orderBy("u.lastname")
     .orderBy("u.firstname")
     .orderBy("u.id")
     .execute();
-  const roles = await db.selectFrom("role_assignments").select(["user_id", "role"]).where("course_id", "=", courseId).execute();
+  const roles = await db
+    .selectFrom("role_assignments")
+    .select(["user_id", "role"])
+    .where("course_id", "=", courseId)
+    .execute();
   const byUser = new Map<number, string[]>();
   for (const r of roles) byUser.set(r.user_id, [...(byUser.get(r.user_id) ?? []), r.role]);
   const seen = new Set<number>();
@@ -244,4 +315,71 @@ export async function listParticipants(db: Q, courseId: number): Promise<Partici
     });
   }
   return out;
+}
+
+/** One enrolment of a course with its method instance, for the participants page. */
+export interface CourseEnrolment {
+  userId: number;
+  instanceId: number;
+  instanceName: string;
+  method: string;
+  instanceStatus: "enabled" | "disabled";
+  status: string;
+  timeStart: string | null;
+  timeEnd: string | null;
+}
+
+export async function listCourseEnrolments(
+  db: Q,
+  courseId: number,
+  userId?: number,
+): Promise<CourseEnrolment[]> {
+  let q = db
+    .selectFrom("enrolments as e")
+    .innerJoin("enrol_instances as i", "i.id", "e.instance_id")
+    .select([
+      "e.user_id",
+      "e.instance_id",
+      "i.name",
+      "i.method",
+      "i.status as instance_status",
+      "e.status",
+      "e.time_start",
+      "e.time_end",
+    ])
+    .where("e.course_id", "=", courseId)
+    .orderBy("e.instance_id");
+  if (userId !== undefined) q = q.where("e.user_id", "=", userId);
+  return (await q.execute()).map((r) => ({
+    userId: r.user_id,
+    instanceId: r.instance_id,
+    instanceName: r.name,
+    method: r.method,
+    instanceStatus: r.instance_status === "disabled" ? "disabled" : "enabled",
+    status: r.status,
+    timeStart: r.time_start,
+    timeEnd: r.time_end,
+  }));
+}
+
+/** Enrolled users per instance of a course. */
+export async function countEnrolmentsByInstance(db: Q, courseId: number): Promise<Map<number, number>> {
+  const rows = await db
+    .selectFrom("enrolments")
+    .select(["instance_id", (eb) => eb.fn.countAll<number>().as("n")])
+    .where("course_id", "=", courseId)
+    .groupBy("instance_id")
+    .execute();
+  return new Map(rows.map((r) => [r.instance_id, Number(r.n)]));
+}
+
+export async function listRoles(db: Q, courseId: number, userId: number): Promise<string[]> {
+  const rows = await db
+    .selectFrom("role_assignments")
+    .select("role")
+    .where("course_id", "=", courseId)
+    .where("user_id", "=", userId)
+    .orderBy("id")
+    .execute();
+  return rows.map((r) => r.role);
 }

@@ -4,14 +4,15 @@
 import { z } from "zod";
 import type { Db } from "../../db/database.js";
 import type { Engine } from "../../db/dialect.js";
+import type { AppContext } from "../../http/context.js";
 import { addSeconds, type Clock, iso } from "../../shared/clock.js";
 import { AppError, ConflictError, NotFoundError, ValidationError } from "../../shared/errors.js";
 import { parseInput, requiredText } from "../../shared/validation.js";
-import { isRole, ROLES } from "../roles/capabilities.js";
+import { isRole, ROLES, type Role } from "../roles/capabilities.js";
 import { findEnrolMethod } from "./enrol-methods.js";
 import * as repo from "./enrolments.repository.js";
 
-export type { EnrolInstance, Enrolment, Participant } from "./enrolments.repository.js";
+export type { CourseEnrolment, EnrolInstance, Enrolment, Participant } from "./enrolments.repository.js";
 
 export type EnrolReason = "disabled" | "not_started" | "ended" | "full";
 
@@ -36,19 +37,39 @@ export const instanceCommonSchema = z
   .object({
     name: z.string().trim().max(254).default(""),
     status: z.enum(["enabled", "disabled"]).default("enabled"),
-    enrolPeriod: z.number().int().min(0).max(100 * 365 * 86400).nullable().optional(),
+    enrolPeriod: z
+      .number()
+      .int()
+      .min(0)
+      .max(100 * 365 * 86400)
+      .nullable()
+      .optional(),
     enrolStart: isoDate.nullable().optional(),
     enrolEnd: isoDate.nullable().optional(),
     maxEnrolled: z.number().int().min(0).max(10_000_000).default(0),
     role: z.enum(ROLES).default("student"),
   })
-  .refine((v) => !v.enrolStart || !v.enrolEnd || v.enrolStart < v.enrolEnd, { message: "The enrolment end date must be after the start date", path: ["enrolEnd"] });
+  .refine((v) => !v.enrolStart || !v.enrolEnd || v.enrolStart < v.enrolEnd, {
+    message: "The enrolment end date must be after the start date",
+    path: ["enrolEnd"],
+  });
 
-export type InstanceInput = z.input<typeof instanceCommonSchema> & { method: string; settings?: Record<string, unknown> };
+export type InstanceInput = z.input<typeof instanceCommonSchema> & {
+  method: string;
+  settings?: Record<string, unknown>;
+};
 
-export async function addEnrolInstance(db: repo.Q, clock: Clock, courseId: number, input: InstanceInput): Promise<repo.EnrolInstance> {
+export async function addEnrolInstance(
+  db: repo.Q,
+  clock: Clock,
+  courseId: number,
+  input: InstanceInput,
+): Promise<repo.EnrolInstance> {
   const method = findEnrolMethod(input.method);
-  if (!method) throw new ValidationError(`Unknown enrolment method ${input.method}`, [{ field: "method", message: `Unknown enrolment method ${input.method}` }]);
+  if (!method)
+    throw new ValidationError(`Unknown enrolment method ${input.method}`, [
+      { field: "method", message: `Unknown enrolment method ${input.method}` },
+    ]);
   const v = parseInput(instanceCommonSchema, input);
   if (!method.multiple && (await repo.listInstances(db, courseId, method.key)).length > 0) {
     throw new ConflictError(`This course already has the ${method.label} method`);
@@ -107,24 +128,33 @@ export async function getInstance(db: repo.Q, id: number): Promise<repo.EnrolIns
 
 /** Deletes an instance with its enrolments and the roles it gave. */
 export async function deleteEnrolInstance(db: Db, id: number): Promise<void> {
-  await db.transaction().execute(async (trx) => {
-    const inst = await getInstance(trx, id);
-    const users = await trx.selectFrom("enrolments").select("user_id").where("instance_id", "=", id).execute();
-    await trx.deleteFrom("role_assignments").where("instance_id", "=", id).execute();
-    await trx.deleteFrom("enrolments").where("instance_id", "=", id).execute();
-    for (const u of users) await dropRolesIfUnenrolled(trx, inst.courseId, u.user_id);
-    await repo.deleteInstance(trx, id);
-  });
+  await db.transaction().execute((trx) => deleteInstanceIn(trx, id));
+}
+
+async function deleteInstanceIn(trx: repo.Q, id: number): Promise<void> {
+  const inst = await getInstance(trx, id);
+  const users = await trx.selectFrom("enrolments").select("user_id").where("instance_id", "=", id).execute();
+  await trx.deleteFrom("role_assignments").where("instance_id", "=", id).execute();
+  await trx.deleteFrom("enrolments").where("instance_id", "=", id).execute();
+  for (const u of users) await dropRolesIfUnenrolled(trx, inst.courseId, u.user_id);
+  await repo.deleteInstance(trx, id);
 }
 
 /** Throws EnrolmentError when the instance does not accept new enrolments now. */
 export function checkEnrolmentOpen(instance: repo.EnrolInstance, now: Date): void {
-  if (instance.status !== "enabled") throw new EnrolmentError("disabled", "This enrolment method is disabled.");
+  if (instance.status !== "enabled")
+    throw new EnrolmentError("disabled", "This enrolment method is disabled.");
   if (instance.enrolStart && iso(now) < instance.enrolStart) {
-    throw new EnrolmentError("not_started", `Enrolment opens on ${instance.enrolStart.slice(0, 16).replace("T", " ")} UTC.`);
+    throw new EnrolmentError(
+      "not_started",
+      `Enrolment opens on ${instance.enrolStart.slice(0, 16).replace("T", " ")} UTC.`,
+    );
   }
   if (instance.enrolEnd && iso(now) >= instance.enrolEnd) {
-    throw new EnrolmentError("ended", `Enrolment closed on ${instance.enrolEnd.slice(0, 16).replace("T", " ")} UTC.`);
+    throw new EnrolmentError(
+      "ended",
+      `Enrolment closed on ${instance.enrolEnd.slice(0, 16).replace("T", " ")} UTC.`,
+    );
   }
 }
 
@@ -147,12 +177,16 @@ export async function enrolUser(
   const instance = await repo.lockInstance(trx, v.instanceId, deps.engine === "postgres");
   if (!instance) throw new NotFoundError("Enrolment method");
   const role = v.role ?? instance.role;
-  if (!isRole(role)) throw new ValidationError(`Unknown role ${role}`, [{ field: "role", message: `Unknown role ${role}` }]);
+  if (!isRole(role))
+    throw new ValidationError(`Unknown role ${role}`, [{ field: "role", message: `Unknown role ${role}` }]);
   const existing = await repo.findEnrolment(trx, instance.id, v.userId);
   if (!existing) {
     if (v.checkOpen !== false) checkEnrolmentOpen(instance, now);
     if (instance.maxEnrolled > 0 && (await repo.countEnrolments(trx, instance.id)) >= instance.maxEnrolled) {
-      throw new EnrolmentError("full", "This course is full: the maximum number of enrolled users has been reached.");
+      throw new EnrolmentError(
+        "full",
+        "This course is full: the maximum number of enrolled users has been reached.",
+      );
     }
     await repo.insertEnrolment(trx, {
       instanceId: instance.id,
@@ -165,7 +199,13 @@ export async function enrolUser(
   } else if (existing.status !== "active") {
     await repo.updateEnrolment(trx, existing.id, { status: "active" });
   }
-  await repo.insertRole(trx, { courseId: instance.courseId, userId: v.userId, role, instanceId: instance.id, now: iso(now) });
+  await repo.insertRole(trx, {
+    courseId: instance.courseId,
+    userId: v.userId,
+    role,
+    instanceId: instance.id,
+    now: iso(now),
+  });
   const enrolment = await repo.findEnrolment(trx, instance.id, v.userId);
   if (!enrolment) throw new Error("enrolment vanished");
   return { created: !existing, enrolment };
@@ -183,7 +223,8 @@ export async function unenrolUser(trx: repo.Q, v: { instanceId: number; userId: 
 }
 
 async function dropRolesIfUnenrolled(trx: repo.Q, courseId: number, userId: number) {
-  if ((await repo.countUserEnrolmentsInCourse(trx, courseId, userId)) === 0) await repo.deleteRoles(trx, courseId, userId);
+  if ((await repo.countUserEnrolmentsInCourse(trx, courseId, userId)) === 0)
+    await repo.deleteRoles(trx, courseId, userId);
 }
 
 /** The course's manual enrolment instance (every course has one). */
@@ -200,3 +241,89 @@ export const insertRole = repo.insertRole;
 export const deleteRoles = repo.deleteRoles;
 
 export const enrolNameSchema = requiredText(254, "Name");
+
+/**
+ * Adds an instance of a registered method with its parsed settings and lets the method set up its
+ * own records (onCreate), in one transaction.
+ */
+export async function addMethodInstance(
+  ctx: AppContext,
+  courseId: number,
+  input: InstanceInput,
+): Promise<repo.EnrolInstance> {
+  return ctx.db.transaction().execute(async (trx) => {
+    const instance = await addEnrolInstance(trx, ctx.clock, courseId, input);
+    await findEnrolMethod(instance.method)?.onCreate?.(trx, ctx, instance);
+    return instance;
+  });
+}
+
+/** Changes an instance and lets its method update its own records (onUpdate), in one transaction. */
+export async function updateMethodInstance(
+  ctx: AppContext,
+  id: number,
+  input: Parameters<typeof updateEnrolInstance>[3],
+): Promise<repo.EnrolInstance> {
+  return ctx.db.transaction().execute(async (trx) => {
+    const updated = await updateEnrolInstance(trx, ctx.clock, id, input);
+    await findEnrolMethod(updated.method)?.onUpdate?.(trx, ctx, updated);
+    return updated;
+  });
+}
+
+/** Deletes an instance (its enrolments and the roles it gave) after its method's onDelete, in one transaction. */
+export async function deleteMethodInstance(ctx: AppContext, id: number): Promise<void> {
+  await ctx.db.transaction().execute(async (trx) => {
+    const instance = await getInstance(trx, id);
+    await findEnrolMethod(instance.method)?.onDelete?.(trx, ctx, instance);
+    await deleteInstanceIn(trx, id);
+  });
+}
+
+/** Whether the user has an enrolment (any method, any status) in the course. */
+export async function isParticipant(db: repo.Q, courseId: number, userId: number): Promise<boolean> {
+  return (await repo.countUserEnrolmentsInCourse(db, courseId, userId)) > 0;
+}
+
+/** Replaces the user's roles in the course; roles given here belong to no enrolment instance. */
+export async function setUserRoles(
+  trx: repo.Q,
+  clock: Clock,
+  v: { courseId: number; userId: number; roles: readonly Role[] },
+): Promise<void> {
+  if (!(await isParticipant(trx, v.courseId, v.userId))) throw new NotFoundError("Participant");
+  const current = await repo.listRoles(trx, v.courseId, v.userId);
+  for (const role of current)
+    if (!v.roles.includes(role as Role)) await repo.deleteRoles(trx, v.courseId, v.userId, { role });
+  const now = iso(clock.now());
+  for (const role of v.roles)
+    if (!current.includes(role))
+      await repo.insertRole(trx, { courseId: v.courseId, userId: v.userId, role, instanceId: null, now });
+}
+
+/** Removes every enrolment of the user in the course (and so their roles); returns how many. */
+export async function unenrolFromCourse(trx: repo.Q, courseId: number, userId: number): Promise<number> {
+  const enrolments = await repo.listCourseEnrolments(trx, courseId, userId);
+  for (const e of enrolments) await unenrolUser(trx, { instanceId: e.instanceId, userId });
+  return enrolments.length;
+}
+
+export const listCourseEnrolments = repo.listCourseEnrolments;
+export const countEnrolmentsByInstance = repo.countEnrolmentsByInstance;
+export const listUserRoles = repo.listRoles;
+
+/** Roles an actor may give or take in a course: only managers and site admins handle "manager". */
+export function assignableRoles(actorRoles: readonly string[], siteAdmin: boolean): Role[] {
+  return siteAdmin || actorRoles.includes("manager") ? [...ROLES] : ROLES.filter((r) => r !== "manager");
+}
+
+export type EnrolmentState = "active" | "suspended" | "not_current";
+
+/** Whether an enrolment gives access now: active, through an enabled method, inside its time window. */
+export function enrolmentState(e: repo.CourseEnrolment, now: Date): EnrolmentState {
+  if (e.status !== "active") return "suspended";
+  const t = iso(now);
+  if (e.instanceStatus !== "enabled" || (e.timeStart && e.timeStart > t) || (e.timeEnd && e.timeEnd <= t))
+    return "not_current";
+  return "active";
+}

@@ -1,5 +1,5 @@
 // The only file that touches the users and api_tokens tables.
-import type { Kysely, Transaction } from "kysely";
+import { type Kysely, sql, type Transaction } from "kysely";
 import type { Database, UserRow } from "../../db/schema.js";
 
 type Q = Kysely<Database> | Transaction<Database>;
@@ -60,23 +60,38 @@ export async function findUserByUsername(
   return r ? { ...toUser(r), passwordHash: r.password_hash } : undefined;
 }
 
+function searchUsers(db: Q, search: string | undefined) {
+  const q = db.selectFrom("users");
+  if (!search) return q;
+  // LIKE wildcards typed by the user match literally.
+  const s = `%${search.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+  return q.where((eb) =>
+    eb.or(
+      (["username", "email", "firstname", "lastname"] as const).map((col) =>
+        eb(eb.fn("lower", [col]), "like", sql<string>`${s} escape '\\'`),
+      ),
+    ),
+  );
+}
+
 export async function listUsers(
   db: Q,
   opts: { search?: string; limit: number; offset: number },
 ): Promise<User[]> {
-  let q = db.selectFrom("users").selectAll().orderBy("username").limit(opts.limit).offset(opts.offset);
-  if (opts.search) {
-    const s = `%${opts.search.toLowerCase()}%`;
-    q = q.where((eb) =>
-      eb.or([
-        eb(eb.fn("lower", ["username"]), "like", s),
-        eb(eb.fn("lower", ["email"]), "like", s),
-        eb(eb.fn("lower", ["firstname"]), "like", s),
-        eb(eb.fn("lower", ["lastname"]), "like", s),
-      ]),
-    );
-  }
-  return (await q.execute()).map(toUser);
+  const rows = await searchUsers(db, opts.search)
+    .selectAll()
+    .orderBy("username")
+    .limit(opts.limit)
+    .offset(opts.offset)
+    .execute();
+  return rows.map(toUser);
+}
+
+export async function countUsers(db: Q, search?: string): Promise<number> {
+  const r = await searchUsers(db, search)
+    .select((eb) => eb.fn.countAll<number>().as("n"))
+    .executeTakeFirstOrThrow();
+  return Number(r.n);
 }
 
 export async function insertUser(
@@ -131,8 +146,11 @@ export async function updateUser(
     .execute();
 }
 
-export async function deleteSessionsOfUser(db: Q, userId: number): Promise<void> {
-  await db.deleteFrom("sessions").where("user_id", "=", userId).execute();
+/** Ends every session of the user, except the one whose hash is `keep` (the caller's own). */
+export async function deleteSessionsOfUser(db: Q, userId: number, keep?: string): Promise<void> {
+  let q = db.deleteFrom("sessions").where("user_id", "=", userId);
+  if (keep) q = q.where("id", "!=", keep);
+  await q.execute();
 }
 
 export interface ApiToken {

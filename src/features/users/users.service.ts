@@ -3,30 +3,35 @@ import { z } from "zod";
 import type { Db } from "../../db/database.js";
 import type { Clock } from "../../shared/clock.js";
 import { iso } from "../../shared/clock.js";
-import { ConflictError, NotFoundError } from "../../shared/errors.js";
-import { hashPassword, randomToken, sha256Hex } from "../../shared/secrets.js";
+import { ConflictError, NotFoundError, ValidationError } from "../../shared/errors.js";
+import { hashPassword, randomToken, sha256Hex, verifyPassword } from "../../shared/secrets.js";
 import { parseInput, trimmed } from "../../shared/validation.js";
 import * as repo from "./users.repository.js";
 
-export type { User } from "./users.repository.js";
+export type { ApiToken, User } from "./users.repository.js";
 
-export const profileSchema = z.object({
-  email: z.union([z.literal(""), z.email("Email address is not valid").max(254)]).default(""),
-  firstname: trimmed(100).default(""),
-  lastname: trimmed(100).default(""),
+const emailFormat = z.email();
+
+/** Profile fields as sent; absent fields stay absent (a PATCH changes only what it names). */
+export const profileFieldsSchema = z.object({
+  email: z
+    .string()
+    .trim()
+    .max(254, "Email address must be at most 254 characters")
+    .refine((v) => v === "" || emailFormat.safeParse(v).success, "Email address is not valid"),
+  firstname: trimmed(100),
+  lastname: trimmed(100),
   country: z
     .string()
     .trim()
     .toUpperCase()
-    .refine((v) => v === "" || /^[A-Z]{2}$/.test(v), "Country must be a two-letter code such as GB")
-    .default(""),
-  city: trimmed(120).default(""),
+    .refine((v) => v === "" || /^[A-Z]{2}$/.test(v), "Country must be a two-letter code such as GB"),
+  city: trimmed(120),
   timezone: z
     .string()
     .trim()
     .max(100)
-    .refine((v) => v === "" || isTimeZone(v), "Timezone is not a known time zone (e.g. Europe/London)")
-    .default(""),
+    .refine((v) => v === "" || isTimeZone(v), "Timezone is not a known time zone (e.g. Europe/London)"),
   lang: z
     .string()
     .trim()
@@ -34,9 +39,20 @@ export const profileSchema = z.object({
     .refine(
       (v) => v === "" || /^[a-z]{2,3}([_-][A-Za-z0-9]{2,8})*$/.test(v),
       "Preferred language must be a code such as en or pt_br",
-    )
-    .default(""),
-  institution: trimmed(255).default(""),
+    ),
+  institution: trimmed(255),
+});
+
+/** A complete profile: absent fields are empty. */
+export const profileSchema = z.object({
+  email: profileFieldsSchema.shape.email.default(""),
+  firstname: profileFieldsSchema.shape.firstname.default(""),
+  lastname: profileFieldsSchema.shape.lastname.default(""),
+  country: profileFieldsSchema.shape.country.default(""),
+  city: profileFieldsSchema.shape.city.default(""),
+  timezone: profileFieldsSchema.shape.timezone.default(""),
+  lang: profileFieldsSchema.shape.lang.default(""),
+  institution: profileFieldsSchema.shape.institution.default(""),
 });
 
 export const usernameSchema = z
@@ -92,7 +108,7 @@ export async function createUser(
   }
 }
 
-export const updateUserSchema = profileSchema.partial().extend({
+export const updateUserSchema = profileFieldsSchema.partial().extend({
   password: z.union([z.literal(""), passwordSchema]).optional(),
   suspended: z.boolean().optional(),
   auth: z.enum(["manual", "lti"]).optional(),
@@ -126,7 +142,50 @@ export async function getUser(db: Db, id: number): Promise<repo.User> {
   return u;
 }
 
+/** A user's own profile form: the profile fields, and a new password only with the current one. */
+export const ownAccountSchema = profileSchema.extend({
+  currentPassword: z.string().max(200, "Current password is too long").default(""),
+  newPassword: z.union([z.literal(""), passwordSchema]).default(""),
+  confirmPassword: z.string().max(200, "Password confirmation is too long").default(""),
+});
+
+/**
+ * A user edits their own profile and, optionally, their password. Everything is checked before
+ * anything is written. Changing the password ends the user's other sessions (`keepSession` is
+ * the hash of the session making the change).
+ */
+export async function updateOwnAccount(
+  db: Db,
+  clock: Clock,
+  userId: number,
+  input: unknown,
+  opts: { keepSession?: string } = {},
+): Promise<{ user: repo.User; passwordChanged: boolean }> {
+  const v = parseInput(ownAccountSchema, input);
+  const { currentPassword, newPassword, confirmPassword, ...profile } = v;
+  const user = await getUser(db, userId);
+  let passwordHash: string | undefined;
+  if (newPassword) {
+    if (newPassword !== confirmPassword) {
+      throw new ValidationError("The new passwords do not match", [
+        { field: "confirmPassword", message: "The new passwords do not match" },
+      ]);
+    }
+    const stored = await repo.findUserByUsername(db, user.username);
+    if (!(await verifyPassword(currentPassword, stored?.passwordHash ?? null))) {
+      throw new ValidationError("Current password is incorrect", [
+        { field: "currentPassword", message: "Current password is incorrect" },
+      ]);
+    }
+    passwordHash = await hashPassword(newPassword);
+  }
+  await repo.updateUser(db, userId, { ...profile, passwordHash, now: iso(clock.now()) });
+  if (passwordHash) await repo.deleteSessionsOfUser(db, userId, opts.keepSession);
+  return { user: await getUser(db, userId), passwordChanged: passwordHash !== undefined };
+}
+
 export const findUserByUsername = repo.findUserByUsername;
+export const countUsers = repo.countUsers;
 export const findUserById = repo.findUserById;
 export const listUsers = repo.listUsers;
 export const listApiTokens = repo.listApiTokens;

@@ -1,0 +1,157 @@
+// Shared benchmark plumbing: start a built Pluto in a child process on a fresh database,
+// call its API, and measure an endpoint with autocannon. Prints figures; asserts nothing.
+import { type ChildProcess, spawn } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import autocannon from "autocannon";
+import pg from "pg";
+
+export const PG_URL = process.env.TEST_DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/test";
+
+export interface Site {
+  url: string;
+  token: string;
+  engine: string;
+  stop(): Promise<void>;
+}
+
+export async function pgReachable(): Promise<boolean> {
+  const c = new pg.Client({ connectionString: PG_URL, connectionTimeoutMillis: 2000 });
+  try {
+    await c.connect();
+    return true;
+  } catch {
+    return false;
+  } finally {
+    await c.end().catch(() => {});
+  }
+}
+
+/** Starts `node dist/main/cli.js serve` on a fresh SQLite file or a fresh PostgreSQL database. */
+export async function startSite(
+  engine: "sqlite" | "postgres",
+  port: number,
+  extraEnv: Record<string, string> = {},
+): Promise<Site> {
+  const token = `bench_${randomBytes(24).toString("hex")}`;
+  let databaseUrl: string;
+  let dropDb: (() => Promise<void>) | undefined;
+  if (engine === "sqlite") {
+    databaseUrl = `sqlite:${join(mkdtempSync(join(tmpdir(), "pluto-bench-")), "pluto.db")}`;
+  } else {
+    const name = `pluto_bench_${randomBytes(4).toString("hex")}`;
+    const admin = new pg.Client({ connectionString: PG_URL });
+    await admin.connect();
+    await admin.query(`CREATE DATABASE ${name}`);
+    await admin.end();
+    const u = new URL(PG_URL);
+    u.pathname = `/${name}`;
+    databaseUrl = u.toString();
+    dropDb = async () => {
+      const c = new pg.Client({ connectionString: PG_URL });
+      await c.connect();
+      await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      await c.end();
+    };
+  }
+  const url = `http://127.0.0.1:${port}`;
+  const child: ChildProcess = spawn(process.execPath, ["dist/main/cli.js", "serve"], {
+    env: {
+      ...process.env,
+      PORT: String(port),
+      HOST: "127.0.0.1",
+      PLUTO_URL: url,
+      DATABASE_URL: databaseUrl,
+      PLUTO_ADMIN_PASSWORD: "bench-password",
+      PLUTO_ADMIN_TOKEN: token,
+      LOG_LEVEL: "warn",
+      ...extraEnv,
+    },
+    stdio: ["ignore", "ignore", "inherit"],
+  });
+  for (let i = 0; i < 100; i++) {
+    try {
+      if ((await fetch(`${url}/healthz`)).ok) break;
+    } catch {
+      /* not up yet */
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  return {
+    url,
+    token,
+    engine,
+    stop: async () => {
+      child.kill("SIGTERM");
+      await new Promise((r) => child.once("exit", r));
+      await dropDb?.();
+    },
+  };
+}
+
+export async function call<T = Record<string, unknown>>(
+  site: Site,
+  method: string,
+  path: string,
+  body?: unknown,
+  token = site.token,
+): Promise<T> {
+  const res = await fetch(`${site.url}/api/v1${path}`, {
+    method,
+    headers: { authorization: `Bearer ${token}`, ...(body ? { "content-type": "application/json" } : {}) },
+    ...(body ? { body: JSON.stringify(body) } : {}),
+  });
+  const text = await res.text();
+  if (!res.ok) throw new Error(`${method} ${path} → ${res.status} ${text}`);
+  return (text ? JSON.parse(text) : {}) as T;
+}
+
+/** Logs in through the form and returns the session cookie header. */
+export async function login(site: Site, username: string, password: string): Promise<string> {
+  const page = await fetch(`${site.url}/login`);
+  const anon = /pluto_csrf=([^;]+)/.exec(page.headers.get("set-cookie") ?? "")?.[1] ?? "";
+  const csrf = /name="_csrf" value="([^"]+)"/.exec(await page.text())?.[1] ?? "";
+  const res = await fetch(`${site.url}/login`, {
+    method: "POST",
+    redirect: "manual",
+    headers: { "content-type": "application/x-www-form-urlencoded", cookie: `pluto_csrf=${anon}` },
+    body: new URLSearchParams({ _csrf: csrf, username, password }).toString(),
+  });
+  const session = /pluto_session=([^;]+)/.exec(res.headers.get("set-cookie") ?? "")?.[1];
+  if (!session) throw new Error(`login as ${username} failed (${res.status})`);
+  return `pluto_session=${session}`;
+}
+
+export interface Figures {
+  label: string;
+  requestsPerSecond: number;
+  p50: number;
+  p99: number;
+  non2xx: number;
+}
+
+export async function measure(label: string, opts: autocannon.Options): Promise<Figures> {
+  const result = await autocannon({ connections: 50, duration: 10, ...opts });
+  return {
+    label,
+    requestsPerSecond: Math.round(result.requests.average),
+    p50: result.latency.p50,
+    p99: result.latency.p99,
+    non2xx: result.non2xx + result.errors,
+  };
+}
+
+export function printTable(rows: Figures[]): void {
+  console.log("");
+  console.log(
+    `${"benchmark".padEnd(48)} ${"req/s".padStart(8)} ${"p50 ms".padStart(8)} ${"p99 ms".padStart(8)} ${"errors".padStart(7)}`,
+  );
+  for (const r of rows) {
+    console.log(
+      `${r.label.padEnd(48)} ${String(r.requestsPerSecond).padStart(8)} ${String(r.p50).padStart(8)} ${String(r.p99).padStart(8)} ${String(r.non2xx).padStart(7)}`,
+    );
+  }
+  console.log("");
+}

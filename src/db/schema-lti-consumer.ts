@@ -1,0 +1,49 @@
+// Tables of the "External tool" activity (Pluto as LTI consumer): site-wide tool types and the consumer's
+// own keys. External tool activities keep their settings in activities.settings (JSON).
+import type { Generated } from "kysely";
+
+/**
+ * A preconfigured (site-wide) tool. `lti_version` is "1.1" today; LTI 1.3 columns (client id, deployment id,
+ * login URL, redirect URIs, JWKS URL, scopes) are added beside these by a later migration.
+ */
+export interface LtiToolTypesTable {
+  id: Generated<number>;
+  name: string;
+  description: string;
+  /** The tool URL as the admin typed it: matched against activities' tool URLs by domain. */
+  base_url: string;
+  /** Set when base_url was a cartridge: the cartridge it was read from. */
+  cartridge_url: string | null;
+  launch_url: string;
+  secure_launch_url: string;
+  lti_version: string;
+  consumer_key: string;
+  shared_secret: string;
+  icon_url: string;
+  secure_icon_url: string;
+  /** name=value lines */
+  custom_parameters: string;
+  /** embed | embed_no_blocks | window */
+  launch_container: string;
+  share_name: number;
+  share_email: number;
+  accept_grades: number;
+  /** 1: offered in the content picker (and always under "Preconfigured tool") */
+  show_in_picker: number;
+  vendor_code: string;
+  vendor_name: string;
+  created_at: string;
+  updated_at: string;
+}
+
+/** Named secrets of the consumer side (e.g. the site key behind opaque user ids and sourcedids). */
+export interface LtiConsumerKeysTable {
+  name: string;
+  value: string;
+  created_at: string;
+}
+
+export interface LtiConsumerTables {
+  lti_tool_types: LtiToolTypesTable;
+  lti_consumer_keys: LtiConsumerKeysTable;
+}

@@ -1,0 +1,110 @@
+// Tables of "Publish as LTI tool" (Pluto as LTI provider).
+import type { Generated } from "kysely";
+
+export interface LtiPublicationsTable {
+  id: Generated<number>;
+  /** the enrolment method instance this publication is */
+  instance_id: number;
+  /** public identifier used in launch and cartridge URLs */
+  uuid: string;
+  course_id: number;
+  /** null when the whole course is published */
+  activity_id: number | null;
+  lti_version: string;
+  secret: string;
+  grade_sync: number;
+  grade_sync_completion: number;
+  member_sync: number;
+  /** enrol_and_unenrol | enrol_new | unenrol_missing */
+  member_sync_mode: string;
+  role_instructor: string;
+  role_learner: string;
+  /** JSON: user default values {country, city, timezone, lang, institution} */
+  defaults: string;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface LtiUserLinksTable {
+  id: Generated<number>;
+  consumer_key: string;
+  remote_user_id: string;
+  user_id: number;
+  created_at: string;
+}
+
+export interface LtiProviderUsersTable {
+  id: Generated<number>;
+  publication_id: number;
+  user_id: number;
+  consumer_key: string;
+  remote_user_id: string;
+  outcome_url: string | null;
+  sourcedid: string | null;
+  last_grade_sent: number | null;
+  last_grade_sent_at: string | null;
+  last_launch_at: string | null;
+  created_at: string;
+}
+
+export interface LtiResourceLinksTable {
+  id: Generated<number>;
+  publication_id: number;
+  consumer_key: string;
+  resource_link_id: string;
+  context_id: string;
+  context_title: string;
+  title: string;
+  memberships_url: string | null;
+  memberships_id: string | null;
+  outcome_url: string | null;
+  return_url: string | null;
+  last_member_sync_at: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface LtiNoncesTable {
+  consumer_key: string;
+  nonce: string;
+  expires_at: string;
+}
+
+export interface LtiHandoffsTable {
+  /** sha256 of the one-time token */
+  token_hash: string;
+  user_id: number;
+  /** path to continue to */
+  target: string;
+  /** JSON: the session data to start the new session with */
+  data: string;
+  expires_at: string;
+}
+
+export interface LtiLaunchLogTable {
+  id: Generated<number>;
+  created_at: string;
+  /** in: a consumer launched Pluto; out: Pluto launched a tool */
+  direction: string;
+  course_id: number | null;
+  publication_id: number | null;
+  activity_id: number | null;
+  consumer_key: string;
+  remote_user_id: string;
+  user_id: number | null;
+  /** ok | rejected */
+  result: string;
+  /** stable code, e.g. bad_signature */
+  reason: string;
+  message: string;
+}
+
+export interface LtiProviderTables {
+  lti_publications: LtiPublicationsTable;
+  lti_user_links: LtiUserLinksTable;
+  lti_provider_users: LtiProviderUsersTable;
+  lti_resource_links: LtiResourceLinksTable;
+  lti_nonces: LtiNoncesTable;
+  lti_handoffs: LtiHandoffsTable;
+  lti_launch_log: LtiLaunchLogTable;
+}

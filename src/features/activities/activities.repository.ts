@@ -1,0 +1,137 @@
+// The only file that touches the activities table.
+import type { Kysely, Selectable, Transaction } from "kysely";
+import type { Database } from "../../db/schema.js";
+import type { Activity, CompletionRule } from "./activity-types.js";
+
+export type Q = Kysely<Database> | Transaction<Database>;
+
+const RULES: readonly CompletionRule[] = ["none", "viewed", "graded", "passing"];
+
+function parseSettings(json: string): Record<string, unknown> {
+  try {
+    const v: unknown = JSON.parse(json);
+    return v && typeof v === "object" && !Array.isArray(v) ? (v as Record<string, unknown>) : {};
+  } catch {
+    return {};
+  }
+}
+
+export function toActivity(r: Selectable<Database["activities"]>): Activity {
+  return {
+    id: r.id,
+    courseId: r.course_id,
+    sectionId: r.section_id,
+    position: r.position,
+    type: r.type,
+    name: r.name,
+    settings: parseSettings(r.settings),
+    visible: r.visible === 1,
+    completionRule: (RULES as readonly string[]).includes(r.completion_rule)
+      ? (r.completion_rule as CompletionRule)
+      : "none",
+    completionPassGrade: r.completion_pass_grade,
+    createdAt: r.created_at,
+    updatedAt: r.updated_at,
+  };
+}
+
+export async function findActivity(db: Q, id: number): Promise<Activity | undefined> {
+  const r = await db.selectFrom("activities").selectAll().where("id", "=", id).executeTakeFirst();
+  return r ? toActivity(r) : undefined;
+}
+
+/** The course's activities in display order (by section position, then activity position). */
+export async function listCourseActivities(
+  db: Q,
+  courseId: number,
+  opts: { includeHidden: boolean },
+): Promise<Activity[]> {
+  let q = db
+    .selectFrom("activities as a")
+    .innerJoin("sections as s", "s.id", "a.section_id")
+    .selectAll("a")
+    .where("a.course_id", "=", courseId)
+    .orderBy("s.position")
+    .orderBy("a.position")
+    .orderBy("a.id");
+  if (!opts.includeHidden) q = q.where("a.visible", "=", 1);
+  return (await q.execute()).map(toActivity);
+}
+
+export async function listSectionActivities(db: Q, sectionId: number): Promise<Activity[]> {
+  const rows = await db
+    .selectFrom("activities")
+    .selectAll()
+    .where("section_id", "=", sectionId)
+    .orderBy("position")
+    .orderBy("id")
+    .execute();
+  return rows.map(toActivity);
+}
+
+export async function nextPosition(db: Q, sectionId: number): Promise<number> {
+  const r = await db
+    .selectFrom("activities")
+    .select((eb) => eb.fn.max<number | null>("position").as("max"))
+    .where("section_id", "=", sectionId)
+    .executeTakeFirst();
+  return r?.max === null || r?.max === undefined ? 0 : Number(r.max) + 1;
+}
+
+export interface ActivityValues {
+  courseId: number;
+  sectionId: number;
+  position: number;
+  type: string;
+  name: string;
+  settings: Record<string, unknown>;
+  visible: boolean;
+  completionRule: CompletionRule;
+  completionPassGrade: number | null;
+}
+
+export async function insertActivity(db: Q, v: ActivityValues & { now: string }): Promise<Activity> {
+  const r = await db
+    .insertInto("activities")
+    .values({
+      course_id: v.courseId,
+      section_id: v.sectionId,
+      position: v.position,
+      type: v.type,
+      name: v.name,
+      settings: JSON.stringify(v.settings),
+      visible: v.visible ? 1 : 0,
+      completion_rule: v.completionRule,
+      completion_pass_grade: v.completionPassGrade,
+      created_at: v.now,
+      updated_at: v.now,
+    })
+    .returningAll()
+    .executeTakeFirstOrThrow();
+  return toActivity(r);
+}
+
+export async function updateActivity(
+  db: Q,
+  id: number,
+  v: Partial<Omit<ActivityValues, "courseId" | "type">> & { now: string },
+): Promise<void> {
+  await db
+    .updateTable("activities")
+    .set({
+      ...(v.sectionId !== undefined ? { section_id: v.sectionId } : {}),
+      ...(v.position !== undefined ? { position: v.position } : {}),
+      ...(v.name !== undefined ? { name: v.name } : {}),
+      ...(v.settings !== undefined ? { settings: JSON.stringify(v.settings) } : {}),
+      ...(v.visible !== undefined ? { visible: v.visible ? 1 : 0 } : {}),
+      ...(v.completionRule !== undefined ? { completion_rule: v.completionRule } : {}),
+      ...(v.completionPassGrade !== undefined ? { completion_pass_grade: v.completionPassGrade } : {}),
+      updated_at: v.now,
+    })
+    .where("id", "=", id)
+    .execute();
+}
+
+export async function deleteActivity(db: Q, id: number): Promise<void> {
+  await db.deleteFrom("activities").where("id", "=", id).execute();
+}

@@ -1,0 +1,108 @@
+// The only file that touches activity_completions and course_completions.
+import type { Kysely, Transaction } from "kysely";
+import type { Database } from "../../db/schema.js";
+
+export type Q = Kysely<Database> | Transaction<Database>;
+
+export interface ActivityCompletion {
+  activityId: number;
+  userId: number;
+  viewed: boolean;
+  complete: boolean;
+  updatedAt: string;
+}
+
+export interface CourseCompletion {
+  courseId: number;
+  userId: number;
+  completedAt: string;
+}
+
+export async function findActivityCompletion(
+  db: Q,
+  activityId: number,
+  userId: number,
+): Promise<ActivityCompletion | undefined> {
+  const r = await db
+    .selectFrom("activity_completions")
+    .selectAll()
+    .where("activity_id", "=", activityId)
+    .where("user_id", "=", userId)
+    .executeTakeFirst();
+  return r
+    ? {
+        activityId: r.activity_id,
+        userId: r.user_id,
+        viewed: r.viewed === 1,
+        complete: r.complete === 1,
+        updatedAt: r.updated_at,
+      }
+    : undefined;
+}
+
+/** Completion rows of the given activities, for one user or for everyone. */
+export async function listActivityCompletions(
+  db: Q,
+  activityIds: number[],
+  userId?: number,
+): Promise<ActivityCompletion[]> {
+  if (activityIds.length === 0) return [];
+  let q = db.selectFrom("activity_completions").selectAll().where("activity_id", "in", activityIds);
+  if (userId !== undefined) q = q.where("user_id", "=", userId);
+  const rows = await q.execute();
+  return rows.map((r) => ({
+    activityId: r.activity_id,
+    userId: r.user_id,
+    viewed: r.viewed === 1,
+    complete: r.complete === 1,
+    updatedAt: r.updated_at,
+  }));
+}
+
+export async function upsertActivityCompletion(db: Q, c: ActivityCompletion): Promise<void> {
+  const values = { viewed: c.viewed ? 1 : 0, complete: c.complete ? 1 : 0, updated_at: c.updatedAt };
+  await db
+    .insertInto("activity_completions")
+    .values({ activity_id: c.activityId, user_id: c.userId, ...values })
+    .onConflict((oc) => oc.columns(["activity_id", "user_id"]).doUpdateSet(values))
+    .execute();
+}
+
+export async function findCourseCompletion(
+  db: Q,
+  courseId: number,
+  userId: number,
+): Promise<CourseCompletion | undefined> {
+  const r = await db
+    .selectFrom("course_completions")
+    .selectAll()
+    .where("course_id", "=", courseId)
+    .where("user_id", "=", userId)
+    .executeTakeFirst();
+  return r ? { courseId: r.course_id, userId: r.user_id, completedAt: r.completed_at } : undefined;
+}
+
+export async function listCourseCompletions(db: Q, courseId: number): Promise<CourseCompletion[]> {
+  const rows = await db
+    .selectFrom("course_completions")
+    .selectAll()
+    .where("course_id", "=", courseId)
+    .execute();
+  return rows.map((r) => ({ courseId: r.course_id, userId: r.user_id, completedAt: r.completed_at }));
+}
+
+export async function insertCourseCompletion(db: Q, c: CourseCompletion): Promise<void> {
+  await db
+    .insertInto("course_completions")
+    .values({ course_id: c.courseId, user_id: c.userId, completed_at: c.completedAt })
+    .onConflict((oc) => oc.columns(["course_id", "user_id"]).doNothing())
+    .execute();
+}
+
+export async function deleteCourseCompletion(db: Q, courseId: number, userId: number): Promise<void> {
+  await db
+    .deleteFrom("course_completions")
+    .where("course_id", "=", courseId)
+    .where("user_id", "=", userId)
+    .execute();
+}

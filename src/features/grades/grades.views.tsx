@@ -1,0 +1,219 @@
+// The gradebook pages: the grader report (teachers), the user report (a student's own grades),
+// and one grade with its edit form and history.
+import { CourseLayout, type CourseRef } from "../../views/course-layout.js";
+import { Csrf, type Errors, FormErrors, TextArea, TextField } from "../../views/forms.js";
+import type { PageContext } from "../../views/page-context.js";
+import type { Capability } from "../roles/capabilities.js";
+import {
+  formatGrade,
+  formatPercentage,
+  type GraderReport,
+  type ReportUser,
+  type UserReportLine,
+} from "./gradebook.js";
+import type { GradeItem } from "./grades.service.js";
+
+export const GRADEBOOK_TITLE = "Gradebook";
+export const gradebookUrl = (courseId: number) => `/course/${courseId}/grades`;
+export const gradeUrl = (courseId: number, itemId: number, userId: number) =>
+  `/course/${courseId}/grades/${itemId}/${userId}`;
+
+interface Frame {
+  pc: PageContext;
+  course: CourseRef;
+  caps: ReadonlySet<Capability>;
+}
+
+const fullName = (u: ReportUser) => `${u.firstname} ${u.lastname}`.trim() || u.username;
+const formatTime = (t: string) => `${t.slice(0, 16).replace("T", " ")} UTC`;
+
+export const SOURCE_LABELS: Record<string, string> = {
+  teacher: "Teacher",
+  quiz: "Quiz",
+  external: "External tool",
+  system: "Calculated",
+};
+const sourceLabel = (s: string) => SOURCE_LABELS[s] ?? s;
+
+export function GraderReportPage(p: Frame & { report: GraderReport; canEdit: boolean }) {
+  const { pc, course, report } = p;
+  return (
+    <CourseLayout pc={pc} course={course} caps={p.caps} title={GRADEBOOK_TITLE}>
+      <h2>Grader report</h2>
+      {report.rows.length === 0 ? <p>No students are enrolled in this course yet.</p> : null}
+      <div class="table-wrap">
+        <table class="grader-report">
+          <caption class="visually-hidden">Grades of every student for every grade item</caption>
+          <thead>
+            <tr>
+              <th scope="col">Student</th>
+              {report.items.map((i) => (
+                <th scope="col" key={i.id}>
+                  {i.name} <span class="muted">/ {formatGrade(i.maxGrade)}</span>
+                </th>
+              ))}
+            </tr>
+          </thead>
+          <tbody>
+            {report.rows.map(({ user, cells }) => (
+              <tr key={user.userId}>
+                <th scope="row">
+                  <a href={`${gradebookUrl(course.id)}/user/${user.userId}`}>{fullName(user)}</a>
+                </th>
+                {cells.map((cell, idx) => {
+                  const item = report.items[idx] as GradeItem;
+                  const action = p.canEdit && item.activityId !== null ? "Edit grade" : "Grade history";
+                  return (
+                    <td key={item.id} class="num">
+                      <a
+                        href={gradeUrl(course.id, item.id, user.userId)}
+                        aria-label={`${action}: ${item.name}, ${fullName(user)}, ${cell?.grade == null ? "no grade" : formatGrade(cell.grade)}`}
+                      >
+                        {formatGrade(cell?.grade)}
+                      </a>
+                    </td>
+                  );
+                })}
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
+    </CourseLayout>
+  );
+}
+
+export function UserReportPage(p: Frame & { user: ReportUser; lines: UserReportLine[]; own: boolean }) {
+  const { pc, course } = p;
+  const title = p.own ? GRADEBOOK_TITLE : `Grades of ${fullName(p.user)}`;
+  return (
+    <CourseLayout
+      pc={pc}
+      course={course}
+      caps={p.caps}
+      title={title}
+      crumbs={p.own ? [] : [{ label: GRADEBOOK_TITLE, href: gradebookUrl(course.id) }, { label: title }]}
+    >
+      <h2>{p.own ? "My grades" : "User report"}</h2>
+      <div class="table-wrap">
+        <table class="user-report">
+          <caption class="visually-hidden">Grades of {fullName(p.user)}</caption>
+          <thead>
+            <tr>
+              <th scope="col">Grade item</th>
+              <th scope="col">Grade</th>
+              <th scope="col">Range</th>
+              <th scope="col">Percentage</th>
+              <th scope="col">Feedback</th>
+            </tr>
+          </thead>
+          <tbody>
+            {p.lines.map(({ item, grade }) => (
+              <tr key={item.id} class={item.activityId === null ? "total" : undefined}>
+                <th scope="row">{item.name}</th>
+                <td class="num">{formatGrade(grade?.grade)}</td>
+                <td class="num">0–{formatGrade(item.maxGrade)}</td>
+                <td class="num">{formatPercentage(grade?.grade, item.maxGrade)}</td>
+                <td>{grade?.feedback ? <p class="feedback">{grade.feedback}</p> : null}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
+    </CourseLayout>
+  );
+}
+
+export interface HistoryLine {
+  createdAt: string;
+  grade: number | null;
+  feedback: string;
+  source: string;
+  actor: string;
+}
+
+export function GradePage(
+  p: Frame & {
+    item: GradeItem;
+    user: ReportUser;
+    current: { grade: number | null; feedback: string; source: string; updatedAt: string } | undefined;
+    form: { grade: string; feedback: string } | undefined;
+    errors: Errors;
+    history: HistoryLine[];
+  },
+) {
+  const { pc, course, item, user } = p;
+  const title = `${item.name}: ${fullName(user)}`;
+  return (
+    <CourseLayout
+      pc={pc}
+      course={course}
+      caps={p.caps}
+      title={title}
+      crumbs={[{ label: GRADEBOOK_TITLE, href: gradebookUrl(course.id) }, { label: title }]}
+    >
+      <p>
+        Current grade: <strong>{formatGrade(p.current?.grade)}</strong> out of {formatGrade(item.maxGrade)}
+        {p.current ? ` (${sourceLabel(p.current.source)}, ${formatTime(p.current.updatedAt)})` : ""}
+      </p>
+      {p.form ? (
+        <>
+          <FormErrors errors={p.errors} />
+          <form method="post" action={gradeUrl(course.id, item.id, user.userId)} novalidate>
+            <Csrf token={pc.csrf} />
+            <TextField
+              name="grade"
+              label={`Grade (0–${formatGrade(item.maxGrade)})`}
+              type="number"
+              min={0}
+              max={item.maxGrade}
+              step="any"
+              value={p.form.grade}
+              errors={p.errors}
+              help="Leave empty to remove the grade."
+            />
+            <TextArea name="feedback" label="Feedback" value={p.form.feedback} rows={4} errors={p.errors} />
+            <div class="actions">
+              <button type="submit" class="button">
+                Save grade
+              </button>
+              <a href={gradebookUrl(course.id)}>Cancel</a>
+            </div>
+          </form>
+        </>
+      ) : item.activityId === null ? (
+        <p class="help">The course total is calculated from the activity grades.</p>
+      ) : null}
+      <h2>History</h2>
+      {p.history.length === 0 ? (
+        <p>No changes yet.</p>
+      ) : (
+        <div class="table-wrap">
+          <table class="grade-history">
+            <caption class="visually-hidden">Every change of this grade, newest first</caption>
+            <thead>
+              <tr>
+                <th scope="col">Time</th>
+                <th scope="col">Grade</th>
+                <th scope="col">Feedback</th>
+                <th scope="col">Source</th>
+                <th scope="col">By</th>
+              </tr>
+            </thead>
+            <tbody>
+              {p.history.map((h, i) => (
+                <tr key={`${h.createdAt}-${i}`}>
+                  <td>{formatTime(h.createdAt)}</td>
+                  <td class="num">{formatGrade(h.grade)}</td>
+                  <td>{h.feedback}</td>
+                  <td>{sourceLabel(h.source)}</td>
+                  <td>{h.actor}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
+    </CourseLayout>
+  );
+}

@@ -1,0 +1,239 @@
+// Site admin → Integrations → External Sources / LTI: the site-wide external tools, their form and deletion.
+import { Checkbox, Csrf, Fieldset, Select, TextArea, TextField } from "../../views/forms.js";
+import type { PageContext } from "../../views/page-context.js";
+import { AdminLayout, FormProblem, type FormProblemInfo } from "../admin/admin-layout.js";
+import { LAUNCH_CONTAINER_LABELS, LAUNCH_CONTAINERS, type ToolType } from "./tool-types.service.js";
+
+export const TOOLS_PATH = "/admin/lti/tools";
+export const TOOLS_TITLE = "External Sources / LTI";
+
+export function ToolTypesPage({ pc, tools }: { pc: PageContext; tools: ToolType[] }) {
+  return (
+    <AdminLayout pc={pc} title={TOOLS_TITLE} crumbs={[{ label: "Integrations" }, { label: TOOLS_TITLE }]}>
+      <p>
+        External tools (LTI 1.1) that every course can add as an “External tool” activity. An activity whose
+        tool URL has the same domain as one of these tools uses its consumer key and shared secret.
+      </p>
+      <p>
+        <a href={`${TOOLS_PATH}/new`} class="button">
+          Add an external tool
+        </a>
+      </p>
+      {tools.length === 0 ? (
+        <p>No site-wide external tools yet.</p>
+      ) : (
+        <table>
+          <caption class="visually-hidden">Site-wide external tools</caption>
+          <thead>
+            <tr>
+              <th scope="col">Tool name</th>
+              <th scope="col">Tool URL</th>
+              <th scope="col">Consumer key</th>
+              <th scope="col">Launch container</th>
+              <th scope="col">In the content picker</th>
+              <th scope="col">Actions</th>
+            </tr>
+          </thead>
+          <tbody>
+            {tools.map((t) => (
+              <tr key={t.id}>
+                <th scope="row">{t.name}</th>
+                <td>
+                  {t.baseUrl}
+                  {t.cartridgeUrl ? <span class="help"> (cartridge)</span> : null}
+                </td>
+                <td>{t.consumerKey || "—"}</td>
+                <td>{LAUNCH_CONTAINER_LABELS[t.launchContainer]}</td>
+                <td>{t.showInPicker ? "Yes" : "No"}</td>
+                <td>
+                  <a href={`${TOOLS_PATH}/${t.id}/edit`}>
+                    Edit<span class="visually-hidden"> {t.name}</span>
+                  </a>{" "}
+                  <a href={`${TOOLS_PATH}/${t.id}/delete`}>
+                    Delete<span class="visually-hidden"> {t.name}</span>
+                  </a>
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+    </AdminLayout>
+  );
+}
+
+/** Form values: strings as typed, booleans for the checkboxes. */
+export interface ToolFormValues {
+  name: string;
+  description: string;
+  toolUrl: string;
+  consumerKey: string;
+  sharedSecret: string;
+  customParameters: string;
+  iconUrl: string;
+  secureIconUrl: string;
+  launchContainer: string;
+  shareName: boolean;
+  shareEmail: boolean;
+  acceptGrades: boolean;
+  showInPicker: boolean;
+}
+
+export const EMPTY_TOOL_FORM: ToolFormValues = {
+  name: "",
+  description: "",
+  toolUrl: "",
+  consumerKey: "",
+  sharedSecret: "",
+  customParameters: "",
+  iconUrl: "",
+  secureIconUrl: "",
+  launchContainer: "embed",
+  shareName: true,
+  shareEmail: true,
+  acceptGrades: true,
+  showInPicker: true,
+};
+
+export function ToolTypeFormPage({
+  pc,
+  tool,
+  values,
+  problem,
+}: {
+  pc: PageContext;
+  /** Absent when adding a tool. */
+  tool?: ToolType;
+  values: ToolFormValues;
+  problem?: FormProblemInfo;
+}) {
+  const errors = problem?.fields;
+  const title = tool ? `Edit external tool ${tool.name}` : "Add an external tool";
+  return (
+    <AdminLayout
+      pc={pc}
+      title={title}
+      crumbs={[{ label: TOOLS_TITLE, href: TOOLS_PATH }, { label: tool ? tool.name : "New tool" }]}
+    >
+      <form method="post" action={tool ? `${TOOLS_PATH}/${tool.id}/edit` : `${TOOLS_PATH}/new`} novalidate>
+        <Csrf token={pc.csrf} />
+        <FormProblem problem={problem} />
+        <Fieldset legend="Tool settings">
+          <TextField
+            name="name"
+            label="Tool name"
+            value={values.name}
+            errors={errors}
+            maxLength={254}
+            help="Left empty, the cartridge's title is used."
+          />
+          <TextField
+            name="toolUrl"
+            label="Tool URL"
+            type="url"
+            value={values.toolUrl}
+            errors={errors}
+            required
+            maxLength={2000}
+            help="The launch URL, or a Cartridge URL from which the launch URL, icons and custom parameters are read. Activities whose tool URL has this domain use this tool's key and secret."
+          />
+          <TextArea
+            name="description"
+            label="Tool description"
+            value={values.description}
+            errors={errors}
+            rows={3}
+          />
+          <TextField
+            name="consumerKey"
+            label="Consumer key"
+            value={values.consumerKey}
+            errors={errors}
+            maxLength={255}
+            autocomplete="off"
+          />
+          <TextField
+            name="sharedSecret"
+            label="Shared secret"
+            type="password"
+            value={values.sharedSecret}
+            errors={errors}
+            maxLength={255}
+            autocomplete="new-password"
+          />
+          <TextArea
+            name="customParameters"
+            label="Custom parameters"
+            value={values.customParameters}
+            errors={errors}
+            rows={4}
+            help="One name=value per line. They override an activity's own parameters of the same name."
+          />
+          <TextField
+            name="iconUrl"
+            label="Icon URL"
+            type="url"
+            value={values.iconUrl}
+            errors={errors}
+            maxLength={2000}
+          />
+          <TextField
+            name="secureIconUrl"
+            label="Secure icon URL"
+            type="url"
+            value={values.secureIconUrl}
+            errors={errors}
+            maxLength={2000}
+          />
+          <Select
+            name="launchContainer"
+            label="Default launch container"
+            value={values.launchContainer}
+            errors={errors}
+            options={LAUNCH_CONTAINERS.map((c) => ({ value: c, label: LAUNCH_CONTAINER_LABELS[c] }))}
+          />
+          <Checkbox
+            name="showInPicker"
+            label="Show in the content picker"
+            checked={values.showInPicker}
+            help="It is always offered under “Preconfigured tool”."
+          />
+        </Fieldset>
+        <Fieldset legend="Privacy defaults">
+          <Checkbox name="shareName" label="Share launcher's name with the tool" checked={values.shareName} />
+          <Checkbox
+            name="shareEmail"
+            label="Share launcher's email with the tool"
+            checked={values.shareEmail}
+          />
+          <Checkbox name="acceptGrades" label="Accept grades from the tool" checked={values.acceptGrades} />
+        </Fieldset>
+        <p class="actions">
+          <button type="submit">{tool ? "Save changes" : "Add tool"}</button> <a href={TOOLS_PATH}>Cancel</a>
+        </p>
+      </form>
+    </AdminLayout>
+  );
+}
+
+export function DeleteToolTypePage({ pc, tool }: { pc: PageContext; tool: ToolType }) {
+  return (
+    <AdminLayout
+      pc={pc}
+      title="Delete external tool"
+      crumbs={[{ label: TOOLS_TITLE, href: TOOLS_PATH }, { label: "Delete" }]}
+    >
+      <p>
+        Delete the site-wide tool <strong>{tool.name}</strong>? Activities that use it and have no consumer
+        key and shared secret of their own can no longer be launched.
+      </p>
+      <form method="post" action={`${TOOLS_PATH}/${tool.id}/delete`} class="inline">
+        <Csrf token={pc.csrf} />
+        <button type="submit" class="danger">
+          Delete
+        </button>
+      </form>{" "}
+      <a href={TOOLS_PATH}>Cancel</a>
+    </AdminLayout>
+  );
+}

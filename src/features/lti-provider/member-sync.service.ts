@@ -1,0 +1,145 @@
+// Member sync (LTI 1.1 memberships extension): read each resource link's members from the consumer
+// and apply the publication's mode — enrol new users (created with the instance's defaults and
+// mapped roles), unenrol users no longer listed, or both.
+import type { AppContext } from "../../http/context.js";
+import {
+  buildMembershipsRequestParams,
+  type Member,
+  parseMembershipsResponse,
+} from "../../lti/v1p1/memberships.js";
+import { signRequest } from "../../lti/v1p1/oauth.js";
+import { formEncode } from "../../lti/v1p1/oauth-encoding.js";
+import { isInstructorRole } from "../../lti/vocab/roles.js";
+import { iso } from "../../shared/clock.js";
+import { UpstreamError } from "../../shared/errors.js";
+import { outboundFetch } from "../../shared/outbound.js";
+import { enrolUser, getInstance, unenrolUser } from "../enrolments/enrolments.service.js";
+import { provisionUser } from "./launch.service.js";
+import * as repo from "./provider.repository.js";
+
+export interface MemberSyncTotals {
+  links: number;
+  /** links whose member list could not be read */
+  unreachable: number;
+  enrolled: number;
+  unenrolled: number;
+  failed: number;
+  firstError?: string;
+}
+
+export async function fetchMembers(
+  ctx: AppContext,
+  pub: repo.Publication,
+  link: repo.ResourceLink,
+): Promise<Member[]> {
+  if (!link.membershipsUrl || !link.membershipsId) return [];
+  const params = signRequest(
+    buildMembershipsRequestParams({ id: link.membershipsId }),
+    link.membershipsUrl,
+    "POST",
+    link.consumerKey,
+    pub.secret,
+    { clock: ctx.clock },
+  );
+  const res = await outboundFetch(link.membershipsUrl, {
+    allow: ctx.config.outboundAllow,
+    method: "POST",
+    body: formEncode(params),
+    headers: { "content-type": "application/x-www-form-urlencoded" },
+    timeoutMs: 15_000,
+    maxBytes: 8 * 1024 * 1024,
+    acceptAnyStatus: true,
+  });
+  if (res.status >= 300)
+    throw new UpstreamError(`the consumer's memberships service answered HTTP ${res.status}`, true);
+  const parsed = parseMembershipsResponse(res.body);
+  if (!parsed.success)
+    throw new UpstreamError(
+      `the consumer's memberships service failed: ${parsed.description ?? parsed.codeMajor}`,
+      true,
+    );
+  return parsed.members;
+}
+
+/** Applies one resource link's member list according to the publication's mode. */
+export async function applyMembers(
+  ctx: AppContext,
+  pub: repo.Publication,
+  link: repo.ResourceLink,
+  members: Member[],
+  totals: MemberSyncTotals,
+): Promise<void> {
+  const instance = await getInstance(ctx.db, pub.instanceId);
+  const mode = pub.memberSyncMode;
+  const now = iso(ctx.clock.now());
+  if (mode === "enrol_and_unenrol" || mode === "enrol_new") {
+    for (const m of members) {
+      try {
+        await ctx.db.transaction().execute(async (trx) => {
+          const person = {
+            givenName: m.givenName,
+            familyName: m.familyName,
+            fullName: m.fullName,
+            email: m.email,
+          };
+          const userId = await provisionUser(trx, ctx, pub, {
+            consumerKey: link.consumerKey,
+            userId: m.userId,
+            person,
+          });
+          const role = isInstructorRole(m.roles) ? pub.roleInstructor : pub.roleLearner;
+          const { created } = await enrolUser(
+            trx,
+            { clock: ctx.clock, engine: ctx.engine },
+            { instanceId: instance.id, userId, role },
+          );
+          await repo.upsertProviderUser(trx, {
+            publicationId: pub.id,
+            userId,
+            consumerKey: link.consumerKey,
+            remoteUserId: m.userId,
+            outcomeUrl: m.resultSourcedId && link.outcomeUrl ? link.outcomeUrl : null,
+            sourcedid: m.resultSourcedId && link.outcomeUrl ? m.resultSourcedId : null,
+            launchedAt: null,
+            now,
+          });
+          if (created) totals.enrolled++;
+        });
+      } catch (err) {
+        totals.failed++;
+        totals.firstError ??= `${m.userId}: ${err instanceof Error ? err.message : String(err)}`;
+      }
+    }
+  }
+  if (mode === "enrol_and_unenrol" || mode === "unenrol_missing") {
+    const listed = new Set(members.map((m) => m.userId));
+    for (const pu of await repo.listProviderUsers(ctx.db, pub.id, { consumerKey: link.consumerKey })) {
+      if (listed.has(pu.remoteUserId)) continue;
+      await ctx.db.transaction().execute(async (trx) => {
+        if (await unenrolUser(trx, { instanceId: instance.id, userId: pu.userId })) totals.unenrolled++;
+        await repo.deleteProviderUser(trx, pub.id, pu.userId);
+      });
+    }
+  }
+  await repo.markMemberSync(ctx.db, link.id, now);
+}
+
+/** The scheduled task: every enabled publication with member sync "Yes", every resource link with a memberships URL. */
+export async function syncAllMembers(ctx: AppContext): Promise<MemberSyncTotals> {
+  const totals: MemberSyncTotals = { links: 0, unreachable: 0, enrolled: 0, unenrolled: 0, failed: 0 };
+  for (const pub of await repo.listPublications(ctx.db, { memberSync: true })) {
+    const instance = await getInstance(ctx.db, pub.instanceId);
+    if (instance.status !== "enabled") continue;
+    for (const link of await repo.listResourceLinks(ctx.db, pub.id)) {
+      if (!link.membershipsUrl || !link.membershipsId) continue;
+      totals.links++;
+      try {
+        await applyMembers(ctx, pub, link, await fetchMembers(ctx, pub, link), totals);
+      } catch (err) {
+        totals.unreachable++;
+        totals.firstError ??= err instanceof Error ? err.message : String(err);
+      }
+    }
+  }
+  return totals;
+}

@@ -1,0 +1,379 @@
+// The only file that touches the "Publish as LTI tool" tables.
+import type { Kysely, Selectable, Transaction } from "kysely";
+import type { Database } from "../../db/schema.js";
+
+export type Q = Kysely<Database> | Transaction<Database>;
+
+export type MemberSyncMode = "enrol_and_unenrol" | "enrol_new" | "unenrol_missing";
+
+export interface UserDefaults {
+  country: string;
+  city: string;
+  timezone: string;
+  lang: string;
+  institution: string;
+}
+
+export interface Publication {
+  id: number;
+  instanceId: number;
+  uuid: string;
+  courseId: number;
+  activityId: number | null;
+  ltiVersion: string;
+  secret: string;
+  gradeSync: boolean;
+  gradeSyncCompletion: boolean;
+  memberSync: boolean;
+  memberSyncMode: MemberSyncMode;
+  roleInstructor: string;
+  roleLearner: string;
+  defaults: UserDefaults;
+}
+
+export const EMPTY_DEFAULTS: UserDefaults = {
+  country: "",
+  city: "",
+  timezone: "",
+  lang: "",
+  institution: "",
+};
+
+function toPublication(r: Selectable<Database["lti_publications"]>): Publication {
+  let defaults = EMPTY_DEFAULTS;
+  try {
+    defaults = { ...EMPTY_DEFAULTS, ...(JSON.parse(r.defaults) as Partial<UserDefaults>) };
+  } catch {
+    defaults = EMPTY_DEFAULTS;
+  }
+  return {
+    id: r.id,
+    instanceId: r.instance_id,
+    uuid: r.uuid,
+    courseId: r.course_id,
+    activityId: r.activity_id,
+    ltiVersion: r.lti_version,
+    secret: r.secret,
+    gradeSync: r.grade_sync === 1,
+    gradeSyncCompletion: r.grade_sync_completion === 1,
+    memberSync: r.member_sync === 1,
+    memberSyncMode: r.member_sync_mode as MemberSyncMode,
+    roleInstructor: r.role_instructor,
+    roleLearner: r.role_learner,
+    defaults,
+  };
+}
+
+export type PublicationValues = Omit<Publication, "id" | "uuid" | "instanceId" | "courseId" | "ltiVersion">;
+
+export async function findPublicationByInstance(db: Q, instanceId: number): Promise<Publication | undefined> {
+  const r = await db
+    .selectFrom("lti_publications")
+    .selectAll()
+    .where("instance_id", "=", instanceId)
+    .executeTakeFirst();
+  return r ? toPublication(r) : undefined;
+}
+
+export async function findPublicationByUuid(db: Q, uuid: string): Promise<Publication | undefined> {
+  const r = await db.selectFrom("lti_publications").selectAll().where("uuid", "=", uuid).executeTakeFirst();
+  return r ? toPublication(r) : undefined;
+}
+
+export async function findPublication(db: Q, id: number): Promise<Publication | undefined> {
+  const r = await db.selectFrom("lti_publications").selectAll().where("id", "=", id).executeTakeFirst();
+  return r ? toPublication(r) : undefined;
+}
+
+export async function listPublications(
+  db: Q,
+  filter: { courseId?: number; gradeSync?: boolean; memberSync?: boolean } = {},
+): Promise<Publication[]> {
+  let q = db.selectFrom("lti_publications").selectAll().orderBy("id");
+  if (filter.courseId !== undefined) q = q.where("course_id", "=", filter.courseId);
+  if (filter.gradeSync !== undefined) q = q.where("grade_sync", "=", filter.gradeSync ? 1 : 0);
+  if (filter.memberSync !== undefined) q = q.where("member_sync", "=", filter.memberSync ? 1 : 0);
+  return (await q.execute()).map(toPublication);
+}
+
+export async function insertPublication(
+  db: Q,
+  v: PublicationValues & { instanceId: number; uuid: string; courseId: number; now: string },
+): Promise<Publication> {
+  const r = await db
+    .insertInto("lti_publications")
+    .values({
+      instance_id: v.instanceId,
+      uuid: v.uuid,
+      course_id: v.courseId,
+      activity_id: v.activityId,
+      lti_version: "1.1",
+      secret: v.secret,
+      grade_sync: v.gradeSync ? 1 : 0,
+      grade_sync_completion: v.gradeSyncCompletion ? 1 : 0,
+      member_sync: v.memberSync ? 1 : 0,
+      member_sync_mode: v.memberSyncMode,
+      role_instructor: v.roleInstructor,
+      role_learner: v.roleLearner,
+      defaults: JSON.stringify(v.defaults),
+      created_at: v.now,
+      updated_at: v.now,
+    })
+    .returningAll()
+    .executeTakeFirstOrThrow();
+  return toPublication(r);
+}
+
+export async function updatePublication(
+  db: Q,
+  id: number,
+  v: Partial<PublicationValues> & { now: string },
+): Promise<void> {
+  await db
+    .updateTable("lti_publications")
+    .set({
+      ...(v.activityId !== undefined ? { activity_id: v.activityId } : {}),
+      ...(v.secret !== undefined ? { secret: v.secret } : {}),
+      ...(v.gradeSync !== undefined ? { grade_sync: v.gradeSync ? 1 : 0 } : {}),
+      ...(v.gradeSyncCompletion !== undefined
+        ? { grade_sync_completion: v.gradeSyncCompletion ? 1 : 0 }
+        : {}),
+      ...(v.memberSync !== undefined ? { member_sync: v.memberSync ? 1 : 0 } : {}),
+      ...(v.memberSyncMode !== undefined ? { member_sync_mode: v.memberSyncMode } : {}),
+      ...(v.roleInstructor !== undefined ? { role_instructor: v.roleInstructor } : {}),
+      ...(v.roleLearner !== undefined ? { role_learner: v.roleLearner } : {}),
+      ...(v.defaults !== undefined ? { defaults: JSON.stringify(v.defaults) } : {}),
+      updated_at: v.now,
+    })
+    .where("id", "=", id)
+    .execute();
+}
+
+// --- remote users -------------------------------------------------------------------------
+
+export async function findUserLink(
+  db: Q,
+  consumerKey: string,
+  remoteUserId: string,
+): Promise<number | undefined> {
+  const r = await db
+    .selectFrom("lti_user_links")
+    .select("user_id")
+    .where("consumer_key", "=", consumerKey)
+    .where("remote_user_id", "=", remoteUserId)
+    .executeTakeFirst();
+  return r?.user_id;
+}
+
+/** Inserts the link unless another transaction did first; returns the linked user either way. */
+export async function insertUserLink(
+  db: Q,
+  v: { consumerKey: string; remoteUserId: string; userId: number; now: string },
+): Promise<void> {
+  await db
+    .insertInto("lti_user_links")
+    .values({
+      consumer_key: v.consumerKey,
+      remote_user_id: v.remoteUserId,
+      user_id: v.userId,
+      created_at: v.now,
+    })
+    .execute();
+}
+
+export interface ProviderUser {
+  id: number;
+  publicationId: number;
+  userId: number;
+  consumerKey: string;
+  remoteUserId: string;
+  outcomeUrl: string | null;
+  sourcedid: string | null;
+  lastGradeSent: number | null;
+  lastGradeSentAt: string | null;
+  lastLaunchAt: string | null;
+}
+
+function toProviderUser(r: Selectable<Database["lti_provider_users"]>): ProviderUser {
+  return {
+    id: r.id,
+    publicationId: r.publication_id,
+    userId: r.user_id,
+    consumerKey: r.consumer_key,
+    remoteUserId: r.remote_user_id,
+    outcomeUrl: r.outcome_url,
+    sourcedid: r.sourcedid,
+    lastGradeSent: r.last_grade_sent,
+    lastGradeSentAt: r.last_grade_sent_at,
+    lastLaunchAt: r.last_launch_at,
+  };
+}
+
+export async function upsertProviderUser(
+  db: Q,
+  v: {
+    publicationId: number;
+    userId: number;
+    consumerKey: string;
+    remoteUserId: string;
+    outcomeUrl: string | null;
+    sourcedid: string | null;
+    launchedAt: string | null;
+    now: string;
+  },
+): Promise<void> {
+  await db
+    .insertInto("lti_provider_users")
+    .values({
+      publication_id: v.publicationId,
+      user_id: v.userId,
+      consumer_key: v.consumerKey,
+      remote_user_id: v.remoteUserId,
+      outcome_url: v.outcomeUrl,
+      sourcedid: v.sourcedid,
+      last_launch_at: v.launchedAt,
+      created_at: v.now,
+    })
+    .onConflict((oc) =>
+      oc.columns(["publication_id", "user_id"]).doUpdateSet({
+        consumer_key: v.consumerKey,
+        remote_user_id: v.remoteUserId,
+        // A launch without outcome parameters keeps the ones recorded before.
+        ...(v.outcomeUrl ? { outcome_url: v.outcomeUrl, sourcedid: v.sourcedid } : {}),
+        ...(v.launchedAt ? { last_launch_at: v.launchedAt } : {}),
+      }),
+    )
+    .execute();
+}
+
+export async function findProviderUser(
+  db: Q,
+  publicationId: number,
+  userId: number,
+): Promise<ProviderUser | undefined> {
+  const r = await db
+    .selectFrom("lti_provider_users")
+    .selectAll()
+    .where("publication_id", "=", publicationId)
+    .where("user_id", "=", userId)
+    .executeTakeFirst();
+  return r ? toProviderUser(r) : undefined;
+}
+
+export async function listProviderUsers(
+  db: Q,
+  publicationId: number,
+  filter: { consumerKey?: string; userIds?: number[] } = {},
+): Promise<ProviderUser[]> {
+  let q = db
+    .selectFrom("lti_provider_users")
+    .selectAll()
+    .where("publication_id", "=", publicationId)
+    .orderBy("id");
+  if (filter.consumerKey !== undefined) q = q.where("consumer_key", "=", filter.consumerKey);
+  if (filter.userIds) {
+    if (filter.userIds.length === 0) return [];
+    q = q.where("user_id", "in", filter.userIds);
+  }
+  return (await q.execute()).map(toProviderUser);
+}
+
+/** Provider users of the given local users in publications of a course (for grade-change events). */
+export async function listProviderUsersForUser(
+  db: Q,
+  userId: number,
+  courseId: number,
+): Promise<Array<ProviderUser & { publication: Publication }>> {
+  const pubs = await listPublications(db, { courseId });
+  const out: Array<ProviderUser & { publication: Publication }> = [];
+  for (const p of pubs) {
+    const pu = await findProviderUser(db, p.id, userId);
+    if (pu) out.push({ ...pu, publication: p });
+  }
+  return out;
+}
+
+export async function markGradeSent(db: Q, id: number, grade: number, at: string): Promise<void> {
+  await db
+    .updateTable("lti_provider_users")
+    .set({ last_grade_sent: grade, last_grade_sent_at: at })
+    .where("id", "=", id)
+    .execute();
+}
+
+export async function deleteProviderUser(db: Q, publicationId: number, userId: number): Promise<void> {
+  await db
+    .deleteFrom("lti_provider_users")
+    .where("publication_id", "=", publicationId)
+    .where("user_id", "=", userId)
+    .execute();
+}
+
+// --- resource links -------------------------------------------------------------------------
+
+export interface ResourceLink {
+  id: number;
+  publicationId: number;
+  consumerKey: string;
+  resourceLinkId: string;
+  contextId: string;
+  contextTitle: string;
+  title: string;
+  membershipsUrl: string | null;
+  membershipsId: string | null;
+  outcomeUrl: string | null;
+  returnUrl: string | null;
+}
+
+export async function upsertResourceLink(db: Q, v: Omit<ResourceLink, "id"> & { now: string }): Promise<void> {
+  const values = {
+    context_id: v.contextId,
+    context_title: v.contextTitle,
+    title: v.title,
+    memberships_url: v.membershipsUrl,
+    memberships_id: v.membershipsId,
+    outcome_url: v.outcomeUrl,
+    return_url: v.returnUrl,
+    updated_at: v.now,
+  };
+  // A later launch without service URLs (e.g. a learner's, where consumers often omit the
+  // memberships service) keeps the ones recorded before.
+  const changes = Object.fromEntries(Object.entries(values).filter(([, x]) => x !== null && x !== ""));
+  await db
+    .insertInto("lti_resource_links")
+    .values({
+      publication_id: v.publicationId,
+      consumer_key: v.consumerKey,
+      resource_link_id: v.resourceLinkId,
+      created_at: v.now,
+      ...values,
+    })
+    .onConflict((oc) => oc.columns(["publication_id", "consumer_key", "resource_link_id"]).doUpdateSet(changes))
+    .execute();
+}
+
+export async function listResourceLinks(db: Q, publicationId: number): Promise<ResourceLink[]> {
+  const rows = await db
+    .selectFrom("lti_resource_links")
+    .selectAll()
+    .where("publication_id", "=", publicationId)
+    .orderBy("id")
+    .execute();
+  return rows.map((r) => ({
+    id: r.id,
+    publicationId: r.publication_id,
+    consumerKey: r.consumer_key,
+    resourceLinkId: r.resource_link_id,
+    contextId: r.context_id,
+    contextTitle: r.context_title,
+    title: r.title,
+    membershipsUrl: r.memberships_url,
+    membershipsId: r.memberships_id,
+    outcomeUrl: r.outcome_url,
+    returnUrl: r.return_url,
+  }));
+}
+
+export async function markMemberSync(db: Q, id: number, at: string): Promise<void> {
+  await db.updateTable("lti_resource_links").set({ last_member_sync_at: at }).where("id", "=", id).execute();
+}

@@ -1,0 +1,184 @@
+// HTTP edge of "Publish as LTI tool": the launch endpoint, the cartridge, the published details
+// page and API, the launch log pages, and the cookie-less continuation.
+import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
+import { h } from "preact";
+import { z } from "zod";
+import { pageContext } from "../../http/app.js";
+import type { AppContext } from "../../http/context.js";
+import { addApiOperation } from "../../http/openapi.js";
+import { createSession } from "../../http/session.js";
+import { NotFoundError } from "../../shared/errors.js";
+import { renderPage } from "../../views/html.js";
+import { addCourseAdminLink, addSiteAdminLink } from "../../views/nav.js";
+import { getCourse } from "../courses/courses.service.js";
+import { listInstances } from "../enrolments/enrolments.service.js";
+import { listLaunchLog } from "../lti-common/launch-log.js";
+import { can, requireCapability, requireSiteAdmin } from "../roles/access.service.js";
+import { courseCaps } from "../roles/course-caps.js";
+import { consumeHandoff, createHandoff, peekHandoff } from "./handoff.service.js";
+import { handleLaunch, LaunchRejected } from "./launch.service.js";
+import {
+  CookieBlockedPage,
+  CourseLaunchLogPage,
+  LAUNCH_LOG_TITLE,
+  LaunchRejectedPage,
+  PUBLISHED_TITLE,
+  PublishedPage,
+  SiteLaunchLogPage,
+} from "./provider.views.js";
+import { cartridgeXml, publishedDetails } from "./publications.service.js";
+import "./provider.method.js";
+import "./provider.tasks.js";
+
+const publishedUrl = (courseId: number) => `/course/${courseId}/lti-publications`;
+const launchLogUrl = (courseId: number) => `/course/${courseId}/lti-launches`;
+addCourseAdminLink({
+  label: PUBLISHED_TITLE,
+  href: publishedUrl,
+  capability: "course:viewparticipants",
+  order: 15,
+});
+addCourseAdminLink({ label: LAUNCH_LOG_TITLE, href: launchLogUrl, capability: "enrol:manage", order: 16 });
+addSiteAdminLink({ label: LAUNCH_LOG_TITLE, href: "/admin/lti/launches", group: "Integrations", order: 20 });
+
+const html = "text/html; charset=utf-8";
+const idParams = z.object({ id: z.coerce.number().int().positive().max(2_147_483_647) });
+const uuidParams = z.object({ uuid: z.string().regex(/^[0-9a-f-]{36}$/) });
+const tokenParams = z.object({ token: z.string().regex(/^[A-Za-z0-9_-]{20,64}$/) });
+
+/** Form fields as an ordered list, repeated names kept (the signature covers every one). */
+function formParams(body: unknown): Array<[string, string]> {
+  const out: Array<[string, string]> = [];
+  if (!body || typeof body !== "object") return out;
+  for (const [k, v] of Object.entries(body as Record<string, unknown>)) {
+    for (const item of Array.isArray(v) ? v : [v]) if (typeof item === "string") out.push([k, item]);
+  }
+  return out;
+}
+
+export function registerProviderRoutes(app: FastifyInstance, ctx: AppContext) {
+  async function publishedList(request: FastifyRequest, courseId: number) {
+    const canManage = await can(ctx.db, request, courseId, "enrol:manage", ctx.clock.now());
+    const instances = await listInstances(ctx.db, courseId, "lti");
+    return { canManage, items: await Promise.all(instances.map((i) => publishedDetails(ctx, i, canManage))) };
+  }
+
+  app.post("/enrol/lti/launch/:uuid", { config: { csrf: false } }, async (request, reply) => {
+    request.framable = true;
+    request.embedded = true;
+    const uuid = uuidParams.safeParse(request.params);
+    const params = formParams(request.body);
+    const returnUrl = params.find(([k]) => k === "launch_presentation_return_url")?.[1];
+    try {
+      if (!uuid.success)
+        throw new LaunchRejected("unknown_tool", "There is no published tool at this address.", 404);
+      const out = await handleLaunch(ctx, { uuid: uuid.data.uuid, params });
+      const data = {
+        lti: { publicationId: out.publicationId, courseId: out.courseId },
+        embedded: out.embedded,
+        ...(out.returnUrl ? { returnUrl: out.returnUrl } : {}),
+      };
+      await createSession(ctx, reply, out.userId, data, { embedded: true });
+      const token = await createHandoff(ctx.db, ctx.clock, { userId: out.userId, target: out.target, data });
+      return reply.redirect(`/enrol/lti/continue/${token}`, 303);
+    } catch (err) {
+      if (!(err instanceof LaunchRejected)) throw err;
+      const safeReturn = returnUrl && /^https?:\/\//.test(returnUrl) ? returnUrl : undefined;
+      const page = h(LaunchRejectedPage, {
+        pc: pageContext(ctx, request, reply),
+        reason: err.reason,
+        message: err.message,
+        returnUrl: safeReturn,
+      });
+      return reply.status(err.status).type(html).send(renderPage(page));
+    }
+  });
+
+  // After a launch: with the session cookie present, go on to the course; without it (the browser
+  // keeps no cookie in this frame), offer a new window instead of a broken page.
+  app.get("/enrol/lti/continue/:token", async (request, reply) => {
+    request.framable = true;
+    const { token } = tokenParams.parse(request.params);
+    const handoff = await peekHandoff(ctx.db, ctx.clock, token);
+    if (!handoff) throw new NotFoundError("Launch (it has expired: start it again from your course)");
+    if (request.actor?.id === handoff.userId) {
+      await consumeHandoff(ctx.db, ctx.clock, token);
+      return reply.redirect(handoff.target, 303);
+    }
+    request.log.info({ userId: handoff.userId }, "LTI launch without cookie: offering a new window");
+    request.embedded = true;
+    return reply.type(html).send(
+      renderPage(
+        h(CookieBlockedPage, {
+          pc: pageContext(ctx, request, reply),
+          handoffUrl: `/enrol/lti/handoff/${token}`,
+        }),
+      ),
+    );
+  });
+
+  app.get("/enrol/lti/handoff/:token", async (request, reply) => {
+    const { token } = tokenParams.parse(request.params);
+    const handoff = await consumeHandoff(ctx.db, ctx.clock, token);
+    if (!handoff)
+      throw new NotFoundError("Launch (it has expired or was already used: start it again from your course)");
+    await createSession(ctx, reply, handoff.userId, { ...handoff.data, embedded: false });
+    return reply.redirect(handoff.target, 303);
+  });
+
+  app.get("/enrol/lti/cartridge/:uuid/cartridge.xml", async (request, reply) => {
+    const p = uuidParams.safeParse(request.params);
+    if (!p.success) throw new NotFoundError("Published tool");
+    return reply.type("application/xml; charset=utf-8").send(await cartridgeXml(ctx, p.data.uuid));
+  });
+
+  app.get("/course/:id/lti-publications", async (request, reply) => {
+    const { id } = idParams.parse(request.params);
+    const course = await getCourse(ctx.db, id);
+    await requireCapability(ctx.db, request, id, "course:viewparticipants", ctx.clock.now());
+    const { canManage, items } = await publishedList(request, id);
+    const caps = await courseCaps(ctx, request, id);
+    return reply
+      .type(html)
+      .send(
+        renderPage(
+          h(PublishedPage, { pc: pageContext(ctx, request, reply), course, caps, items, canManage }),
+        ),
+      );
+  });
+
+  app.get("/course/:id/lti-launches", async (request, reply) => {
+    const { id } = idParams.parse(request.params);
+    const course = await getCourse(ctx.db, id);
+    await requireCapability(ctx.db, request, id, "enrol:manage", ctx.clock.now());
+    const rows = await listLaunchLog(ctx.db, { courseId: id, limit: 200 });
+    const caps = await courseCaps(ctx, request, id);
+    return reply
+      .type(html)
+      .send(renderPage(h(CourseLaunchLogPage, { pc: pageContext(ctx, request, reply), course, caps, rows })));
+  });
+
+  app.get("/admin/lti/launches", async (request, reply) => {
+    requireSiteAdmin(request);
+    const rows = await listLaunchLog(ctx.db, { limit: 500 });
+    return reply
+      .type(html)
+      .send(renderPage(h(SiteLaunchLogPage, { pc: pageContext(ctx, request, reply), rows })));
+  });
+
+  addApiOperation({
+    method: "get",
+    path: "/courses/{id}/lti-publications",
+    summary:
+      "The course's LTI publications with the details a consumer needs (secret only for enrolment managers)",
+    tag: "LTI provider",
+    responses: { 200: "[{id, name, version, cartridgeUrl, launchUrl, secret, …}]" },
+  });
+  app.get("/api/v1/courses/:id/lti-publications", async (request: FastifyRequest, reply: FastifyReply) => {
+    const { id } = idParams.parse(request.params);
+    await getCourse(ctx.db, id);
+    await requireCapability(ctx.db, request, id, "course:viewparticipants", ctx.clock.now());
+    const { items } = await publishedList(request, id);
+    return reply.send(items);
+  });
+}

@@ -1,0 +1,65 @@
+// Scheduled and queued work of "Publish as LTI tool".
+import { exponentialBackoff, registerTask } from "../../jobs/registry.js";
+import { onGradeChanged } from "../grades/grades.service.js";
+import { purgeExpiredNonces } from "../lti-common/nonce-store.js";
+import { enqueueOnGradeChange, SEND_GRADE_TASK, sendGrade, syncAllGrades } from "./grade-sync.service.js";
+import { purgeHandoffs } from "./handoff.service.js";
+import { syncAllMembers } from "./member-sync.service.js";
+
+onGradeChanged(enqueueOnGradeChange);
+
+registerTask({
+  name: SEND_GRADE_TASK,
+  description: "Sends one LTI user's changed grade to the consumer (queued when the grade changes)",
+  maxAttempts: 8,
+  backoffSeconds: exponentialBackoff(30, 6 * 3600),
+  handler: async (ctx, payload) => {
+    const id = (payload as { providerUserId?: unknown }).providerUserId;
+    if (typeof id !== "number") return { message: "bad payload: no providerUserId" };
+    return { message: await sendGrade(ctx, id) };
+  },
+});
+
+registerTask({
+  name: "lti_provider_grade_sync",
+  description: "Sends the changed grades of LTI users back to their consumers (Publish as LTI tool)",
+  schedule: { intervalSeconds: 15 * 60 },
+  maxAttempts: 1,
+  backoffSeconds: exponentialBackoff(60, 15 * 60),
+  handler: async (ctx) => {
+    const t = await syncAllGrades(ctx);
+    const message = `sent ${t.sent}, unchanged ${t.unchanged}, skipped ${t.skipped}, failed ${t.failed}${t.firstError ? ` (first error: ${t.firstError})` : ""}`;
+    if (t.failed > 0 && t.sent === 0 && t.unchanged === 0) throw new Error(message);
+    return { message };
+  },
+});
+
+registerTask({
+  name: "lti_provider_member_sync",
+  description:
+    'Synchronises the members of consumers\' courses into published courses (membership sync "Yes")',
+  schedule: { intervalSeconds: 30 * 60 },
+  maxAttempts: 1,
+  backoffSeconds: exponentialBackoff(60, 30 * 60),
+  handler: async (ctx) => {
+    const t = await syncAllMembers(ctx);
+    const message = `${t.links} resource links (${t.unreachable} unreadable): enrolled ${t.enrolled}, unenrolled ${t.unenrolled}, failed ${t.failed}${t.firstError ? ` (first error: ${t.firstError})` : ""}`;
+    // The run failed when no consumer could be read at all; single failures are reported and retried next run.
+    if (t.links > 0 && t.unreachable === t.links) throw new Error(message);
+    return { message };
+  },
+});
+
+registerTask({
+  name: "lti_nonce_cleanup",
+  description: "Deletes expired OAuth nonces and launch hand-off tokens",
+  schedule: { intervalSeconds: 3600 },
+  maxAttempts: 1,
+  backoffSeconds: exponentialBackoff(60),
+  handler: async (ctx) => {
+    const now = ctx.clock.now();
+    return {
+      message: `deleted ${await purgeExpiredNonces(ctx.db, now)} nonces, ${await purgeHandoffs(ctx.db, now)} hand-off tokens`,
+    };
+  },
+});

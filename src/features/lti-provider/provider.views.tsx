@@ -1,0 +1,209 @@
+// Pages of "Publish as LTI tool": Published as LTI tools, the launch log, and the launch pages a
+// remote user may see (rejection, cookie-less continuation).
+import { CourseLayout, type CourseRef } from "../../views/course-layout.js";
+import { Layout } from "../../views/layout.js";
+import type { PageContext } from "../../views/page-context.js";
+import type { LaunchLogRow } from "../lti-common/launch-log.js";
+import type { Capability } from "../roles/capabilities.js";
+import type { PublishedDetails } from "./publications.service.js";
+
+export const PUBLISHED_TITLE = "Published as LTI tools";
+export const LAUNCH_LOG_TITLE = "LTI launch log";
+
+function CopyField({
+  id,
+  label,
+  value,
+  secret,
+}: {
+  id: string;
+  label: string;
+  value: string;
+  secret?: boolean;
+}) {
+  return (
+    <div class="field">
+      <label for={id}>{label}</label>
+      <div class="copy-field">
+        <input id={id} type="text" readOnly value={value} class={secret ? "secret" : undefined} />
+        <button type="button" class="secondary" data-copy={`#${id}`} hidden>
+          Copy
+        </button>
+      </div>
+    </div>
+  );
+}
+
+export function PublishedPage(p: {
+  pc: PageContext;
+  course: CourseRef;
+  caps: ReadonlySet<Capability>;
+  items: PublishedDetails[];
+  canManage: boolean;
+}) {
+  return (
+    <CourseLayout
+      pc={p.pc}
+      course={p.course}
+      caps={p.caps}
+      title={PUBLISHED_TITLE}
+      crumbs={[{ label: PUBLISHED_TITLE }]}
+    >
+      <p>
+        Give the LTI consumer these details so it can embed this course. The consumer key is the consumer's
+        own choice: any short name.
+      </p>
+      {p.items.length === 0 ? (
+        <p>
+          Nothing is published yet.{" "}
+          {p.canManage ? (
+            <>
+              Add the "Publish as LTI tool" method on{" "}
+              <a href={`/course/${p.course.id}/enrol-methods`}>Enrollment methods</a>.
+            </>
+          ) : null}
+        </p>
+      ) : (
+        p.items.map((d) => (
+          <section class="card" aria-labelledby={`pub-${d.id}`} key={d.id}>
+            <h2 id={`pub-${d.id}`}>
+              {d.name || d.toolName}{" "}
+              <span class={d.status === "enabled" ? "badge ok" : "badge off"}>
+                {d.status === "enabled" ? "Enabled" : "Disabled"}
+              </span>
+            </h2>
+            <p class="muted">
+              {d.version} · publishes {d.publish === "course" ? "the course" : `the activity "${d.toolName}"`}
+            </p>
+            <CopyField id={`cartridge-${d.id}`} label="Cartridge URL" value={d.cartridgeUrl} />
+            <CopyField id={`launch-${d.id}`} label="Launch URL" value={d.launchUrl} />
+            {d.secret !== undefined ? (
+              <CopyField id={`secret-${d.id}`} label="Secret" value={d.secret} secret />
+            ) : null}
+            {p.canManage ? (
+              <p>
+                <a href={`/course/${p.course.id}/enrol-methods/${d.instanceId}/edit`}>Edit settings</a>
+              </p>
+            ) : null}
+          </section>
+        ))
+      )}
+    </CourseLayout>
+  );
+}
+
+export function LaunchLogTable({ rows, showCourse }: { rows: LaunchLogRow[]; showCourse: boolean }) {
+  if (rows.length === 0) return <p>No launches yet.</p>;
+  return (
+    <div class="table-wrap">
+      <table>
+        <caption class="visually-hidden">LTI launches, newest first</caption>
+        <thead>
+          <tr>
+            <th scope="col">When (UTC)</th>
+            <th scope="col">Direction</th>
+            {showCourse ? <th scope="col">Course</th> : null}
+            <th scope="col">Consumer key</th>
+            <th scope="col">Remote user</th>
+            <th scope="col">Local user</th>
+            <th scope="col">Result</th>
+            <th scope="col">Reason</th>
+          </tr>
+        </thead>
+        <tbody>
+          {rows.map((r) => (
+            <tr key={r.id}>
+              <td>{r.createdAt.slice(0, 19).replace("T", " ")}</td>
+              <td>{r.direction === "in" ? "Incoming" : "Outgoing"}</td>
+              {showCourse ? <td>{r.courseName ?? ""}</td> : null}
+              <td>{r.consumerKey}</td>
+              <td>{r.remoteUserId}</td>
+              <td>{r.username ?? ""}</td>
+              <td>
+                <span class={r.result === "ok" ? "badge ok" : "badge warn"}>
+                  {r.result === "ok" ? "Accepted" : "Rejected"}
+                </span>
+              </td>
+              <td>
+                {r.reason ? <code>{r.reason}</code> : null} {r.result === "ok" ? "" : r.message}
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </div>
+  );
+}
+
+export function CourseLaunchLogPage(p: {
+  pc: PageContext;
+  course: CourseRef;
+  caps: ReadonlySet<Capability>;
+  rows: LaunchLogRow[];
+}) {
+  return (
+    <CourseLayout
+      pc={p.pc}
+      course={p.course}
+      caps={p.caps}
+      title={LAUNCH_LOG_TITLE}
+      crumbs={[{ label: LAUNCH_LOG_TITLE }]}
+    >
+      <LaunchLogTable rows={p.rows} showCourse={false} />
+    </CourseLayout>
+  );
+}
+
+export function SiteLaunchLogPage(p: { pc: PageContext; rows: LaunchLogRow[] }) {
+  return (
+    <Layout
+      pc={p.pc}
+      title={LAUNCH_LOG_TITLE}
+      crumbs={[{ label: "Site admin", href: "/admin" }, { label: LAUNCH_LOG_TITLE }]}
+    >
+      <LaunchLogTable rows={p.rows} showCourse />
+    </Layout>
+  );
+}
+
+export function LaunchRejectedPage(p: {
+  pc: PageContext;
+  reason: string;
+  message: string;
+  returnUrl?: string;
+}) {
+  return (
+    <Layout pc={p.pc} title="This launch was refused">
+      <p class="error-message" role="alert">
+        {p.message}
+      </p>
+      <p class="muted">
+        Reason code: <code>{p.reason}</code>. If this keeps happening, tell the teacher of the course you came
+        from.
+      </p>
+      {p.returnUrl ? (
+        <p>
+          <a href={p.returnUrl} target="_top">
+            Return to the course you came from
+          </a>
+        </p>
+      ) : null}
+    </Layout>
+  );
+}
+
+export function CookieBlockedPage(p: { pc: PageContext; handoffUrl: string }) {
+  return (
+    <Layout pc={p.pc} title="Open in a new window">
+      <p>
+        Your browser did not keep the sign-in cookie this embedded course needs, so it cannot be shown inside
+        this page.
+      </p>
+      <p>
+        <a class="button" href={p.handoffUrl} target="_blank" rel="noopener">
+          Open the course in a new window
+        </a>
+      </p>
+    </Layout>
+  );
+}

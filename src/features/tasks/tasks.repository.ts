@@ -1,0 +1,119 @@
+// Reads the task runner's tables for the admin page and the API, and switches schedules on and
+// off. Claiming and running stay in src/jobs/queue.ts.
+import type { Kysely, Transaction } from "kysely";
+import type { Database } from "../../db/schema.js";
+
+type Q = Kysely<Database> | Transaction<Database>;
+
+export interface ScheduleRow {
+  name: string;
+  intervalSeconds: number;
+  enabled: boolean;
+  nextRunAt: string;
+  lastRunAt: string | null;
+  lastStatus: string | null;
+  lastMessage: string | null;
+  lastDurationMs: number | null;
+  failures: number;
+}
+
+export interface JobRow {
+  id: number;
+  name: string;
+  status: string;
+  runAt: string;
+  attempts: number;
+  maxAttempts: number;
+  lastError: string | null;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface TaskLogEntry {
+  id: number;
+  task: string;
+  jobId: number | null;
+  startedAt: string;
+  durationMs: number;
+  status: string;
+  message: string;
+}
+
+export async function listSchedules(db: Q): Promise<ScheduleRow[]> {
+  const rows = await db.selectFrom("scheduled_tasks").selectAll().orderBy("name").execute();
+  return rows.map((r) => ({
+    name: r.name,
+    intervalSeconds: r.interval_seconds,
+    enabled: r.enabled === 1,
+    nextRunAt: r.next_run_at,
+    lastRunAt: r.last_run_at,
+    lastStatus: r.last_status,
+    lastMessage: r.last_message,
+    lastDurationMs: r.last_duration_ms,
+    failures: r.failures,
+  }));
+}
+
+/** Returns false when there is no schedule of that name. */
+export async function updateScheduleEnabled(db: Q, name: string, enabled: boolean): Promise<boolean> {
+  const r = await db
+    .updateTable("scheduled_tasks")
+    .set({ enabled: enabled ? 1 : 0 })
+    .where("name", "=", name)
+    .executeTakeFirst();
+  return Number(r.numUpdatedRows) > 0;
+}
+
+export async function listJobs(db: Q, statuses: string[], limit: number): Promise<JobRow[]> {
+  const rows = await db
+    .selectFrom("jobs")
+    .select([
+      "id",
+      "name",
+      "status",
+      "run_at",
+      "attempts",
+      "max_attempts",
+      "last_error",
+      "created_at",
+      "updated_at",
+    ])
+    .where("status", "in", statuses)
+    .orderBy("run_at")
+    .orderBy("id")
+    .limit(limit)
+    .execute();
+  return rows.map((r) => ({
+    id: r.id,
+    name: r.name,
+    status: r.status,
+    runAt: r.run_at,
+    attempts: r.attempts,
+    maxAttempts: r.max_attempts,
+    lastError: r.last_error,
+    createdAt: r.created_at,
+    updatedAt: r.updated_at,
+  }));
+}
+
+export async function countJobsByStatus(db: Q): Promise<Record<string, number>> {
+  const rows = await db
+    .selectFrom("jobs")
+    .select(["status", (eb) => eb.fn.countAll<number>().as("n")])
+    .groupBy("status")
+    .execute();
+  return Object.fromEntries(rows.map((r) => [r.status, Number(r.n)]));
+}
+
+export async function listTaskLog(db: Q, limit: number): Promise<TaskLogEntry[]> {
+  const rows = await db.selectFrom("task_log").selectAll().orderBy("id", "desc").limit(limit).execute();
+  return rows.map((r) => ({
+    id: r.id,
+    task: r.task,
+    jobId: r.job_id,
+    startedAt: r.started_at,
+    durationMs: r.duration_ms,
+    status: r.status,
+    message: r.message,
+  }));
+}

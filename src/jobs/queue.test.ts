@@ -1,0 +1,307 @@
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import { setTimeout as sleep } from "node:timers/promises";
+import { createTestDatabase, testEngines } from "../../test/support/db.js";
+import { parseConfig } from "../config/config.js";
+import type { Engine } from "../db/dialect.js";
+import type { AppContext } from "../http/context.js";
+import { createContext } from "../main/bootstrap.js";
+import { FakeClock, iso } from "../shared/clock.js";
+import { NotFoundError } from "../shared/errors.js";
+import { JobQueue } from "./queue.js";
+import { exponentialBackoff, registerTask } from "./registry.js";
+
+// Handlers record what they were given; each test uses its own payload tags.
+const seen: unknown[] = [];
+let slowRuns = 0;
+let failScheduled = true;
+
+registerTask({
+  name: "test_record",
+  description: "records its payload",
+  maxAttempts: 3,
+  backoffSeconds: exponentialBackoff(10),
+  handler: async (_ctx, payload) => {
+    seen.push(payload);
+    return { message: "recorded" };
+  },
+});
+registerTask({
+  name: "test_always_fails",
+  description: "fails every time",
+  maxAttempts: 3,
+  backoffSeconds: exponentialBackoff(10),
+  handler: async () => {
+    throw new Error("upstream timed out");
+  },
+});
+registerTask({
+  name: "test_sched_slow",
+  description: "a scheduled task that takes a while",
+  schedule: { intervalSeconds: 300 },
+  maxAttempts: 1,
+  backoffSeconds: exponentialBackoff(30),
+  handler: async () => {
+    slowRuns++;
+    await sleep(40);
+    return { message: "slow done" };
+  },
+});
+registerTask({
+  name: "test_sched_flaky",
+  description: "a scheduled task that fails while failScheduled is set",
+  schedule: { intervalSeconds: 3600 },
+  maxAttempts: 1,
+  backoffSeconds: exponentialBackoff(30),
+  handler: async () => {
+    if (failScheduled) throw new Error("service down");
+    return { message: "fine" };
+  },
+});
+
+interface QueueEnv {
+  ctx: AppContext;
+  clock: FakeClock;
+  /** A second worker: on PostgreSQL with its own pool, as another process would have. */
+  other: JobQueue;
+  /** The second worker's database handle. */
+  otherCtx: AppContext;
+  close(): Promise<void>;
+}
+
+async function openQueues(engine: Engine): Promise<QueueEnv> {
+  const tdb = await createTestDatabase(engine);
+  const clock = new FakeClock(new Date("2026-03-01T10:00:00Z"));
+  const config = parseConfig({ DATABASE_URL: tdb.url, LOG_LEVEL: "silent" });
+  const a = await createContext(config, { clock, pgSchema: tdb.pgSchema, poolSize: 4 });
+  let other: JobQueue;
+  let otherCtx: AppContext;
+  let closeOther = async () => {};
+  if (engine === "postgres") {
+    const b = await createContext(config, { clock, pgSchema: tdb.pgSchema, poolSize: 4 });
+    other = b.ctx.jobs;
+    otherCtx = b.ctx;
+    closeOther = b.close;
+  } else {
+    // SQLite: one process runs the queue; a second runner shares its connection.
+    other = new JobQueue(a.ctx.db, a.ctx.engine, clock);
+    other.attach(a.ctx);
+    otherCtx = a.ctx;
+  }
+  return {
+    ctx: a.ctx,
+    clock,
+    other,
+    otherCtx,
+    close: async () => {
+      await closeOther();
+      await a.close();
+      await tdb.drop();
+    },
+  };
+}
+
+async function withQueues(engine: Engine, fn: (env: QueueEnv) => Promise<void>) {
+  const env = await openQueues(engine);
+  try {
+    await fn(env);
+  } finally {
+    await env.close();
+  }
+}
+
+const jobsNamed = (ctx: AppContext, name: string) =>
+  ctx.db.selectFrom("jobs").selectAll().where("name", "=", name).orderBy("id").execute();
+const logOf = (ctx: AppContext, task: string) =>
+  ctx.db.selectFrom("task_log").selectAll().where("task", "=", task).orderBy("id").execute();
+
+for (const engine of testEngines()) {
+  describe(`JobQueue (${engine})`, () => {
+    it("leaves no job behind when the enqueuing transaction rolls back", () =>
+      withQueues(engine, async ({ ctx }) => {
+        await assert.rejects(
+          ctx.db.transaction().execute(async (trx) => {
+            await ctx.jobs.enqueue(trx, "test_record", { tag: "rolled-back" });
+            throw new Error("the change failed");
+          }),
+          /the change failed/,
+        );
+        assert.equal((await jobsNamed(ctx, "test_record")).length, 0);
+        assert.equal(await ctx.jobs.runDueJobs(), 0);
+        assert.ok(!seen.some((p) => (p as { tag?: string }).tag === "rolled-back"));
+      }));
+
+    it("runs a committed job once with its payload and logs it", () =>
+      withQueues(engine, async ({ ctx }) => {
+        await ctx.db
+          .transaction()
+          .execute((trx) => ctx.jobs.enqueue(trx, "test_record", { tag: `once-${engine}` }));
+        assert.equal(await ctx.jobs.runDueJobs(), 1);
+        assert.equal(await ctx.jobs.runDueJobs(), 0);
+        assert.equal(seen.filter((p) => (p as { tag?: string }).tag === `once-${engine}`).length, 1);
+        const [job] = await jobsNamed(ctx, "test_record");
+        assert.equal(job?.status, "done");
+        assert.equal(job?.attempts, 1);
+        const log = await logOf(ctx, "test_record");
+        assert.deepEqual(
+          log.map((l) => [l.status, l.message, l.job_id]),
+          [["ok", "recorded", job?.id]],
+        );
+      }));
+
+    it("waits for a job's run time", () =>
+      withQueues(engine, async ({ ctx, clock }) => {
+        await ctx.jobs.enqueue(
+          ctx.db,
+          "test_record",
+          { tag: "later" },
+          { runAt: new Date(clock.now().getTime() + 60_000) },
+        );
+        assert.equal(await ctx.jobs.runDueJobs(), 0);
+        clock.advance(59);
+        assert.equal(await ctx.jobs.runDueJobs(), 0);
+        clock.advance(1);
+        assert.equal(await ctx.jobs.runDueJobs(), 1);
+      }));
+
+    it("retries a failing job with exponential backoff, then marks it failed with the error", () =>
+      withQueues(engine, async ({ ctx, clock }) => {
+        await ctx.jobs.enqueue(ctx.db, "test_always_fails", {});
+        const start = clock.now().getTime();
+        assert.equal(await ctx.jobs.runDueJobs(), 1);
+        let [job] = await jobsNamed(ctx, "test_always_fails");
+        assert.equal(job?.status, "pending");
+        assert.equal(job?.attempts, 1);
+        assert.equal(job?.run_at, iso(new Date(start + 10_000)), "first retry after 10 s");
+        assert.equal(job?.last_error, "upstream timed out");
+        clock.advance(9);
+        assert.equal(await ctx.jobs.runDueJobs(), 0, "not before its backoff");
+        clock.advance(1);
+        assert.equal(await ctx.jobs.runDueJobs(), 1);
+        [job] = await jobsNamed(ctx, "test_always_fails");
+        assert.equal(job?.run_at, iso(new Date(start + 10_000 + 20_000)), "second retry after 20 s");
+        clock.advance(20);
+        assert.equal(await ctx.jobs.runDueJobs(), 1);
+        [job] = await jobsNamed(ctx, "test_always_fails");
+        assert.equal(job?.status, "failed");
+        assert.equal(job?.attempts, 3);
+        clock.advance(3600);
+        assert.equal(await ctx.jobs.runDueJobs(), 0, "a failed job is not run again");
+        assert.deepEqual(
+          (await logOf(ctx, "test_always_fails")).map((l) => l.status),
+          ["retry", "retry", "failed"],
+        );
+      }));
+
+    it("keeps one pending job per dedupe key, and accepts the key again once it ran", () =>
+      withQueues(engine, async ({ ctx }) => {
+        for (let i = 0; i < 3; i++) {
+          await ctx.jobs.enqueue(ctx.db, "test_record", { tag: `dedupe-${i}` }, { dedupeKey: "grade:42" });
+        }
+        await ctx.jobs.enqueue(ctx.db, "test_record", { tag: "other-key" }, { dedupeKey: "grade:43" });
+        assert.equal((await jobsNamed(ctx, "test_record")).length, 2);
+        assert.equal(await ctx.jobs.runDueJobs(), 2);
+        await ctx.jobs.enqueue(ctx.db, "test_record", { tag: "dedupe-again" }, { dedupeKey: "grade:42" });
+        assert.equal((await jobsNamed(ctx, "test_record")).filter((j) => j.status === "pending").length, 1);
+      }));
+
+    it("keeps one pending job per dedupe key when two transactions enqueue it at the same time", () =>
+      withQueues(engine, async ({ ctx, other, otherCtx }) => {
+        let release = () => {};
+        const held = new Promise<void>((r) => {
+          release = r;
+        });
+        const first = ctx.db.transaction().execute(async (trx) => {
+          await ctx.jobs.enqueue(trx, "test_record", { tag: "first" }, { dedupeKey: "sync:7" });
+          await held;
+        });
+        await sleep(20);
+        const second = otherCtx.db
+          .transaction()
+          .execute((trx) => other.enqueue(trx, "test_record", { tag: "second" }, { dedupeKey: "sync:7" }));
+        await sleep(50);
+        release();
+        await Promise.all([first, second]);
+        const pending = (await jobsNamed(ctx, "test_record")).filter((j) => j.dedupe_key === "sync:7");
+        assert.equal(pending.length, 1);
+      }));
+
+    it("claims a scheduled task once when two runners call runDueScheduled at the same moment", () =>
+      withQueues(engine, async ({ ctx, clock, other }) => {
+        clock.advance(301);
+        const before = slowRuns;
+        const [a, b] = await Promise.all([ctx.jobs.runDueScheduled(), other.runDueScheduled()]);
+        const runs = [...a, ...b].filter((r) => r.task === "test_sched_slow");
+        assert.equal(runs.length, 1);
+        assert.equal(slowRuns - before, 1);
+        assert.equal((await logOf(ctx, "test_sched_slow")).length, 1);
+        const row = await ctx.db
+          .selectFrom("scheduled_tasks")
+          .selectAll()
+          .where("name", "=", "test_sched_slow")
+          .executeTakeFirstOrThrow();
+        assert.equal(row.next_run_at, iso(new Date(clock.now().getTime() + 300_000)));
+        assert.equal(row.last_status, "ok");
+        const [c, d] = await Promise.all([ctx.jobs.runDueScheduled(), other.runDueScheduled()]);
+        assert.equal([...c, ...d].filter((r) => r.task === "test_sched_slow").length, 0, "not due again yet");
+      }));
+
+    it("never hands one job to two runners claiming at the same time", () =>
+      withQueues(engine, async ({ ctx, other }) => {
+        for (let i = 0; i < 20; i++)
+          await ctx.jobs.enqueue(ctx.db, "test_record", { tag: `par-${engine}-${i}` });
+        const [a, b] = await Promise.all([ctx.jobs.claimDue(12), other.claimDue(12)]);
+        const ids = [...a, ...b].map((j) => j.id);
+        assert.equal(ids.length, 20);
+        assert.equal(new Set(ids).size, 20);
+      }));
+
+    it("claims a running job again once its worker's lock has expired", () =>
+      withQueues(engine, async ({ ctx, clock, other }) => {
+        await ctx.jobs.enqueue(ctx.db, "test_record", { tag: "crashed-worker" });
+        const [claimed] = await ctx.jobs.claimDue(1);
+        assert.ok(claimed);
+        assert.equal((await other.claimDue(1)).length, 0, "locked while its worker may still run it");
+        clock.advance(301);
+        assert.equal(await other.runDueJobs(), 1);
+        const [job] = await jobsNamed(ctx, "test_record");
+        assert.equal(job?.status, "done");
+        assert.equal(job?.attempts, 2);
+      }));
+
+    it("counts a scheduled task's failures, retries it sooner, and resets on success", () =>
+      withQueues(engine, async ({ ctx, clock }) => {
+        failScheduled = true;
+        const first = await ctx.jobs.runNow("test_sched_flaky");
+        assert.equal(first.status, "failed");
+        assert.equal(first.message, "service down");
+        await ctx.jobs.runNow("test_sched_flaky");
+        const row = () =>
+          ctx.db
+            .selectFrom("scheduled_tasks")
+            .selectAll()
+            .where("name", "=", "test_sched_flaky")
+            .executeTakeFirstOrThrow();
+        const failed = await row();
+        assert.equal(failed.failures, 2);
+        assert.equal(failed.last_message, "service down");
+        assert.equal(failed.next_run_at, iso(new Date(clock.now().getTime() + 60_000)), "backoff 30 s × 2");
+        failScheduled = false;
+        const ok = await ctx.jobs.runNow("test_sched_flaky");
+        assert.equal(ok.status, "ok");
+        assert.equal((await row()).failures, 0);
+      }));
+
+    it("rejects unknown task names", () =>
+      withQueues(engine, async ({ ctx }) => {
+        await assert.rejects(ctx.jobs.runNow("no_such_task"), NotFoundError);
+        await assert.rejects(
+          ctx.jobs.runNow("test_record"),
+          NotFoundError,
+          "ad-hoc tasks have no schedule to run",
+        );
+        await assert.rejects(ctx.jobs.enqueue(ctx.db, "no_such_task", {}), /unknown task/);
+        assert.equal((await ctx.db.selectFrom("jobs").select("id").execute()).length, 0);
+      }));
+  });
+}

@@ -1,0 +1,43 @@
+// Debian's Chromium driven by playwright-core (no browser download). Flags from the peers notes:
+// without the background-networking flags Chromium tries to reach the closed network.
+import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { type Browser, type BrowserContext, chromium, type Page } from "playwright-core";
+
+export const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
+
+const FLAGS = [
+  "--headless",
+  "--no-sandbox",
+  "--disable-gpu",
+  "--disable-quic",
+  "--no-first-run",
+  "--disable-background-networking",
+  "--disable-component-update",
+  "--disable-sync",
+];
+
+/** Chromium's default context: third-party cookies blocked (only Partitioned ones survive in frames). */
+export async function launchBrowser(): Promise<Browser> {
+  return chromium.launch({ executablePath: CHROMIUM, args: FLAGS, headless: true });
+}
+
+/** A persistent profile that allows third-party cookies (cookie_controls_mode 0). */
+export async function launchWithThirdPartyCookies(): Promise<BrowserContext> {
+  const dir = mkdtempSync(join(tmpdir(), "pluto-chromium-"));
+  mkdirSync(join(dir, "Default"), { recursive: true });
+  writeFileSync(
+    join(dir, "Default", "Preferences"),
+    JSON.stringify({ profile: { cookie_controls_mode: 0 } }),
+  );
+  return chromium.launchPersistentContext(dir, { executablePath: CHROMIUM, args: FLAGS, headless: true });
+}
+
+export const ARTIFACTS = join(process.cwd(), "test-artifacts");
+
+/** Saves a screenshot as a test artifact (test-artifacts/NAME.png). */
+export async function screenshot(page: Page, name: string): Promise<void> {
+  mkdirSync(ARTIFACTS, { recursive: true });
+  await page.screenshot({ path: join(ARTIFACTS, `${name}.png`), fullPage: true });
+}
