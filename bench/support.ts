@@ -57,7 +57,9 @@ export async function startSite(
     };
   }
   const url = `http://127.0.0.1:${port}`;
-  const child: ChildProcess = spawn(process.execPath, ["dist/main/cli.js", "serve"], {
+  // BENCH_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" profiles the server.
+  const nodeArgs = (process.env.BENCH_NODE_ARGS ?? "").split(" ").filter(Boolean);
+  const child: ChildProcess = spawn(process.execPath, [...nodeArgs, "dist/main/cli.js", "serve"], {
     env: {
       ...process.env,
       PORT: String(port),

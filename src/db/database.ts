@@ -8,6 +8,7 @@ import {
   type MigrationResult,
   Migrator,
   PostgresDialect,
+  type SqliteDatabase,
   SqliteDialect,
   sql,
   type TableMetadata,
@@ -43,7 +44,7 @@ export function openDatabase(url: string, opts: OpenOptions = {}): DatabaseHandl
     sqlite.pragma("synchronous = NORMAL");
     sqlite.pragma("foreign_keys = ON");
     sqlite.pragma("busy_timeout = 5000");
-    const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
+    const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) });
     return { db, engine: "sqlite", close: () => db.destroy() };
   }
   const pool = new pg.Pool({
@@ -53,6 +54,32 @@ export function openDatabase(url: string, opts: OpenOptions = {}): DatabaseHandl
   });
   const db = new Kysely<Database>({ dialect: new CurrentSchemaPostgresDialect({ pool }) });
   return { db, engine: "postgres", close: () => db.destroy() };
+}
+
+/**
+ * Kysely's SQLite driver calls prepare() for every query, and compiling the SQL text was the
+ * largest single cost of a page. Statements are cached per connection by their SQL text (the
+ * text is the statement: values are bound per call). A statement still busy in an iterate()
+ * is never handed out twice; the cache is bounded because `in (?, ?, …)` lists vary in length.
+ */
+function withStatementCache(sqlite: SQLite.Database, max = 1000): SqliteDatabase {
+  const cache = new Map<string, SQLite.Statement>();
+  return {
+    close: () => sqlite.close(),
+    prepare(text: string) {
+      const hit = cache.get(text);
+      if (hit && !hit.busy) return hit;
+      const stmt = sqlite.prepare(text);
+      if (!hit) {
+        if (cache.size >= max) {
+          const oldest = cache.keys().next().value;
+          if (oldest !== undefined) cache.delete(oldest);
+        }
+        cache.set(text, stmt);
+      }
+      return stmt;
+    },
+  };
 }
 
 /**

@@ -7,7 +7,7 @@ import { ConfigError, parseConfig, plutoEnv } from "../config/config.js";
 import { createApiToken, createUser, findUserByUsername } from "../features/users/users.service.js";
 import { listTasks } from "../jobs/registry.js";
 import { AppError, ValidationError } from "../shared/errors.js";
-import { createContext, ensureAdmin } from "./bootstrap.js";
+import { createContext } from "./bootstrap.js";
 import { serve } from "./server.js";
 
 const USAGE = `Usage: pluto <command>
@@ -72,7 +72,6 @@ async function main(argv: string[]): Promise<number> {
     if (cmd === "task" && sub === "run") {
       const name = rest[0];
       if (!name) throw new ValidationError("task run needs a task name (see pluto task list)");
-      await ensureAdmin(ctx);
       const summary = await ctx.jobs.runNow(name);
       await ctx.jobs.runDueJobs();
       console.log(

@@ -15,8 +15,13 @@ export function parseInput<T extends z.ZodType>(schema: T, data: unknown): z.out
 function humanMessage(issue: z.core.$ZodIssue): string {
   const field = issue.path.map(String).join(".");
   const label = field || "Input";
-  if (issue.code === "invalid_type") return `${label}: expected ${issue.expected}`;
-  return issue.message.includes(label) ? issue.message : `${label}: ${issue.message}`;
+  // A schema's own sentence names its field already ("Username is required"); zod's generic
+  // messages ("Invalid input…", "Too big…") and fragments ("must be a number") get it in front.
+  const message =
+    issue.code === "invalid_type" && issue.message.startsWith("Invalid input")
+      ? `expected ${issue.expected}`
+      : issue.message;
+  return /^([a-z]|Invalid|Too (big|small)|Unrecognized)/.test(message) ? `${label}: ${message}` : message;
 }
 
 /** Form values: checkboxes come as "1" or are absent; text fields trimmed. */

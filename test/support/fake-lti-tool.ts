@@ -3,8 +3,8 @@
 // nonce, timestamp), records them, sends outcomes with ims-lti's own OutcomeService, and serves cartridges
 // and other documents for the cartridge and SSRF tests.
 import { createServer, type IncomingMessage, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
 import { createRequire } from "node:module";
+import type { AddressInfo } from "node:net";
 import { createServer as createNetServer } from "node:net";
 
 type Callback = (err: Error | null, result: unknown, xml?: unknown) => void;
@@ -51,7 +51,10 @@ export interface FakeTool {
   launchUrl: string;
   launches: RecordedLaunch[];
   /** Documents served at GET paths: body, content type and optional status. */
-  docs: Map<string, { body: string | Buffer; type: string; status?: number; headers?: Record<string, string> }>;
+  docs: Map<
+    string,
+    { body: string | Buffer; type: string; status?: number; headers?: Record<string, string> }
+  >;
   /** GET requests received, by path (to see whether a URL was fetched). */
   gets: string[];
   close(): Promise<void>;
@@ -69,7 +72,12 @@ function readBody(req: IncomingMessage): Promise<string> {
 const escapeHtml = (s: string) => s.replace(/[&<>"]/g, (c) => `&#${c.charCodeAt(0)};`);
 
 /** Starts the tool on host:port (port 0: any free port). `secret` for consumer `key`. */
-export async function startFakeTool(opts: { host: string; key: string; secret: string; port?: number }): Promise<FakeTool> {
+export async function startFakeTool(opts: {
+  host: string;
+  key: string;
+  secret: string;
+  port?: number;
+}): Promise<FakeTool> {
   const launches: RecordedLaunch[] = [];
   const docs: FakeTool["docs"] = new Map();
   const gets: string[] = [];
@@ -138,7 +146,9 @@ const unescapeHtml = (s: string) =>
 
 /** The action and hidden fields of Pluto's launch page, as a browser would submit them. */
 export function readLaunchForm(html: string): { action: string; fields: Record<string, string> } {
-  const form = /<form[^>]*action="([^"]*)"[^>]*data-autosubmit/.exec(html) ?? /<form[^>]*data-autosubmit[^>]*action="([^"]*)"/.exec(html);
+  const form =
+    /<form[^>]*action="([^"]*)"[^>]*data-autosubmit/.exec(html) ??
+    /<form[^>]*data-autosubmit[^>]*action="([^"]*)"/.exec(html);
   if (!form?.[1]) throw new Error(`no launch form in: ${html.slice(0, 300)}`);
   const fields: Record<string, string> = {};
   for (const m of html.matchAll(/<input type="hidden" name="([^"]*)" value="([^"]*)"\s*\/?>/g)) {

@@ -1,25 +1,8 @@
 // The LMS core: accounts, courses, activities, completion, grades, enrolment, tasks.
-import type { ColumnDefinitionBuilder, CreateTableBuilder, Kysely } from "kysely";
-import { engineOf } from "../dialect.js";
-
-type Db = Kysely<unknown>;
-type Table = CreateTableBuilder<string, never>;
-
-/** An auto-incrementing integer primary key on either engine. */
-export function withId(db: Db, t: Table): Table {
-  return engineOf(db) === "postgres"
-    ? t.addColumn("id", "serial", (c) => c.primaryKey())
-    : t.addColumn("id", "integer", (c) => c.primaryKey().autoIncrement());
-}
-
-const notNull = (c: ColumnDefinitionBuilder) => c.notNull();
-const text = (c: ColumnDefinitionBuilder) => c.notNull().defaultTo("");
-const zero = (c: ColumnDefinitionBuilder) => c.notNull().defaultTo(0);
-const fk = (table: string) => (c: ColumnDefinitionBuilder) =>
-  c.notNull().references(`${table}.id`).onDelete("cascade");
+import { type Db, fk, notNull, realType, text, withId, zero } from "./helpers.js";
 
 export async function up(db: Db): Promise<void> {
-  const real = engineOf(db) === "postgres" ? "double precision" : "real";
+  const real = realType(db);
 
   await withId(db, db.schema.createTable("users"))
     .addColumn("username", "varchar(100)", (c) => c.notNull().unique())

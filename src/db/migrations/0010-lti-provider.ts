@@ -1,17 +1,8 @@
 // "Publish as LTI tool": publications, remote user links, resource links, nonces, launch log.
-import type { ColumnDefinitionBuilder, Kysely } from "kysely";
-import { engineOf } from "../dialect.js";
-import { withId } from "./0001-core.js";
-
-type Db = Kysely<unknown>;
-const notNull = (c: ColumnDefinitionBuilder) => c.notNull();
-const text = (c: ColumnDefinitionBuilder) => c.notNull().defaultTo("");
-const zero = (c: ColumnDefinitionBuilder) => c.notNull().defaultTo(0);
-const fk = (table: string) => (c: ColumnDefinitionBuilder) =>
-  c.notNull().references(`${table}.id`).onDelete("cascade");
+import { type Db, fk, notNull, realType, text, withId, zero } from "./helpers.js";
 
 export async function up(db: Db): Promise<void> {
-  const real = engineOf(db) === "postgres" ? "double precision" : "real";
+  const real = realType(db);
 
   await withId(db, db.schema.createTable("lti_publications"))
     .addColumn("instance_id", "integer", (c) =>

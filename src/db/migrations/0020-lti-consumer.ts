@@ -1,6 +1,6 @@
 // "External tool" (Pluto as LTI consumer): site-wide tool types and the consumer's keys.
 import type { ColumnDefinitionBuilder, Kysely } from "kysely";
-import { withId } from "./0001-core.js";
+import { withId } from "./helpers.js";
 
 type Db = Kysely<unknown>;
 const notNull = (c: ColumnDefinitionBuilder) => c.notNull();

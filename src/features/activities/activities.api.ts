@@ -28,7 +28,8 @@ addApiOperation({
   path: "/courses/{id}/activities",
   summary:
     "Add an activity (needs course:managematerial). `section` is the section's position number (0 = the general section). " +
-    "settings by type: page {content}; assign {maxGrade, instructions?}; quiz {maxGrade, questions: [{text, choices: [string], correct: index}]}.",
+    "settings by type: page {content}; assign {maxGrade, instructions?}; quiz {maxGrade, questions: [{text, choices: [string], correct: index}]}; " +
+    'lti (External tool) {toolUrl (a launch or cartridge URL), toolTypeId?, consumerKey?, sharedSecret?, customParameters? ("a=b\\nc=d"), launchContainer? ("embed" | "embed_no_blocks" | "window"), shareName?, shareEmail?, acceptGrades?, maxGrade?}; an unusable cartridge is a 400 naming the reason.',
   tag: "Activities",
   body: newActivitySchema.extend({ settings: z.record(z.string(), z.unknown()) }),
   responses: {

@@ -1,5 +1,5 @@
 // The only file that touches the activities table.
-import type { Kysely, Selectable, Transaction } from "kysely";
+import { type Kysely, type Selectable, sql, type Transaction } from "kysely";
 import type { Database } from "../../db/schema.js";
 import type { Activity, CompletionRule } from "./activity-types.js";
 
@@ -46,16 +46,12 @@ export async function listCourseActivities(
   courseId: number,
   opts: { includeHidden: boolean },
 ): Promise<Activity[]> {
-  let q = db
-    .selectFrom("activities as a")
-    .innerJoin("sections as s", "s.id", "a.section_id")
-    .selectAll("a")
-    .where("a.course_id", "=", courseId)
-    .orderBy("s.position")
-    .orderBy("a.position")
-    .orderBy("a.id");
-  if (!opts.includeHidden) q = q.where("a.visible", "=", 1);
-  return (await q.execute()).map(toActivity);
+  // Read on every course page: one SQL text, as Kysely's builder cost more than the query.
+  const { rows } = await sql<Selectable<Database["activities"]>>`
+    select a.* from activities a join sections s on s.id = a.section_id
+    where a.course_id = ${courseId} ${opts.includeHidden ? sql`` : sql`and a.visible = 1`}
+    order by s.position, a.position, a.id`.execute(db);
+  return rows.map(toActivity);
 }
 
 export async function listSectionActivities(db: Q, sectionId: number): Promise<Activity[]> {

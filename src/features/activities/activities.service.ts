@@ -114,7 +114,7 @@ async function check(
   }
   if (!v || !settings || fields.length > 0)
     throw new ValidationError(fields.map((f) => f.message).join(" "), fields);
-  const prepared = type.prepare ? await type.prepare(ctx, courseId, settings) : settings;
+  const prepared = type.prepare ? await prepareSettings(type, ctx, courseId, settings) : settings;
   const name = v.name || type.defaultName?.(prepared)?.trim().slice(0, 254) || "";
   if (!name) {
     const message = "Activity name is required";
@@ -127,6 +127,24 @@ async function check(
     completionRule: v.completionRule,
     completionPassGrade: v.completionRule === "passing" ? v.completionPassGrade : null,
   };
+}
+
+/** The type's own checks with I/O; its field errors concern the settings, so they are named settings.<field>. */
+async function prepareSettings(
+  type: ActivityType,
+  ctx: AppContext,
+  courseId: number,
+  settings: Record<string, unknown>,
+): Promise<Record<string, unknown>> {
+  try {
+    return (await type.prepare?.(ctx, courseId, settings)) ?? settings;
+  } catch (err) {
+    if (!(err instanceof ValidationError)) throw err;
+    throw new ValidationError(
+      err.message,
+      err.fields.map((f) => ({ ...f, field: `settings.${f.field}` })),
+    );
+  }
 }
 
 function collect<T>(fields: FieldError[], prefix: string, fn: () => T): T | undefined {

@@ -40,8 +40,16 @@ for (const engine of testEngines()) {
         config: { publicUrl: `http://127.0.0.1:${port}`, outboundAllow: ["127.0.0.1"] },
       });
       course = await makeCourse(t, { fullname: "Chemistry & Physics", shortname: "CHEM1" });
-      const teacher = await t.user("tina", { firstname: "Tina", lastname: "Teach", email: "tina@example.org" });
-      const student = await t.user("sam", { firstname: "Sam", lastname: "Student", email: "sam@example.org" });
+      const teacher = await t.user("tina", {
+        firstname: "Tina",
+        lastname: "Teach",
+        email: "tina@example.org",
+      });
+      const student = await t.user("sam", {
+        firstname: "Sam",
+        lastname: "Student",
+        email: "sam@example.org",
+      });
       samId = student.id;
       await enrolAs(t, course.id, teacher.id, "editingteacher");
       await enrolAs(t, course.id, student.id, "student");
@@ -68,7 +76,12 @@ for (const engine of testEngines()) {
         type: "lti",
         name: "",
         section: 1,
-        settings: { toolUrl: `${tool.origin}/cartridge.xml`, consumerKey: KEY, sharedSecret: SECRET, maxGrade: 20 },
+        settings: {
+          toolUrl: `${tool.origin}/cartridge.xml`,
+          consumerKey: KEY,
+          sharedSecret: SECRET,
+          maxGrade: 20,
+        },
       });
       assert.equal(res.status, 201, res.body);
       const a = res.json as { id: number; name: string; settings: Record<string, unknown> };
@@ -84,7 +97,10 @@ for (const engine of testEngines()) {
     it("shows the tool embedded in the activity page through Pluto's launch URL", async () => {
       const page = await sam.get(`/mod/${activityId}`);
       assert.equal(page.statusCode, 200);
-      assert.match(page.body, new RegExp(`<iframe class="lti-frame" src="/mod/lti/${activityId}/launch" title="Fake Quiz Tool"`));
+      assert.match(
+        page.body,
+        new RegExp(`<iframe class="lti-frame" src="/mod/lti/${activityId}/launch" title="Fake Quiz Tool"`),
+      );
       assert.doesNotMatch(page.body, new RegExp(SECRET), "the shared secret never reaches a student");
     });
 

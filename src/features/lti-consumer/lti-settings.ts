@@ -131,6 +131,9 @@ export async function prepareLtiSettings(ctx: AppContext, s: LtiSettings): Promi
   if (s.toolTypeId !== null) {
     type = await findToolType(ctx.db, s.toolTypeId);
     if (!type) errors.push(fieldError("toolTypeId", "The selected preconfigured tool does not exist."));
+    else if (s.toolUrl === "" && !type.launchUrl && !type.secureLaunchUrl) {
+      errors.push(fieldError("toolUrl", "The preconfigured tool has no launch URL: enter the tool URL."));
+    }
   } else if (s.toolUrl === "") {
     errors.push(
       fieldError("toolUrl", "Enter the tool URL (or cartridge URL), or choose a preconfigured tool."),

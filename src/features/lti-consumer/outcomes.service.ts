@@ -16,7 +16,7 @@ import {
 } from "../../lti/v1p1/outcomes.js";
 import { findActivity } from "../activities/activities.service.js";
 import type { Activity } from "../activities/activity-types.js";
-import { clearGrade, findActivityItem, findGrade, setGrade } from "../grades/grades.service.js";
+import { clearGrade, findActivityItem, findGrade, setGrade, type Trx } from "../grades/grades.service.js";
 import { dbNonceStore } from "../lti-common/nonce-store.js";
 import { courseRolesOf } from "../roles/access.service.js";
 import { OUTCOMES_PATH } from "./launch.service.js";
@@ -127,7 +127,7 @@ async function findTarget(ctx: AppContext, sourcedId: string): Promise<Target> {
   };
 }
 
-async function apply(ctx: AppContext, req: OutcomeRequest, t: Target): Promise<OutcomeReply> {
+async function apply(trx: Trx, ctx: AppContext, req: OutcomeRequest, t: Target): Promise<OutcomeReply> {
   const ok = (description: string, score?: number | null) => ({
     status: 200,
     xml: buildOutcomeResponse({
@@ -142,15 +142,15 @@ async function apply(ctx: AppContext, req: OutcomeRequest, t: Target): Promise<O
   if (req.operation === "replaceResult") {
     const score = req.score ?? 0;
     const grade = Math.round(score * t.maxGrade * 100000) / 100000;
-    await ctx.db.transaction().execute((trx) => setGrade(trx, ctx, { ...who, grade }));
+    await setGrade(trx, ctx, { ...who, grade });
     return ok(`Score for ${req.sourcedId} is now ${score}`);
   }
   if (req.operation === "deleteResult") {
-    await ctx.db.transaction().execute((trx) => clearGrade(trx, ctx, who));
+    await clearGrade(trx, ctx, who);
     return ok(`Score for ${req.sourcedId} deleted`);
   }
-  const item = await findActivityItem(ctx.db, t.activity.id);
-  const g = item ? await findGrade(ctx.db, item.id, t.userId) : undefined;
+  const item = await findActivityItem(trx, t.activity.id);
+  const g = item ? await findGrade(trx, item.id, t.userId) : undefined;
   const score = g?.grade == null || !item ? null : Math.min(1, Math.max(0, g.grade / item.maxGrade));
   return ok(score === null ? "No score yet" : `Score for ${req.sourcedId} is ${score}`, score);
 }
@@ -175,21 +175,25 @@ export async function handleOutcomeRequest(
     if (!isOAuthAuthorization(req.authorization)) {
       throw new OutcomeRefusal("missing_authorization", 401, "An OAuth Authorization header is required.");
     }
-    try {
-      await verifyBodyHashRequest(
-        { url: `${ctx.config.publicUrl}${OUTCOMES_PATH}`, authorization: req.authorization, body: req.body },
-        {
-          secret: (key) => (key === target.consumerKey ? target.sharedSecret : undefined),
-          clock: ctx.clock,
-          nonceStore: dbNonceStore(ctx.db, "tool"),
-        },
-      );
-    } catch (err) {
-      // A missing or malformed oauth_* parameter is an authentication failure too.
-      if (err instanceof ParameterError) throw new OutcomeRefusal(err.code, 401, err.message);
-      throw err;
-    }
-    return await apply(ctx, parsed, target);
+    const authorization = req.authorization;
+    // The nonce is recorded in the same transaction as the grade: one commit, and neither without the other.
+    return await ctx.db.transaction().execute(async (trx) => {
+      try {
+        await verifyBodyHashRequest(
+          { url: `${ctx.config.publicUrl}${OUTCOMES_PATH}`, authorization, body: req.body },
+          {
+            secret: (key) => (key === target.consumerKey ? target.sharedSecret : undefined),
+            clock: ctx.clock,
+            nonceStore: dbNonceStore(trx, "tool"),
+          },
+        );
+      } catch (err) {
+        // A missing or malformed oauth_* parameter is an authentication failure too.
+        if (err instanceof ParameterError) throw new OutcomeRefusal(err.code, 401, err.message);
+        throw err;
+      }
+      return apply(trx, ctx, parsed, target);
+    });
   } catch (err) {
     if (!(err instanceof OutcomeRefusal) && !isLtiError(err)) throw err;
     return refusalReply(err, req.body);

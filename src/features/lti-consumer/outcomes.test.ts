@@ -12,6 +12,7 @@ import {
   buildReplaceResultRequest,
   parseOutcomeResponse,
 } from "../../lti/v1p1/outcomes.js";
+import { isActivityComplete } from "../completion/completion.service.js";
 import type { Course } from "../courses/courses.service.js";
 import { findActivityItem, listHistory } from "../grades/grades.service.js";
 import { buildSourcedId, siteSecret } from "./tokens.js";
@@ -42,7 +43,12 @@ for (const engine of testEngines()) {
       const a = await addActivity(t, course.id, {
         type: "lti",
         name: "Graded tool",
-        settings: { toolUrl: "http://127.0.0.1:9/launch", consumerKey: KEY, sharedSecret: SECRET, maxGrade: 50 },
+        settings: {
+          toolUrl: "http://127.0.0.1:9/launch",
+          consumerKey: KEY,
+          sharedSecret: SECRET,
+          maxGrade: 50,
+        },
       });
       activityId = a.id;
       itemId = (await findActivityItem(t.ctx.db, a.id))?.id ?? 0;
@@ -51,7 +57,14 @@ for (const engine of testEngines()) {
     after(() => t.close());
 
     const nonces = async () =>
-      Number((await t.ctx.db.selectFrom("lti_nonces").select((eb) => eb.fn.countAll().as("n")).executeTakeFirstOrThrow()).n);
+      Number(
+        (
+          await t.ctx.db
+            .selectFrom("lti_nonces")
+            .select((eb) => eb.fn.countAll().as("n"))
+            .executeTakeFirstOrThrow()
+        ).n,
+      );
 
     function post(body: string | Buffer, headers: Record<string, string>) {
       return t.app.inject({ method: "POST", url: "/lti/outcomes", headers, payload: body });
@@ -101,11 +114,27 @@ for (const engine of testEngines()) {
       assert.equal(parseOutcomeResponse(del.body).codeMajor, "success");
     });
 
-    const huge = replace(0.5).replace("<language>en</language>", `<language>${"x".repeat(70_000)}</language>`);
+    const huge = replace(0.5).replace(
+      "<language>en</language>",
+      `<language>${"x".repeat(70_000)}</language>`,
+    );
     const entities = `<?xml version="1.0"?><!DOCTYPE x [<!ENTITY big "${"A".repeat(50)}">]>${replace(0.5).replace("msg-1", "&big;")}`;
-    const cases: Array<{ name: string; send: () => Promise<{ statusCode: number; body: string }>; status: number; code?: string }> = [
-      { name: "a bad signature (wrong secret)", send: () => signed(replace(0.5), { secret: "not-the-secret" }), status: 401 },
-      { name: "an unknown consumer key", send: () => signed(replace(0.5), { key: "someone-else" }), status: 401 },
+    const cases: Array<{
+      name: string;
+      send: () => Promise<{ statusCode: number; body: string }>;
+      status: number;
+      code?: string;
+    }> = [
+      {
+        name: "a bad signature (wrong secret)",
+        send: () => signed(replace(0.5), { secret: "not-the-secret" }),
+        status: 401,
+      },
+      {
+        name: "an unknown consumer key",
+        send: () => signed(replace(0.5), { key: "someone-else" }),
+        status: 401,
+      },
       {
         name: "a body hash of another body",
         send: () => signed(replace(0.9), { signedBody: replace(0.5) }),
@@ -124,7 +153,10 @@ for (const engine of testEngines()) {
       { name: "a made-up sourcedid", send: () => signed(replace(0.5, "12:34:not-a-mac")), status: 403 },
       {
         name: "a genuine sourcedid of someone not enrolled",
-        send: async () => signed(replace(0.5, buildSourcedId(await siteSecret(t.ctx.db, t.ctx.clock), activityId, outsiderId))),
+        send: async () =>
+          signed(
+            replace(0.5, buildSourcedId(await siteSecret(t.ctx.db, t.ctx.clock), activityId, outsiderId)),
+          ),
         status: 403,
       },
       { name: "a score above 1", send: () => signed(replace(1.5)), status: 400 },
@@ -135,7 +167,8 @@ for (const engine of testEngines()) {
       { name: "a body over 64 KiB", send: () => signed(huge), status: 413 },
       {
         name: "a form-encoded body",
-        send: () => post("a=b", { "content-type": "application/x-www-form-urlencoded", authorization: "OAuth x" }),
+        send: () =>
+          post("a=b", { "content-type": "application/x-www-form-urlencoded", authorization: "OAuth x" }),
         status: 415,
       },
       {
@@ -160,7 +193,10 @@ for (const engine of testEngines()) {
 
     it("refuses a replayed request (same nonce) and keeps the first grade only", async () => {
       const body = replace(0.3);
-      const { authorization } = signBodyHashRequest({ url, body, consumerKey: KEY, secret: SECRET }, { clock: t.clock });
+      const { authorization } = signBodyHashRequest(
+        { url, body, consumerKey: KEY, secret: SECRET },
+        { clock: t.clock },
+      );
       const headers = { "content-type": "application/xml", authorization };
       assert.equal((await post(body, headers)).statusCode, 200);
       const again = await post(body, headers);
@@ -174,7 +210,10 @@ for (const engine of testEngines()) {
 
     it("refuses a request whose timestamp is 10 minutes old", async () => {
       const body = replace(0.3);
-      const { authorization } = signBodyHashRequest({ url, body, consumerKey: KEY, secret: SECRET }, { clock: t.clock });
+      const { authorization } = signBodyHashRequest(
+        { url, body, consumerKey: KEY, secret: SECRET },
+        { clock: t.clock },
+      );
       t.clock.advance(600);
       try {
         const res = await post(body, { "content-type": "application/xml", authorization });
@@ -185,11 +224,31 @@ for (const engine of testEngines()) {
       }
     });
 
+    it("completes an activity whose completion needs a passing grade once the tool's score passes", async () => {
+      const a = await addActivity(t, course.id, {
+        type: "lti",
+        name: "Pass to complete",
+        completionRule: "passing",
+        completionPassGrade: 60,
+        settings: { toolUrl: "http://127.0.0.1:9/launch", consumerKey: KEY, sharedSecret: SECRET },
+      });
+      const sid = buildSourcedId(await siteSecret(t.ctx.db, t.ctx.clock), a.id, studentId);
+      assert.equal((await signed(replace(0.5, sid))).statusCode, 200);
+      assert.equal(await isActivityComplete(t.ctx.db, a.id, studentId), false, "50 of 100 does not pass");
+      assert.equal((await signed(replace(0.75, sid))).statusCode, 200);
+      assert.equal(await isActivityComplete(t.ctx.db, a.id, studentId), true, "75 of 100 passes");
+    });
+
     it("refuses grades for an activity that does not accept them", async () => {
       const a = await addActivity(t, course.id, {
         type: "lti",
         name: "Ungraded tool",
-        settings: { toolUrl: "http://127.0.0.1:9/launch", consumerKey: KEY, sharedSecret: SECRET, acceptGrades: false },
+        settings: {
+          toolUrl: "http://127.0.0.1:9/launch",
+          consumerKey: KEY,
+          sharedSecret: SECRET,
+          acceptGrades: false,
+        },
       });
       const sid = buildSourcedId(await siteSecret(t.ctx.db, t.ctx.clock), a.id, studentId);
       const res = await signed(replace(0.5, sid));

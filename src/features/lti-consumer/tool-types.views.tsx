@@ -9,7 +9,7 @@ export const TOOLS_TITLE = "External Sources / LTI";
 
 export function ToolTypesPage({ pc, tools }: { pc: PageContext; tools: ToolType[] }) {
   return (
-    <AdminLayout pc={pc} title={TOOLS_TITLE} crumbs={[{ label: "Integrations" }, { label: TOOLS_TITLE }]}>
+    <AdminLayout pc={pc} title={TOOLS_TITLE} crumbs={[{ label: TOOLS_TITLE }]}>
       <p>
         External tools (LTI 1.1) that every course can add as an “External tool” activity. An activity whose
         tool URL has the same domain as one of these tools uses its consumer key and shared secret.

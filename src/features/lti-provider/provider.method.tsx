@@ -5,7 +5,13 @@ import { Checkbox, type Errors, Fieldset, Select, TextField } from "../../views/
 import { listCourseActivities } from "../activities/activities.service.js";
 import { type EnrolFormProps, registerEnrolMethod } from "../enrolments/enrol-methods.js";
 import { ROLE_NAMES, ROLES } from "../roles/capabilities.js";
-import { MEMBER_SYNC_MODES, parseApiSettings, parseFormSettings, settingsOf } from "./provider.settings.js";
+import {
+  generateSecret,
+  MEMBER_SYNC_MODES,
+  parseApiSettings,
+  parseFormSettings,
+  settingsOf,
+} from "./provider.settings.js";
 import { findPublicationByInstance, publishedDetails, syncPublication } from "./publications.service.js";
 
 const ROLE_OPTIONS = ROLES.map((r) => ({ value: r, label: ROLE_NAMES[r] }));
@@ -27,10 +33,10 @@ function formValues(p: EnrolFormProps) {
   const v = p.values;
   if ("tool" in v) return v;
   const s = settingsOf(v);
-  const stored = Object.keys(v).length > 0;
   return {
     tool: s.publish === "activity" && s.activityId ? String(s.activityId) : "course",
-    secret: stored ? s.secret : "",
+    // A new instance shows its secret at once (to copy to the consumer before saving).
+    secret: p.instance ? s.secret : generateSecret(),
     gradeSync: s.gradeSync ? "1" : "0",
     gradeSyncCompletion: s.gradeSyncCompletion ? "1" : "0",
     memberSync: s.memberSync ? "1" : "0",
@@ -92,7 +98,7 @@ function FormLayout(p: EnrolFormProps) {
               : "Leave empty to generate a random secret of 40 letters and digits."
           }
         />
-        {secret ? (
+        {p.instance ? (
           <Checkbox
             name="regenerateSecret"
             label="Generate a new secret"

@@ -6,7 +6,7 @@ import type { AppContext } from "../../http/context.js";
 import { type FieldError, ValidationError } from "../../shared/errors.js";
 import { formBool } from "../../shared/validation.js";
 import { findActivity } from "../activities/activities.service.js";
-import { ROLES } from "../roles/capabilities.js";
+import { ROLES, type Role } from "../roles/capabilities.js";
 import { isTimeZone } from "../users/users.service.js";
 import type { MemberSyncMode, UserDefaults } from "./provider.repository.js";
 
@@ -24,8 +24,8 @@ export interface PublicationSettings {
   gradeSyncCompletion: boolean;
   memberSync: boolean;
   memberSyncMode: MemberSyncMode;
-  roleInstructor: string;
-  roleLearner: string;
+  roleInstructor: Role;
+  roleLearner: Role;
   defaults: UserDefaults;
 }
 
@@ -162,6 +162,8 @@ export async function parseApiSettings(
   ]) {
     if (body[key] !== undefined) pick[key] = body[key];
   }
+  // The learner role is the instance's default role: `role` sets it too when `roleLearner` is not sent.
+  if (body.roleLearner === undefined && body.role !== undefined) pick.roleLearner = body.role;
   if (body.defaults !== undefined) {
     pick.defaults =
       typeof body.defaults === "object" && body.defaults !== null

@@ -7,7 +7,7 @@ import { iso } from "../../shared/clock.js";
 import { NotFoundError } from "../../shared/errors.js";
 import { findActivity } from "../activities/activities.service.js";
 import { findCourse } from "../courses/courses.service.js";
-import type { EnrolInstance } from "../enrolments/enrolments.service.js";
+import { type EnrolInstance, updateEnrolInstance } from "../enrolments/enrolments.service.js";
 import * as repo from "./provider.repository.js";
 import { settingsOf } from "./provider.settings.js";
 
@@ -28,6 +28,12 @@ export async function syncPublication(trx: repo.Q, ctx: AppContext, instance: En
     defaults: s.defaults,
   };
   const now = iso(ctx.clock.now());
+  if (instance.role !== s.roleLearner) {
+    // The learner role is the instance's default role (shown as such on Enrollment methods and in
+    // the form): an API call that set only `roleLearner` moves it too. The caller's object follows,
+    // so what it presents is what is stored.
+    instance.role = (await updateEnrolInstance(trx, ctx.clock, instance.id, { role: s.roleLearner })).role;
+  }
   const existing = await repo.findPublicationByInstance(trx, instance.id);
   if (existing) await repo.updatePublication(trx, existing.id, { ...values, now });
   else
@@ -103,8 +109,8 @@ export async function cartridgeXml(ctx: AppContext, uuid: string): Promise<strin
   const https = url.startsWith("https:");
   const icon = `${ctx.config.publicUrl}/static/icon.svg`;
   return buildCartridge({
-    title: instance.name || activity?.name || course?.fullname || "Pluto LMS",
-    description: plainText(course?.summary ?? ""),
+    title: xmlSafe(instance.name || activity?.name || course?.fullname || "Pluto LMS"),
+    description: xmlSafe(plainText(course?.summary ?? "")),
     launchUrl: url,
     ...(https ? { secureLaunchUrl: url, secureIcon: icon } : {}),
     icon,
@@ -113,12 +119,42 @@ export async function cartridgeXml(ctx: AppContext, uuid: string): Promise<strin
   });
 }
 
-function plainText(html: string): string {
+const ENTITIES: Record<string, string> = { amp: "&", lt: "<", gt: ">", quot: '"', apos: "'", nbsp: " " };
+
+/** The text of an HTML summary: tags dropped, character references decoded (the XML writer escapes again). */
+export function plainText(html: string): string {
   return html
     .replace(/<[^>]*>/g, " ")
+    .replace(/&(#x[0-9a-f]{1,6}|#[0-9]{1,7}|[a-z]{2,6});/gi, (ref, name: string) => {
+      const lower = name.toLowerCase();
+      const code = lower.startsWith("#x")
+        ? Number.parseInt(lower.slice(2), 16)
+        : lower.startsWith("#")
+          ? Number(lower.slice(1))
+          : undefined;
+      if (code === undefined) return ENTITIES[lower] ?? ref;
+      return code > 0 && code <= 0x10ffff ? String.fromCodePoint(code) : "";
+    })
     .replace(/\s+/g, " ")
     .trim()
     .slice(0, 1000);
+}
+
+/** Drops what XML 1.0 cannot carry (control characters, lone surrogates, U+FFFE/U+FFFF). */
+export function xmlSafe(text: string): string {
+  let out = "";
+  for (const ch of text) {
+    const c = ch.codePointAt(0) ?? 0;
+    const ok =
+      c === 9 ||
+      c === 10 ||
+      c === 13 ||
+      (c >= 0x20 && c < 0xd800) ||
+      (c > 0xdfff && c < 0xfffe) ||
+      c > 0xffff;
+    if (ok) out += ch;
+  }
+  return out;
 }
 
 export const findPublicationByUuid = repo.findPublicationByUuid;

@@ -1,29 +1,28 @@
 // Who may do what in a course: roles come from role assignments backed by an active enrolment
 // (enabled method, inside its time window). Site admins may do everything.
 import type { FastifyRequest } from "fastify";
+import { sql } from "kysely";
 import type { Db } from "../../db/database.js";
 import type { Actor } from "../../http/context.js";
 import { iso } from "../../shared/clock.js";
 import { ForbiddenError, UnauthenticatedError } from "../../shared/errors.js";
 import { type Capability, rolesGrant } from "./capabilities.js";
 
+/**
+ * The user's roles in the course. Asked on every course page and API call, so written as one SQL
+ * text: Kysely's builder took ~60 µs to assemble this join with its OR conditions, the query itself
+ * a few µs (bench/core.bench.ts).
+ */
 export async function courseRolesOf(db: Db, userId: number, courseId: number, now: Date): Promise<string[]> {
   const t = iso(now);
-  const rows = await db
-    .selectFrom("role_assignments as ra")
-    .innerJoin("enrolments as e", (j) =>
-      j.onRef("e.course_id", "=", "ra.course_id").onRef("e.user_id", "=", "ra.user_id"),
-    )
-    .innerJoin("enrol_instances as i", "i.id", "e.instance_id")
-    .select("ra.role")
-    .distinct()
-    .where("ra.course_id", "=", courseId)
-    .where("ra.user_id", "=", userId)
-    .where("e.status", "=", "active")
-    .where("i.status", "=", "enabled")
-    .where((eb) => eb.or([eb("e.time_start", "is", null), eb("e.time_start", "<=", t)]))
-    .where((eb) => eb.or([eb("e.time_end", "is", null), eb("e.time_end", ">", t)]))
-    .execute();
+  const { rows } = await sql<{ role: string }>`
+    select distinct ra.role from role_assignments ra
+    join enrolments e on e.course_id = ra.course_id and e.user_id = ra.user_id
+    join enrol_instances i on i.id = e.instance_id
+    where ra.course_id = ${courseId} and ra.user_id = ${userId}
+      and e.status = 'active' and i.status = 'enabled'
+      and (e.time_start is null or e.time_start <= ${t})
+      and (e.time_end is null or e.time_end > ${t})`.execute(db);
   return rows.map((r) => r.role);
 }
 
