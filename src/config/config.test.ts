@@ -13,10 +13,7 @@ describe("configuration", () => {
 
   it("builds the public URL from PORT and strips a trailing slash from PLUTO_URL", () => {
     assert.equal(parseConfig({ PORT: "8080" }).publicUrl, "http://localhost:8080");
-    assert.equal(
-      parseConfig({ PLUTO_URL: "https://lms.example.edu/pluto/" }).publicUrl,
-      "https://lms.example.edu/pluto",
-    );
+    assert.equal(parseConfig({ PLUTO_URL: "https://lms.example.edu/" }).publicUrl, "https://lms.example.edu");
   });
 
   const bad: Array<[string, Record<string, string>, RegExp]> = [
@@ -24,6 +21,7 @@ describe("configuration", () => {
     ["a port above 65535", { PORT: "70000" }, /PORT/],
     ["a relative PLUTO_URL", { PLUTO_URL: "lms.example.edu" }, /PLUTO_URL/],
     ["an ftp PLUTO_URL", { PLUTO_URL: "ftp://x" }, /PLUTO_URL/],
+    ["a PLUTO_URL with a path", { PLUTO_URL: "https://lms.example.edu/pluto" }, /PLUTO_URL must be the root/],
     ["an unknown database", { DATABASE_URL: "mysql://x" }, /DATABASE_URL/],
     ["an unknown log level", { LOG_LEVEL: "loud" }, /LOG_LEVEL/],
     ["a malformed TRUST_PROXY", { TRUST_PROXY: "maybe" }, /TRUST_PROXY/],

@@ -64,7 +64,10 @@ export function parseConfig(env: Record<string, string | undefined>, cwd = proce
     throw new ConfigError(`PLUTO_URL must use http or https, got "${publicUrl}"`);
   }
   if (parsed.search || parsed.hash) throw new ConfigError("PLUTO_URL must not have a query or fragment");
-  publicUrl = `${parsed.origin}${parsed.pathname}`.replace(/\/+$/, "");
+  // Pages link with root-relative paths, so Pluto is served at the root of its host.
+  if (parsed.pathname !== "/")
+    throw new ConfigError(`PLUTO_URL must be the root of a site (no path), got "${publicUrl}"`);
+  publicUrl = parsed.origin;
 
   const databaseUrl = env.DATABASE_URL ?? `sqlite:${resolve(cwd, "data/pluto.db")}`;
   if (!/^sqlite:.+/.test(databaseUrl) && !/^postgres(ql)?:\/\/.+/.test(databaseUrl)) {

@@ -23,7 +23,7 @@ export interface CookieMode {
 
 export function sessionCookieOptions(ctx: AppContext, mode: CookieMode = {}) {
   const secureSite = ctx.config.publicUrl.startsWith("https:");
-  const path = new URL(`${ctx.config.publicUrl}/`).pathname;
+  const path = "/";
   return mode.embedded
     ? ({ path, httpOnly: true, secure: true, sameSite: "none", partitioned: true } as const)
     : ({ path, httpOnly: true, secure: secureSite, sameSite: "lax" } as const);
