@@ -1,6 +1,7 @@
 // `npm run bench lti-consumer`: signed launches generated per second (in process, and as the launch page a
 // learner's browser loads) and Basic Outcomes replaceResult requests handled per second, on SQLite and
 // PostgreSQL. Aim (issue 4): ≥ 1,500 replaceResult/s on SQLite on 2 cores.
+import { readFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { buildLaunchParams } from "../src/lti/v1p1/launch.js";
 import { signRequest } from "../src/lti/v1p1/oauth.js";
@@ -125,6 +126,42 @@ function signingRate(): Figures {
   };
 }
 
+/** The server's CPU time so far (user + system, ms), from /proc; undefined where /proc is unavailable. */
+function cpuMs(pid: number | undefined): number | undefined {
+  if (pid === undefined) return undefined;
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]?.split(" ") ?? [];
+    return (Number(fields[11]) + Number(fields[12])) * 10; // clock ticks of 10 ms
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Runs one measurement and adds a row with the server's own CPU cost per request: on a loaded machine the
+ * requests per second fall with the CPU share the server gets, while the CPU per request does not.
+ */
+async function measureWithCpu(
+  rows: Figures[],
+  notes: string[],
+  site: Site,
+  label: string,
+  opts: Parameters<typeof measure>[1],
+) {
+  const before = cpuMs(site.pid);
+  const start = Date.now();
+  const f = await measure(label, opts);
+  rows.push(f);
+  const after = cpuMs(site.pid);
+  if (before !== undefined && after !== undefined && f.requestsPerSecond > 0) {
+    const seconds = (Date.now() - start) / 1000;
+    const perRequest = (after - before) / (f.requestsPerSecond * seconds);
+    notes.push(
+      `${label}: server CPU ${perRequest.toFixed(2)} ms/request → ${Math.round(1000 / perRequest)} requests/s per server core`,
+    );
+  }
+}
+
 /** A free port (other benchmarks may run beside this one on fixed ports). */
 function freePort(): Promise<number> {
   return new Promise((resolve) => {
@@ -139,46 +176,45 @@ function freePort(): Promise<number> {
 
 export async function run(): Promise<void> {
   const rows: Figures[] = [signingRate()];
+  const notes: string[] = [];
   const engines: Array<"sqlite" | "postgres"> = (await pgReachable()) ? ["sqlite", "postgres"] : ["sqlite"];
   for (const engine of engines) {
     const site = await startSite(engine, await freePort());
     try {
       const p = await prepare(site);
-      rows.push(
-        await measure(`${engine}: GET /mod/lti/:id/launch (signed launch page)`, {
-          url: `${site.url}/mod/lti/${p.activityId}/launch`,
-          headers: { cookie: p.cookie },
-        }),
-      );
+      await measureWithCpu(rows, notes, site, `${engine}: GET /mod/lti/:id/launch (signed launch page)`, {
+        url: `${site.url}/mod/lti/${p.activityId}/launch`,
+        headers: { cookie: p.cookie },
+      });
       let i = 0;
-      rows.push(
-        await measure(`${engine}: POST /lti/outcomes replaceResult`, {
-          url: site.url,
-          requests: [
-            {
-              method: "POST",
-              path: "/lti/outcomes",
-              setupRequest: (req) => {
-                i++;
-                const body = buildReplaceResultRequest({
-                  sourcedId: p.sourcedIds[i % p.sourcedIds.length] ?? "",
-                  score: (i % 100) / 100,
-                });
-                const { authorization } = signBodyHashRequest({
-                  url: p.outcomeUrl,
-                  body,
-                  consumerKey: KEY,
-                  secret: SECRET,
-                });
-                return { ...req, body, headers: { "content-type": "application/xml", authorization } };
-              },
+      await measureWithCpu(rows, notes, site, `${engine}: POST /lti/outcomes replaceResult`, {
+        url: site.url,
+        requests: [
+          {
+            method: "POST",
+            path: "/lti/outcomes",
+            setupRequest: (req) => {
+              i++;
+              const body = buildReplaceResultRequest({
+                sourcedId: p.sourcedIds[i % p.sourcedIds.length] ?? "",
+                score: (i % 100) / 100,
+              });
+              const { authorization } = signBodyHashRequest({
+                url: p.outcomeUrl,
+                body,
+                consumerKey: KEY,
+                secret: SECRET,
+              });
+              return { ...req, body, headers: { "content-type": "application/xml", authorization } };
             },
-          ],
-        }),
-      );
+          },
+        ],
+      });
     } finally {
       await site.stop();
     }
   }
   printTable(rows);
+  for (const n of notes) console.log(n);
+  console.log("");
 }

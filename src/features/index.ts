@@ -1,10 +1,10 @@
 // Every feature's routes, in one list; features register their tasks and navigation links when
 // their module loads. Later features (LTI provider, LTI consumer) add themselves here.
 import type { RouteRegistrar } from "../http/app.js";
+import { registerActivityRoutes } from "./activities/activities.routes.js";
 import { registerAdminRoutes } from "./admin/admin.routes.js";
 import { registerOpenApiRoute } from "./admin/openapi.routes.js";
 import { registerAuthRoutes } from "./auth/auth.routes.js";
-import { registerActivityRoutes } from "./activities/activities.routes.js";
 import { registerCompletionRoutes } from "./completion/completion.routes.js";
 import { registerCourseRoutes } from "./courses/courses.routes.js";
 import { registerEnrolmentRoutes } from "./enrolments/enrolments.routes.js";

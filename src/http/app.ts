@@ -12,6 +12,7 @@ import Fastify, {
   type FastifyInstance,
   type FastifyReply,
   type FastifyRequest,
+  LogController,
 } from "fastify";
 import { h } from "preact";
 import { ZodError } from "zod";
@@ -41,6 +42,21 @@ declare module "fastify" {
   }
 }
 
+/**
+ * One JSON line per request (DESIGN.md), when the response has gone. Fastify's default writes two
+ * (incoming, completed), and each line's pass through the redaction was a measurable share of a page.
+ */
+class OneLinePerRequest extends LogController {
+  override incomingRequest(): void {}
+
+  override requestCompleted(error: Error | null | undefined, request: FastifyRequest, reply: FastifyReply) {
+    if (this.isLogDisabled(request)) return;
+    const line = { req: request, res: reply, responseTime: reply.elapsedTime };
+    if (error) reply.log.error({ ...line, err: error }, "request errored");
+    else reply.log.info(line, "request completed");
+  }
+}
+
 export type RouteRegistrar = (app: FastifyInstance, ctx: AppContext) => void | Promise<void>;
 
 const FLASH_COOKIE = "pluto_flash";
@@ -52,7 +68,7 @@ export function isApi(request: FastifyRequest): boolean {
 /** What every page needs from the request: the user, a CSRF token, the flash message. */
 export function pageContext(ctx: AppContext, request: FastifyRequest, reply: FastifyReply): PageContext {
   const flash = request.cookies[FLASH_COOKIE];
-  if (flash) reply.clearCookie(FLASH_COOKIE, { path: "/" });
+  if (flash) reply.clearCookie(FLASH_COOKIE, flashCookieOptions(request));
   return {
     actor: request.actor,
     csrf: csrfTokenFor(ctx, request, reply),
@@ -65,9 +81,19 @@ export function pageContext(ctx: AppContext, request: FastifyRequest, reply: Fas
   };
 }
 
+/**
+ * Inside a consumer's cross-site frame a SameSite=Lax cookie is never sent back, and with third-party
+ * cookies blocked only a Partitioned one is kept: the flash then travels like the embedded session.
+ */
+function flashCookieOptions(request: FastifyRequest) {
+  return request.embedded
+    ? ({ path: "/", httpOnly: true, secure: true, sameSite: "none", partitioned: true } as const)
+    : ({ path: "/", httpOnly: true, sameSite: "lax" } as const);
+}
+
 /** Redirects after a POST with a one-time message for the next page. */
 export function redirectWithFlash(reply: FastifyReply, location: string, message: string) {
-  reply.setCookie(FLASH_COOKIE, encodeURIComponent(message), { path: "/", httpOnly: true, sameSite: "lax" });
+  reply.setCookie(FLASH_COOKIE, encodeURIComponent(message), flashCookieOptions(reply.request));
   return reply.redirect(location, 303);
 }
 
@@ -77,6 +103,7 @@ export async function buildApp(ctx: AppContext, registrars: RouteRegistrar[]): P
     trustProxy: ctx.config.trustProxy,
     bodyLimit: 1024 * 1024,
     routerOptions: { ignoreTrailingSlash: true },
+    logController: new OneLinePerRequest(),
   });
 
   await app.register(cookie);

@@ -3,16 +3,25 @@
 // shared secret → "Save and display" → the tool's page inside the frame. Pluto runs on 127.0.0.1 and the
 // independent ims-lti tool on 127.0.0.2, so the frame is cross-site as in a real deployment.
 import assert from "node:assert/strict";
+import { mkdirSync } from "node:fs";
+import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
-import type { Browser } from "playwright-core";
+import type { Browser, Page } from "playwright-core";
 import { findActivityItem, findGrade } from "../../src/features/grades/grades.service.js";
 import { startTestApp, type TestApp } from "../support/app.js";
-import { launchBrowser, screenshot } from "../support/browser.js";
+import { ARTIFACTS, launchBrowser, screenshot } from "../support/browser.js";
 import { testEngines } from "../support/db.js";
 import { enrolAs, makeCourse } from "../support/factories.js";
 import { call, cartridgeXml, type FakeTool, freePort, startFakeTool } from "../support/fake-lti-tool.js";
 
 const KEY = "guide-key";
+
+/** A viewport screenshot: a full-page one resizes the viewport, and the cross-site frame then paints late. */
+async function frameShot(page: Page, name: string): Promise<void> {
+  mkdirSync(ARTIFACTS, { recursive: true });
+  await page.waitForTimeout(500);
+  await page.screenshot({ path: join(ARTIFACTS, `${name}.png`) });
+}
 const SECRET = "guide-secret";
 
 for (const engine of testEngines()) {
@@ -56,7 +65,10 @@ for (const engine of testEngines()) {
     });
 
     async function login(username: string, javaScriptEnabled = true) {
-      const context = await browser.newContext({ javaScriptEnabled });
+      const context = await browser.newContext({
+        javaScriptEnabled,
+        viewport: { width: 1280, height: 1000 },
+      });
       const page = await context.newPage();
       await page.goto(`${base}/login`);
       await page.getByLabel("Username").fill(username);
@@ -91,8 +103,7 @@ for (const engine of testEngines()) {
         const frame = page.frameLocator("iframe.lti-frame");
         await frame.getByRole("heading", { name: "Launch OK" }).waitFor({ timeout: 15_000 });
         assert.equal(await frame.locator("#role").textContent(), "Instructor");
-        await page.waitForTimeout(300);
-        await screenshot(page, "consumer-guide-2-teacher-view");
+        await frameShot(page, "consumer-guide-2-teacher-view");
         const launch = tool.launches.at(-1);
         assert.ok(launch?.valid, launch?.error);
         assert.equal(launch.params.resource_link_title, "Partner course");
@@ -108,8 +119,7 @@ for (const engine of testEngines()) {
         const frame = page.frameLocator("iframe.lti-frame");
         await frame.getByRole("heading", { name: "Launch OK" }).waitFor({ timeout: 15_000 });
         assert.equal(await frame.locator("#who").textContent(), "Hello Stan Learner");
-        await page.waitForTimeout(300);
-        await screenshot(page, "consumer-guide-3-learner-view");
+        await frameShot(page, "consumer-guide-3-learner-view");
         const launch = tool.launches.at(-1);
         assert.ok(launch?.valid && launch.provider.outcome_service);
         const outcomes = launch.provider.outcome_service;

@@ -11,9 +11,15 @@ import { launchBrowser, screenshot } from "../support/browser.js";
 import { testEngines } from "../support/db.js";
 import { freePort } from "../support/processes.js";
 
-const QUESTIONS = ["What is 2 + 2?", "- 3", "* 4", "", "Which planet is the largest?", "* Jupiter", "- Mars"].join(
-  "\n",
-);
+const QUESTIONS = [
+  "What is 2 + 2?",
+  "- 3",
+  "* 4",
+  "",
+  "Which planet is the largest?",
+  "* Jupiter",
+  "- Mars",
+].join("\n");
 
 /** Problems a screen-reader user would meet on the current page (empty when none). */
 async function accessibilityProblems(page: Page): Promise<string[]> {
@@ -26,7 +32,8 @@ async function accessibilityProblems(page: Page): Promise<string[]> {
   for (let i = 0; i < (await controls.count()); i++) {
     const named = await controls.nth(i).evaluate((e) => {
       const el = e as HTMLInputElement;
-      const labelled = (el.labels?.length ?? 0) > 0 && [...(el.labels ?? [])].some((l) => l.textContent?.trim());
+      const labelled =
+        (el.labels?.length ?? 0) > 0 && [...(el.labels ?? [])].some((l) => l.textContent?.trim());
       const byId = el.getAttribute("aria-labelledby");
       return (
         labelled ||
@@ -71,6 +78,14 @@ for (const engine of testEngines()) {
       await page.getByRole("link", { name: "Log in" }).waitFor();
     }
 
+    /** The breadcrumb trail ends with the page being shown. */
+    async function currentCrumb(): Promise<string | null> {
+      return page
+        .getByRole("navigation", { name: "Breadcrumb" })
+        .locator('[aria-current="page"]')
+        .textContent();
+    }
+
     async function openCourse() {
       await page.getByRole("navigation", { name: "Site" }).getByRole("link", { name: "My courses" }).click();
       await page.getByRole("link", { name: "Introduction to Astronomy" }).first().click();
@@ -85,6 +100,7 @@ for (const engine of testEngines()) {
       browser = await launchBrowser();
       context = await browser.newContext();
       page = await context.newPage();
+      page.setDefaultTimeout(15_000);
     });
     after(async () => {
       await context?.close();
@@ -118,7 +134,7 @@ for (const engine of testEngines()) {
       await step("05-page-form");
       await page.getByRole("button", { name: "Save and return to course" }).click();
       await page.getByRole("heading", { level: 1, name: "Introduction to Astronomy" }).waitFor();
-      await page.getByRole("link", { name: "Welcome" }).waitFor();
+      await page.getByRole("link", { name: "Welcome", exact: true }).waitFor();
 
       await page.getByRole("link", { name: "Add course content to Topic 1" }).click();
       await page.getByRole("link", { name: "Quiz", exact: true }).click();
@@ -133,7 +149,10 @@ for (const engine of testEngines()) {
     });
 
     it("lets the admin create a student and enrol them on Participants", async () => {
-      await page.getByRole("navigation", { name: "Site" }).getByRole("link", { name: "Site admin" }).click();
+      await page
+        .getByRole("navigation", { name: "Site" })
+        .getByRole("link", { name: "Site admin", exact: true })
+        .click();
       await step("08-site-admin");
       await page.getByRole("main").getByRole("link", { name: "Users", exact: true }).click();
       await page.getByRole("link", { name: "Add a new user" }).click();
@@ -149,7 +168,10 @@ for (const engine of testEngines()) {
       await step("10-users");
 
       await openCourse();
-      await page.getByRole("navigation", { name: "Course admin" }).getByRole("link", { name: "Participants" }).click();
+      await page
+        .getByRole("navigation", { name: "Course admin" })
+        .getByRole("link", { name: "Participants" })
+        .click();
       await page.getByRole("link", { name: "Enrol users" }).click();
       await page.getByLabel("Search users").fill("sam");
       await page.getByRole("button", { name: "Search" }).click();
@@ -158,6 +180,7 @@ for (const engine of testEngines()) {
       await step("11-enrol");
       await page.getByRole("button", { name: "Enrol users" }).click();
       await page.getByRole("heading", { level: 1, name: "Participants" }).waitFor();
+      assert.equal(await currentCrumb(), "Participants");
       const row = page.getByRole("row", { name: /Sam Student/ });
       assert.match((await row.textContent()) ?? "", /Student/);
       await step("12-participants");
@@ -169,8 +192,14 @@ for (const engine of testEngines()) {
       await openCourse();
       await step("13-student-course");
       await page.getByRole("link", { name: "Sky quiz" }).click();
-      await page.getByRole("group", { name: /What is 2 \+ 2\?/ }).getByLabel("4", { exact: true }).check();
-      await page.getByRole("group", { name: /largest/ }).getByLabel("Mars", { exact: true }).check();
+      await page
+        .getByRole("group", { name: /What is 2 \+ 2\?/ })
+        .getByLabel("4", { exact: true })
+        .check();
+      await page
+        .getByRole("group", { name: /largest/ })
+        .getByLabel("Mars", { exact: true })
+        .check();
       await step("14-quiz-attempt");
       await page.getByRole("button", { name: "Submit answers" }).click();
       const flash = page.getByRole("status");
@@ -179,8 +208,12 @@ for (const engine of testEngines()) {
       assert.match((await page.locator(".grade-box").textContent()) ?? "", /5 \/ 10/);
       await step("15-quiz-result");
 
-      await page.getByRole("navigation", { name: "Course admin" }).getByRole("link", { name: "Gradebook" }).click();
+      await page
+        .getByRole("navigation", { name: "Course admin" })
+        .getByRole("link", { name: "Gradebook" })
+        .click();
       await page.getByRole("heading", { name: "My grades" }).waitFor();
+      assert.equal(await currentCrumb(), "Gradebook");
       const quizRow = page.getByRole("row", { name: /Sky quiz/ });
       const cells = await quizRow.getByRole("cell").allTextContents();
       assert.deepEqual(cells.slice(0, 3), ["5", "0–10", "50 %"]);
@@ -191,18 +224,29 @@ for (const engine of testEngines()) {
     it("shows the admin the student's grade in the grader report", async () => {
       await logIn("admin", "password123");
       await openCourse();
-      await page.getByRole("navigation", { name: "Course admin" }).getByRole("link", { name: "Gradebook" }).click();
+      await page
+        .getByRole("navigation", { name: "Course admin" })
+        .getByRole("link", { name: "Gradebook" })
+        .click();
       await page.getByRole("heading", { name: "Grader report" }).waitFor();
+      assert.equal(await currentCrumb(), "Gradebook");
       const row = page.getByRole("row", { name: /Sam Student/ });
       const grade = row.getByRole("link", { name: /Sky quiz, Sam Student/ });
       assert.equal((await grade.textContent())?.trim(), "5");
       await step("17-grader-report");
     });
 
-    it("names every form control and gives each page one h1 and one main landmark", () => {
+    it("names every form control and gives each page one h1 and one main landmark", async () => {
       assert.ok(visited.size >= 15, `only ${visited.size} pages checked`);
       const failing = [...visited].filter(([, problems]) => problems.length > 0);
       assert.deepEqual(failing, []);
+      // The check itself notices what it looks for.
+      await page.setContent(
+        '<h1>One</h1><h1>Two</h1><label>Named <input name="a"></label><input name="b"><select aria-label="c"></select>',
+      );
+      const problems = await accessibilityProblems(page);
+      assert.equal(problems.length, 3, problems.join("; "));
+      assert.match(problems.join(";"), /2 h1 elements;0 main landmarks;unnamed control <input name="b">/);
     });
   });
 }

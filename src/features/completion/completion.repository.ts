@@ -1,5 +1,5 @@
 // The only file that touches activity_completions and course_completions.
-import type { Kysely, Transaction } from "kysely";
+import { type Kysely, sql, type Transaction } from "kysely";
 import type { Database } from "../../db/schema.js";
 
 export type Q = Kysely<Database> | Transaction<Database>;
@@ -57,6 +57,32 @@ export async function listActivityCompletions(
     complete: r.complete === 1,
     updatedAt: r.updated_at,
   }));
+}
+
+/**
+ * For the course page, in one query: which of the given activities the user has completed, and
+ * whether they completed the course (the row whose activity_id is null).
+ */
+export async function findLearnerProgress(
+  db: Q,
+  courseId: number,
+  activityIds: number[],
+  userId: number,
+): Promise<{ completedIds: number[]; courseComplete: boolean }> {
+  const activities =
+    activityIds.length > 0
+      ? sql`select activity_id from activity_completions
+          where user_id = ${userId} and complete = 1 and activity_id in (${sql.join(activityIds)})
+          union all `
+      : sql``;
+  const { rows } = await sql<{ activity_id: number | null }>`
+    ${activities}
+    select null as activity_id from course_completions
+    where course_id = ${courseId} and user_id = ${userId}`.execute(db);
+  return {
+    completedIds: rows.flatMap((r) => (r.activity_id === null ? [] : [Number(r.activity_id)])),
+    courseComplete: rows.some((r) => r.activity_id === null),
+  };
 }
 
 export async function upsertActivityCompletion(db: Q, c: ActivityCompletion): Promise<void> {

@@ -127,14 +127,15 @@ export async function isCourseComplete(db: Db | Trx, courseId: number, userId: n
 
 export const findCourseCompletion = repo.findCourseCompletion;
 
-/** Which of the given activities the user has completed (for the course page). */
-export async function completedActivityIds(
+/** For the course page: which of the tracked activities the user has completed, and the course. */
+export async function learnerProgress(
   db: Db,
-  activityIds: number[],
+  courseId: number,
+  trackedActivityIds: number[],
   userId: number,
-): Promise<Set<number>> {
-  const rows = await repo.listActivityCompletions(db, activityIds, userId);
-  return new Set(rows.filter((r) => r.complete).map((r) => r.activityId));
+): Promise<{ completed: Set<number>; courseComplete: boolean }> {
+  const p = await repo.findLearnerProgress(db, courseId, trackedActivityIds, userId);
+  return { completed: new Set(p.completedIds), courseComplete: p.courseComplete };
 }
 
 export interface CompletionReport {

@@ -9,7 +9,7 @@ import { ConflictError, UnauthenticatedError, ValidationError } from "../../shar
 import { idParam, parseInput, trimmed } from "../../shared/validation.js";
 import { renderPage } from "../../views/html.js";
 import { listCourseActivities } from "../activities/activities.service.js";
-import { completedActivityIds, isCourseComplete } from "../completion/completion.service.js";
+import { learnerProgress } from "../completion/completion.service.js";
 import { requireActor, requireSiteAdmin } from "../roles/access.service.js";
 import { rolesGrant } from "../roles/capabilities.js";
 import { isLearner, openCourse, openCourseWith } from "./course-access.js";
@@ -106,8 +106,7 @@ export function registerCourseRoutes(app: FastifyInstance, ctx: AppContext) {
     let courseComplete = false;
     if (isLearner(caps)) {
       const tracked = activities.filter((a) => a.completionRule !== "none").map((a) => a.id);
-      completed = await completedActivityIds(ctx.db, tracked, actor.id);
-      courseComplete = await isCourseComplete(ctx.db, id, actor.id);
+      ({ completed, courseComplete } = await learnerProgress(ctx.db, id, tracked, actor.id));
     }
     const pc = pageContext(ctx, request, reply);
     return sendPage(

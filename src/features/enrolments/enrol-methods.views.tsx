@@ -55,7 +55,7 @@ export function EnrolMethodsPage(
 ) {
   const { pc, course } = p;
   return (
-    <CourseLayout pc={pc} course={course} caps={p.caps} title={PAGE_TITLE}>
+    <CourseLayout pc={pc} course={course} caps={p.caps} title={PAGE_TITLE} crumbs={[{ label: PAGE_TITLE }]}>
       <div class="table-wrap">
         <table>
           <caption class="visually-hidden">Enrolment method instances of this course</caption>

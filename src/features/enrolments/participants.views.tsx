@@ -42,7 +42,13 @@ export function ParticipantsPage(p: Frame & { rows: ParticipantRow[]; canEnrol: 
   const { pc, course } = p;
   const base = participantsUrl(course.id);
   return (
-    <CourseLayout pc={pc} course={course} caps={p.caps} title={PARTICIPANTS_TITLE}>
+    <CourseLayout
+      pc={pc}
+      course={course}
+      caps={p.caps}
+      title={PARTICIPANTS_TITLE}
+      crumbs={[{ label: PARTICIPANTS_TITLE }]}
+    >
       {p.canEnrol ? (
         <p>
           <a class="button" href={`${base}/enrol`}>

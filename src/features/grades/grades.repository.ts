@@ -33,30 +33,54 @@ const toItem = (r: Selectable<Database["grade_items"]>): GradeItem => ({
 });
 
 export async function findCourseTotalItem(db: Q, courseId: number): Promise<GradeItem | undefined> {
-  const r = await db.selectFrom("grade_items").selectAll().where("course_id", "=", courseId).where("activity_id", "is", null).executeTakeFirst();
+  const r = await db
+    .selectFrom("grade_items")
+    .selectAll()
+    .where("course_id", "=", courseId)
+    .where("activity_id", "is", null)
+    .executeTakeFirst();
   return r ? toItem(r) : undefined;
 }
 
 export async function findActivityItem(db: Q, activityId: number): Promise<GradeItem | undefined> {
-  const r = await db.selectFrom("grade_items").selectAll().where("activity_id", "=", activityId).executeTakeFirst();
+  const r = await db
+    .selectFrom("grade_items")
+    .selectAll()
+    .where("activity_id", "=", activityId)
+    .executeTakeFirst();
   return r ? toItem(r) : undefined;
 }
 
 export async function listItems(db: Q, courseId: number): Promise<GradeItem[]> {
-  const rows = await db.selectFrom("grade_items").selectAll().where("course_id", "=", courseId).orderBy("id").execute();
+  const rows = await db
+    .selectFrom("grade_items")
+    .selectAll()
+    .where("course_id", "=", courseId)
+    .orderBy("id")
+    .execute();
   return rows.map(toItem);
 }
 
 export async function insertItem(db: Q, v: Omit<GradeItem, "id">): Promise<GradeItem> {
   const r = await db
     .insertInto("grade_items")
-    .values({ course_id: v.courseId, activity_id: v.activityId, name: v.name, max_grade: v.maxGrade, pass_grade: v.passGrade })
+    .values({
+      course_id: v.courseId,
+      activity_id: v.activityId,
+      name: v.name,
+      max_grade: v.maxGrade,
+      pass_grade: v.passGrade,
+    })
     .returningAll()
     .executeTakeFirstOrThrow();
   return toItem(r);
 }
 
-export async function updateItem(db: Q, id: number, v: Partial<Pick<GradeItem, "name" | "maxGrade" | "passGrade">>): Promise<void> {
+export async function updateItem(
+  db: Q,
+  id: number,
+  v: Partial<Pick<GradeItem, "name" | "maxGrade" | "passGrade">>,
+): Promise<void> {
   await db
     .updateTable("grade_items")
     .set({
@@ -73,18 +97,47 @@ export async function deleteItem(db: Q, id: number): Promise<void> {
 }
 
 export async function findGrade(db: Q, itemId: number, userId: number): Promise<Grade | undefined> {
-  const r = await db.selectFrom("grades").selectAll().where("item_id", "=", itemId).where("user_id", "=", userId).executeTakeFirst();
+  const r = await db
+    .selectFrom("grades")
+    .selectAll()
+    .where("item_id", "=", itemId)
+    .where("user_id", "=", userId)
+    .executeTakeFirst();
   return r
-    ? { itemId: r.item_id, userId: r.user_id, grade: r.grade, feedback: r.feedback, source: r.source, actorId: r.actor_id, updatedAt: r.updated_at }
+    ? {
+        itemId: r.item_id,
+        userId: r.user_id,
+        grade: r.grade,
+        feedback: r.feedback,
+        source: r.source,
+        actorId: r.actor_id,
+        updatedAt: r.updated_at,
+      }
     : undefined;
 }
 
 export async function upsertGrade(db: Q, g: Grade): Promise<void> {
   await db
     .insertInto("grades")
-    .values({ item_id: g.itemId, user_id: g.userId, grade: g.grade, feedback: g.feedback, source: g.source, actor_id: g.actorId, updated_at: g.updatedAt })
+    .values({
+      item_id: g.itemId,
+      user_id: g.userId,
+      grade: g.grade,
+      feedback: g.feedback,
+      source: g.source,
+      actor_id: g.actorId,
+      updated_at: g.updatedAt,
+    })
     .onConflict((oc) =>
-      oc.columns(["item_id", "user_id"]).doUpdateSet({ grade: g.grade, feedback: g.feedback, source: g.source, actor_id: g.actorId, updated_at: g.updatedAt }),
+      oc
+        .columns(["item_id", "user_id"])
+        .doUpdateSet({
+          grade: g.grade,
+          feedback: g.feedback,
+          source: g.source,
+          actor_id: g.actorId,
+          updated_at: g.updatedAt,
+        }),
     )
     .execute();
 }
@@ -92,7 +145,15 @@ export async function upsertGrade(db: Q, g: Grade): Promise<void> {
 export async function insertHistory(db: Q, g: Grade): Promise<void> {
   await db
     .insertInto("grade_history")
-    .values({ item_id: g.itemId, user_id: g.userId, grade: g.grade, feedback: g.feedback, source: g.source, actor_id: g.actorId, created_at: g.updatedAt })
+    .values({
+      item_id: g.itemId,
+      user_id: g.userId,
+      grade: g.grade,
+      feedback: g.feedback,
+      source: g.source,
+      actor_id: g.actorId,
+      created_at: g.updatedAt,
+    })
     .execute();
 }
 
@@ -101,17 +162,27 @@ export async function deleteGrade(db: Q, itemId: number, userId: number): Promis
 }
 
 /** Sum of the user's activity grades and of those items' maxima, for natural aggregation. */
-export async function sumActivityGrades(db: Q, courseId: number, userId: number): Promise<{ sum: number | null; count: number }> {
+export async function sumActivityGrades(
+  db: Q,
+  courseId: number,
+  userId: number,
+): Promise<{ sum: number | null; count: number }> {
   const r = await db
     .selectFrom("grades as g")
     .innerJoin("grade_items as i", "i.id", "g.item_id")
-    .select((eb) => [eb.fn.sum<number | null>("g.grade").as("sum"), eb.fn.count<number>("g.grade").as("count")])
+    .select((eb) => [
+      eb.fn.sum<number | null>("g.grade").as("sum"),
+      eb.fn.count<number>("g.grade").as("count"),
+    ])
     .where("i.course_id", "=", courseId)
     .where("i.activity_id", "is not", null)
     .where("g.user_id", "=", userId)
     .where("g.grade", "is not", null)
     .executeTakeFirst();
-  return { sum: r?.sum === null || r?.sum === undefined ? null : Number(r.sum), count: Number(r?.count ?? 0) };
+  return {
+    sum: r?.sum === null || r?.sum === undefined ? null : Number(r.sum),
+    count: Number(r?.count ?? 0),
+  };
 }
 
 export async function sumActivityMax(db: Q, courseId: number): Promise<number> {
@@ -139,7 +210,16 @@ export async function listCourseGrades(db: Q, courseId: number, userId?: number)
   let q = db
     .selectFrom("grades as g")
     .innerJoin("grade_items as i", "i.id", "g.item_id")
-    .select(["g.user_id", "g.item_id", "i.activity_id", "g.grade", "i.max_grade", "g.feedback", "g.source", "g.updated_at"])
+    .select([
+      "g.user_id",
+      "g.item_id",
+      "i.activity_id",
+      "g.grade",
+      "i.max_grade",
+      "g.feedback",
+      "g.source",
+      "g.updated_at",
+    ])
     .where("i.course_id", "=", courseId)
     .orderBy("g.user_id")
     .orderBy("i.id");

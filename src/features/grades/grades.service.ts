@@ -35,7 +35,13 @@ export function onGradeChanged(listener: Listener): void {
 export async function ensureCourseTotalItem(trx: repo.Q, courseId: number): Promise<repo.GradeItem> {
   const existing = await repo.findCourseTotalItem(trx, courseId);
   if (existing) return existing;
-  return repo.insertItem(trx, { courseId, activityId: null, name: "Course total", maxGrade: 0, passGrade: null });
+  return repo.insertItem(trx, {
+    courseId,
+    activityId: null,
+    name: "Course total",
+    maxGrade: 0,
+    passGrade: null,
+  });
 }
 
 /** Creates or updates the grade item of a gradable activity and keeps the course total's maximum in step. */
@@ -49,7 +55,13 @@ export async function upsertActivityItem(
     await repo.updateItem(trx, existing.id, { name: v.name, maxGrade: v.maxGrade, passGrade: v.passGrade });
     item = { ...existing, name: v.name, maxGrade: v.maxGrade, passGrade: v.passGrade };
   } else {
-    item = await repo.insertItem(trx, { courseId: v.courseId, activityId: v.activityId, name: v.name, maxGrade: v.maxGrade, passGrade: v.passGrade });
+    item = await repo.insertItem(trx, {
+      courseId: v.courseId,
+      activityId: v.activityId,
+      name: v.name,
+      maxGrade: v.maxGrade,
+      passGrade: v.passGrade,
+    });
   }
   await refreshCourseTotalMax(trx, v.courseId);
   return item;
@@ -81,8 +93,13 @@ export interface SetGradeInput {
 export async function setGrade(trx: Trx, deps: GradeDeps, input: SetGradeInput): Promise<repo.Grade> {
   const item = await repo.findActivityItem(trx, input.activityId);
   if (!item) throw new NotFoundError("Grade item for this activity");
-  if (input.grade !== null && (!Number.isFinite(input.grade) || input.grade < 0 || input.grade > item.maxGrade)) {
-    throw new ValidationError(`Grade must be between 0 and ${item.maxGrade}`, [{ field: "grade", message: `Grade must be between 0 and ${item.maxGrade}` }]);
+  if (
+    input.grade !== null &&
+    (!Number.isFinite(input.grade) || input.grade < 0 || input.grade > item.maxGrade)
+  ) {
+    throw new ValidationError(`Grade must be between 0 and ${item.maxGrade}`, [
+      { field: "grade", message: `Grade must be between 0 and ${item.maxGrade}` },
+    ]);
   }
   const previous = await repo.findGrade(trx, item.id, input.userId);
   const g: repo.Grade = {
@@ -96,33 +113,79 @@ export async function setGrade(trx: Trx, deps: GradeDeps, input: SetGradeInput):
   };
   await repo.upsertGrade(trx, g);
   await repo.insertHistory(trx, g);
-  await announce(trx, deps, { courseId: item.courseId, item, userId: input.userId, grade: g.grade, previous: previous?.grade ?? null, source: input.source });
+  await announce(trx, deps, {
+    courseId: item.courseId,
+    item,
+    userId: input.userId,
+    grade: g.grade,
+    previous: previous?.grade ?? null,
+    source: input.source,
+  });
   await recomputeCourseTotal(trx, deps, item.courseId, input.userId, input.source);
   return g;
 }
 
 /** Deletes an activity grade (e.g. an external tool's deleteResult), recording it in the history. */
-export async function clearGrade(trx: Trx, deps: GradeDeps, v: { activityId: number; userId: number; source: GradeSource; actorId: number | null }) {
+export async function clearGrade(
+  trx: Trx,
+  deps: GradeDeps,
+  v: { activityId: number; userId: number; source: GradeSource; actorId: number | null },
+) {
   const item = await repo.findActivityItem(trx, v.activityId);
   if (!item) throw new NotFoundError("Grade item for this activity");
   const previous = await repo.findGrade(trx, item.id, v.userId);
   if (!previous) return;
   await repo.deleteGrade(trx, item.id, v.userId);
-  await repo.insertHistory(trx, { ...previous, grade: null, feedback: "", source: v.source, actorId: v.actorId, updatedAt: iso(deps.clock.now()) });
-  await announce(trx, deps, { courseId: item.courseId, item, userId: v.userId, grade: null, previous: previous.grade, source: v.source });
+  await repo.insertHistory(trx, {
+    ...previous,
+    grade: null,
+    feedback: "",
+    source: v.source,
+    actorId: v.actorId,
+    updatedAt: iso(deps.clock.now()),
+  });
+  await announce(trx, deps, {
+    courseId: item.courseId,
+    item,
+    userId: v.userId,
+    grade: null,
+    previous: previous.grade,
+    source: v.source,
+  });
   await recomputeCourseTotal(trx, deps, item.courseId, v.userId, v.source);
 }
 
-async function recomputeCourseTotal(trx: Trx, deps: GradeDeps, courseId: number, userId: number, source: GradeSource) {
+async function recomputeCourseTotal(
+  trx: Trx,
+  deps: GradeDeps,
+  courseId: number,
+  userId: number,
+  source: GradeSource,
+) {
   const total = await ensureCourseTotalItem(trx, courseId);
   const { sum, count } = await repo.sumActivityGrades(trx, courseId, userId);
   const previous = await repo.findGrade(trx, total.id, userId);
   const value = count === 0 ? null : sum;
   if ((previous?.grade ?? null) === value) return;
-  const g: repo.Grade = { itemId: total.id, userId, grade: value, feedback: "", source: "system", actorId: null, updatedAt: iso(deps.clock.now()) };
+  const g: repo.Grade = {
+    itemId: total.id,
+    userId,
+    grade: value,
+    feedback: "",
+    source: "system",
+    actorId: null,
+    updatedAt: iso(deps.clock.now()),
+  };
   await repo.upsertGrade(trx, g);
   await repo.insertHistory(trx, g);
-  await announce(trx, deps, { courseId, item: total, userId, grade: value, previous: previous?.grade ?? null, source });
+  await announce(trx, deps, {
+    courseId,
+    item: total,
+    userId,
+    grade: value,
+    previous: previous?.grade ?? null,
+    source,
+  });
 }
 
 async function announce(trx: Trx, deps: GradeDeps, change: GradeChange) {

@@ -38,7 +38,13 @@ const sourceLabel = (s: string) => SOURCE_LABELS[s] ?? s;
 export function GraderReportPage(p: Frame & { report: GraderReport; canEdit: boolean }) {
   const { pc, course, report } = p;
   return (
-    <CourseLayout pc={pc} course={course} caps={p.caps} title={GRADEBOOK_TITLE}>
+    <CourseLayout
+      pc={pc}
+      course={course}
+      caps={p.caps}
+      title={GRADEBOOK_TITLE}
+      crumbs={[{ label: GRADEBOOK_TITLE }]}
+    >
       <h2>Grader report</h2>
       {report.rows.length === 0 ? <p>No students are enrolled in this course yet.</p> : null}
       <div class="table-wrap">
@@ -92,7 +98,11 @@ export function UserReportPage(p: Frame & { user: ReportUser; lines: UserReportL
       course={course}
       caps={p.caps}
       title={title}
-      crumbs={p.own ? [] : [{ label: GRADEBOOK_TITLE, href: gradebookUrl(course.id) }, { label: title }]}
+      crumbs={
+        p.own
+          ? [{ label: GRADEBOOK_TITLE }]
+          : [{ label: GRADEBOOK_TITLE, href: gradebookUrl(course.id) }, { label: title }]
+      }
     >
       <h2>{p.own ? "My grades" : "User report"}</h2>
       <div class="table-wrap">

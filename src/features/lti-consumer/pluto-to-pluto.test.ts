@@ -36,7 +36,12 @@ for (const engine of testEngines()) {
       const aAdmin = await a.token((await a.admin()).id);
       const aCourse = await makeCourse(a, { fullname: "Published on A", shortname: "PUBA" });
       aCourseId = aCourse.id;
-      const quiz = await api(a.app, aAdmin, "POST", `/api/v1/courses/${aCourseId}/activities`, { type: "quiz", name: "Quiz", section: 1, settings: QUIZ });
+      const quiz = await api(a.app, aAdmin, "POST", `/api/v1/courses/${aCourseId}/activities`, {
+        type: "quiz",
+        name: "Quiz",
+        section: 1,
+        settings: QUIZ,
+      });
       aQuizId = (quiz.json as { id: number }).id;
       const res = await api(a.app, aAdmin, "POST", `/api/v1/courses/${aCourseId}/enrol-methods`, {
         method: "lti",
@@ -56,12 +61,18 @@ for (const engine of testEngines()) {
       await enrolAs(b, bCourseId, teacher.id, "editingteacher");
       await enrolAs(b, bCourseId, student.id, "student");
       await enrolAs(b, bCourseId, other.id, "student");
-      const created = await api(b.app, await b.token(teacher.id), "POST", `/api/v1/courses/${bCourseId}/activities`, {
-        type: "lti",
-        name: "",
-        section: 1,
-        settings: { toolUrl: pub.cartridgeUrl, consumerKey: "site-b", sharedSecret: pub.secret },
-      });
+      const created = await api(
+        b.app,
+        await b.token(teacher.id),
+        "POST",
+        `/api/v1/courses/${bCourseId}/activities`,
+        {
+          type: "lti",
+          name: "",
+          section: 1,
+          settings: { toolUrl: pub.cartridgeUrl, consumerKey: "site-b", sharedSecret: pub.secret },
+        },
+      );
       assert.equal(created.status, 201, created.body);
       bActivityId = (created.json as { id: number }).id;
     });
@@ -71,7 +82,12 @@ for (const engine of testEngines()) {
     });
 
     it("reads A's cartridge: the activity launches at A's launch URL", async () => {
-      const act = await api(b.app, await b.token((await b.admin()).id), "GET", `/api/v1/courses/${bCourseId}`);
+      const act = await api(
+        b.app,
+        await b.token((await b.admin()).id),
+        "GET",
+        `/api/v1/courses/${bCourseId}`,
+      );
       assert.match(act.body, /"type":"lti"/);
       const c = await b.client("ben");
       const form = readLaunchForm((await c.get(`/mod/lti/${bActivityId}/launch`)).body);
@@ -93,12 +109,24 @@ for (const engine of testEngines()) {
         .select("user_id")
         .where("remote_user_id", "=", form.fields.user_id ?? "")
         .executeTakeFirstOrThrow();
-      const aUser = await a.ctx.db.selectFrom("users").selectAll().where("id", "=", link.user_id).executeTakeFirstOrThrow();
+      const aUser = await a.ctx.db
+        .selectFrom("users")
+        .selectAll()
+        .where("id", "=", link.user_id)
+        .executeTakeFirstOrThrow();
       assert.equal(aUser.firstname, "Ben");
       assert.equal(aUser.email, "ben@b.example");
 
       // A grades the quiz 8/10: the course total 8 of 10 is 0.8 of B's maximum grade 100.
-      await a.ctx.db.transaction().execute((trx) => setGrade(trx, a.ctx, { activityId: aQuizId, userId: link.user_id, grade: 8, source: "teacher", actorId: null }));
+      await a.ctx.db.transaction().execute((trx) =>
+        setGrade(trx, a.ctx, {
+          activityId: aQuizId,
+          userId: link.user_id,
+          grade: 8,
+          source: "teacher",
+          actorId: null,
+        }),
+      );
       await a.ctx.jobs.runNow("lti_provider_grade_sync");
       const item = await findActivityItem(b.ctx.db, bActivityId);
       const g = await findGrade(b.ctx.db, item?.id ?? 0, bStudentId);

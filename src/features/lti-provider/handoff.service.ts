@@ -4,6 +4,7 @@
 import type { Db } from "../../db/database.js";
 import { addSeconds, type Clock, iso } from "../../shared/clock.js";
 import { randomToken, sha256Hex } from "../../shared/secrets.js";
+import type { Q } from "./provider.repository.js";
 
 const HANDOFF_SECONDS = 120;
 
@@ -13,7 +14,7 @@ export interface Handoff {
   data: Record<string, unknown>;
 }
 
-export async function createHandoff(db: Db, clock: Clock, h: Handoff): Promise<string> {
+export async function createHandoff(db: Q, clock: Clock, h: Handoff): Promise<string> {
   const token = randomToken(24);
   await db
     .insertInto("lti_handoffs")

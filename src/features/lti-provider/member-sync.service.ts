@@ -14,8 +14,8 @@ import { iso } from "../../shared/clock.js";
 import { UpstreamError } from "../../shared/errors.js";
 import { outboundFetch } from "../../shared/outbound.js";
 import { enrolUser, getInstance, unenrolUser } from "../enrolments/enrolments.service.js";
-import { provisionUser } from "./launch.service.js";
 import * as repo from "./provider.repository.js";
+import { provisionUser } from "./provision.service.js";
 
 export interface MemberSyncTotals {
   links: number;

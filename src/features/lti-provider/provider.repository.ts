@@ -165,6 +165,79 @@ export async function findUserLink(
   return r?.user_id;
 }
 
+/** A remote user's local account, as a launch needs it (one query: the link and the user row). */
+export interface LinkedUser {
+  id: number;
+  firstname: string;
+  lastname: string;
+  email: string;
+  auth: string;
+}
+
+export async function findLinkedUser(
+  db: Q,
+  consumerKey: string,
+  remoteUserId: string,
+): Promise<LinkedUser | undefined> {
+  return db
+    .selectFrom("lti_user_links as l")
+    .innerJoin("users as u", "u.id", "l.user_id")
+    .select(["u.id", "u.firstname", "u.lastname", "u.email", "u.auth"])
+    .where("l.consumer_key", "=", consumerKey)
+    .where("l.remote_user_id", "=", remoteUserId)
+    .executeTakeFirst();
+}
+
+/** Creates the account of a remote user (auth "lti", no password) with the publication's default values. */
+export async function insertLtiUser(
+  db: Q,
+  v: {
+    username: string;
+    email: string;
+    firstname: string;
+    lastname: string;
+    defaults: UserDefaults;
+    now: string;
+  },
+): Promise<number> {
+  const d = v.defaults;
+  const r = await db
+    .insertInto("users")
+    .values({
+      username: v.username,
+      password_hash: null,
+      email: v.email,
+      firstname: v.firstname,
+      lastname: v.lastname,
+      country: d.country,
+      city: d.city,
+      timezone: d.timezone,
+      lang: d.lang,
+      institution: d.institution,
+      auth: "lti",
+      suspended: 0,
+      site_admin: 0,
+      created_at: v.now,
+      updated_at: v.now,
+    })
+    .returning("id")
+    .executeTakeFirstOrThrow();
+  return r.id;
+}
+
+export async function updateLinkedUser(
+  db: Q,
+  userId: number,
+  changes: { firstname?: string; lastname?: string; email?: string },
+  now: string,
+): Promise<void> {
+  await db
+    .updateTable("users")
+    .set({ ...changes, updated_at: now })
+    .where("id", "=", userId)
+    .execute();
+}
+
 /** Inserts the link unless another transaction did first; returns the linked user either way. */
 export async function insertUserLink(
   db: Q,
@@ -325,7 +398,10 @@ export interface ResourceLink {
   returnUrl: string | null;
 }
 
-export async function upsertResourceLink(db: Q, v: Omit<ResourceLink, "id"> & { now: string }): Promise<void> {
+export async function upsertResourceLink(
+  db: Q,
+  v: Omit<ResourceLink, "id"> & { now: string },
+): Promise<void> {
   const values = {
     context_id: v.contextId,
     context_title: v.contextTitle,
@@ -348,18 +424,30 @@ export async function upsertResourceLink(db: Q, v: Omit<ResourceLink, "id"> & { 
       created_at: v.now,
       ...values,
     })
-    .onConflict((oc) => oc.columns(["publication_id", "consumer_key", "resource_link_id"]).doUpdateSet(changes))
+    .onConflict((oc) =>
+      oc.columns(["publication_id", "consumer_key", "resource_link_id"]).doUpdateSet(changes),
+    )
     .execute();
 }
 
-export async function listResourceLinks(db: Q, publicationId: number): Promise<ResourceLink[]> {
-  const rows = await db
+export async function findResourceLink(
+  db: Q,
+  publicationId: number,
+  consumerKey: string,
+  resourceLinkId: string,
+): Promise<ResourceLink | undefined> {
+  const r = await db
     .selectFrom("lti_resource_links")
     .selectAll()
     .where("publication_id", "=", publicationId)
-    .orderBy("id")
-    .execute();
-  return rows.map((r) => ({
+    .where("consumer_key", "=", consumerKey)
+    .where("resource_link_id", "=", resourceLinkId)
+    .executeTakeFirst();
+  return r ? toResourceLink(r) : undefined;
+}
+
+function toResourceLink(r: Selectable<Database["lti_resource_links"]>): ResourceLink {
+  return {
     id: r.id,
     publicationId: r.publication_id,
     consumerKey: r.consumer_key,
@@ -371,7 +459,17 @@ export async function listResourceLinks(db: Q, publicationId: number): Promise<R
     membershipsId: r.memberships_id,
     outcomeUrl: r.outcome_url,
     returnUrl: r.return_url,
-  }));
+  };
+}
+
+export async function listResourceLinks(db: Q, publicationId: number): Promise<ResourceLink[]> {
+  const rows = await db
+    .selectFrom("lti_resource_links")
+    .selectAll()
+    .where("publication_id", "=", publicationId)
+    .orderBy("id")
+    .execute();
+  return rows.map(toResourceLink);
 }
 
 export async function markMemberSync(db: Q, id: number, at: string): Promise<void> {

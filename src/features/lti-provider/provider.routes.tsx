@@ -72,14 +72,17 @@ export function registerProviderRoutes(app: FastifyInstance, ctx: AppContext) {
     try {
       if (!uuid.success)
         throw new LaunchRejected("unknown_tool", "There is no published tool at this address.", 404);
-      const out = await handleLaunch(ctx, { uuid: uuid.data.uuid, params });
-      const data = {
-        lti: { publicationId: out.publicationId, courseId: out.courseId },
-        embedded: out.embedded,
-        ...(out.returnUrl ? { returnUrl: out.returnUrl } : {}),
-      };
-      await createSession(ctx, reply, out.userId, data, { embedded: true });
-      const token = await createHandoff(ctx.db, ctx.clock, { userId: out.userId, target: out.target, data });
+      let token = "";
+      // The session and the hand-off token are written in the launch's own transaction (one commit).
+      await handleLaunch(ctx, { uuid: uuid.data.uuid, params }, async (trx, out) => {
+        const data = {
+          lti: { publicationId: out.publicationId, courseId: out.courseId },
+          embedded: out.embedded,
+          ...(out.returnUrl ? { returnUrl: out.returnUrl } : {}),
+        };
+        await createSession({ ...ctx, db: trx }, reply, out.userId, data, { embedded: true });
+        token = await createHandoff(trx, ctx.clock, { userId: out.userId, target: out.target, data });
+      });
       return reply.redirect(`/enrol/lti/continue/${token}`, 303);
     } catch (err) {
       if (!(err instanceof LaunchRejected)) throw err;
