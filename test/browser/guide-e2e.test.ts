@@ -18,7 +18,7 @@ import assert from "node:assert/strict";
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
-import type { Browser, BrowserContext, Page } from "playwright-core";
+import { type Browser, type BrowserContext, type Page, request } from "playwright-core";
 import { FakeClock } from "../../src/shared/clock.js";
 import { startTestApp, type TestApp } from "../support/app.js";
 import { ARTIFACTS, launchBrowser, launchWithThirdPartyCookies } from "../support/browser.js";
@@ -158,7 +158,6 @@ for (const { mode, label } of MODES) {
         context = await browser.newContext({ viewport: { width: 1100, height: 800 } });
       } else {
         context = await launchWithThirdPartyCookies();
-        await context.pages()[0]?.setViewportSize({ width: 1100, height: 800 });
       }
       context.setDefaultTimeout(15_000);
       pPage = await context.newPage();
@@ -173,184 +172,211 @@ for (const { mode, label } of MODES) {
       await provider?.close();
     });
 
-    step("provider steps 1–4: publishes a course with a page and a quiz, and reads the Cartridge URL and Secret", async () => {
-      await logIn(pPage, pBase, "admin", ADMIN_PASSWORD);
-      const courseId = await createCourse(pPage, "Astronomy 101", "ASTRO101");
-      await pPage.getByRole("button", { name: "Edit course material" }).click();
-      await pPage.getByRole("link", { name: "Add course content to General" }).click();
-      await pPage.getByRole("link", { name: "Page", exact: true }).click();
-      await pPage.getByLabel("Activity name").fill("Welcome to Astronomy 101");
-      await pPage.getByLabel("Page content").fill("<p>This course lives on the provider site.</p>");
-      await pPage.getByRole("button", { name: "Save and return to course" }).click();
-      await pPage.getByRole("link", { name: "Add course content to Topic 1" }).click();
-      await pPage.getByRole("link", { name: "Quiz", exact: true }).click();
-      await pPage.getByLabel("Activity name").fill("Planets quiz");
-      await pPage.getByLabel("Maximum grade").fill("10");
-      await pPage.getByLabel("Questions").fill(QUESTIONS);
-      await pPage.getByRole("button", { name: "Save and return to course" }).click();
-      await pPage.getByRole("link", { name: "Planets quiz", exact: true }).waitFor();
-      await pPage.getByRole("button", { name: "Turn editing off" }).click();
+    step(
+      "provider steps 1–4: publishes a course with a page and a quiz, and reads the Cartridge URL and Secret",
+      async () => {
+        await logIn(pPage, pBase, "admin", ADMIN_PASSWORD);
+        const courseId = await createCourse(pPage, "Astronomy 101", "ASTRO101");
+        await pPage.getByRole("button", { name: "Edit course material" }).click();
+        await pPage.getByRole("link", { name: "Add course content to General" }).click();
+        await pPage.getByRole("link", { name: "Page", exact: true }).click();
+        await pPage.getByLabel("Activity name").fill("Welcome to Astronomy 101");
+        await pPage.getByLabel("Page content").fill("<p>This course lives on the provider site.</p>");
+        await pPage.getByRole("button", { name: "Save and return to course" }).click();
+        await pPage.getByRole("link", { name: "Add course content to Topic 1" }).click();
+        await pPage.getByRole("link", { name: "Quiz", exact: true }).click();
+        await pPage.getByLabel("Activity name").fill("Planets quiz");
+        await pPage.getByLabel("Maximum grade").fill("10");
+        await pPage.getByLabel("Questions").fill(QUESTIONS);
+        await pPage.getByRole("button", { name: "Save and return to course" }).click();
+        await pPage.getByRole("link", { name: "Planets quiz", exact: true }).waitFor();
+        await pPage.getByRole("button", { name: "Turn editing off" }).click();
 
-      // Step 1: in the course, "Enrollment methods".
-      await pPage.getByRole("link", { name: "Enrollment methods" }).click();
-      await pPage.getByRole("heading", { name: "Enrollment methods", level: 1 }).waitFor();
-      await snap(pPage, "01-provider-enrollment-methods");
-      // Step 2: "Add method" → "Publish as LTI tool".
-      await pPage.getByLabel("Add method").selectOption({ label: "Publish as LTI tool" });
-      await pPage.getByRole("button", { name: "Add", exact: true }).click();
-      await pPage.getByRole("heading", { name: "Publish as LTI tool", level: 1 }).waitFor();
-      // Step 3: name, "Course", roles; the secret; the user default values; "Add method".
-      const publish = pPage.getByRole("group", { name: "Publish as LTI tool" });
-      await publish.getByLabel("Custom instance name").fill("Consumer site");
-      await publish.getByLabel("Tool to be published").selectOption({ label: "Course" });
-      await publish.getByLabel("Role for instructor").selectOption({ label: "Teacher" });
-      await publish.getByLabel("Role for learner").selectOption({ label: "Student" });
-      const remote = pPage.getByRole("group", { name: "Remote system" });
-      assert.match(await remote.getByLabel("Secret").inputValue(), /^[A-Za-z0-9]{32,}$/);
-      await remote.getByLabel("Send grades back").selectOption({ label: "Yes" });
-      const defaults = pPage.getByRole("group", { name: "User default values" });
-      await defaults.getByLabel("Country").fill("NZ");
-      await defaults.getByLabel("City/town").fill("Dunedin");
-      await defaults.getByLabel("Timezone").fill("Pacific/Auckland");
-      await defaults.getByLabel("Institution").fill("Consumer School");
-      await snap(pPage, "02-provider-publish-form");
-      await pPage.getByRole("button", { name: "Add method" }).click();
-      await pPage.getByRole("heading", { name: "Enrollment methods", level: 1 }).waitFor();
-      await pPage.getByRole("row", { name: /Consumer site/ }).waitFor();
-      // Step 4: "Course admin" → "Published as LTI tools".
-      await courseAdmin(pPage, "Published as LTI tools");
-      await pPage.getByRole("heading", { name: "Published as LTI tools", level: 1 }).waitFor();
-      published.cartridgeUrl = await pPage.getByLabel("Cartridge URL").inputValue();
-      published.launchUrl = await pPage.getByLabel("Launch URL").inputValue();
-      published.secret = await pPage.getByLabel("Secret").inputValue();
-      assert.ok(published.cartridgeUrl.startsWith(`${pBase}/enrol/lti/cartridge/`), published.cartridgeUrl);
-      assert.ok(published.secret.length >= 32);
-      assert.equal(courseId > 0, true);
-      await snap(pPage, "03-provider-published-as-lti-tools");
-    });
+        // Step 1: in the course, "Enrollment methods".
+        await pPage.getByRole("link", { name: "Enrollment methods" }).click();
+        await pPage.getByRole("heading", { name: "Enrollment methods", level: 1 }).waitFor();
+        await snap(pPage, "01-provider-enrollment-methods");
+        // Step 2: "Add method" → "Publish as LTI tool".
+        await pPage.getByLabel("Add method").selectOption({ label: "Publish as LTI tool" });
+        await pPage.getByRole("button", { name: "Add", exact: true }).click();
+        await pPage.getByRole("heading", { name: "Publish as LTI tool", level: 1 }).waitFor();
+        // Step 3: name, "Course", roles; the secret; the user default values; "Add method".
+        const publish = pPage.getByRole("group", { name: "Publish as LTI tool" });
+        await publish.getByLabel("Custom instance name").fill("Consumer site");
+        await publish.getByLabel("Tool to be published").selectOption({ label: "Course" });
+        await publish.getByLabel("Role for instructor").selectOption({ label: "Teacher" });
+        await publish.getByLabel("Role for learner").selectOption({ label: "Student" });
+        const remote = pPage.getByRole("group", { name: "Remote system" });
+        assert.match(await remote.getByLabel("Secret").inputValue(), /^[A-Za-z0-9]{32,}$/);
+        await remote.getByLabel("Send grades back").selectOption({ label: "Yes" });
+        const defaults = pPage.getByRole("group", { name: "User default values" });
+        await defaults.getByLabel("Country").fill("NZ");
+        await defaults.getByLabel("City/town").fill("Dunedin");
+        await defaults.getByLabel("Timezone").fill("Pacific/Auckland");
+        await defaults.getByLabel("Institution").fill("Consumer School");
+        await snap(pPage, "02-provider-publish-form");
+        await pPage.getByRole("button", { name: "Add method" }).click();
+        await pPage.getByRole("heading", { name: "Enrollment methods", level: 1 }).waitFor();
+        await pPage.getByRole("row", { name: /Consumer site/ }).waitFor();
+        // Step 4: "Course admin" → "Published as LTI tools".
+        await courseAdmin(pPage, "Published as LTI tools");
+        await pPage.getByRole("heading", { name: "Published as LTI tools", level: 1 }).waitFor();
+        published.cartridgeUrl = await pPage.getByLabel("Cartridge URL").inputValue();
+        published.launchUrl = await pPage.getByLabel("Launch URL").inputValue();
+        published.secret = await pPage.getByLabel("Secret").inputValue();
+        assert.ok(published.cartridgeUrl.startsWith(`${pBase}/enrol/lti/cartridge/`), published.cartridgeUrl);
+        assert.ok(published.secret.length >= 32);
+        assert.ok(courseId > 0);
+        await snap(pPage, "03-provider-published-as-lti-tools");
+      },
+    );
 
-    step("consumer steps 1–3: adds the External tool from the Cartridge URL and shows the provider's course inside the page", async () => {
-      await logIn(cPage, cBase, "admin", ADMIN_PASSWORD);
-      await createCourse(cPage, "Science", "SCI");
-      // Step 1: "Edit course material" → "Add course content" → "External tool".
-      await cPage.getByRole("button", { name: "Edit course material" }).click();
-      await cPage.getByRole("link", { name: "Add course content to Topic 1" }).click();
-      await cPage.getByRole("link", { name: "External tool", exact: true }).click();
-      // Step 2: name, automatic configuration, Cartridge URL; "Show more": consumer key and shared secret.
-      await cPage.getByLabel("Activity name").fill("Astronomy (from the provider)");
-      await cPage.getByLabel("Preconfigured tool").selectOption({ label: "Automatic, based on tool URL" });
-      await cPage.getByLabel("Tool URL").fill(published.cartridgeUrl);
-      await cPage.getByText("Show more", { exact: true }).click();
-      await cPage.getByLabel("Consumer key").fill(CONSUMER_KEY);
-      await cPage.getByLabel("Shared secret").fill(published.secret);
-      // Step 3: the activity's other settings; a score of 1.0 from the provider is worth 20 here.
-      await cPage.getByLabel("Maximum grade").fill("20");
-      await snap(cPage, "04-consumer-external-tool-form");
-      await cPage.getByRole("button", { name: "Save and display" }).click();
-      await cPage.waitForURL(/\/mod\/\d+$/);
-      activityUrl = cPage.url();
-      const frame = cPage.frameLocator("iframe.lti-frame");
-      await frame.getByRole("heading", { name: "Astronomy 101", level: 1 }).waitFor();
-      await frame.getByRole("link", { name: "Planets quiz", exact: true }).waitFor();
-      await snap(cPage, "05-consumer-save-and-display");
-    });
+    step(
+      "consumer steps 1–3: adds the External tool from the Cartridge URL and shows the provider's course inside the page",
+      async () => {
+        await logIn(cPage, cBase, "admin", ADMIN_PASSWORD);
+        await createCourse(cPage, "Science", "SCI");
+        // Step 1: "Edit course material" → "Add course content" → "External tool".
+        await cPage.getByRole("button", { name: "Edit course material" }).click();
+        await cPage.getByRole("link", { name: "Add course content to Topic 1" }).click();
+        await cPage.getByRole("link", { name: "External tool", exact: true }).click();
+        // Step 2: name, automatic configuration, Cartridge URL; "Show more": consumer key and shared secret.
+        await cPage.getByLabel("Activity name").fill("Astronomy (from the provider)");
+        await cPage.getByLabel("Preconfigured tool").selectOption({ label: "Automatic, based on tool URL" });
+        await cPage.getByLabel("Tool URL").fill(published.cartridgeUrl);
+        await cPage.getByText("Show more", { exact: true }).click();
+        await cPage.getByLabel("Consumer key").fill(CONSUMER_KEY);
+        await cPage.getByLabel("Shared secret").fill(published.secret);
+        // Step 3: the activity's other settings; a score of 1.0 from the provider is worth 20 here.
+        await cPage.getByLabel("Maximum grade").fill("20");
+        await snap(cPage, "04-consumer-external-tool-form");
+        await cPage.getByRole("button", { name: "Save and display" }).click();
+        await cPage.waitForURL(/\/mod\/\d+$/);
+        activityUrl = cPage.url();
+        const frame = cPage.frameLocator("iframe.lti-frame");
+        await frame.getByRole("heading", { name: "Astronomy 101", level: 1 }).waitFor();
+        await frame.getByRole("link", { name: "Planets quiz", exact: true }).waitFor();
+        await snap(cPage, "05-consumer-save-and-display");
+      },
+    );
 
-    step("testing steps 1–4: a test user of the consumer sees the provider's course embedded and is a student there", async () => {
-      // (1) Create a test user and enrol them into the course.
-      await cPage
-        .getByRole("navigation", { name: "Site" })
-        .getByRole("link", { name: "Site admin", exact: true })
-        .click();
-      await cPage.getByRole("main").getByRole("link", { name: "Users", exact: true }).click();
-      await cPage.getByRole("link", { name: "Add a new user" }).click();
-      await cPage.getByLabel("Username").fill(TEST_USER.username);
-      await cPage.getByLabel("Password").fill(TEST_USER.password);
-      await cPage.getByLabel("First name").fill(TEST_USER.first);
-      await cPage.getByLabel("Last name").fill(TEST_USER.last);
-      await cPage.getByLabel("Email address").fill("tess@consumer.example");
-      await cPage.getByRole("button", { name: "Create user" }).click();
-      await cPage.getByRole("link", { name: TEST_USER.username, exact: true }).waitFor();
-      await openCourse(cPage, "Science");
-      await courseAdmin(cPage, "Participants");
-      await cPage.getByRole("link", { name: "Enrol users" }).click();
-      await cPage.getByLabel("Search users").fill(TEST_USER.username);
-      await cPage.getByRole("button", { name: "Search" }).click();
-      await cPage.getByLabel(new RegExp(`${TEST_USER.first} ${TEST_USER.last} \\(${TEST_USER.username},`)).check();
-      await cPage.getByLabel("Assign role").selectOption({ label: "Student" });
-      await cPage.getByRole("button", { name: "Enrol users" }).click();
-      await cPage.getByRole("row", { name: new RegExp(`${TEST_USER.first} ${TEST_USER.last}`) }).waitFor();
-      await snap(cPage, "06-consumer-test-user-enrolled");
+    step(
+      "testing steps 1–4: a test user of the consumer sees the provider's course embedded and is a student there",
+      async () => {
+        // (1) Create a test user and enrol them into the course.
+        await cPage
+          .getByRole("navigation", { name: "Site" })
+          .getByRole("link", { name: "Site admin", exact: true })
+          .click();
+        await cPage.getByRole("main").getByRole("link", { name: "Users", exact: true }).click();
+        await cPage.getByRole("link", { name: "Add a new user" }).click();
+        await cPage.getByLabel("Username").fill(TEST_USER.username);
+        await cPage.getByLabel("Password").fill(TEST_USER.password);
+        await cPage.getByLabel("First name").fill(TEST_USER.first);
+        await cPage.getByLabel("Last name").fill(TEST_USER.last);
+        await cPage.getByLabel("Email address").fill("tess@consumer.example");
+        await cPage.getByRole("button", { name: "Create user" }).click();
+        await cPage.getByRole("link", { name: TEST_USER.username, exact: true }).waitFor();
+        await openCourse(cPage, "Science");
+        await courseAdmin(cPage, "Participants");
+        await cPage.getByRole("link", { name: "Enrol users" }).click();
+        await cPage.getByLabel("Search users").fill(TEST_USER.username);
+        await cPage.getByRole("button", { name: "Search" }).click();
+        await cPage
+          .getByLabel(new RegExp(`${TEST_USER.first} ${TEST_USER.last} \\(${TEST_USER.username},`))
+          .check();
+        await cPage.getByLabel("Assign role").selectOption({ label: "Student" });
+        await cPage.getByRole("button", { name: "Enrol users" }).click();
+        await cPage.getByRole("row", { name: new RegExp(`${TEST_USER.first} ${TEST_USER.last}`) }).waitFor();
+        await snap(cPage, "06-consumer-test-user-enrolled");
 
-      // (2) Log out of both admin accounts.
-      await logOut(cPage);
-      await pPage.goto(`${pBase}/my`);
-      await logOut(pPage);
+        // (2) Log out of both admin accounts.
+        await logOut(cPage);
+        await pPage.goto(`${pBase}/my`);
+        await logOut(pPage);
 
-      // (3) Log in as the test user on the consumer; (4) open the course and the activity.
-      await logIn(cPage, cBase, TEST_USER.username, TEST_USER.password);
-      await openCourse(cPage, "Science");
-      await cPage.getByRole("link", { name: "Astronomy (from the provider)", exact: true }).click();
-      const frame = cPage.frameLocator("iframe.lti-frame");
-      await frame.getByRole("heading", { name: "Astronomy 101", level: 1 }).waitFor();
-      await frame.getByRole("link", { name: "Welcome to Astronomy 101", exact: true }).waitFor();
-      assert.equal(await frame.locator("header.site-header").count(), 0, "embedded without the site header");
-      await snap(cPage, "07-test-user-sees-embedded-course");
+        // (3) Log in as the test user on the consumer; (4) open the course and the activity.
+        await logIn(cPage, cBase, TEST_USER.username, TEST_USER.password);
+        await openCourse(cPage, "Science");
+        await cPage.getByRole("link", { name: "Astronomy (from the provider)", exact: true }).click();
+        const frame = cPage.frameLocator("iframe.lti-frame");
+        await frame.getByRole("heading", { name: "Astronomy 101", level: 1 }).waitFor();
+        await frame.getByRole("link", { name: "Welcome to Astronomy 101", exact: true }).waitFor();
+        assert.equal(
+          await frame.locator("header.site-header").count(),
+          0,
+          "embedded without the site header",
+        );
+        await snap(cPage, "07-test-user-sees-embedded-course");
+        const session = (await context.cookies(pBase)).find(
+          (c) => c.name === "pluto_session" && c.partitionKey !== undefined,
+        );
+        assert.equal(
+          session?.partitionKey,
+          "http://127.0.0.2",
+          "the session lives in the consumer's partition",
+        );
+        assert.equal(session?.sameSite, "None");
 
-      const [account, ...more] = await providerAccount(TEST_USER.first);
-      assert.equal(more.length, 0, "one account and one role on the provider");
-      assert.deepEqual(account, {
-        id: account?.id,
-        auth: "lti",
-        country: "NZ",
-        city: "Dunedin",
-        timezone: "Pacific/Auckland",
-        institution: "Consumer School",
-        role: "student",
-      });
-    });
+        const [account, ...more] = await providerAccount(TEST_USER.first);
+        assert.equal(more.length, 0, "one account and one role on the provider");
+        assert.deepEqual(account, {
+          id: account?.id,
+          auth: "lti",
+          country: "NZ",
+          city: "Dunedin",
+          timezone: "Pacific/Auckland",
+          institution: "Consumer School",
+          role: "student",
+        });
+      },
+    );
 
-    step("testing: the student takes the quiz inside the frame and the synced grade shows in the consumer's gradebook", async () => {
-      const frame = cPage.frameLocator("iframe.lti-frame");
-      await frame.getByRole("link", { name: "Planets quiz", exact: true }).click();
-      await frame
-        .getByRole("group", { name: /closest to the Sun/ })
-        .getByLabel("Mercury", { exact: true })
-        .check();
-      await frame
-        .getByRole("group", { name: /largest/ })
-        .getByLabel("Mars", { exact: true })
-        .check();
-      await snap(cPage, "08-quiz-in-frame");
-      await frame.getByRole("button", { name: "Submit answers" }).click();
-      const flash = frame.getByRole("status");
-      await flash.waitFor();
-      assert.match((await flash.textContent()) ?? "", /5 \/ 10/);
-      await snap(cPage, "09-quiz-submitted-in-frame");
+    step(
+      "testing: the student takes the quiz inside the frame and the synced grade shows in the consumer's gradebook",
+      async () => {
+        const frame = cPage.frameLocator("iframe.lti-frame");
+        await frame.getByRole("link", { name: "Planets quiz", exact: true }).click();
+        await frame
+          .getByRole("group", { name: /closest to the Sun/ })
+          .getByLabel("Mercury", { exact: true })
+          .check();
+        await frame
+          .getByRole("group", { name: /largest/ })
+          .getByLabel("Mars", { exact: true })
+          .check();
+        await snap(cPage, "08-quiz-in-frame");
+        await frame.getByRole("button", { name: "Submit answers" }).click();
+        const flash = frame.getByRole("status");
+        await flash.waitFor();
+        assert.match((await flash.textContent()) ?? "", /5 \/ 10/);
+        await snap(cPage, "09-quiz-submitted-in-frame");
 
-      // The provider's grade sync: its admin runs it from Site admin → Tasks.
-      await logIn(pPage, pBase, "admin", ADMIN_PASSWORD);
-      await pPage
-        .getByRole("navigation", { name: "Site" })
-        .getByRole("link", { name: "Site admin", exact: true })
-        .click();
-      await pPage.getByRole("main").getByRole("link", { name: "Tasks", exact: true }).click();
-      await pPage.getByRole("button", { name: "Run now: lti_provider_grade_sync" }).click();
-      const ran = pPage.getByRole("status");
-      await ran.waitFor();
-      assert.match((await ran.textContent()) ?? "", /lti_provider_grade_sync ran \(ok\).*sent 1/);
-      await snap(pPage, "10-provider-grade-sync-ran");
-      await logOut(pPage);
+        // The provider's grade sync: its admin runs it from Site admin → Tasks.
+        await logIn(pPage, pBase, "admin", ADMIN_PASSWORD);
+        await pPage
+          .getByRole("navigation", { name: "Site" })
+          .getByRole("link", { name: "Site admin", exact: true })
+          .click();
+        await pPage.getByRole("main").getByRole("link", { name: "Tasks", exact: true }).click();
+        await pPage.getByRole("button", { name: "Run now: lti_provider_grade_sync" }).click();
+        const ran = pPage.getByRole("status");
+        await ran.waitFor();
+        assert.match((await ran.textContent()) ?? "", /lti_provider_grade_sync ran \(ok\).*sent 1/);
+        await snap(pPage, "10-provider-grade-sync-ran");
+        await logOut(pPage);
 
-      // 5 of 10 on the provider is 0.5, worth 10 of the activity's 20 on the consumer.
-      await cPage.goto(activityUrl);
-      await courseAdmin(cPage, "Gradebook");
-      await cPage.getByRole("heading", { name: "My grades" }).waitFor();
-      const row = cPage.getByRole("row", { name: /Astronomy \(from the provider\)/ });
-      const cells = await row.getByRole("cell").allTextContents();
-      assert.deepEqual(cells.slice(0, 3), ["10", "0–20", "50 %"]);
-      await snap(cPage, "11-consumer-gradebook");
-      await logOut(cPage);
-    });
+        // 5 of 10 on the provider is 0.5, worth 10 of the activity's 20 on the consumer.
+        await cPage.goto(activityUrl);
+        await courseAdmin(cPage, "Gradebook");
+        await cPage.getByRole("heading", { name: "My grades" }).waitFor();
+        const row = cPage.getByRole("row", { name: /Astronomy \(from the provider\)/ });
+        const cells = await row.getByRole("cell").allTextContents();
+        assert.deepEqual(cells.slice(0, 3), ["10", "0–20", "50 %"]);
+        await snap(cPage, "11-consumer-gradebook");
+        await logOut(cPage);
+      },
+    );
 
     step("a teacher launch from the consumer arrives on the provider with the instructor role", async () => {
       await logIn(cPage, cBase, "admin", ADMIN_PASSWORD);
@@ -368,36 +394,60 @@ for (const { mode, label } of MODES) {
     });
 
     if (mode === "default") {
-      step("a browser that keeps no cookie in the frame is offered the course in a new window, which works", async () => {
-        // Another browser profile whose frame keeps nothing: the provider's launch answer loses its Set-Cookie.
-        const strict = await (browser as Browser).newContext({ viewport: { width: 1100, height: 800 } });
-        try {
-          await strict.route(`${pBase}/enrol/lti/launch/**`, async (route) => {
-            const response = await route.fetch({ maxRedirects: 0 });
-            const headers = { ...response.headers() };
-            delete headers["set-cookie"];
-            await route.fulfill({ response, headers });
-          });
-          const page = await strict.newPage();
-          await logIn(page, cBase, TEST_USER.username, TEST_USER.password);
-          await page.goto(activityUrl);
-          const frame = page.frameLocator("iframe.lti-frame");
-          const open = frame.getByRole("link", { name: "Open the course in a new window" });
-          await open.waitFor();
-          await snap(page, "13-no-cookie-new-window-offered");
-          const [popup] = await Promise.all([strict.waitForEvent("page"), open.click()]);
-          await popup.setViewportSize({ width: 1100, height: 800 });
-          await popup.getByRole("heading", { name: "Astronomy 101", level: 1 }).waitFor();
-          assert.ok(popup.url().startsWith(`${pBase}/course/`), popup.url());
-          // Logged in as the test user's provider account: the quiz opens with its answer form.
-          await popup.getByRole("link", { name: "Planets quiz", exact: true }).click();
-          await popup.getByRole("heading", { name: "Planets quiz", level: 1 }).waitFor();
-          await popup.getByRole("button", { name: /Log out/ }).waitFor();
-          await snap(popup, "14-no-cookie-course-in-new-window");
-        } finally {
-          await strict.close();
-        }
-      });
+      step(
+        "a browser that keeps no cookie in the frame is offered the course in a new window, which works",
+        async () => {
+          // Another browser profile whose frame keeps nothing: the provider's launch answer loses its Set-Cookie.
+          const strict = await (browser as Browser).newContext({ viewport: { width: 1100, height: 800 } });
+          // Forwarded through a request context of its own: route.fetch() would file the cookie in the
+          // browser context's jar.
+          const forwarder = await request.newContext();
+          try {
+            await strict.route(`${pBase}/enrol/lti/launch/**`, async (route) => {
+              const sent = route.request();
+              const response = await forwarder.fetch(sent.url(), {
+                method: sent.method(),
+                headers: sent.headers(),
+                data: sent.postDataBuffer() ?? undefined,
+                maxRedirects: 0,
+              });
+              const headers = { ...response.headers() };
+              delete headers["set-cookie"];
+              await route.fulfill({ status: response.status(), headers, body: await response.body() });
+            });
+            const page = await strict.newPage();
+            await logIn(page, cBase, TEST_USER.username, TEST_USER.password);
+            await page.goto(activityUrl);
+            const frame = page.frameLocator("iframe.lti-frame");
+            const open = frame.getByRole("link", { name: "Open the course in a new window" });
+            await open.waitFor();
+            const inFrame = page.frames().find((f) => f.url().startsWith(pBase));
+            assert.match(
+              inFrame?.url() ?? "",
+              /\/enrol\/lti\/continue\//,
+              "the frame stops short of the course",
+            );
+            const kept = (await strict.cookies(pBase)).map((c) => c.name);
+            assert.ok(!kept.includes("pluto_session"), `no provider session cookie was kept: ${kept.join()}`);
+            await snap(page, "13-no-cookie-new-window-offered");
+
+            const [popup] = await Promise.all([strict.waitForEvent("page"), open.click()]);
+            await popup.setViewportSize({ width: 1100, height: 800 });
+            await popup.getByRole("heading", { name: "Astronomy 101", level: 1 }).waitFor();
+            assert.ok(popup.url().startsWith(`${pBase}/course/`), popup.url());
+            // Logged in on the provider as the test user's account there: the quiz opens with their attempt.
+            const site = popup.getByRole("navigation", { name: "Site" });
+            await site.getByText(`${TEST_USER.first} ${TEST_USER.last}`).waitFor();
+            await popup.getByRole("link", { name: "Planets quiz", exact: true }).click();
+            await popup.getByRole("heading", { name: "Planets quiz", level: 1 }).waitFor();
+            assert.match((await popup.locator(".grade-box").textContent()) ?? "", /5 \/ 10/);
+            await snap(popup, "14-no-cookie-course-in-new-window");
+          } finally {
+            await forwarder.dispose();
+            await strict.close();
+          }
+        },
+      );
     }
   });
 }

@@ -104,7 +104,11 @@ describe("outcome requests", () => {
       envelope("<readResultRequest><resultRecord/></readResultRequest>"),
       "missing_parameter",
     ],
-    ["a request without a message identifier", envelope("<readResultRequest/>", ""), "missing_parameter"],
+    [
+      "a request without a message identifier",
+      replace("0.5").replace(/<imsx_messageIdentifier>.*<\/imsx_messageIdentifier>/, ""),
+      "missing_parameter",
+    ],
     ["an empty body", envelope(""), "not_a_pox_message"],
     ["a response sent as a request", buildOutcomeResponse({ codeMajor: "success" }), "not_a_pox_message"],
     ["XML with an entity", `<!DOCTYPE x [<!ENTITY a "1">]>${replace("&a;")}`, "xml_entities"],
@@ -113,6 +117,20 @@ describe("outcome requests", () => {
   for (const [what, xml, code] of refused) {
     it(`refuses ${what} with ${code}`, () => assert.throws(() => parseOutcomeRequest(xml), { code }));
   }
+
+  it("accepts an empty message identifier, as python-lti's outcome client sends it", () => {
+    const xml = replace("0.5").replace(
+      /<imsx_messageIdentifier>.*<\/imsx_messageIdentifier>/,
+      "<imsx_messageIdentifier/>",
+    );
+    assert.deepEqual(parseOutcomeRequest(xml), {
+      operation: "replaceResult",
+      messageIdentifier: "",
+      sourcedId: "s-1",
+      score: 0.5,
+      language: "en",
+    });
+  });
 
   it("peeks at the message identifier and operation of a refused request, and never throws", () => {
     assert.deepEqual(peekOutcomeRequest(replace("7")), {

@@ -139,14 +139,14 @@ export function parseOutcomeRequest(xml: string | Uint8Array): OutcomeRequest {
   if (root.name !== "imsx_POXEnvelopeRequest") {
     throw new XmlError("not_a_pox_message", `Not a POX request: the root element is <${root.name}>`);
   }
-  const messageIdentifier = textAt(
-    root,
-    "imsx_POXHeader",
-    "imsx_POXRequestHeaderInfo",
+  const idElement = child(
+    child(child(root, "imsx_POXHeader"), "imsx_POXRequestHeaderInfo"),
     "imsx_messageIdentifier",
   );
-  if (messageIdentifier === undefined)
-    throw new ParameterError("missing_parameter", "imsx_messageIdentifier");
+  if (idElement === undefined) throw new ParameterError("missing_parameter", "imsx_messageIdentifier");
+  // Interop: python-lti's outcome client (ToolProvider.post_replace_result) sends an empty
+  // <imsx_messageIdentifier/>; Moodle and Canvas take it and echo an empty reference, and so does Pluto.
+  const messageIdentifier = idElement.text.trim();
   const op = operationElement(root);
   if (op === undefined) throw new XmlError("not_a_pox_message", "The POX body names no operation");
   const operation = op.name;
