@@ -129,15 +129,13 @@ export async function upsertGrade(db: Q, g: Grade): Promise<void> {
       updated_at: g.updatedAt,
     })
     .onConflict((oc) =>
-      oc
-        .columns(["item_id", "user_id"])
-        .doUpdateSet({
-          grade: g.grade,
-          feedback: g.feedback,
-          source: g.source,
-          actor_id: g.actorId,
-          updated_at: g.updatedAt,
-        }),
+      oc.columns(["item_id", "user_id"]).doUpdateSet({
+        grade: g.grade,
+        feedback: g.feedback,
+        source: g.source,
+        actor_id: g.actorId,
+        updated_at: g.updatedAt,
+      }),
     )
     .execute();
 }
