@@ -45,8 +45,32 @@ export async function currentScore(
 
 export type SendResult = "sent" | "unchanged" | "skipped";
 
-/** Sends one user's grade if it changed; throws UpstreamError (retryable) when the consumer fails. */
+/** Sends in progress in this process, per database, by provider user. */
+const inFlight = new WeakMap<object, Map<number, Promise<SendResult>>>();
+
+/**
+ * Sends one user's grade if it changed; throws UpstreamError (retryable) when the consumer fails.
+ * A send for the same user that is already under way (the queued send and the scheduled catch-up,
+ * or a "run now" during a scheduled run) is waited for first, so the grade is sent once, not twice.
+ */
 export async function sendGrade(ctx: AppContext, providerUserId: number): Promise<SendResult> {
+  let sends = inFlight.get(ctx.db);
+  if (!sends) {
+    sends = new Map();
+    inFlight.set(ctx.db, sends);
+  }
+  for (let running = sends.get(providerUserId); running; running = sends.get(providerUserId))
+    await running.catch(() => undefined);
+  const send = sendGradeNow(ctx, providerUserId);
+  sends.set(providerUserId, send);
+  try {
+    return await send;
+  } finally {
+    if (sends.get(providerUserId) === send) sends.delete(providerUserId);
+  }
+}
+
+async function sendGradeNow(ctx: AppContext, providerUserId: number): Promise<SendResult> {
   const pu = await ctx.db
     .selectFrom("lti_provider_users")
     .selectAll()

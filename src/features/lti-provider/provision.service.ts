@@ -5,7 +5,9 @@ import { createHash } from "node:crypto";
 import type { AppContext } from "../../http/context.js";
 import type { Lti11Launch } from "../../lti/v1p1/launch.js";
 import { iso } from "../../shared/clock.js";
-import * as repo from "./provider.repository.js";
+import { ConflictError } from "../../shared/errors.js";
+import * as accounts from "./accounts.repository.js";
+import type { Publication, Q } from "./provider.repository.js";
 
 type Person = Pick<Lti11Launch, "consumerKey" | "userId" | "person">;
 
@@ -34,7 +36,7 @@ function validEmail(e: string | undefined): string | undefined {
  * when it sent a valid one; nothing for an account that is not an LTI one.
  */
 export function profileChanges(
-  u: repo.LinkedUser,
+  u: accounts.LinkedUser,
   l: Person,
 ): { firstname?: string; lastname?: string; email?: string } {
   const changes: { firstname?: string; lastname?: string; email?: string } = {};
@@ -51,37 +53,54 @@ export function profileChanges(
 
 /** Refreshes a linked account's profile from the launch, when anything changed. */
 export async function refreshProfile(
-  trx: repo.Q,
+  trx: Q,
   ctx: Pick<AppContext, "clock">,
-  u: repo.LinkedUser,
+  u: accounts.LinkedUser,
   l: Person,
 ) {
   const changes = profileChanges(u, l);
-  if (Object.keys(changes).length > 0) await repo.updateLinkedUser(trx, u.id, changes, iso(ctx.clock.now()));
+  if (Object.keys(changes).length > 0)
+    await accounts.updateLinkedUser(trx, u.id, changes, iso(ctx.clock.now()));
 }
 
-/** The local account of a remote user: found by (consumer key, user_id), created once, refreshed on each launch. */
+/**
+ * The local account of a remote user: found by (consumer key, user_id), created once, refreshed on
+ * each launch. `knownAbsent`: the caller has just looked and found no account, so creating is tried
+ * first (a launch of a new user then needs no second look).
+ */
 export async function provisionUser(
-  trx: repo.Q,
+  trx: Q,
   ctx: Pick<AppContext, "clock">,
-  pub: Pick<repo.Publication, "defaults">,
+  pub: Pick<Publication, "defaults">,
   l: Person,
+  knownAbsent = false,
 ): Promise<number> {
   const remote = l.userId ?? "";
-  const existing = await repo.findLinkedUser(trx, l.consumerKey, remote);
-  if (existing) {
-    await refreshProfile(trx, ctx, existing, l);
-    return existing.id;
+  const linked = async () => {
+    const existing = await accounts.findLinkedUser(trx, l.consumerKey, remote);
+    if (existing) await refreshProfile(trx, ctx, existing, l);
+    return existing?.id;
+  };
+  if (!knownAbsent) {
+    const id = await linked();
+    if (id !== undefined) return id;
   }
   const now = iso(ctx.clock.now());
-  const names = personNames(l.person, remote);
-  const id = await repo.insertLtiUser(trx, {
-    username: ltiUsername(l.consumerKey, remote),
+  const username = ltiUsername(l.consumerKey, remote);
+  const id = await accounts.insertLtiUser(trx, {
+    username,
     email: validEmail(l.person.email) ?? "",
-    ...names,
+    ...personNames(l.person, remote),
     defaults: pub.defaults,
     now,
   });
-  await repo.insertUserLink(trx, { consumerKey: l.consumerKey, remoteUserId: remote, userId: id, now });
+  if (id === undefined) {
+    // The username is taken: a simultaneous launch of the same remote user created the account
+    // (PostgreSQL waited for it to commit; on SQLite it is earlier in the same transaction).
+    const existing = await linked();
+    if (existing === undefined) throw new ConflictError(`The account ${username} exists but is not linked`);
+    return existing;
+  }
+  await accounts.insertUserLink(trx, { consumerKey: l.consumerKey, remoteUserId: remote, userId: id, now });
   return id;
 }

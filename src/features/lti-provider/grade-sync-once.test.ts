@@ -1,0 +1,107 @@
+// Grade sync sends each changed grade once, even when its runs overlap: the queued per-grade sends,
+// the scheduled catch-up, and a "run now" started while the scheduled run is still going (seen in
+// the benchmark: 1,964 of 5,000 grades were sent twice).
+import assert from "node:assert/strict";
+import { after, before, describe, it } from "node:test";
+import { api, startTestApp, type TestApp } from "../../../test/support/app.js";
+import { testEngines } from "../../../test/support/db.js";
+import { addActivity, makeCourse } from "../../../test/support/factories.js";
+import {
+  baseLaunch,
+  type FakeConsumer,
+  signLaunch,
+  startFakeConsumer,
+} from "../../../test/support/lti11-consumer.js";
+
+interface Published {
+  id: number;
+  launchUrl: string;
+  secret: string;
+}
+
+for (const engine of testEngines()) {
+  describe(`grade sync runs that overlap (${engine})`, () => {
+    let t: TestApp;
+    let fc: FakeConsumer;
+    let admin: string;
+    let quizId: number;
+    let pub: Published;
+    before(async () => {
+      t = await startTestApp(engine, { config: { outboundAllow: ["127.0.0.1"] } });
+      admin = await t.token((await t.admin()).id);
+      const course = await makeCourse(t);
+      quizId = (
+        await addActivity(t, course.id, {
+          type: "quiz",
+          name: "Quiz",
+          settings: { maxGrade: 10, questions: [{ text: "1+1?", choices: ["2", "3"], correct: 0 }] },
+        })
+      ).id;
+      const res = await api(t.app, admin, "POST", `/api/v1/courses/${course.id}/enrol-methods`, {
+        method: "lti",
+        name: "Consumer",
+      });
+      pub = res.json as Published;
+      fc = await startFakeConsumer(pub.secret);
+    });
+    after(async () => {
+      await fc.close();
+      await t.close();
+    });
+
+    it("sends each changed grade once when the queued sends, two task runs and run now overlap", async () => {
+      const users: number[] = [];
+      for (let i = 0; i < 12; i++) {
+        const form = signLaunch(
+          pub.launchUrl,
+          "consumer",
+          pub.secret,
+          baseLaunch({
+            user_id: `once-${i}`,
+            lis_outcome_service_url: `${fc.url}/outcomes`,
+            lis_result_sourcedid: `sid-${i}`,
+          }),
+          { timestamp: Math.floor(t.clock.now().getTime() / 1000) },
+        );
+        const res = await t.app.inject({
+          method: "POST",
+          url: new URL(pub.launchUrl).pathname,
+          headers: { "content-type": "application/x-www-form-urlencoded" },
+          payload: new URLSearchParams(form).toString(),
+        });
+        assert.equal(res.statusCode, 303, res.body);
+        const link = await t.ctx.db
+          .selectFrom("lti_user_links")
+          .select("user_id")
+          .where("remote_user_id", "=", `once-${i}`)
+          .executeTakeFirstOrThrow();
+        users.push(link.user_id);
+      }
+      for (const [i, userId] of users.entries()) {
+        const graded = await api(t.app, admin, "PUT", `/api/v1/activities/${quizId}/grades/${userId}`, {
+          grade: i % 10,
+          feedback: "",
+        });
+        assert.equal(graded.status, 200, graded.body);
+      }
+      await Promise.all([
+        t.ctx.jobs.runDueJobs(),
+        t.ctx.jobs.runNow("lti_provider_grade_sync"),
+        t.ctx.jobs.runNow("lti_provider_grade_sync"),
+      ]);
+      const sent = fc.received.filter((r) => r.path === "/outcomes");
+      const bySourcedid = new Map<string, number>();
+      for (const r of sent) {
+        assert.ok(r.valid);
+        const sid = /<sourcedId>([^<]*)</.exec(r.body)?.[1] ?? "";
+        bySourcedid.set(sid, (bySourcedid.get(sid) ?? 0) + 1);
+      }
+      assert.equal(bySourcedid.size, 12, "every user's grade was sent");
+      assert.deepEqual(
+        [...bySourcedid.entries()].filter(([, n]) => n > 1),
+        [],
+        "no grade was sent twice",
+      );
+    });
+  });
+}
