@@ -169,6 +169,7 @@ export function registerEnrolMethodApi(app: FastifyInstance, ctx: AppContext) {
       ]);
     await assertRoleAllowed(request, id, v.role ?? "student");
     const settings = await method.parseApi(v, ctx, id);
+    for (const role of method.rolesOf?.(settings) ?? []) await assertRoleAllowed(request, id, role);
     const instance = await addMethodInstance(ctx, id, { ...pickCommon(v), method: method.key, settings });
     return reply.status(201).send(await present(instance, 0));
   });
@@ -184,6 +185,10 @@ export function registerEnrolMethodApi(app: FastifyInstance, ctx: AppContext) {
     await assertRoleAllowed(request, instance.courseId, v.role, instance);
     const method = findEnrolMethod(instance.method);
     const settings = method ? await method.parseApi(v, ctx, instance.courseId, instance) : undefined;
+    const before = new Set(method?.rolesOf?.(instance.settings) ?? []);
+    for (const role of (settings && method?.rolesOf?.(settings)) || []) {
+      if (!before.has(role)) await assertRoleAllowed(request, instance.courseId, role);
+    }
     const updated = await updateMethodInstance(ctx, instance.id, {
       ...pickCommon(v),
       ...(settings ? { settings } : {}),

@@ -212,6 +212,8 @@ export function registerEnrolMethodRoutes(app: FastifyInstance, ctx: AppContext)
         errors: parsed.errors,
       });
     await assertRoleAllowed(request, id, parsed.common.role);
+    for (const role of method.rolesOf?.(parsed.settings) ?? [])
+      await assertRoleAllowed(request, id, role as Role);
     try {
       const instance = await addMethodInstance(ctx, id, {
         ...parsed.common,
@@ -261,6 +263,10 @@ export function registerEnrolMethodRoutes(app: FastifyInstance, ctx: AppContext)
       });
     if (!parsed.ok) return again(parsed.errors);
     await assertRoleAllowed(request, id, parsed.common.role, instance);
+    const before = new Set(method.rolesOf?.(instance.settings) ?? []);
+    for (const role of method.rolesOf?.(parsed.settings) ?? []) {
+      if (!before.has(role)) await assertRoleAllowed(request, id, role as Role);
+    }
     try {
       const updated = await updateMethodInstance(ctx, instance.id, {
         ...parsed.common,

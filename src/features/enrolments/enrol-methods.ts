@@ -89,6 +89,8 @@ export interface EnrolMethod {
     courseId: number,
     instance?: EnrolInstance,
   ) => Promise<Record<string, unknown>>;
+  /** Roles the method's own settings give (e.g. the LTI instructor role); each must be one the editor may give. */
+  rolesOf?: (settings: Settings) => string[];
   /** Extra JSON the API returns for an instance (e.g. published details). */
   present?: (ctx: AppContext, instance: EnrolInstance) => Promise<Settings> | Settings;
   /** Called when an instance is created, inside the creating transaction. */

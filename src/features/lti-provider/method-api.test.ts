@@ -380,3 +380,45 @@ for (const engine of testEngines()) {
     });
   });
 }
+
+for (const engine of testEngines()) {
+  describe(`Publish as LTI tool: roles an editing teacher may not give (${engine})`, () => {
+    let t: TestApp;
+    before(async () => {
+      t = await startTestApp(engine);
+    });
+    after(() => t.close());
+
+    it("refuses the Manager role for instructors or learners from an editing teacher, and writes nothing", async () => {
+      const course = await makeCourse(t);
+      const teacher = await t.user("rolesteacher");
+      await enrolAs(t, course.id, teacher.id, "editingteacher");
+      const token = await t.token(teacher.id);
+      for (const body of [{ roleInstructor: "manager" }, { roleLearner: "manager" }]) {
+        const res = await api(t.app, token, "POST", `/api/v1/courses/${course.id}/enrol-methods`, {
+          method: "lti",
+          ...body,
+        });
+        assert.equal(res.status, 403, res.body);
+      }
+      const ok = await api(t.app, token, "POST", `/api/v1/courses/${course.id}/enrol-methods`, {
+        method: "lti",
+      });
+      assert.equal(ok.status, 201, ok.body);
+      const id = (ok.json as { id: number }).id;
+      const patch = await api(t.app, token, "PATCH", `/api/v1/enrol-methods/${id}`, {
+        roleInstructor: "manager",
+      });
+      assert.equal(patch.status, 403, patch.body);
+      const instances = await t.ctx.db
+        .selectFrom("lti_publications")
+        .select("role_instructor")
+        .where("course_id", "=", course.id)
+        .execute();
+      assert.deepEqual(
+        instances.map((i) => i.role_instructor),
+        ["editingteacher"],
+      );
+    });
+  });
+}

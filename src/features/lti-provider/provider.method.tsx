@@ -190,6 +190,10 @@ registerEnrolMethod({
   multiple: true,
   commonLabels: { role: "Role for learner", name: "Custom instance name" },
   FormLayout,
+  rolesOf: (settings) => {
+    const s = settingsOf(settings);
+    return [s.roleInstructor, s.roleLearner];
+  },
   loadFormData: async (ctx: AppContext, courseId: number) => ({
     activities: (await listCourseActivities(ctx.db, courseId, { includeHidden: true })).map((a) => ({
       id: a.id,
