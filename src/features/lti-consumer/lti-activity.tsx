@@ -14,7 +14,8 @@ import {
   prepareLtiSettings,
   readLtiSettings,
 } from "./lti-settings.js";
-import { LAUNCH_CONTAINER_LABELS, LAUNCH_CONTAINERS, listToolTypes } from "./tool-types.service.js";
+import { IconUrlFields, LaunchContainerField } from "./tool-fields.js";
+import { listToolTypes } from "./tool-types.service.js";
 
 export const AUTOMATIC_LABEL = "Automatic, based on tool URL";
 
@@ -139,29 +140,8 @@ export function LtiSettingsFields({
           rows={4}
           help="One name=value per line; values such as $User.id or $Context.id are filled in at launch."
         />
-        <TextField
-          name="iconUrl"
-          label="Icon URL"
-          type="url"
-          value={v.iconUrl}
-          errors={errors}
-          maxLength={2000}
-        />
-        <TextField
-          name="secureIconUrl"
-          label="Secure icon URL"
-          type="url"
-          value={v.secureIconUrl}
-          errors={errors}
-          maxLength={2000}
-        />
-        <Select
-          name="launchContainer"
-          label="Launch container"
-          value={v.launchContainer}
-          errors={errors}
-          options={LAUNCH_CONTAINERS.map((c) => ({ value: c, label: LAUNCH_CONTAINER_LABELS[c] }))}
-        />
+        <IconUrlFields iconUrl={v.iconUrl} secureIconUrl={v.secureIconUrl} errors={errors} />
+        <LaunchContainerField label="Launch container" value={v.launchContainer} errors={errors} />
         <Fieldset legend="Privacy">
           <Checkbox name="shareName" label="Share launcher's name with the tool" checked={v.shareName} />
           <Checkbox name="shareEmail" label="Share launcher's email with the tool" checked={v.shareEmail} />

@@ -1,8 +1,9 @@
 // Site admin → Integrations → External Sources / LTI: the site-wide external tools, their form and deletion.
-import { Checkbox, Csrf, Fieldset, Select, TextArea, TextField } from "../../views/forms.js";
+import { Checkbox, Csrf, Fieldset, TextArea, TextField } from "../../views/forms.js";
 import type { PageContext } from "../../views/page-context.js";
 import { AdminLayout, FormProblem, type FormProblemInfo } from "../admin/admin-layout.js";
-import { LAUNCH_CONTAINER_LABELS, LAUNCH_CONTAINERS, type ToolType } from "./tool-types.service.js";
+import { IconUrlFields, LaunchContainerField } from "./tool-fields.js";
+import { LAUNCH_CONTAINER_LABELS, type ToolType } from "./tool-types.service.js";
 
 export const TOOLS_PATH = "/admin/lti/tools";
 export const TOOLS_TITLE = "External Sources / LTI";
@@ -169,28 +170,11 @@ export function ToolTypeFormPage({
             rows={4}
             help="One name=value per line. They override an activity's own parameters of the same name."
           />
-          <TextField
-            name="iconUrl"
-            label="Icon URL"
-            type="url"
-            value={values.iconUrl}
-            errors={errors}
-            maxLength={2000}
-          />
-          <TextField
-            name="secureIconUrl"
-            label="Secure icon URL"
-            type="url"
-            value={values.secureIconUrl}
-            errors={errors}
-            maxLength={2000}
-          />
-          <Select
-            name="launchContainer"
+          <IconUrlFields iconUrl={values.iconUrl} secureIconUrl={values.secureIconUrl} errors={errors} />
+          <LaunchContainerField
             label="Default launch container"
             value={values.launchContainer}
             errors={errors}
-            options={LAUNCH_CONTAINERS.map((c) => ({ value: c, label: LAUNCH_CONTAINER_LABELS[c] }))}
           />
           <Checkbox
             name="showInPicker"
