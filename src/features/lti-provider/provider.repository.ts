@@ -248,21 +248,6 @@ export async function listProviderUsers(
   return (await q.execute()).map(toProviderUser);
 }
 
-/** Provider users of the given local users in publications of a course (for grade-change events). */
-export async function listProviderUsersForUser(
-  db: Q,
-  userId: number,
-  courseId: number,
-): Promise<Array<ProviderUser & { publication: Publication }>> {
-  const pubs = await listPublications(db, { courseId });
-  const out: Array<ProviderUser & { publication: Publication }> = [];
-  for (const p of pubs) {
-    const pu = await findProviderUser(db, p.id, userId);
-    if (pu) out.push({ ...pu, publication: p });
-  }
-  return out;
-}
-
 export async function markGradeSent(db: Q, id: number, grade: number, at: string): Promise<void> {
   await db
     .updateTable("lti_provider_users")
@@ -279,96 +264,4 @@ export async function deleteProviderUser(db: Q, publicationId: number, userId: n
     .execute();
 }
 
-// --- resource links -------------------------------------------------------------------------
-
-export interface ResourceLink {
-  id: number;
-  publicationId: number;
-  consumerKey: string;
-  resourceLinkId: string;
-  contextId: string;
-  contextTitle: string;
-  title: string;
-  membershipsUrl: string | null;
-  membershipsId: string | null;
-  outcomeUrl: string | null;
-  returnUrl: string | null;
-}
-
-export async function upsertResourceLink(
-  db: Q,
-  v: Omit<ResourceLink, "id"> & { now: string },
-): Promise<void> {
-  const values = {
-    context_id: v.contextId,
-    context_title: v.contextTitle,
-    title: v.title,
-    memberships_url: v.membershipsUrl,
-    memberships_id: v.membershipsId,
-    outcome_url: v.outcomeUrl,
-    return_url: v.returnUrl,
-    updated_at: v.now,
-  };
-  // A later launch without service URLs (e.g. a learner's, where consumers often omit the
-  // memberships service) keeps the ones recorded before.
-  const changes = Object.fromEntries(Object.entries(values).filter(([, x]) => x !== null && x !== ""));
-  await db
-    .insertInto("lti_resource_links")
-    .values({
-      publication_id: v.publicationId,
-      consumer_key: v.consumerKey,
-      resource_link_id: v.resourceLinkId,
-      created_at: v.now,
-      ...values,
-    })
-    .onConflict((oc) =>
-      oc.columns(["publication_id", "consumer_key", "resource_link_id"]).doUpdateSet(changes),
-    )
-    .execute();
-}
-
-export async function findResourceLink(
-  db: Q,
-  publicationId: number,
-  consumerKey: string,
-  resourceLinkId: string,
-): Promise<ResourceLink | undefined> {
-  const r = await db
-    .selectFrom("lti_resource_links")
-    .selectAll()
-    .where("publication_id", "=", publicationId)
-    .where("consumer_key", "=", consumerKey)
-    .where("resource_link_id", "=", resourceLinkId)
-    .executeTakeFirst();
-  return r ? toResourceLink(r) : undefined;
-}
-
-function toResourceLink(r: Selectable<Database["lti_resource_links"]>): ResourceLink {
-  return {
-    id: r.id,
-    publicationId: r.publication_id,
-    consumerKey: r.consumer_key,
-    resourceLinkId: r.resource_link_id,
-    contextId: r.context_id,
-    contextTitle: r.context_title,
-    title: r.title,
-    membershipsUrl: r.memberships_url,
-    membershipsId: r.memberships_id,
-    outcomeUrl: r.outcome_url,
-    returnUrl: r.return_url,
-  };
-}
-
-export async function listResourceLinks(db: Q, publicationId: number): Promise<ResourceLink[]> {
-  const rows = await db
-    .selectFrom("lti_resource_links")
-    .selectAll()
-    .where("publication_id", "=", publicationId)
-    .orderBy("id")
-    .execute();
-  return rows.map(toResourceLink);
-}
-
-export async function markMemberSync(db: Q, id: number, at: string): Promise<void> {
-  await db.updateTable("lti_resource_links").set({ last_member_sync_at: at }).where("id", "=", id).execute();
-}
+export * from "./resource-links.repository.js";

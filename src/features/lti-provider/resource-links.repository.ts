@@ -1,0 +1,81 @@
+// The resource links consumers launch from, with the service URLs they sent (memberships,
+// outcomes, return). Part of the provider's repository.
+import type { Selectable } from "kysely";
+import type { Database } from "../../db/schema.js";
+import type { Q } from "./provider.repository.js";
+
+export interface ResourceLink {
+  id: number;
+  publicationId: number;
+  consumerKey: string;
+  resourceLinkId: string;
+  contextId: string;
+  contextTitle: string;
+  title: string;
+  membershipsUrl: string | null;
+  membershipsId: string | null;
+  outcomeUrl: string | null;
+  returnUrl: string | null;
+}
+
+export async function upsertResourceLink(
+  db: Q,
+  v: Omit<ResourceLink, "id"> & { now: string },
+): Promise<void> {
+  const values = {
+    context_id: v.contextId,
+    context_title: v.contextTitle,
+    title: v.title,
+    memberships_url: v.membershipsUrl,
+    memberships_id: v.membershipsId,
+    outcome_url: v.outcomeUrl,
+    return_url: v.returnUrl,
+    updated_at: v.now,
+  };
+  // A later launch without service URLs (e.g. a learner's, where consumers often omit the
+  // memberships service) keeps the ones recorded before.
+  const changes = Object.fromEntries(Object.entries(values).filter(([, x]) => x !== null && x !== ""));
+  await db
+    .insertInto("lti_resource_links")
+    .values({
+      publication_id: v.publicationId,
+      consumer_key: v.consumerKey,
+      resource_link_id: v.resourceLinkId,
+      created_at: v.now,
+      ...values,
+    })
+    .onConflict((oc) =>
+      oc.columns(["publication_id", "consumer_key", "resource_link_id"]).doUpdateSet(changes),
+    )
+    .execute();
+}
+
+function toResourceLink(r: Selectable<Database["lti_resource_links"]>): ResourceLink {
+  return {
+    id: r.id,
+    publicationId: r.publication_id,
+    consumerKey: r.consumer_key,
+    resourceLinkId: r.resource_link_id,
+    contextId: r.context_id,
+    contextTitle: r.context_title,
+    title: r.title,
+    membershipsUrl: r.memberships_url,
+    membershipsId: r.memberships_id,
+    outcomeUrl: r.outcome_url,
+    returnUrl: r.return_url,
+  };
+}
+
+export async function listResourceLinks(db: Q, publicationId: number): Promise<ResourceLink[]> {
+  const rows = await db
+    .selectFrom("lti_resource_links")
+    .selectAll()
+    .where("publication_id", "=", publicationId)
+    .orderBy("id")
+    .execute();
+  return rows.map(toResourceLink);
+}
+
+export async function markMemberSync(db: Q, id: number, at: string): Promise<void> {
+  await db.updateTable("lti_resource_links").set({ last_member_sync_at: at }).where("id", "=", id).execute();
+}
