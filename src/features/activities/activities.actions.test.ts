@@ -1,27 +1,7 @@
 // Bad input to editing, hiding, moving and deleting activities: a clear 4xx with its code, and nothing written.
-import assert from "node:assert/strict";
-import { after, before, describe, it } from "node:test";
-import { type Client, startTestApp, type TestApp } from "../../../test/support/app.js";
-import { testEngines } from "../../../test/support/db.js";
-import { errorCodeOf } from "../../../test/support/errors.js";
-import { addActivity, enrolAs, makeCourse } from "../../../test/support/factories.js";
-import type { Course } from "../courses/courses.service.js";
-import type { Activity } from "./activity-types.js";
+import { type BadInputCase, pageForm, runBadInputCases } from "../../../test/support/activity-bad-input.js";
 
-type Who = "teacher" | "student" | "otherTeacher";
-interface Case {
-  what: string;
-  who: Who;
-  method: "GET" | "POST";
-  url: (c: { course: Course; page: Activity; other: Activity }) => string;
-  form?: Record<string, string>;
-  status: number;
-  code: string;
-}
-
-const page = { name: "A page", content: "<p>x</p>", visible: "1", section: "0" };
-
-const cases: Case[] = [
+const cases: BadInputCase[] = [
   {
     what: "a teacher of another course hiding this course's activity",
     who: "otherTeacher",
@@ -88,7 +68,7 @@ const cases: Case[] = [
     who: "teacher",
     method: "POST",
     url: () => "/mod/999999/edit",
-    form: page,
+    form: pageForm,
     status: 404,
     code: "not_found",
   },
@@ -163,56 +143,4 @@ const cases: Case[] = [
   },
 ];
 
-for (const engine of testEngines()) {
-  describe(`bad input to the activity actions (${engine})`, () => {
-    let t: TestApp;
-    let fixtures: { course: Course; page: Activity; other: Activity };
-    const clients = {} as Record<Who, Client>;
-    before(async () => {
-      t = await startTestApp(engine);
-      const course = await makeCourse(t, { shortname: "FORMS" });
-      const elsewhere = await makeCourse(t, { shortname: "ELSEWHERE" });
-      const tina = await t.user("tina");
-      const sam = await t.user("sam");
-      const otto = await t.user("otto");
-      await enrolAs(t, course.id, tina.id, "editingteacher");
-      await enrolAs(t, course.id, sam.id, "student");
-      await enrolAs(t, elsewhere.id, otto.id, "editingteacher");
-      const p = await addActivity(t, course.id, {
-        type: "page",
-        name: "Syllabus",
-        settings: { content: "<p>Plan</p>" },
-      });
-      await addActivity(t, course.id, { type: "page", name: "Second", settings: { content: "<p>2</p>" } });
-      const other = await addActivity(t, elsewhere.id, {
-        type: "page",
-        name: "Theirs",
-        settings: { content: "<p>T</p>" },
-      });
-      fixtures = { course, page: p, other };
-      clients.teacher = await t.client("tina");
-      clients.student = await t.client("sam");
-      clients.otherTeacher = await t.client("otto");
-    });
-    after(() => t.close());
-
-    const snapshot = async () => ({
-      activities: await t.ctx.db.selectFrom("activities").selectAll().orderBy("id").execute(),
-      items: await t.ctx.db.selectFrom("grade_items").selectAll().orderBy("id").execute(),
-    });
-
-    for (const c of cases) {
-      it(`answers ${c.what} with ${c.status} ${c.code}, writing nothing`, async () => {
-        const client = clients[c.who];
-        await client.get(`/course/${fixtures.course.id}`);
-        const before = await snapshot();
-        const url = c.url(fixtures);
-        const res = c.method === "GET" ? await client.get(url) : await client.post(url, c.form ?? {});
-        assert.equal(res.statusCode, c.status);
-        assert.equal(errorCodeOf(res), c.code);
-        assert.doesNotMatch(res.body, /\.tsx?:\d+/, "no stack trace");
-        assert.deepEqual(await snapshot(), before);
-      });
-    }
-  });
-}
+runBadInputCases("bad input to the activity actions", cases);
