@@ -3,12 +3,12 @@
 // machine). The server runs at the default LOG_LEVEL (info: one JSON line per request).
 // BENCH_DURATION (seconds, default 10) sets the length of each measurement.
 import {
+  benchEngines,
   call,
   type Figures,
   freePort,
   login,
   measure,
-  pgReachable,
   printTable,
   type Site,
   startSite,
@@ -69,7 +69,7 @@ async function prepare(site: Site) {
 
 export async function run(): Promise<void> {
   const rows: Figures[] = [];
-  const engines: Array<"sqlite" | "postgres"> = (await pgReachable()) ? ["sqlite", "postgres"] : ["sqlite"];
+  const engines = await benchEngines();
   for (const engine of engines) {
     const site = await startSite(engine, await freePort(), { LOG_LEVEL: "info" });
     try {

@@ -8,11 +8,11 @@ import { signRequest } from "../src/lti/v1p1/oauth.js";
 import { signBodyHashRequest } from "../src/lti/v1p1/oauth-body-hash.js";
 import { buildReplaceResultRequest } from "../src/lti/v1p1/outcomes.js";
 import {
+  benchEngines,
   call,
   type Figures,
   login,
   measure,
-  pgReachable,
   printTable,
   type Site,
   startSite,
@@ -177,7 +177,7 @@ function freePort(): Promise<number> {
 export async function run(): Promise<void> {
   const rows: Figures[] = [signingRate()];
   const notes: string[] = [];
-  const engines: Array<"sqlite" | "postgres"> = (await pgReachable()) ? ["sqlite", "postgres"] : ["sqlite"];
+  const engines = await benchEngines();
   for (const engine of engines) {
     const site = await startSite(engine, await freePort());
     try {

@@ -6,7 +6,7 @@
 // signer of the tests), each with its own nonce, and sent well within the 300 s timestamp window.
 import autocannon from "autocannon";
 import { baseLaunch, signLaunch, startFakeConsumer } from "../test/support/lti11-consumer.js";
-import { call, pgReachable, type Site, startSite } from "./support.js";
+import { benchEngines, call, type Site, startSite } from "./support.js";
 
 const CONNECTIONS = 50;
 const RETURNING_USERS = 500;
@@ -197,7 +197,7 @@ function print(rows: Row[]) {
 }
 
 export async function run(): Promise<void> {
-  const engines: Array<"sqlite" | "postgres"> = (await pgReachable()) ? ["sqlite", "postgres"] : ["sqlite"];
+  const engines = await benchEngines();
   const rows: Row[] = [];
   let port = 3950;
   for (const engine of engines) rows.push(...(await benchEngine(engine, port++)));

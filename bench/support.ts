@@ -32,6 +32,20 @@ export async function pgReachable(): Promise<boolean> {
   }
 }
 
+/**
+ * The engines to measure: BENCH_ENGINES (e.g. "sqlite" or "postgres"), otherwise SQLite and, when the local
+ * server answers, PostgreSQL.
+ */
+export async function benchEngines(): Promise<Array<"sqlite" | "postgres">> {
+  const wanted = process.env.BENCH_ENGINES?.split(",").map((e) => e.trim());
+  if (wanted?.length) {
+    const bad = wanted.filter((e) => e !== "sqlite" && e !== "postgres");
+    if (bad.length) throw new Error(`BENCH_ENGINES: unknown engine ${bad.join(", ")}`);
+    return wanted as Array<"sqlite" | "postgres">;
+  }
+  return (await pgReachable()) ? ["sqlite", "postgres"] : ["sqlite"];
+}
+
 /** Starts `node dist/main/cli.js serve` on a fresh SQLite file or a fresh PostgreSQL database. */
 export async function startSite(
   engine: "sqlite" | "postgres",

@@ -178,11 +178,14 @@ export async function completionReport(db: Db, courseId: number): Promise<Comple
 }
 
 // A grade change may complete (or un-complete) a graded activity, in the grade writer's transaction.
-onGradeChanged(async (trx, deps, change) => {
-  if (change.item.activityId === null) return;
-  const activity = await findActivity(trx, change.item.activityId);
-  if (!activity || (activity.completionRule !== "graded" && activity.completionRule !== "passing")) return;
-  await evaluateActivity(trx, deps, activity, change.userId);
+onGradeChanged(async (trx, deps, changes) => {
+  for (const change of changes) {
+    if (change.item.activityId === null) continue;
+    const activity = change.activity ?? (await findActivity(trx, change.item.activityId));
+    if (!activity || (activity.completionRule !== "graded" && activity.completionRule !== "passing"))
+      continue;
+    await evaluateActivity(trx, deps, activity, change.userId);
+  }
 });
 
 // A changed rule, pass grade or visibility, a new or a deleted activity changes everyone's state.

@@ -96,6 +96,16 @@ export async function deleteItem(db: Q, id: number): Promise<void> {
   await db.deleteFrom("grade_items").where("id", "=", id).execute();
 }
 
+const toGrade = (r: Omit<Selectable<Database["grades"]>, "id">): Grade => ({
+  itemId: r.item_id,
+  userId: r.user_id,
+  grade: r.grade,
+  feedback: r.feedback,
+  source: r.source,
+  actorId: r.actor_id,
+  updatedAt: r.updated_at,
+});
+
 export async function findGrade(db: Q, itemId: number, userId: number): Promise<Grade | undefined> {
   const r = await db
     .selectFrom("grades")
@@ -103,17 +113,89 @@ export async function findGrade(db: Q, itemId: number, userId: number): Promise<
     .where("item_id", "=", itemId)
     .where("user_id", "=", userId)
     .executeTakeFirst();
-  return r
-    ? {
-        itemId: r.item_id,
-        userId: r.user_id,
-        grade: r.grade,
-        feedback: r.feedback,
-        source: r.source,
-        actorId: r.actor_id,
-        updatedAt: r.updated_at,
-      }
-    : undefined;
+  return r ? toGrade(r) : undefined;
+}
+
+/** An activity's grade item with the user's current grade on it, in one statement. */
+export async function findActivityItemWithGrade(
+  db: Q,
+  activityId: number,
+  userId: number,
+): Promise<{ item: GradeItem; grade: Grade | undefined } | undefined> {
+  const r = await db
+    .selectFrom("grade_items as i")
+    .leftJoin("grades as g", (join) => join.onRef("g.item_id", "=", "i.id").on("g.user_id", "=", userId))
+    .select([
+      "i.id",
+      "i.course_id",
+      "i.activity_id",
+      "i.name",
+      "i.max_grade",
+      "i.pass_grade",
+      "g.item_id",
+      "g.user_id",
+      "g.grade",
+      "g.feedback",
+      "g.source",
+      "g.actor_id",
+      "g.updated_at",
+    ])
+    .where("i.activity_id", "=", activityId)
+    .executeTakeFirst();
+  if (!r) return undefined;
+  const item = toItem(r);
+  const grade =
+    r.item_id === null || r.user_id === null
+      ? undefined
+      : toGrade({
+          item_id: r.item_id,
+          user_id: r.user_id,
+          grade: r.grade,
+          feedback: r.feedback ?? "",
+          source: r.source ?? "",
+          actor_id: r.actor_id,
+          updated_at: r.updated_at ?? "",
+        });
+  return { item, grade };
+}
+
+/**
+ * What recomputing a user's course total needs, in one statement: the course total item, the user's
+ * current total, and the sum of their activity grades (null when they have none).
+ */
+export async function findCourseTotalState(
+  db: Q,
+  courseId: number,
+  userId: number,
+): Promise<{ item: GradeItem; current: number | null; sum: number | null } | undefined> {
+  const r = await db
+    .selectFrom("grade_items as t")
+    .selectAll("t")
+    .select((eb) => [
+      eb
+        .selectFrom("grades as c")
+        .select("c.grade")
+        .whereRef("c.item_id", "=", "t.id")
+        .where("c.user_id", "=", userId)
+        .as("current"),
+      eb
+        .selectFrom("grades as g")
+        .innerJoin("grade_items as i", "i.id", "g.item_id")
+        .select((s) => s.fn.sum<number | null>("g.grade").as("s"))
+        .where("i.course_id", "=", courseId)
+        .where("i.activity_id", "is not", null)
+        .where("g.user_id", "=", userId)
+        .as("sum"),
+    ])
+    .where("t.course_id", "=", courseId)
+    .where("t.activity_id", "is", null)
+    .executeTakeFirst();
+  if (!r) return undefined;
+  return {
+    item: toItem(r),
+    current: r.current ?? null,
+    sum: r.sum === null || r.sum === undefined ? null : Number(r.sum),
+  };
 }
 
 export async function upsertGrade(db: Q, g: Grade): Promise<void> {

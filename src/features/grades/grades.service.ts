@@ -7,6 +7,7 @@ import type { Database } from "../../db/schema.js";
 import type { AppContext } from "../../http/context.js";
 import { iso } from "../../shared/clock.js";
 import { NotFoundError, ValidationError } from "../../shared/errors.js";
+import type { Activity } from "../activities/activity-types.js";
 import * as repo from "./grades.repository.js";
 
 export type { Grade, GradeItem, GradeRow } from "./grades.repository.js";
@@ -22,9 +23,15 @@ export interface GradeChange {
   grade: number | null;
   previous: number | null;
   source: GradeSource;
+  /** The graded activity, when the writer had it loaded (spares listeners a lookup). */
+  activity?: Activity;
 }
 
-type Listener = (trx: Trx, deps: GradeDeps, change: GradeChange) => Promise<void>;
+/**
+ * Called inside the writer's transaction with every change one write made, the activity grade first and
+ * the course total after it.
+ */
+type Listener = (trx: Trx, deps: GradeDeps, changes: readonly GradeChange[]) => Promise<void>;
 const listeners: Listener[] = [];
 
 /** Features subscribe to grade changes (completion, LTI grade sync); called inside the writer's transaction. */
@@ -87,12 +94,15 @@ export interface SetGradeInput {
   feedback?: string;
   source: GradeSource;
   actorId: number | null;
+  /** The activity, when the caller has it loaded. */
+  activity?: Activity;
 }
 
 /** Writes one activity grade, its history row and the recomputed course total, in the caller's transaction. */
 export async function setGrade(trx: Trx, deps: GradeDeps, input: SetGradeInput): Promise<repo.Grade> {
-  const item = await repo.findActivityItem(trx, input.activityId);
-  if (!item) throw new NotFoundError("Grade item for this activity");
+  const found = await repo.findActivityItemWithGrade(trx, input.activityId, input.userId);
+  if (!found) throw new NotFoundError("Grade item for this activity");
+  const { item, grade: previous } = found;
   if (
     input.grade !== null &&
     (!Number.isFinite(input.grade) || input.grade < 0 || input.grade > item.maxGrade)
@@ -101,7 +111,6 @@ export async function setGrade(trx: Trx, deps: GradeDeps, input: SetGradeInput):
       { field: "grade", message: `Grade must be between 0 and ${item.maxGrade}` },
     ]);
   }
-  const previous = await repo.findGrade(trx, item.id, input.userId);
   const g: repo.Grade = {
     itemId: item.id,
     userId: input.userId,
@@ -113,15 +122,16 @@ export async function setGrade(trx: Trx, deps: GradeDeps, input: SetGradeInput):
   };
   await repo.upsertGrade(trx, g);
   await repo.insertHistory(trx, g);
-  await announce(trx, deps, {
+  const change: GradeChange = {
     courseId: item.courseId,
     item,
     userId: input.userId,
     grade: g.grade,
     previous: previous?.grade ?? null,
     source: input.source,
-  });
-  await recomputeCourseTotal(trx, deps, item.courseId, input.userId, input.source);
+    ...(input.activity ? { activity: input.activity } : {}),
+  };
+  await announce(trx, deps, [change, ...(await recomputeCourseTotal(trx, deps, change))]);
   return g;
 }
 
@@ -129,11 +139,11 @@ export async function setGrade(trx: Trx, deps: GradeDeps, input: SetGradeInput):
 export async function clearGrade(
   trx: Trx,
   deps: GradeDeps,
-  v: { activityId: number; userId: number; source: GradeSource; actorId: number | null },
+  v: { activityId: number; userId: number; source: GradeSource; actorId: number | null; activity?: Activity },
 ) {
-  const item = await repo.findActivityItem(trx, v.activityId);
-  if (!item) throw new NotFoundError("Grade item for this activity");
-  const previous = await repo.findGrade(trx, item.id, v.userId);
+  const found = await repo.findActivityItemWithGrade(trx, v.activityId, v.userId);
+  if (!found) throw new NotFoundError("Grade item for this activity");
+  const { item, grade: previous } = found;
   if (!previous) return;
   await repo.deleteGrade(trx, item.id, v.userId);
   await repo.insertHistory(trx, {
@@ -144,33 +154,30 @@ export async function clearGrade(
     actorId: v.actorId,
     updatedAt: iso(deps.clock.now()),
   });
-  await announce(trx, deps, {
+  const change: GradeChange = {
     courseId: item.courseId,
     item,
     userId: v.userId,
     grade: null,
     previous: previous.grade,
     source: v.source,
-  });
-  await recomputeCourseTotal(trx, deps, item.courseId, v.userId, v.source);
+    ...(v.activity ? { activity: v.activity } : {}),
+  };
+  await announce(trx, deps, [change, ...(await recomputeCourseTotal(trx, deps, change))]);
 }
 
-async function recomputeCourseTotal(
-  trx: Trx,
-  deps: GradeDeps,
-  courseId: number,
-  userId: number,
-  source: GradeSource,
-) {
-  const total = await ensureCourseTotalItem(trx, courseId);
-  const { sum, count } = await repo.sumActivityGrades(trx, courseId, userId);
-  const previous = await repo.findGrade(trx, total.id, userId);
-  const value = count === 0 ? null : sum;
-  if ((previous?.grade ?? null) === value) return;
+/** Brings the user's course total in step with an activity grade change; returns the total's change, if any. */
+async function recomputeCourseTotal(trx: Trx, deps: GradeDeps, cause: GradeChange): Promise<GradeChange[]> {
+  const { courseId, userId } = cause;
+  const state =
+    (await repo.findCourseTotalState(trx, courseId, userId)) ??
+    (await ensureCourseTotalItem(trx, courseId).then(() => repo.findCourseTotalState(trx, courseId, userId)));
+  if (!state) throw new NotFoundError("Course total");
+  if (state.current === state.sum) return [];
   const g: repo.Grade = {
-    itemId: total.id,
+    itemId: state.item.id,
     userId,
-    grade: value,
+    grade: state.sum,
     feedback: "",
     source: "system",
     actorId: null,
@@ -178,18 +185,13 @@ async function recomputeCourseTotal(
   };
   await repo.upsertGrade(trx, g);
   await repo.insertHistory(trx, g);
-  await announce(trx, deps, {
-    courseId,
-    item: total,
-    userId,
-    grade: value,
-    previous: previous?.grade ?? null,
-    source,
-  });
+  return [
+    { courseId, item: state.item, userId, grade: state.sum, previous: state.current, source: cause.source },
+  ];
 }
 
-async function announce(trx: Trx, deps: GradeDeps, change: GradeChange) {
-  for (const l of listeners) await l(trx, deps, change);
+async function announce(trx: Trx, deps: GradeDeps, changes: readonly GradeChange[]) {
+  for (const l of listeners) await l(trx, deps, changes);
 }
 
 export const listItems = repo.listItems;

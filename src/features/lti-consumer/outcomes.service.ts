@@ -3,6 +3,7 @@
 // document is read (safely: no entity is ever expanded), the sourcedid's mac is checked in constant time, the
 // activity and the user's enrolment are looked up, then the OAuth signature, body hash, timestamp and nonce;
 // only then is anything written. Every refusal is a failure envelope with a status code and nothing written.
+import { writeBatcher } from "../../db/write-batch.js";
 import type { AppContext } from "../../http/context.js";
 import { isLtiError, type LtiErrorCode, ParameterError } from "../../lti/errors.js";
 import { verifyBodyHashRequest } from "../../lti/v1p1/oauth-body-hash.js";
@@ -138,7 +139,13 @@ async function apply(trx: Trx, ctx: AppContext, req: OutcomeRequest, t: Target):
       ...(req.operation === "readResult" ? { score: score ?? null } : {}),
     }),
   });
-  const who = { activityId: t.activity.id, userId: t.userId, source: "external" as const, actorId: null };
+  const who = {
+    activityId: t.activity.id,
+    activity: t.activity,
+    userId: t.userId,
+    source: "external" as const,
+    actorId: null,
+  };
   if (req.operation === "replaceResult") {
     const score = req.score ?? 0;
     const grade = Math.round(score * t.maxGrade * 100000) / 100000;
@@ -177,7 +184,8 @@ export async function handleOutcomeRequest(
     }
     const authorization = req.authorization;
     // The nonce is recorded in the same transaction as the grade: one commit, and neither without the other.
-    return await ctx.db.transaction().execute(async (trx) => {
+    // On SQLite, requests arriving together share that commit (see write-batch.ts).
+    return await writeBatcher(ctx.db, ctx.engine).run(async (trx) => {
       try {
         await verifyBodyHashRequest(
           { url: `${ctx.config.publicUrl}${OUTCOMES_PATH}`, authorization, body: req.body },

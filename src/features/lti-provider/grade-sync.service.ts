@@ -124,21 +124,32 @@ async function sendGradeNow(ctx: AppContext, providerUserId: number): Promise<Se
   return "sent";
 }
 
-/** Grade changes of LTI users enqueue a send in the same transaction. */
-export async function enqueueOnGradeChange(trx: Trx, deps: GradeDeps, change: GradeChange): Promise<void> {
-  const pubs = await repo.listPublications(trx, { courseId: change.courseId, gradeSync: true });
-  for (const pub of pubs) {
-    const relevant =
-      pub.activityId === null ? change.item.activityId === null : change.item.activityId === pub.activityId;
-    if (!relevant) continue;
-    const pu = await repo.findProviderUser(trx, pub.id, change.userId);
-    if (!pu?.outcomeUrl) continue;
-    await deps.jobs.enqueue(
-      trx,
-      SEND_GRADE_TASK,
-      { providerUserId: pu.id },
-      { dedupeKey: `lti-grade:${pu.id}` },
-    );
+/** Grade changes of LTI users enqueue a send in the same transaction (one lookup per write, not per change). */
+export async function enqueueOnGradeChange(
+  trx: Trx,
+  deps: GradeDeps,
+  changes: readonly GradeChange[],
+): Promise<void> {
+  const first = changes[0];
+  if (!first) return;
+  const pubs = await repo.listPublications(trx, { courseId: first.courseId, gradeSync: true });
+  for (const change of changes) {
+    for (const pub of pubs) {
+      const relevant =
+        pub.courseId === change.courseId &&
+        (pub.activityId === null
+          ? change.item.activityId === null
+          : change.item.activityId === pub.activityId);
+      if (!relevant) continue;
+      const pu = await repo.findProviderUser(trx, pub.id, change.userId);
+      if (!pu?.outcomeUrl) continue;
+      await deps.jobs.enqueue(
+        trx,
+        SEND_GRADE_TASK,
+        { providerUserId: pu.id },
+        { dedupeKey: `lti-grade:${pu.id}` },
+      );
+    }
   }
 }
 

@@ -9,6 +9,8 @@
 // already enrolled with the role needs no enrolment write, so no lock on the instance row
 // (PostgreSQL); an unchanged resource link is not rewritten (every launch from one consumer link
 // would otherwise queue on that row), nor the user's outcome details.
+
+import { writeBatcher } from "../../db/write-batch.js";
 import type { AppContext } from "../../http/context.js";
 import { OAuthError } from "../../lti/errors.js";
 import type { NonceStore } from "../../lti/ports.js";
@@ -24,7 +26,6 @@ import { LaunchRejected, rejectionOf } from "./launch-rejection.js";
 import type * as repo from "./provider.repository.js";
 import { upsertProviderUser, upsertResourceLink } from "./provider.repository.js";
 import { provisionUser, refreshProfile } from "./provision.service.js";
-import { writeBatcher } from "./write-batch.js";
 
 export { LaunchRejected } from "./launch-rejection.js";
 

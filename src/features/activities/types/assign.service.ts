@@ -66,6 +66,7 @@ export async function gradeSubmission(
   return db.transaction().execute((trx) =>
     setGrade(trx, deps, {
       activityId: activity.id,
+      activity,
       userId: v.userId,
       grade: g.grade,
       feedback: g.feedback,

@@ -110,6 +110,7 @@ export async function submitAttempt(
     if (current?.grade !== bestGrade) {
       await setGrade(trx, deps, {
         activityId: activity.id,
+        activity,
         userId,
         grade: bestGrade,
         source: "quiz",

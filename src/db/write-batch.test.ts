@@ -1,11 +1,11 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import { startTestApp, type TestApp } from "../../../test/support/app.js";
-import { testEngines } from "../../../test/support/db.js";
+import { startTestApp, type TestApp } from "../../test/support/app.js";
+import { testEngines } from "../../test/support/db.js";
 import { writeBatcher } from "./write-batch.js";
 
 for (const engine of testEngines()) {
-  describe(`launch writes grouped into shared transactions (${engine})`, () => {
+  describe(`writes grouped into shared transactions (${engine})`, () => {
     let t: TestApp;
     before(async () => {
       t = await startTestApp(engine);

@@ -1,19 +1,20 @@
-// Group commit for launches on SQLite. Launches that become ready to write while another batch is
-// being written share the next transaction, so one commit writes each changed page once for the
-// whole batch (the tails of the launch log, session and nonce tables, the users' rows) instead of
-// once per launch: the commit was a fifth of a launch's cost. SQLite has one connection and one
-// writer, so transactions ran one after the other anyway.
+// Group commit on SQLite, for hot write paths made of many small transactions (LTI launches, grades
+// posted by tools). Units of work that become ready to write while another batch is being written
+// share the next transaction, so one commit writes each changed page once for the whole batch (the
+// tails of the launch log, session, nonce and grade history tables, the users' rows) instead of once
+// per unit: the commit was a fifth of a launch's cost. SQLite has one connection and one writer, so
+// transactions ran one after the other anyway.
 //
 // The batch is optimistic: when any unit of work fails (a replayed nonce, a full course, a lost
 // race) nothing of the batch is committed and each unit runs again alone, in its own transaction,
 // so each one gets exactly the result it would have had without batching.
 //
-// PostgreSQL keeps one transaction per launch: its connections work in parallel and it commits
+// PostgreSQL keeps one transaction per unit: its connections work in parallel and it commits
 // concurrent transactions together already, while one batch writer would make every statement of
-// every launch wait for the previous one's round trip (measured: slower).
+// every unit wait for the previous one's round trip (measured: slower).
 import type { Kysely, Transaction } from "kysely";
-import type { Engine } from "../../db/dialect.js";
-import type { Database } from "../../db/schema.js";
+import type { Engine } from "./dialect.js";
+import type { Database } from "./schema.js";
 
 type Trx = Transaction<Database>;
 
