@@ -1,4 +1,5 @@
 // Pure assembly of the gradebook reports from grade items, grades and people; no I/O.
+import type { ReportItem } from "./grades.repository.js";
 import type { GradeItem, GradeRow } from "./grades.service.js";
 
 export interface ReportUser {
@@ -10,17 +11,17 @@ export interface ReportUser {
 
 export interface GraderReport {
   /** Activity items in course order, then the course total. */
-  items: GradeItem[];
+  items: ReportItem[];
   rows: Array<{ user: ReportUser; cells: Array<GradeRow | undefined> }>;
 }
 
 /** Activity items first (by id, i.e. creation order), the course total last. */
-export function orderItems(items: readonly GradeItem[]): GradeItem[] {
+export function orderItems<T extends GradeItem>(items: readonly T[]): T[] {
   return [...items.filter((i) => i.activityId !== null), ...items.filter((i) => i.activityId === null)];
 }
 
 export function graderReport(
-  items: readonly GradeItem[],
+  items: readonly ReportItem[],
   users: readonly ReportUser[],
   grades: readonly GradeRow[],
 ): GraderReport {
@@ -36,17 +37,66 @@ export function graderReport(
 }
 
 export interface UserReportLine {
-  item: GradeItem;
+  item: ReportItem;
   grade: GradeRow | undefined;
 }
 
 export function userReport(
-  items: readonly GradeItem[],
+  items: readonly ReportItem[],
   userId: number,
   grades: readonly GradeRow[],
 ): UserReportLine[] {
   const mine = new Map(grades.filter((g) => g.userId === userId).map((g) => [g.itemId, g]));
   return orderItems(items).map((item) => ({ item, grade: mine.get(item.id) }));
+}
+
+/**
+ * The gradebook as someone who may not see hidden activities is shown it ("show totals excluding
+ * hidden items"): no hidden item and no grade of one, and the course total recomputed from what is
+ * left, its maximum the sum of the visible items' maxima and each user's total the sum of their
+ * visible grades (none → no grade, as the stored total), so no hidden grade can be derived from it.
+ * The stored totals in `grades`, which count hidden items, are replaced.
+ */
+export function excludeHidden(
+  items: readonly ReportItem[],
+  grades: readonly GradeRow[],
+): { items: ReportItem[]; grades: GradeRow[] } {
+  const shown = new Map(items.filter((i) => !i.hidden && i.activityId !== null).map((i) => [i.id, i]));
+  const max = [...shown.values()].reduce((sum, i) => sum + i.maxGrade, 0);
+  const total = items.find((i) => i.activityId === null);
+  const visibleItems = items
+    .filter((i) => i === total || shown.has(i.id))
+    .map((i) => (i === total ? { ...i, maxGrade: max } : i));
+  const activityGrades = grades.filter((g) => g.activityId !== null && !g.hidden && shown.has(g.itemId));
+  if (!total) return { items: visibleItems, grades: activityGrades };
+  const byUser = new Map<number, GradeRow[]>();
+  for (const g of activityGrades) {
+    const mine = byUser.get(g.userId);
+    if (mine) mine.push(g);
+    else byUser.set(g.userId, [g]);
+  }
+  const totals = [...byUser].map(([userId, mine]): GradeRow => {
+    const graded = mine.filter((g) => g.grade !== null);
+    return {
+      userId,
+      itemId: total.id,
+      activityId: null,
+      grade: graded.length === 0 ? null : graded.reduce((sum, g) => sum + (g.grade ?? 0), 0),
+      maxGrade: max,
+      feedback: "",
+      source: "system",
+      updatedAt:
+        mine
+          .map((g) => g.updatedAt)
+          .sort()
+          .at(-1) ?? "",
+      hidden: false,
+    };
+  });
+  return {
+    items: visibleItems,
+    grades: [...activityGrades, ...totals].sort((a, b) => a.userId - b.userId || a.itemId - b.itemId),
+  };
 }
 
 /** 7.5 → "7.5", 7 → "7", 7.125 → "7.13", null → "–". */

@@ -1,5 +1,6 @@
-// JSON API of the gradebook: GET /courses/{id}/grades (teachers: everyone's; students: their own)
-// and PUT /activities/{id}/grades/{userId} (grade:edit; the user must be a participant).
+// JSON API of the gradebook: GET /courses/{id}/grades (teachers: everyone's; students: their own,
+// without activities hidden from them and with the course total recomputed without those) and
+// PUT /activities/{id}/grades/{userId} (grade:edit; the user must be a participant).
 import type { FastifyInstance, FastifyRequest } from "fastify";
 import { z } from "zod";
 import type { AppContext } from "../../http/context.js";
@@ -9,13 +10,8 @@ import { parseInput, rowId } from "../../shared/validation.js";
 import { getCourse } from "../courses/courses.service.js";
 import { isParticipant } from "../enrolments/enrolments.service.js";
 import { can, requireCapability } from "../roles/access.service.js";
-import {
-  findActivityItem,
-  type Grade,
-  type GradeItem,
-  listCourseGrades,
-  setGrade,
-} from "./grades.service.js";
+import { findActivityItem, type Grade, type GradeItem, setGrade } from "./grades.service.js";
+import { listGradesSeen } from "./grades-seen.service.js";
 
 export const putGradeBody = z.object({
   grade: z
@@ -35,7 +31,12 @@ addApiOperation({
   path: "/courses/{id}/grades",
   summary: "Grades of the course (a student gets only their own)",
   tag: "Grades",
-  responses: { 200: "[{userId, activityId (null for the course total), grade, maxGrade, updatedAt}]" },
+  responses: {
+    200:
+      "[{userId, itemId, activityId (null for the course total), grade, maxGrade, feedback, source, updatedAt, " +
+      "hidden (the activity is hidden from students)}]. Without course:viewhidden: no hidden activity, " +
+      "and the course total (grade and maximum) counts only the visible ones.",
+  },
 });
 addApiOperation({
   method: "put",
@@ -76,7 +77,8 @@ export function registerGradesApi(app: FastifyInstance, ctx: AppContext) {
       if (!(await can(ctx.db, request, id, "grade:viewown", now))) throw new ForbiddenError();
       onlyUser = actor.id;
     }
-    const rows = await listCourseGrades(ctx.db, id, onlyUser);
+    const includeHidden = await can(ctx.db, request, id, "course:viewhidden", now);
+    const rows = await listGradesSeen(ctx.db, id, { userId: onlyUser, includeHidden });
     return rows.map((r) => ({
       userId: r.userId,
       itemId: r.itemId,
@@ -86,6 +88,7 @@ export function registerGradesApi(app: FastifyInstance, ctx: AppContext) {
       feedback: r.feedback,
       source: r.source,
       updatedAt: r.updatedAt,
+      hidden: r.hidden,
     }));
   });
 

@@ -1,4 +1,5 @@
-// The only file that touches grade_items, grades and grade_history.
+// The only file that touches grade_items, grades and grade_history (reads join activities for
+// their visibility).
 import type { Kysely, Selectable, Transaction } from "kysely";
 import type { Database } from "../../db/schema.js";
 
@@ -275,6 +276,24 @@ export async function sumActivityMax(db: Q, courseId: number): Promise<number> {
   return Number(r?.sum ?? 0);
 }
 
+/** A grade item as the gradebook reports show it: hidden when its activity is hidden from students. */
+export interface ReportItem extends GradeItem {
+  hidden: boolean;
+}
+
+/** The course's grade items (by id) with their activity's visibility; the course total is never hidden. */
+export async function listReportItems(db: Q, courseId: number): Promise<ReportItem[]> {
+  const rows = await db
+    .selectFrom("grade_items as i")
+    .leftJoin("activities as a", "a.id", "i.activity_id")
+    .selectAll("i")
+    .select("a.visible")
+    .where("i.course_id", "=", courseId)
+    .orderBy("i.id")
+    .execute();
+  return rows.map(({ visible, ...r }) => ({ ...toItem(r), hidden: visible === 0 }));
+}
+
 export interface GradeRow {
   userId: number;
   itemId: number;
@@ -284,12 +303,15 @@ export interface GradeRow {
   feedback: string;
   source: string;
   updatedAt: string;
+  /** The grade of an activity hidden from students. */
+  hidden: boolean;
 }
 
 export async function listCourseGrades(db: Q, courseId: number, userId?: number): Promise<GradeRow[]> {
   let q = db
     .selectFrom("grades as g")
     .innerJoin("grade_items as i", "i.id", "g.item_id")
+    .leftJoin("activities as a", "a.id", "i.activity_id")
     .select([
       "g.user_id",
       "g.item_id",
@@ -299,6 +321,7 @@ export async function listCourseGrades(db: Q, courseId: number, userId?: number)
       "g.feedback",
       "g.source",
       "g.updated_at",
+      "a.visible",
     ])
     .where("i.course_id", "=", courseId)
     .orderBy("g.user_id")
@@ -314,6 +337,7 @@ export async function listCourseGrades(db: Q, courseId: number, userId?: number)
     feedback: r.feedback,
     source: r.source,
     updatedAt: r.updated_at,
+    hidden: r.visible === 0,
   }));
 }
 

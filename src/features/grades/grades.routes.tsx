@@ -1,6 +1,7 @@
 // The gradebook pages: GET /course/:id/grades shows teachers (grade:viewall) the grader report and
 // students (grade:viewown) their own user report; one grade's page has the edit form (grade:edit)
-// and the history.
+// and the history. Activities hidden from students are marked for those with course:viewhidden and
+// left out, with the course total recomputed without them, for everyone else (grades-seen.service).
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { h } from "preact";
 import { z } from "zod";
@@ -18,14 +19,7 @@ import { courseCaps } from "../roles/course-caps.js";
 import { findUserById } from "../users/users.service.js";
 import { graderReport, type ReportUser, userReport } from "./gradebook.js";
 import { registerGradesApi } from "./grades.api.js";
-import {
-  findGrade,
-  type GradeItem,
-  listCourseGrades,
-  listHistory,
-  listItems,
-  setGrade,
-} from "./grades.service.js";
+import { findGrade, listHistory, setGrade } from "./grades.service.js";
 import {
   GRADEBOOK_TITLE,
   GradePage,
@@ -33,6 +27,7 @@ import {
   gradebookUrl,
   UserReportPage,
 } from "./grades.views.js";
+import { findItemSeen, gradebookSeen, type ReportItem } from "./grades-seen.service.js";
 
 addCourseAdminLink({ label: GRADEBOOK_TITLE, href: gradebookUrl, capability: "grade:viewown", order: 30 });
 
@@ -67,8 +62,11 @@ export function registerGradebookRoutes(app: FastifyInstance, ctx: AppContext) {
     return p;
   }
 
-  async function itemOf(courseId: number, itemId: number): Promise<GradeItem> {
-    const item = (await listItems(ctx.db, courseId)).find((i) => i.id === itemId);
+  /** A grade item of the course that the requester may see; 404 otherwise, hidden or not. */
+  async function itemOf(f: Awaited<ReturnType<typeof frame>>, itemId: number): Promise<ReportItem> {
+    const item = await findItemSeen(ctx.db, f.course.id, itemId, {
+      includeHidden: f.caps.has("course:viewhidden"),
+    });
     if (!item) throw new NotFoundError("Grade item");
     return item;
   }
@@ -78,8 +76,10 @@ export function registerGradebookRoutes(app: FastifyInstance, ctx: AppContext) {
     f: Awaited<ReturnType<typeof frame>>,
     user: ReportUser,
   ) {
-    const items = await listItems(ctx.db, f.course.id);
-    const grades = await listCourseGrades(ctx.db, f.course.id, user.userId);
+    const { items, grades } = await gradebookSeen(ctx.db, f.course.id, {
+      userId: user.userId,
+      includeHidden: f.caps.has("course:viewhidden"),
+    });
     const lines = userReport(items, user.userId, grades);
     return reply
       .type(html)
@@ -91,7 +91,10 @@ export function registerGradebookRoutes(app: FastifyInstance, ctx: AppContext) {
     const f = await frame(request, reply, id);
     if (f.caps.has("grade:viewall")) {
       const students = (await listParticipants(ctx.db, id)).filter((p) => p.roles.includes("student"));
-      const report = graderReport(await listItems(ctx.db, id), students, await listCourseGrades(ctx.db, id));
+      const { items, grades } = await gradebookSeen(ctx.db, id, {
+        includeHidden: f.caps.has("course:viewhidden"),
+      });
+      const report = graderReport(items, students, grades);
       return reply
         .type(html)
         .send(renderPage(h(GraderReportPage, { ...f, report, canEdit: f.caps.has("grade:edit") })));
@@ -115,7 +118,7 @@ export function registerGradebookRoutes(app: FastifyInstance, ctx: AppContext) {
     submitted?: { form: { grade: string; feedback: string }; errors: ValidationError["fields"] },
   ) {
     const f = await frame(request, reply, ids.id, "grade:viewall");
-    const item = await itemOf(ids.id, ids.itemId);
+    const item = await itemOf(f, ids.itemId);
     const user = await participant(ids.id, ids.userId);
     const current = await findGrade(ctx.db, item.id, user.userId);
     const rows = await listHistory(ctx.db, item.id, user.userId);
@@ -153,7 +156,7 @@ export function registerGradebookRoutes(app: FastifyInstance, ctx: AppContext) {
   app.post("/course/:id/grades/:itemId/:userId", async (request, reply) => {
     const ids = parseInput(gradeParams, request.params);
     const f = await frame(request, reply, ids.id, "grade:edit");
-    const item = await itemOf(ids.id, ids.itemId);
+    const item = await itemOf(f, ids.itemId);
     await participant(ids.id, ids.userId);
     if (item.activityId === null)
       throw new ValidationError(

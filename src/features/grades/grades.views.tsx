@@ -1,5 +1,6 @@
 // The gradebook pages: the grader report (teachers), the user report (a student's own grades),
-// and one grade with its edit form and history.
+// and one grade with its edit form and history. Items of activities hidden from students reach
+// these pages only for viewers who may see them, and are marked.
 import { CourseLayout, type CourseRef } from "../../views/course-layout.js";
 import { Csrf, type Errors, FormErrors, TextArea, TextField } from "../../views/forms.js";
 import type { PageContext } from "../../views/page-context.js";
@@ -11,7 +12,7 @@ import {
   type ReportUser,
   type UserReportLine,
 } from "./gradebook.js";
-import type { GradeItem } from "./grades.service.js";
+import type { ReportItem } from "./grades-seen.service.js";
 
 export const GRADEBOOK_TITLE = "Gradebook";
 export const gradebookUrl = (courseId: number) => `/course/${courseId}/grades`;
@@ -35,6 +36,14 @@ export const SOURCE_LABELS: Record<string, string> = {
 };
 const sourceLabel = (s: string) => SOURCE_LABELS[s] ?? s;
 
+const HiddenBadge = ({ item }: { item: ReportItem }) =>
+  item.hidden ? (
+    <>
+      {" "}
+      <span class="badge">Hidden from students</span>
+    </>
+  ) : null;
+
 export function GraderReportPage(p: Frame & { report: GraderReport; canEdit: boolean }) {
   const { pc, course, report } = p;
   return (
@@ -56,6 +65,7 @@ export function GraderReportPage(p: Frame & { report: GraderReport; canEdit: boo
               {report.items.map((i) => (
                 <th scope="col" key={i.id}>
                   {i.name} <span class="muted">/ {formatGrade(i.maxGrade)}</span>
+                  <HiddenBadge item={i} />
                 </th>
               ))}
             </tr>
@@ -67,7 +77,7 @@ export function GraderReportPage(p: Frame & { report: GraderReport; canEdit: boo
                   <a href={`${gradebookUrl(course.id)}/user/${user.userId}`}>{fullName(user)}</a>
                 </th>
                 {cells.map((cell, idx) => {
-                  const item = report.items[idx] as GradeItem;
+                  const item = report.items[idx] as ReportItem;
                   const action = p.canEdit && item.activityId !== null ? "Edit grade" : "Grade history";
                   return (
                     <td key={item.id} class="num">
@@ -105,6 +115,12 @@ export function UserReportPage(p: Frame & { user: ReportUser; lines: UserReportL
       }
     >
       <h2>{p.own ? "My grades" : "User report"}</h2>
+      {p.lines.some((l) => l.item.hidden) ? (
+        <p class="help">
+          Items hidden from students are not shown to the student, and the course total they see leaves them
+          out.
+        </p>
+      ) : null}
       <div class="table-wrap">
         <table class="user-report">
           <caption class="visually-hidden">Grades of {fullName(p.user)}</caption>
@@ -120,7 +136,10 @@ export function UserReportPage(p: Frame & { user: ReportUser; lines: UserReportL
           <tbody>
             {p.lines.map(({ item, grade }) => (
               <tr key={item.id} class={item.activityId === null ? "total" : undefined}>
-                <th scope="row">{item.name}</th>
+                <th scope="row">
+                  {item.name}
+                  <HiddenBadge item={item} />
+                </th>
                 <td class="num">{formatGrade(grade?.grade)}</td>
                 <td class="num">0–{formatGrade(item.maxGrade)}</td>
                 <td class="num">{formatPercentage(grade?.grade, item.maxGrade)}</td>
@@ -144,7 +163,7 @@ export interface HistoryLine {
 
 export function GradePage(
   p: Frame & {
-    item: GradeItem;
+    item: ReportItem;
     user: ReportUser;
     current: { grade: number | null; feedback: string; source: string; updatedAt: string } | undefined;
     form: { grade: string; feedback: string } | undefined;
@@ -162,6 +181,11 @@ export function GradePage(
       title={title}
       crumbs={[{ label: GRADEBOOK_TITLE, href: gradebookUrl(course.id) }, { label: title }]}
     >
+      {p.item.hidden ? (
+        <p>
+          <span class="badge">Hidden from students</span>
+        </p>
+      ) : null}
       <p>
         Current grade: <strong>{formatGrade(p.current?.grade)}</strong> out of {formatGrade(item.maxGrade)}
         {p.current ? ` (${sourceLabel(p.current.source)}, ${formatTime(p.current.updatedAt)})` : ""}
