@@ -1,5 +1,6 @@
 // The gradebook pages: the grader report (teachers), the user report (a student's own grades),
 // and one grade with its edit form and history.
+import { formatInstant } from "../../shared/time-zone.js";
 import { CourseLayout, type CourseRef } from "../../views/course-layout.js";
 import { Csrf, type Errors, FormErrors, TextArea, TextField } from "../../views/forms.js";
 import type { PageContext } from "../../views/page-context.js";
@@ -25,7 +26,6 @@ interface Frame {
 }
 
 const fullName = (u: ReportUser) => `${u.firstname} ${u.lastname}`.trim() || u.username;
-const formatTime = (t: string) => `${t.slice(0, 16).replace("T", " ")} UTC`;
 
 export const SOURCE_LABELS: Record<string, string> = {
   teacher: "Teacher",
@@ -164,7 +164,9 @@ export function GradePage(
     >
       <p>
         Current grade: <strong>{formatGrade(p.current?.grade)}</strong> out of {formatGrade(item.maxGrade)}
-        {p.current ? ` (${sourceLabel(p.current.source)}, ${formatTime(p.current.updatedAt)})` : ""}
+        {p.current
+          ? ` (${sourceLabel(p.current.source)}, ${formatInstant(p.current.updatedAt, pc.timeZone)})`
+          : ""}
       </p>
       {p.form ? (
         <>
@@ -213,7 +215,7 @@ export function GradePage(
             <tbody>
               {p.history.map((h, i) => (
                 <tr key={`${h.createdAt}-${i}`}>
-                  <td>{formatTime(h.createdAt)}</td>
+                  <td>{formatInstant(h.createdAt, pc.timeZone)}</td>
                   <td class="num">{formatGrade(h.grade)}</td>
                   <td>{h.feedback}</td>
                   <td>{sourceLabel(h.source)}</td>
