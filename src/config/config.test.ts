@@ -9,6 +9,12 @@ describe("configuration", () => {
     assert.equal(c.publicUrl, "http://localhost:3000");
     assert.equal(c.databaseUrl, "sqlite:/srv/pluto/data/pluto.db");
     assert.equal(c.trustProxy, false);
+    assert.equal(c.timezone, "UTC");
+  });
+
+  it("takes the site time zone from PLUTO_TIMEZONE", () => {
+    assert.equal(parseConfig({ PLUTO_TIMEZONE: "Australia/Sydney" }).timezone, "Australia/Sydney");
+    assert.equal(parseConfig({ PLUTO_TIMEZONE: "" }).timezone, "UTC");
   });
 
   it("builds the public URL from PORT and strips a trailing slash from PLUTO_URL", () => {
@@ -25,6 +31,7 @@ describe("configuration", () => {
     ["an unknown database", { DATABASE_URL: "mysql://x" }, /DATABASE_URL/],
     ["an unknown log level", { LOG_LEVEL: "loud" }, /LOG_LEVEL/],
     ["a malformed TRUST_PROXY", { TRUST_PROXY: "maybe" }, /TRUST_PROXY/],
+    ["an unknown PLUTO_TIMEZONE", { PLUTO_TIMEZONE: "Mars/Olympus_Mons" }, /PLUTO_TIMEZONE/],
     ["a short admin password", { PLUTO_ADMIN_PASSWORD: "short" }, /PLUTO_ADMIN_PASSWORD/],
     ["an unknown PLUTO_ setting", { PLUTO_URLL: "http://x" }, /unknown setting PLUTO_URLL/],
   ];

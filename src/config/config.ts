@@ -1,5 +1,6 @@
 // Environment parsed and validated once. Only src/main reads process.env and passes it here.
 import { resolve } from "node:path";
+import { isTimeZone } from "../shared/time-zone.js";
 
 export type LogLevel = "fatal" | "error" | "warn" | "info" | "debug" | "trace" | "silent";
 
@@ -15,6 +16,8 @@ export interface Config {
   trustProxy: boolean;
   /** Hosts or CIDR ranges that outbound fetches may reach although private. */
   outboundAllow: string[];
+  /** The site's time zone (IANA name): dates are shown and read in it for users who have not chosen one. */
+  timezone: string;
 }
 
 export class ConfigError extends Error {
@@ -31,6 +34,7 @@ const KNOWN = new Set([
   "LOG_LEVEL",
   "TRUST_PROXY",
   "PLUTO_OUTBOUND_ALLOW",
+  "PLUTO_TIMEZONE",
 ]);
 const LEVELS: LogLevel[] = ["fatal", "error", "warn", "info", "debug", "trace", "silent"];
 
@@ -95,6 +99,11 @@ export function parseConfig(env: Record<string, string | undefined>, cwd = proce
     .map((s) => s.trim())
     .filter(Boolean);
 
+  const timezone = (env.PLUTO_TIMEZONE ?? "").trim() || "UTC";
+  if (!isTimeZone(timezone)) {
+    throw new ConfigError(`PLUTO_TIMEZONE must be a time zone name such as Europe/London, got "${timezone}"`);
+  }
+
   return {
     port,
     host,
@@ -105,6 +114,7 @@ export function parseConfig(env: Record<string, string | undefined>, cwd = proce
     logLevel,
     trustProxy: ["true", "1", "yes"].includes(tp),
     outboundAllow,
+    timezone,
   };
 }
 

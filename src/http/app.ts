@@ -17,6 +17,7 @@ import Fastify, {
 import { h } from "preact";
 import { ZodError } from "zod";
 import { AppError, ValidationError } from "../shared/errors.js";
+import { resolveTimeZone } from "../shared/time-zone.js";
 import { ErrorPage } from "../views/error-page.js";
 import { renderPage } from "../views/html.js";
 import type { PageContext } from "../views/page-context.js";
@@ -65,6 +66,11 @@ export function isApi(request: FastifyRequest): boolean {
   return request.url.startsWith("/api/");
 }
 
+/** The zone the requesting user reads and enters dates in: their profile's, else the site's. */
+export function viewerTimeZone(ctx: AppContext, request: FastifyRequest): string {
+  return resolveTimeZone(request.actor?.timezone, ctx.config.timezone);
+}
+
 /** What every page needs from the request: the user, a CSRF token, the flash message. */
 export function pageContext(ctx: AppContext, request: FastifyRequest, reply: FastifyReply): PageContext {
   const flash = request.cookies[FLASH_COOKIE];
@@ -76,6 +82,8 @@ export function pageContext(ctx: AppContext, request: FastifyRequest, reply: Fas
     flash: flash ? decodeURIComponent(flash).slice(0, 300) : undefined,
     url: request.url,
     siteName: "Pluto LMS",
+    timeZone: viewerTimeZone(ctx, request),
+    siteTimeZone: ctx.config.timezone,
     returnUrl:
       typeof request.session?.data.returnUrl === "string" ? request.session.data.returnUrl : undefined,
   };

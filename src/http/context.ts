@@ -25,4 +25,6 @@ export interface Actor {
   siteAdmin: boolean;
   auth: string;
   lang: string;
+  /** The profile's time zone as stored; "" for the site default (see PageContext.timeZone). */
+  timezone: string;
 }

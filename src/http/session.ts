@@ -75,6 +75,7 @@ interface ActorRow {
   site_admin: number;
   auth: string;
   lang: string;
+  timezone: string;
 }
 
 interface SessionRow {
@@ -94,6 +95,7 @@ function toActor(row: ActorRow): Actor {
     siteAdmin: row.site_admin === 1,
     auth: row.auth,
     lang: row.lang,
+    timezone: row.timezone,
   };
 }
 
@@ -106,7 +108,7 @@ export async function loadSession(
   const now = ctx.clock.now();
   // Read on every page: one SQL text, as Kysely's builder cost more than the query (see courseRolesOf).
   const { rows } = await sql<ActorRow & SessionRow>`
-    select u.id, u.username, u.firstname, u.lastname, u.email, u.site_admin, u.auth, u.lang,
+    select u.id, u.username, u.firstname, u.lastname, u.email, u.site_admin, u.auth, u.lang, u.timezone,
       s.csrf_token, s.data, s.last_seen_at, s.expires_at
     from sessions s join users u on u.id = s.user_id
     where s.id = ${hash} and u.suspended = 0`.execute(ctx.db);
@@ -132,7 +134,7 @@ export async function loadSession(
 /** Finds the user of an API bearer token (stored hashed). */
 export async function loadTokenActor(ctx: AppContext, token: string): Promise<Actor | undefined> {
   const { rows } = await sql<ActorRow & { token_id: number; last_used_at: string | null }>`
-    select u.id, u.username, u.firstname, u.lastname, u.email, u.site_admin, u.auth, u.lang,
+    select u.id, u.username, u.firstname, u.lastname, u.email, u.site_admin, u.auth, u.lang, u.timezone,
       t.id as token_id, t.last_used_at
     from api_tokens t join users u on u.id = t.user_id
     where t.token_hash = ${sha256Hex(token)} and u.suspended = 0`.execute(ctx.db);

@@ -9,6 +9,10 @@ export interface PageContext {
   flash: string | undefined;
   url: string;
   siteName: string;
+  /** The zone dates are shown and read in: the viewer's, else the site's (always a valid name). */
+  timeZone: string;
+  /** The site's time zone (PLUTO_TIMEZONE), what "default" means in a profile's time zone field. */
+  siteTimeZone: string;
   /** Where an LTI-launched user goes back to on the consumer, when one was given. */
   returnUrl: string | undefined;
 }

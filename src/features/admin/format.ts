@@ -1,13 +1,5 @@
 // Small presentation helpers shared by the site admin pages.
 
-/** "2026-01-01 12:00 UTC" from an ISO time, or a dash. */
-export function formatTime(value: string | null | undefined): string {
-  if (!value) return "—";
-  const d = new Date(value);
-  if (Number.isNaN(d.getTime())) return value;
-  return `${d.toISOString().slice(0, 16).replace("T", " ")} UTC`;
-}
-
 /** "every 5 min", "every 24 h". */
 export function formatInterval(seconds: number): string {
   if (seconds % 86400 === 0 && seconds >= 86400 * 2) return `every ${seconds / 86400} days`;

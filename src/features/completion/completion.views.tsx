@@ -1,4 +1,5 @@
 // The "Completion" report: participants × activities that have a completion rule.
+import { formatDate } from "../../shared/time-zone.js";
 import { CourseLayout } from "../../views/course-layout.js";
 import type { PageContext } from "../../views/page-context.js";
 import type { Course } from "../courses/courses.service.js";
@@ -51,7 +52,9 @@ export function CompletionReportPage({
                       {r.complete.has(a.id) ? "Done" : "To do"}
                     </td>
                   ))}
-                  <td>{r.courseCompletedAt ? `Yes, ${r.courseCompletedAt.slice(0, 10)}` : "No"}</td>
+                  <td>
+                    {r.courseCompletedAt ? `Yes, ${formatDate(r.courseCompletedAt, pc.timeZone)}` : "No"}
+                  </td>
                 </tr>
               ))}
             </tbody>

@@ -1,7 +1,8 @@
 // The common fields of the enrolment method form: HTML form body ⇄ instance values. Dates in the
-// form are datetime-local values read as UTC; the period is a number with a unit.
+// form are datetime-local values in the editor's time zone; the period is a number with a unit.
 import { z } from "zod";
 import { type FieldError, ValidationError } from "../../shared/errors.js";
+import { fromWallTime, toWallTime } from "../../shared/time-zone.js";
 import { formBool } from "../../shared/validation.js";
 import { ROLES, type Role } from "../roles/capabilities.js";
 import type { InstanceCommon } from "./enrol-methods.js";
@@ -49,40 +50,16 @@ const commonFormSchema = z.object({
   role: z.enum(ROLES, { error: "Choose a role from the list" }),
 });
 
-const LOCAL_DATETIME = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2}))?$/;
-
-/** A datetime-local value ("2026-03-01T09:30") read as UTC; undefined when it is not a real time. */
-export function parseLocalDateTime(value: string): string | undefined {
-  const m = LOCAL_DATETIME.exec(value);
-  if (!m) return undefined;
-  const [y, mo, d, h, mi, s] = m.slice(1).map((x) => Number(x ?? 0)) as [
-    number,
-    number,
-    number,
-    number,
-    number,
-    number,
-  ];
-  const t = new Date(Date.UTC(y, mo - 1, d, h, mi, s));
-  if (
-    t.getUTCFullYear() !== y ||
-    t.getUTCMonth() !== mo - 1 ||
-    t.getUTCDate() !== d ||
-    h > 23 ||
-    mi > 59 ||
-    s > 59
-  )
-    return undefined;
-  return t.toISOString();
-}
-
-/** An ISO time as a datetime-local value (UTC). */
-export function toLocalDateTime(isoTime: string | null): string {
-  return isoTime ? isoTime.slice(0, 16) : "";
-}
-
-/** Parses the common fields of a submitted form; throws ValidationError naming the form fields. */
-export function parseCommonForm(body: Record<string, unknown>): InstanceCommon & { role: Role } {
+/**
+ * Parses the common fields of a submitted form, dates read as wall-clock time in `timeZone`; throws
+ * ValidationError naming the form fields. A date left as the edit form showed it keeps the stored
+ * instant of `existing` (its seconds, and which of two repeated wall times it was).
+ */
+export function parseCommonForm(
+  body: Record<string, unknown>,
+  timeZone: string,
+  existing?: Pick<InstanceCommon, "enrolStart" | "enrolEnd">,
+): InstanceCommon & { role: Role } {
   const v = (() => {
     const r = commonFormSchema.safeParse(body);
     if (r.success) return r.data;
@@ -105,7 +82,9 @@ export function parseCommonForm(body: Record<string, unknown>): InstanceCommon &
   }
   const date = (enabled: boolean, value: string, field: "enrolStart" | "enrolEnd", what: string) => {
     if (!enabled) return null;
-    const t = parseLocalDateTime(value);
+    const stored = existing?.[field];
+    if (stored && toWallTime(stored, timeZone) === value) return stored;
+    const t = fromWallTime(value, timeZone);
     if (!t) errors.push({ field, message: `${what} must be a date and time` });
     return t ?? null;
   };
@@ -132,8 +111,8 @@ export function splitPeriod(seconds: number): { amount: string; unit: PeriodUnit
   return { amount: String(Math.round((seconds / 3600) * 1000) / 1000), unit: "hours" };
 }
 
-/** The form values of an existing instance, or of a new one with the method's defaults. */
-export function commonValuesOf(instance: EnrolInstance | undefined): CommonFormValues {
+/** The form values of an existing instance (dates in `timeZone`), or of a new one with the method's defaults. */
+export function commonValuesOf(instance: EnrolInstance | undefined, timeZone: string): CommonFormValues {
   const period = instance?.enrolPeriod ? splitPeriod(instance.enrolPeriod) : { amount: "", unit: "days" };
   return {
     name: instance?.name ?? "",
@@ -142,9 +121,9 @@ export function commonValuesOf(instance: EnrolInstance | undefined): CommonFormV
     enrolPeriod: period.amount,
     enrolPeriodUnit: period.unit,
     enrolStartEnabled: Boolean(instance?.enrolStart),
-    enrolStart: toLocalDateTime(instance?.enrolStart ?? null),
+    enrolStart: toWallTime(instance?.enrolStart, timeZone),
     enrolEndEnabled: Boolean(instance?.enrolEnd),
-    enrolEnd: toLocalDateTime(instance?.enrolEnd ?? null),
+    enrolEnd: toWallTime(instance?.enrolEnd, timeZone),
     maxEnrolled: String(instance?.maxEnrolled ?? 0),
     role: instance?.role ?? "student",
   };

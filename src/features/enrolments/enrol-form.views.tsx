@@ -27,6 +27,7 @@ function DateGroup(p: {
   value: string;
   errors: Errors;
   help: string;
+  timeZone: string;
 }) {
   return (
     <fieldset class="field-group">
@@ -34,7 +35,7 @@ function DateGroup(p: {
       <Checkbox name={`${p.name}Enabled`} label={enableLabel(p.legend)} checked={p.enabled} />
       <TextField
         name={p.name}
-        label={`${p.legend}: date and time (UTC)`}
+        label={`${p.legend}: date and time (${p.timeZone})`}
         type="datetime-local"
         value={p.value}
         errors={p.errors}
@@ -44,12 +45,16 @@ function DateGroup(p: {
   );
 }
 
-/** The common fields; the role drop-down offers `roles` (those the viewer may give) and the current value. */
+/**
+ * The common fields; the role drop-down offers `roles` (those the viewer may give) and the current
+ * value; the dates are wall-clock times in `timeZone`, which their labels name.
+ */
 export function renderCommonFields(
   method: EnrolMethod,
   values: CommonFormValues,
   errors: Errors,
   roles: readonly Role[],
+  timeZone: string,
 ): CommonFieldNodes {
   const label = { ...DEFAULT_COMMON_LABELS, ...method.commonLabels };
   const roleOptions = ROLE_OPTIONS.filter((o) => roles.includes(o.value) || o.value === values.role);
@@ -117,6 +122,7 @@ export function renderCommonFields(
         enabled={values.enrolStartEnabled}
         value={values.enrolStart}
         errors={errors}
+        timeZone={timeZone}
         help="Users can be enrolled only from this time."
       />
     ),
@@ -127,6 +133,7 @@ export function renderCommonFields(
         enabled={values.enrolEndEnabled}
         value={values.enrolEnd}
         errors={errors}
+        timeZone={timeZone}
         help="Users can be enrolled only until this time."
       />
     ),

@@ -3,7 +3,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { h } from "preact";
 import { z } from "zod";
-import { pageContext, redirectWithFlash } from "../../http/app.js";
+import { pageContext, redirectWithFlash, viewerTimeZone } from "../../http/app.js";
 import type { AppContext } from "../../http/context.js";
 import {
   ConflictError,
@@ -124,7 +124,13 @@ export function registerEnrolMethodRoutes(app: FastifyInstance, ctx: AppContext)
       values: v.values,
       errors: v.errors,
       data,
-      common: renderCommonFields(v.method, v.common, v.errors, await assignable(request, courseId)),
+      common: renderCommonFields(
+        v.method,
+        v.common,
+        v.errors,
+        await assignable(request, courseId),
+        f.pc.timeZone,
+      ),
     };
     return reply
       .status(v.errors.length > 0 ? 400 : 200)
@@ -134,6 +140,7 @@ export function registerEnrolMethodRoutes(app: FastifyInstance, ctx: AppContext)
 
   /** Parses the common fields and the method's own, collecting the errors of both. */
   async function parseSubmission(
+    request: FastifyRequest,
     body: Body,
     method: EnrolMethod,
     courseId: number,
@@ -143,7 +150,7 @@ export function registerEnrolMethodRoutes(app: FastifyInstance, ctx: AppContext)
     let common: (InstanceCommon & { role: Role }) | undefined;
     let settings: Body | undefined;
     try {
-      common = parseCommonForm(body);
+      common = parseCommonForm(body, viewerTimeZone(ctx, request), existing);
     } catch (err) {
       if (!(err instanceof ValidationError)) throw err;
       errors.push(...err.fields);
@@ -185,7 +192,7 @@ export function registerEnrolMethodRoutes(app: FastifyInstance, ctx: AppContext)
     await assertAddable(method, id);
     return renderForm(request, reply, id, {
       method,
-      common: commonValuesOf(undefined),
+      common: commonValuesOf(undefined, viewerTimeZone(ctx, request)),
       values: {},
       errors: [],
     });
@@ -203,7 +210,7 @@ export function registerEnrolMethodRoutes(app: FastifyInstance, ctx: AppContext)
     const body = bodyOf(request);
     const method = methodOf(parseInput(methodKey, body).method);
     await assertAddable(method, id);
-    const parsed = await parseSubmission(body, method, id);
+    const parsed = await parseSubmission(request, body, method, id);
     if (!parsed.ok)
       return renderForm(request, reply, id, {
         method,
@@ -240,7 +247,7 @@ export function registerEnrolMethodRoutes(app: FastifyInstance, ctx: AppContext)
     return renderForm(request, reply, id, {
       method,
       instance,
-      common: commonValuesOf(instance),
+      common: commonValuesOf(instance, viewerTimeZone(ctx, request)),
       values: instance.settings,
       errors: [],
     });
@@ -252,7 +259,7 @@ export function registerEnrolMethodRoutes(app: FastifyInstance, ctx: AppContext)
     const instance = await instanceOf(id, instanceId);
     const method = methodOf(instance.method);
     const body = bodyOf(request);
-    const parsed = await parseSubmission(body, method, id, instance);
+    const parsed = await parseSubmission(request, body, method, id, instance);
     const again = (errors: FieldError[]) =>
       renderForm(request, reply, id, {
         method,

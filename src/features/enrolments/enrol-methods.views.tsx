@@ -2,6 +2,7 @@
 // delete confirmation.
 
 import { Fragment } from "preact";
+import { formatInstant } from "../../shared/time-zone.js";
 import { CourseLayout, type CourseRef } from "../../views/course-layout.js";
 import { ActionButton, Csrf, type Errors, Fieldset, FormErrors } from "../../views/forms.js";
 import type { PageContext } from "../../views/page-context.js";
@@ -22,10 +23,6 @@ interface Frame {
 export const listUrl = (courseId: number) => `/course/${courseId}/enrol-methods`;
 export const instanceUrl = (courseId: number, id: number) => `/course/${courseId}/enrol-methods/${id}`;
 
-export function formatTime(isoTime: string | null): string {
-  return isoTime ? `${isoTime.slice(0, 16).replace("T", " ")} UTC` : "";
-}
-
 export function formatPeriod(seconds: number): string {
   const { amount, unit } = splitPeriod(seconds);
   return amount === "1" ? `1 ${unit.slice(0, -1)}` : `${amount} ${unit}`;
@@ -33,12 +30,12 @@ export function formatPeriod(seconds: number): string {
 
 export const roleName = (role: string) => (isRole(role) ? ROLE_NAMES[role] : role);
 
-/** "2 weeks; from …; until …; at most 30 users", or "No limits". */
-export function instanceSummary(i: EnrolInstance): string[] {
+/** "2 weeks; from …; until …; at most 30 users", or "No limits"; times in `timeZone`. */
+export function instanceSummary(i: EnrolInstance, timeZone: string): string[] {
   const out: string[] = [];
   if (i.enrolPeriod) out.push(`Enrolment period: ${formatPeriod(i.enrolPeriod)}`);
-  if (i.enrolStart) out.push(`Starts ${formatTime(i.enrolStart)}`);
-  if (i.enrolEnd) out.push(`Ends ${formatTime(i.enrolEnd)}`);
+  if (i.enrolStart) out.push(`Starts ${formatInstant(i.enrolStart, timeZone)}`);
+  if (i.enrolEnd) out.push(`Ends ${formatInstant(i.enrolEnd, timeZone)}`);
   if (i.maxEnrolled > 0) out.push(`At most ${i.maxEnrolled} users`);
   out.push(`Default role: ${roleName(i.role)}`);
   return out;
@@ -91,7 +88,7 @@ export function EnrolMethodsPage(
                 <td>{enrolled}</td>
                 <td>
                   <ul class="plain">
-                    {instanceSummary(i).map((s) => (
+                    {instanceSummary(i, pc.timeZone).map((s) => (
                       <li key={s}>{s}</li>
                     ))}
                   </ul>

@@ -7,6 +7,7 @@ import type { Engine } from "../../db/dialect.js";
 import type { AppContext } from "../../http/context.js";
 import { addSeconds, type Clock, iso } from "../../shared/clock.js";
 import { AppError, ConflictError, NotFoundError, ValidationError } from "../../shared/errors.js";
+import { formatInstant } from "../../shared/time-zone.js";
 import { parseInput, requiredText } from "../../shared/validation.js";
 import { isRole, ROLES, type Role } from "../roles/capabilities.js";
 import { findEnrolMethod } from "./enrol-methods.js";
@@ -140,27 +141,29 @@ async function deleteInstanceIn(trx: repo.Q, id: number): Promise<void> {
   await repo.deleteInstance(trx, id);
 }
 
-/** Throws EnrolmentError when the instance does not accept new enrolments now. */
-export function checkEnrolmentOpen(instance: repo.EnrolInstance, now: Date): void {
+/**
+ * Throws EnrolmentError when the instance does not accept new enrolments now; the message gives
+ * the opening or closing time in `timeZone`.
+ */
+export function checkEnrolmentOpen(instance: repo.EnrolInstance, now: Date, timeZone = "UTC"): void {
   if (instance.status !== "enabled")
     throw new EnrolmentError("disabled", "This enrolment method is disabled.");
   if (instance.enrolStart && iso(now) < instance.enrolStart) {
     throw new EnrolmentError(
       "not_started",
-      `Enrolment opens on ${instance.enrolStart.slice(0, 16).replace("T", " ")} UTC.`,
+      `Enrolment opens on ${formatInstant(instance.enrolStart, timeZone)}.`,
     );
   }
   if (instance.enrolEnd && iso(now) >= instance.enrolEnd) {
-    throw new EnrolmentError(
-      "ended",
-      `Enrolment closed on ${instance.enrolEnd.slice(0, 16).replace("T", " ")} UTC.`,
-    );
+    throw new EnrolmentError("ended", `Enrolment closed on ${formatInstant(instance.enrolEnd, timeZone)}.`);
   }
 }
 
 export interface EnrolDeps {
   clock: Clock;
   engine: Engine;
+  /** The zone of the times in a refusal's message (default UTC): the reader's, or the site's. */
+  timeZone?: string;
 }
 
 /**
@@ -181,7 +184,7 @@ export async function enrolUser(
     throw new ValidationError(`Unknown role ${role}`, [{ field: "role", message: `Unknown role ${role}` }]);
   const existing = await repo.findEnrolment(trx, instance.id, v.userId);
   if (!existing) {
-    if (v.checkOpen !== false) checkEnrolmentOpen(instance, now);
+    if (v.checkOpen !== false) checkEnrolmentOpen(instance, now, deps.timeZone);
     if (instance.maxEnrolled > 0 && (await repo.countEnrolments(trx, instance.id)) >= instance.maxEnrolled) {
       throw new EnrolmentError(
         "full",

@@ -3,7 +3,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { h } from "preact";
 import { z } from "zod";
-import { pageContext, redirectWithFlash } from "../../http/app.js";
+import { pageContext, redirectWithFlash, viewerTimeZone } from "../../http/app.js";
 import type { AppContext } from "../../http/context.js";
 import { ForbiddenError, NotFoundError, type ValidationError } from "../../shared/errors.js";
 import { parseInput, rowId } from "../../shared/validation.js";
@@ -162,7 +162,7 @@ export function registerParticipantRoutes(app: FastifyInstance, ctx: AppContext)
       for (const userId of v.userId)
         await enrolUser(
           trx,
-          { clock: ctx.clock, engine: ctx.engine },
+          { clock: ctx.clock, engine: ctx.engine, timeZone: viewerTimeZone(ctx, request) },
           { instanceId: manual.id, userId, role: v.role },
         );
     });

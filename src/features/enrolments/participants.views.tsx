@@ -1,11 +1,12 @@
 // The participants page of a course, enrolling users by hand, unenrolling and changing roles.
 
+import { formatInstant } from "../../shared/time-zone.js";
 import { CourseLayout, type CourseRef } from "../../views/course-layout.js";
 import { Checkbox, Csrf, type Errors, FormErrors, Select } from "../../views/forms.js";
 import type { PageContext } from "../../views/page-context.js";
 import type { Capability, Role } from "../roles/capabilities.js";
 import { ROLE_NAMES } from "../roles/capabilities.js";
-import { formatTime, roleName } from "./enrol-methods.views.js";
+import { roleName } from "./enrol-methods.views.js";
 import type { CourseEnrolment, EnrolmentState, Participant } from "./enrolments.service.js";
 
 export const PARTICIPANTS_TITLE = "Participants";
@@ -28,11 +29,11 @@ const STATE_BADGE: Record<EnrolmentState, { label: string; cls: string }> = {
   not_current: { label: "Not current", cls: "badge warn" },
 };
 
-function timeWindow(e: CourseEnrolment): string {
+function timeWindow(e: CourseEnrolment, timeZone: string): string {
   if (!e.timeStart && !e.timeEnd) return "No time limit";
-  const from = e.timeStart ? `From ${formatTime(e.timeStart)}` : "";
-  const until = e.timeEnd ? `until ${formatTime(e.timeEnd)}` : "no end";
-  return from ? `${from}, ${until}` : `Until ${formatTime(e.timeEnd)}`;
+  const from = e.timeStart ? `From ${formatInstant(e.timeStart, timeZone)}` : "";
+  const until = e.timeEnd ? `until ${formatInstant(e.timeEnd, timeZone)}` : "no end";
+  return from ? `${from}, ${until}` : `Until ${formatInstant(e.timeEnd, timeZone)}`;
 }
 
 const fullName = (p: { firstname: string; lastname: string; username: string }) =>
@@ -99,7 +100,7 @@ export function ParticipantsPage(p: Frame & { rows: ParticipantRow[]; canEnrol: 
                       <li key={e.instanceId}>
                         {e.instanceName}{" "}
                         <span class={STATE_BADGE[e.state].cls}>{STATE_BADGE[e.state].label}</span>{" "}
-                        <span class="muted">{timeWindow(e)}</span>
+                        <span class="muted">{timeWindow(e, pc.timeZone)}</span>
                         {p.canEnrol ? (
                           <>
                             {" "}
@@ -115,7 +116,7 @@ export function ParticipantsPage(p: Frame & { rows: ParticipantRow[]; canEnrol: 
                     ))}
                   </ul>
                 </td>
-                <td>{u.lastLoginAt ? formatTime(u.lastLoginAt) : "Never"}</td>
+                <td>{u.lastLoginAt ? formatInstant(u.lastLoginAt, pc.timeZone) : "Never"}</td>
               </tr>
             ))}
           </tbody>

@@ -1,6 +1,7 @@
 // The gradebook pages: the grader report (teachers), the user report (a student's own grades),
 // and one grade with its edit form and history. Items of activities hidden from students reach
 // these pages only for viewers who may see them, and are marked.
+import { formatInstant } from "../../shared/time-zone.js";
 import { CourseLayout, type CourseRef } from "../../views/course-layout.js";
 import { Csrf, type Errors, FormErrors, TextArea, TextField } from "../../views/forms.js";
 import type { PageContext } from "../../views/page-context.js";
@@ -26,7 +27,6 @@ interface Frame {
 }
 
 const fullName = (u: ReportUser) => `${u.firstname} ${u.lastname}`.trim() || u.username;
-const formatTime = (t: string) => `${t.slice(0, 16).replace("T", " ")} UTC`;
 
 export const SOURCE_LABELS: Record<string, string> = {
   teacher: "Teacher",
@@ -188,7 +188,9 @@ export function GradePage(
       ) : null}
       <p>
         Current grade: <strong>{formatGrade(p.current?.grade)}</strong> out of {formatGrade(item.maxGrade)}
-        {p.current ? ` (${sourceLabel(p.current.source)}, ${formatTime(p.current.updatedAt)})` : ""}
+        {p.current
+          ? ` (${sourceLabel(p.current.source)}, ${formatInstant(p.current.updatedAt, pc.timeZone)})`
+          : ""}
       </p>
       {p.form ? (
         <>
@@ -237,7 +239,7 @@ export function GradePage(
             <tbody>
               {p.history.map((h, i) => (
                 <tr key={`${h.createdAt}-${i}`}>
-                  <td>{formatTime(h.createdAt)}</td>
+                  <td>{formatInstant(h.createdAt, pc.timeZone)}</td>
                   <td class="num">{formatGrade(h.grade)}</td>
                   <td>{h.feedback}</td>
                   <td>{sourceLabel(h.source)}</td>

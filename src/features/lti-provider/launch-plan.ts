@@ -75,7 +75,7 @@ export async function prepare(
   }
   const role = l.isInstructor ? pub.roleInstructor : pub.roleLearner;
   // 2. Enrolment open and capacity left, checked before anything is written (enrolUser re-checks under lock).
-  if (!c.enrolmentStatus) checkEnrolmentOpen(instance, ctx.clock.now());
+  if (!c.enrolmentStatus) checkEnrolmentOpen(instance, ctx.clock.now(), ctx.config.timezone);
   const enrolled =
     c.user !== undefined &&
     c.enrolmentStatus === "active" &&

@@ -123,7 +123,7 @@ export async function handleLaunch(
         if (!plan.enrolled)
           await enrolUser(
             trx,
-            { clock: ctx.clock, engine: ctx.engine },
+            { clock: ctx.clock, engine: ctx.engine, timeZone: ctx.config.timezone },
             { instanceId: plan.instance.id, userId: out.userId, role: plan.role },
           );
         return out;

@@ -90,7 +90,7 @@ export async function applyMembers(
           const role = isInstructorRole(m.roles) ? pub.roleInstructor : pub.roleLearner;
           const { created } = await enrolUser(
             trx,
-            { clock: ctx.clock, engine: ctx.engine },
+            { clock: ctx.clock, engine: ctx.engine, timeZone: ctx.config.timezone },
             { instanceId: instance.id, userId, role },
           );
           await repo.upsertProviderUser(trx, {

@@ -4,10 +4,10 @@ import { randomBytes } from "node:crypto";
 import { z } from "zod";
 import type { AppContext } from "../../http/context.js";
 import { type FieldError, ValidationError } from "../../shared/errors.js";
+import { isTimeZone } from "../../shared/time-zone.js";
 import { formBool } from "../../shared/validation.js";
 import { findActivity } from "../activities/activities.service.js";
 import { ROLES, type Role } from "../roles/capabilities.js";
-import { isTimeZone } from "../users/users.service.js";
 import type { MemberSyncMode, UserDefaults } from "./provider.repository.js";
 
 export const MEMBER_SYNC_MODES: ReadonlyArray<{ value: MemberSyncMode; label: string }> = [

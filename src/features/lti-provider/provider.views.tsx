@@ -1,5 +1,6 @@
 // Pages of "Publish as LTI tool": Published as LTI tools, the launch log, and the launch pages a
 // remote user may see (rejection, cookie-less continuation).
+import { formatInstant } from "../../shared/time-zone.js";
 import { CourseLayout, type CourseRef } from "../../views/course-layout.js";
 import { Layout } from "../../views/layout.js";
 import type { PageContext } from "../../views/page-context.js";
@@ -92,7 +93,16 @@ export function PublishedPage(p: {
   );
 }
 
-export function LaunchLogTable({ rows, showCourse }: { rows: LaunchLogRow[]; showCourse: boolean }) {
+/** The launch log, times in `timeZone` (named in the heading). */
+export function LaunchLogTable({
+  rows,
+  showCourse,
+  timeZone,
+}: {
+  rows: LaunchLogRow[];
+  showCourse: boolean;
+  timeZone: string;
+}) {
   if (rows.length === 0) return <p>No launches yet.</p>;
   return (
     <div class="table-wrap">
@@ -100,7 +110,7 @@ export function LaunchLogTable({ rows, showCourse }: { rows: LaunchLogRow[]; sho
         <caption class="visually-hidden">LTI launches, newest first</caption>
         <thead>
           <tr>
-            <th scope="col">When (UTC)</th>
+            <th scope="col">When ({timeZone})</th>
             <th scope="col">Direction</th>
             {showCourse ? <th scope="col">Course</th> : null}
             <th scope="col">Consumer key</th>
@@ -113,7 +123,7 @@ export function LaunchLogTable({ rows, showCourse }: { rows: LaunchLogRow[]; sho
         <tbody>
           {rows.map((r) => (
             <tr key={r.id}>
-              <td>{r.createdAt.slice(0, 19).replace("T", " ")}</td>
+              <td>{formatInstant(r.createdAt, timeZone, { seconds: true, zone: false })}</td>
               <td>{r.direction === "in" ? "Incoming" : "Outgoing"}</td>
               {showCourse ? <td>{r.courseName ?? ""}</td> : null}
               <td>{r.consumerKey}</td>
@@ -149,7 +159,7 @@ export function CourseLaunchLogPage(p: {
       title={LAUNCH_LOG_TITLE}
       crumbs={[{ label: LAUNCH_LOG_TITLE }]}
     >
-      <LaunchLogTable rows={p.rows} showCourse={false} />
+      <LaunchLogTable rows={p.rows} showCourse={false} timeZone={p.pc.timeZone} />
     </CourseLayout>
   );
 }
@@ -161,7 +171,7 @@ export function SiteLaunchLogPage(p: { pc: PageContext; rows: LaunchLogRow[] }) 
       title={LAUNCH_LOG_TITLE}
       crumbs={[{ label: "Site admin", href: "/admin" }, { label: LAUNCH_LOG_TITLE }]}
     >
-      <LaunchLogTable rows={p.rows} showCourse />
+      <LaunchLogTable rows={p.rows} showCourse timeZone={p.pc.timeZone} />
     </Layout>
   );
 }

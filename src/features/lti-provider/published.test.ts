@@ -340,6 +340,36 @@ for (const engine of testEngines()) {
         assert.match(rowOf(page.body, "remote-ok") ?? "", /Accepted/);
       });
 
+      it("gives the launch times in the viewer's time zone, named in the heading", async () => {
+        const c = await t.client("admin");
+        const at = (
+          await t.ctx.db
+            .selectFrom("lti_launch_log")
+            .select("created_at")
+            .where("remote_user_id", "=", "remote-ok")
+            .executeTakeFirstOrThrow()
+        ).created_at;
+        const tokyo = new Date(Date.parse(at) + 9 * 3600_000).toISOString().slice(0, 19).replace("T", " ");
+        const utc = await c.get("/admin/lti/launches");
+        assert.match(utc.body, /<th scope="col">When \(UTC\)<\/th>/);
+        assert.match(
+          rowOf(utc.body, "remote-ok") ?? "",
+          new RegExp(`<td>${at.slice(0, 19).replace("T", " ")}</td>`),
+        );
+        await t.ctx.db
+          .updateTable("users")
+          .set({ timezone: "Asia/Tokyo" })
+          .where("username", "=", "admin")
+          .execute();
+        try {
+          const page = await c.get("/admin/lti/launches");
+          assert.match(page.body, /<th scope="col">When \(Asia\/Tokyo\)<\/th>/);
+          assert.match(rowOf(page.body, "remote-ok") ?? "", new RegExp(`<td>${tokyo}</td>`), "UTC+9");
+        } finally {
+          await t.ctx.db.updateTable("users").set({ timezone: "" }).where("username", "=", "admin").execute();
+        }
+      });
+
       for (const [who, username, url] of [
         ["a student", "sam", "/course/{id}/lti-launches"],
         ["a non-editing teacher", "nora", "/course/{id}/lti-launches"],

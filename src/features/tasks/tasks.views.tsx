@@ -1,8 +1,10 @@
 // The "Tasks" admin page: scheduled tasks with "Run now", queued and failed jobs, the task log.
+
+import { formatInstant } from "../../shared/time-zone.js";
 import { Csrf } from "../../views/forms.js";
 import type { PageContext } from "../../views/page-context.js";
 import { AdminLayout } from "../admin/admin-layout.js";
-import { formatInterval, formatTime } from "../admin/format.js";
+import { formatInterval } from "../admin/format.js";
 import type { AdHocTaskType, JobRow, ScheduledTaskView, TaskLogEntry } from "./tasks.service.js";
 
 function PostButton({
@@ -74,12 +76,12 @@ export function TasksPage({
                     <span class="muted">{t.description}</span>
                   </th>
                   <td>{formatInterval(t.intervalSeconds)}</td>
-                  <td>{formatTime(t.lastRunAt)}</td>
+                  <td>{formatInstant(t.lastRunAt, pc.timeZone)}</td>
                   <td>
                     <StatusText status={t.lastStatus} />
                     {t.lastDurationMs !== null ? <span class="muted"> ({t.lastDurationMs} ms)</span> : null}
                   </td>
-                  <td>{t.enabled ? formatTime(t.nextRunAt) : <strong>Disabled</strong>}</td>
+                  <td>{t.enabled ? formatInstant(t.nextRunAt, pc.timeZone) : <strong>Disabled</strong>}</td>
                   <td>{t.lastMessage || "—"}</td>
                   <td>{t.failures}</td>
                   <td class="task-actions">
@@ -136,9 +138,9 @@ export function TasksPage({
                     <td>
                       {j.attempts} of {j.maxAttempts}
                     </td>
-                    <td>{j.status === "pending" ? formatTime(j.runAt) : "—"}</td>
+                    <td>{j.status === "pending" ? formatInstant(j.runAt, pc.timeZone) : "—"}</td>
                     <td>{j.lastError ?? "—"}</td>
-                    <td>{formatTime(j.createdAt)}</td>
+                    <td>{formatInstant(j.createdAt, pc.timeZone)}</td>
                   </tr>
                 ))}
               </tbody>
@@ -179,7 +181,7 @@ export function TasksPage({
               <tbody>
                 {log.map((e) => (
                   <tr key={e.id}>
-                    <td>{formatTime(e.startedAt)}</td>
+                    <td>{formatInstant(e.startedAt, pc.timeZone)}</td>
                     <td>
                       <code>{e.task}</code>
                     </td>

@@ -44,17 +44,23 @@ export function submittedValues(body: unknown, keep: readonly string[]): FormVal
 }
 
 let zones: { value: string; label: string }[] | undefined;
-function timeZoneOptions(current: string | undefined) {
-  zones ??= [
-    { value: "", label: "Server default (UTC)" },
-    ...Intl.supportedValuesOf("timeZone").map((z) => ({ value: z, label: z })),
-  ];
-  return current && !zones.some((z) => z.value === current)
-    ? [...zones, { value: current, label: current }]
-    : zones;
+function timeZoneOptions(current: string | undefined, siteTimeZone: string) {
+  zones ??= Intl.supportedValuesOf("timeZone").map((z) => ({ value: z, label: z }));
+  const extra =
+    current && !zones.some((z) => z.value === current) ? [{ value: current, label: current }] : [];
+  return [{ value: "", label: `Site default (${siteTimeZone})` }, ...zones, ...extra];
 }
 
-export function ProfileFields({ values, errors }: { values: FormValues; errors: Errors }) {
+/** The profile fields; an empty time zone means the site's, `siteTimeZone`. */
+export function ProfileFields({
+  values,
+  errors,
+  siteTimeZone,
+}: {
+  values: FormValues;
+  errors: Errors;
+  siteTimeZone: string;
+}) {
   return (
     <>
       <TextField
@@ -96,8 +102,9 @@ export function ProfileFields({ values, errors }: { values: FormValues; errors: 
         name="timezone"
         label="Timezone"
         value={values.timezone ?? ""}
-        options={timeZoneOptions(values.timezone)}
+        options={timeZoneOptions(values.timezone, siteTimeZone)}
         errors={errors}
+        help="Dates and times are shown, and read in forms, in this time zone."
       />
       <TextField
         name="lang"

@@ -3,6 +3,7 @@ import { after, before, describe, it } from "node:test";
 import { api, startTestApp, type TestApp } from "../../../test/support/app.js";
 import { testEngines } from "../../../test/support/db.js";
 import { errorCodeOf } from "../../../test/support/errors.js";
+import { labelled } from "../../../test/support/html-form.js";
 import { findUserByUsername } from "./users.service.js";
 
 const PROFILE = {
@@ -133,6 +134,20 @@ for (const engine of testEngines()) {
           form: { ...PROFILE, timezone: "Europe/Atlantis" },
           status: 400,
           code: "validation",
+          field: /Timezone is not a known time zone/,
+        },
+        {
+          name: "path-like timezone",
+          form: { ...PROFILE, timezone: "../../etc/localtime" },
+          status: 400,
+          code: "validation",
+          field: /Timezone is not a known time zone/,
+        },
+        {
+          name: "oversized timezone",
+          form: { ...PROFILE, timezone: "Z".repeat(5000) },
+          status: 400,
+          code: "validation",
         },
         {
           name: "oversized city",
@@ -176,6 +191,35 @@ for (const engine of testEngines()) {
       assert.equal(revoke.statusCode, 303);
       assert.match((await c.get("/profile/tokens")).body, /Token revoked/);
       assert.equal((await api(t.app, token, "GET", "/api/v1/me")).status, 401);
+    });
+
+    it("shows times in the time zone the user chose, else the site's, and says which", async () => {
+      const realNow = t.clock.now();
+      t.clock.set(new Date("2026-07-01T12:00:00Z"));
+      try {
+        await t.user("gina");
+        const c = await t.client("gina");
+        const page = await c.get("/profile");
+        const zone = labelled(page.body, "Timezone");
+        assert.equal(zone.value, "");
+        assert.equal(zone.options.find((o) => o.selected)?.label, "Site default (UTC)");
+        await c.post("/profile/tokens", { name: "before" });
+        assert.match((await c.get("/profile/tokens")).body, /<td>2026-07-01 12:00 UTC<\/td>/);
+        const saved = await c.post("/profile", {
+          ...PROFILE,
+          email: "gina@school.example",
+          timezone: "America/New_York",
+        });
+        assert.equal(saved.statusCode, 303);
+        assert.equal(labelled((await c.get("/profile")).body, "Timezone").value, "America/New_York");
+        assert.match(
+          (await c.get("/profile/tokens")).body,
+          /<td>2026-07-01 08:00 America\/New_York<\/td>/,
+          "EDT",
+        );
+      } finally {
+        t.clock.set(realNow);
+      }
     });
 
     it("refuses bad token requests, and another user's token stays", async () => {

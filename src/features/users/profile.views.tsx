@@ -1,9 +1,10 @@
 // The user's own pages: profile (with password change) and API tokens.
+
+import { formatInstant } from "../../shared/time-zone.js";
 import { Csrf, Fieldset, TextField } from "../../views/forms.js";
 import { Layout } from "../../views/layout.js";
 import type { PageContext } from "../../views/page-context.js";
 import { FormProblem, type FormProblemInfo } from "../admin/admin-layout.js";
-import { formatTime } from "../admin/format.js";
 import { type FormValues, ProfileFields } from "./profile-fields.js";
 import type { ApiToken, User } from "./users.service.js";
 
@@ -48,7 +49,7 @@ export function ProfilePage({
           Username: <strong>{user.username}</strong>
         </p>
         <Fieldset legend="Profile">
-          <ProfileFields values={values} errors={errors} />
+          <ProfileFields values={values} errors={errors} siteTimeZone={pc.siteTimeZone} />
         </Fieldset>
         <Fieldset legend="Change password">
           <p class="help">Leave these empty to keep your password.</p>
@@ -133,8 +134,8 @@ export function TokensPage({
               {tokens.map((t) => (
                 <tr key={t.id}>
                   <th scope="row">{t.name}</th>
-                  <td>{formatTime(t.createdAt)}</td>
-                  <td>{t.lastUsedAt ? formatTime(t.lastUsedAt) : "Never"}</td>
+                  <td>{formatInstant(t.createdAt, pc.timeZone)}</td>
+                  <td>{t.lastUsedAt ? formatInstant(t.lastUsedAt, pc.timeZone) : "Never"}</td>
                   <td>
                     <form method="post" action={`/profile/tokens/${t.id}/revoke`} class="inline">
                       <Csrf token={pc.csrf} />

@@ -5,6 +5,7 @@ import type { Clock } from "../../shared/clock.js";
 import { iso } from "../../shared/clock.js";
 import { ConflictError, NotFoundError, ValidationError } from "../../shared/errors.js";
 import { hashPassword, randomToken, sha256Hex, verifyPassword } from "../../shared/secrets.js";
+import { isTimeZone } from "../../shared/time-zone.js";
 import { parseInput, trimmed } from "../../shared/validation.js";
 import * as repo from "./users.repository.js";
 
@@ -73,15 +74,6 @@ export const newUserSchema = profileSchema.extend({
   password: passwordSchema,
   auth: z.enum(["manual", "lti"]).default("manual"),
 });
-
-export function isTimeZone(tz: string): boolean {
-  try {
-    new Intl.DateTimeFormat("en", { timeZone: tz });
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 export async function createUser(
   db: Db,

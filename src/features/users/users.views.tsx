@@ -1,8 +1,9 @@
 // Site admin pages for accounts: the user list and the create/edit form.
+
+import { formatInstant } from "../../shared/time-zone.js";
 import { Checkbox, Csrf, Fieldset, Select, TextField } from "../../views/forms.js";
 import type { PageContext } from "../../views/page-context.js";
 import { AdminLayout, FormProblem, type FormProblemInfo } from "../admin/admin-layout.js";
-import { formatTime } from "../admin/format.js";
 import { Pager } from "../admin/pager.js";
 import { type FormValues, ProfileFields } from "./profile-fields.js";
 import type { User } from "./users.service.js";
@@ -71,7 +72,7 @@ export function UsersListPage({
                 <td>{u.email}</td>
                 <td>{u.auth}</td>
                 <td>{u.suspended ? "Suspended" : "Active"}</td>
-                <td>{formatTime(u.lastLoginAt)}</td>
+                <td>{formatInstant(u.lastLoginAt, pc.timeZone)}</td>
               </tr>
             ))}
           </tbody>
@@ -160,7 +161,7 @@ export function UserFormPage({
           ) : null}
         </Fieldset>
         <Fieldset legend="Profile">
-          <ProfileFields values={values} errors={errors} />
+          <ProfileFields values={values} errors={errors} siteTimeZone={pc.siteTimeZone} />
         </Fieldset>
         <button type="submit">{user ? "Save changes" : "Create user"}</button>{" "}
         <a href="/admin/users">Cancel</a>

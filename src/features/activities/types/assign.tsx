@@ -172,7 +172,7 @@ registerActivityType<AssignSettings>({
   ),
   view: async ({ ctx, pc, activity, caps, request }) => {
     if (caps.has("grade:edit"))
-      return h(TeacherAssignView, { activity, rows: await submissionRows(ctx, activity) });
+      return h(TeacherAssignView, { pc, activity, rows: await submissionRows(ctx, activity) });
     const actor = request.actor;
     if (!actor || !caps.has("activity:participate"))
       return h(Instructions, { text: activity.settings.instructions });

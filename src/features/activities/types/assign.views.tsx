@@ -1,4 +1,5 @@
 // Assignment views: the student's submission box, the teachers' submissions table, the grading page.
+import { formatInstant } from "../../../shared/time-zone.js";
 import { CourseLayout } from "../../../views/course-layout.js";
 import { Csrf, type Errors, TextArea, TextField } from "../../../views/forms.js";
 import type { PageContext } from "../../../views/page-context.js";
@@ -8,7 +9,6 @@ import type { Capability } from "../../roles/capabilities.js";
 import type { Activity } from "../activity-types.js";
 import type { AssignSettings, Submission } from "./assign.service.js";
 
-export const when = (isoTime: string) => `${isoTime.slice(0, 16).replace("T", " ")} UTC`;
 export const fmt = (n: number) => String(Math.round(n * 100) / 100);
 
 export function Instructions({ text }: { text: string }) {
@@ -22,6 +22,7 @@ export function StudentAssignView(p: {
   grade: { grade: number | null; feedback: string } | undefined;
 }) {
   const { activity, submission, grade } = p;
+  const when = (t: string) => formatInstant(t, p.pc.timeZone);
   return (
     <>
       <Instructions text={activity.settings.instructions} />
@@ -59,9 +60,11 @@ export interface SubmissionRow {
 }
 
 export function TeacherAssignView({
+  pc,
   activity,
   rows,
 }: {
+  pc: PageContext;
   activity: Activity<AssignSettings>;
   rows: SubmissionRow[];
 }) {
@@ -88,7 +91,11 @@ export function TeacherAssignView({
             rows.map((r) => (
               <tr key={r.userId}>
                 <th scope="row">{r.name}</th>
-                <td>{r.submission ? `Submitted ${when(r.submission.updatedAt)}` : "Not submitted"}</td>
+                <td>
+                  {r.submission
+                    ? `Submitted ${formatInstant(r.submission.updatedAt, pc.timeZone)}`
+                    : "Not submitted"}
+                </td>
                 <td>{r.grade === null ? "–" : `${fmt(r.grade)} / ${fmt(activity.settings.maxGrade)}`}</td>
                 <td>
                   <a href={`/mod/${activity.id}/grade/${r.userId}`}>
@@ -124,6 +131,7 @@ export function GradeSubmissionPage(p: {
   history: HistoryRow[];
 }) {
   const { pc, activity, student } = p;
+  const when = (t: string) => formatInstant(t, pc.timeZone);
   const title = `Grade ${student.name}`;
   return (
     <CourseLayout

@@ -1,9 +1,10 @@
 // Quiz views: the attempt form (one fieldset of radio buttons per question), the learner's
 // attempts, and for teachers a summary per student and the questions with their answers.
+import { formatInstant } from "../../../shared/time-zone.js";
 import { Csrf } from "../../../views/forms.js";
 import type { PageContext } from "../../../views/page-context.js";
 import type { Activity } from "../activity-types.js";
-import { fmt, when } from "./assign.views.js";
+import { fmt } from "./assign.views.js";
 import type { Attempt, QuizSettings } from "./quiz.service.js";
 
 export function LearnerQuizView({
@@ -43,7 +44,7 @@ export function LearnerQuizView({
               {attempts.map((a, i) => (
                 <tr key={a.id}>
                   <th scope="row">{i + 1}</th>
-                  <td>{when(a.createdAt)}</td>
+                  <td>{formatInstant(a.createdAt, pc.timeZone)}</td>
                   <td>
                     {fmt(a.grade)} / {fmt(a.maxGrade)}
                   </td>
