@@ -1,7 +1,6 @@
 // `npm run bench lti-consumer`: signed launches generated per second (in process, and as the launch page a
 // learner's browser loads) and Basic Outcomes replaceResult requests handled per second, on SQLite and
 // PostgreSQL. Aim (issue 4): ≥ 1,500 replaceResult/s on SQLite on 2 cores.
-import { readFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { buildLaunchParams } from "../src/lti/v1p1/launch.js";
 import { signRequest } from "../src/lti/v1p1/oauth.js";
@@ -10,6 +9,7 @@ import { buildReplaceResultRequest } from "../src/lti/v1p1/outcomes.js";
 import {
   benchEngines,
   call,
+  cpuMs,
   type Figures,
   login,
   measure,
@@ -124,17 +124,6 @@ function signingRate(): Figures {
     p99: pct(0.99),
     non2xx: 0,
   };
-}
-
-/** The server's CPU time so far (user + system, ms), from /proc; undefined where /proc is unavailable. */
-function cpuMs(pid: number | undefined): number | undefined {
-  if (pid === undefined) return undefined;
-  try {
-    const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]?.split(" ") ?? [];
-    return (Number(fields[11]) + Number(fields[12])) * 10; // clock ticks of 10 ms
-  } catch {
-    return undefined;
-  }
 }
 
 /**

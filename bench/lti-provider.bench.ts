@@ -6,7 +6,7 @@
 // signer of the tests), each with its own nonce, and sent well within the 300 s timestamp window.
 import autocannon from "autocannon";
 import { baseLaunch, signLaunch, startFakeConsumer } from "../test/support/lti11-consumer.js";
-import { benchEngines, call, type Site, startSite } from "./support.js";
+import { benchEngines, call, cpuMs, type Site, startSite } from "./support.js";
 
 const CONNECTIONS = 50;
 const RETURNING_USERS = 500;
@@ -63,8 +63,15 @@ function sign(pub: Published, users: (i: number) => Record<string, string>, coun
 }
 
 /** Posts every body once, 50 connections at a time; a launch answers 303 (to the course). */
-async function launchAll(label: string, pub: Published, bodies: string[], note: string): Promise<Row> {
+async function launchAll(
+  site: Site,
+  label: string,
+  pub: Published,
+  bodies: string[],
+  note: string,
+): Promise<Row> {
   let next = 0;
+  const cpuBefore = cpuMs(site.pid);
   const url = new URL(pub.launchUrl);
   const result = await autocannon({
     url: url.origin,
@@ -83,13 +90,20 @@ async function launchAll(label: string, pub: Published, bodies: string[], note: 
   const codes = (result as unknown as { statusCodeStats: Record<string, { count: number }> }).statusCodeStats;
   const ok = codes["303"]?.count ?? 0;
   const errors = Object.entries(codes).reduce((n, [code, s]) => n + (code === "303" ? 0 : s.count), 0);
+  // The server's own CPU per launch: on a loaded machine launches/s fall with the CPU share the server
+  // gets, while this does not.
+  const cpuAfter = cpuMs(site.pid);
+  const cpu =
+    cpuBefore !== undefined && cpuAfter !== undefined && ok > 0
+      ? `; server CPU ${((cpuAfter - cpuBefore) / ok).toFixed(2)} ms/launch`
+      : "";
   return {
     label,
     perSecond: Math.round(ok / (result.duration || 1)),
     p50: result.latency.p50,
     p99: result.latency.p99,
     errors: errors + result.errors + result.timeouts,
-    note,
+    note: note + cpu,
   };
 }
 
@@ -109,7 +123,7 @@ async function timeGradeSync(site: Site): Promise<Row> {
       }),
       GRADE_SYNC_USERS,
     );
-    await launchAll("(setup)", pub, bodies, "");
+    await launchAll(site, "(setup)", pub, bodies, "");
     const ids = (await call<Array<{ userId: number }>>(site, "GET", `/courses/${courseId}/participants`)).map(
       (p) => p.userId,
     );
@@ -154,9 +168,10 @@ async function benchEngine(engine: "sqlite" | "postgres", port: number): Promise
     // (a) Returning users: each launched once before, then launched again and again.
     const { pub } = await publish(site, "Returning");
     const user = (i: number) => ({ user_id: `returning-${i % RETURNING_USERS}` });
-    await launchAll("(warm-up)", pub, sign(pub, user, RETURNING_USERS), "");
+    await launchAll(site, "(warm-up)", pub, sign(pub, user, RETURNING_USERS), "");
     rows.push(
       await launchAll(
+        site,
         `${engine}: launch, returning user`,
         pub,
         sign(pub, user, RETURNING_LAUNCHES),
@@ -167,6 +182,7 @@ async function benchEngine(engine: "sqlite" | "postgres", port: number): Promise
     const fresh = await publish(site, "New users");
     rows.push(
       await launchAll(
+        site,
         `${engine}: launch, new user (provision + enrol)`,
         fresh.pub,
         sign(fresh.pub, (i) => ({ user_id: `new-${i}` }), NEW_USER_LAUNCHES),

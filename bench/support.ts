@@ -2,7 +2,7 @@
 // call its API, and measure an endpoint with autocannon. Prints figures; asserts nothing.
 import { type ChildProcess, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { mkdtempSync } from "node:fs";
+import { mkdtempSync, readFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -109,6 +109,17 @@ export async function startSite(
       await dropDb?.();
     },
   };
+}
+
+/** The server's CPU time so far (user + system, ms), from /proc; undefined where /proc is unavailable. */
+export function cpuMs(pid: number | undefined): number | undefined {
+  if (pid === undefined) return undefined;
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]?.split(" ") ?? [];
+    return (Number(fields[11]) + Number(fields[12])) * 10; // clock ticks of 10 ms
+  } catch {
+    return undefined;
+  }
 }
 
 export async function call<T = Record<string, unknown>>(

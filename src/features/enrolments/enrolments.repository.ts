@@ -133,6 +133,16 @@ export interface Enrolment {
   timeEnd: string | null;
 }
 
+const toEnrolment = (r: Selectable<Database["enrolments"]>): Enrolment => ({
+  id: r.id,
+  instanceId: r.instance_id,
+  courseId: r.course_id,
+  userId: r.user_id,
+  status: r.status,
+  timeStart: r.time_start,
+  timeEnd: r.time_end,
+});
+
 export async function findEnrolment(
   db: Q,
   instanceId: number,
@@ -144,19 +154,10 @@ export async function findEnrolment(
     .where("instance_id", "=", instanceId)
     .where("user_id", "=", userId)
     .executeTakeFirst();
-  return r
-    ? {
-        id: r.id,
-        instanceId: r.instance_id,
-        courseId: r.course_id,
-        userId: r.user_id,
-        status: r.status,
-        timeStart: r.time_start,
-        timeEnd: r.time_end,
-      }
-    : undefined;
+  return r ? toEnrolment(r) : undefined;
 }
 
+/** Inserts an active enrolment; undefined when the user already had one through the instance. */
 export async function insertEnrolment(
   db: Q,
   v: {
@@ -167,8 +168,8 @@ export async function insertEnrolment(
     timeEnd: string | null;
     now: string;
   },
-): Promise<void> {
-  await db
+): Promise<Enrolment | undefined> {
+  const r = await db
     .insertInto("enrolments")
     .values({
       instance_id: v.instanceId,
@@ -180,7 +181,9 @@ export async function insertEnrolment(
       created_at: v.now,
     })
     .onConflict((oc) => oc.columns(["instance_id", "user_id"]).doNothing())
-    .execute();
+    .returningAll()
+    .executeTakeFirst();
+  return r ? toEnrolment(r) : undefined;
 }
 
 export async function updateEnrolment(

@@ -183,6 +183,7 @@ export async function enrolUser(
   if (!isRole(role))
     throw new ValidationError(`Unknown role ${role}`, [{ field: "role", message: `Unknown role ${role}` }]);
   const existing = await repo.findEnrolment(trx, instance.id, v.userId);
+  let enrolment = existing;
   if (!existing) {
     if (v.checkOpen !== false) checkEnrolmentOpen(instance, now, deps.timeZone);
     if (instance.maxEnrolled > 0 && (await repo.countEnrolments(trx, instance.id)) >= instance.maxEnrolled) {
@@ -191,7 +192,7 @@ export async function enrolUser(
         "This course is full: the maximum number of enrolled users has been reached.",
       );
     }
-    await repo.insertEnrolment(trx, {
+    enrolment = await repo.insertEnrolment(trx, {
       instanceId: instance.id,
       courseId: instance.courseId,
       userId: v.userId,
@@ -201,6 +202,7 @@ export async function enrolUser(
     });
   } else if (existing.status !== "active") {
     await repo.updateEnrolment(trx, existing.id, { status: "active" });
+    enrolment = { ...existing, status: "active" };
   }
   await repo.insertRole(trx, {
     courseId: instance.courseId,
@@ -209,7 +211,8 @@ export async function enrolUser(
     instanceId: instance.id,
     now: iso(now),
   });
-  const enrolment = await repo.findEnrolment(trx, instance.id, v.userId);
+  // Only a simultaneous insert (which the transaction then loses) leaves nothing here.
+  enrolment ??= await repo.findEnrolment(trx, instance.id, v.userId);
   if (!enrolment) throw new Error("enrolment vanished");
   return { created: !existing, enrolment };
 }
