@@ -4,7 +4,9 @@
 //   answers. When TEST_DATABASE_URL is set explicitly (CI), an unreachable server fails the run.
 // - Debian packages: chromium (browser tests) and python3-lti (an independent LTI peer) are
 //   installed with apt-get when missing.
+// - Leftover PostgreSQL schemas (of runs that were aborted) are dropped at the start; see below.
 import { execFileSync, spawnSync } from "node:child_process";
+import { randomBytes } from "node:crypto";
 import { existsSync, readdirSync, statSync } from "node:fs";
 import { join } from "node:path";
 import pg from "pg";
@@ -42,6 +44,49 @@ function ensureDebianPackages() {
   });
 }
 
+// Which test schemas are leftovers. Each PostgreSQL test database is a schema named
+// t_<run>_<random> (test/support/db.ts), where <run> is the TEST_RUN_ID of the `npm test` run that
+// created it (8 hex digits). The run holds the session advisory lock (RUN_LOCK_CLASS, <run>) on a
+// connection that stays open as long as the runner: the server releases the lock when the run ends,
+// however it ends (done, Ctrl-C, crash). So at the start of a run, a schema whose run's lock can be
+// taken belongs to a run that is over, and is dropped; a run still going, from any checkout or
+// machine sharing the database, holds its lock and keeps its schemas. Schemas of another shape
+// (t_<random>: test files run with `node --test` directly, or by an older checkout) are left alone.
+const RUN_LOCK_CLASS = 7_370_002;
+const RUN_SCHEMA = /^t_([0-9a-f]{8})_[0-9a-f]+$/;
+const runKey = (runId) => Number.parseInt(runId, 16) | 0;
+
+/** A connection holding this run's lock until it is closed (or the runner dies). */
+async function holdRunLock(url, runId) {
+  const client = new pg.Client({ connectionString: url });
+  client.on("error", () => {}); // A lost connection only ends the lock; the tests report their own errors.
+  await client.connect();
+  await client.query("select pg_advisory_lock($1, $2)", [RUN_LOCK_CLASS, runKey(runId)]);
+  return client;
+}
+
+/** Drops the test schemas of runs that have ended; returns how many. */
+async function dropLeftoverSchemas(client, ownRunId) {
+  const runs = new Map();
+  for (const { nspname } of (await client.query("select nspname from pg_namespace")).rows) {
+    const run = RUN_SCHEMA.exec(nspname)?.[1];
+    if (run && run !== ownRunId) runs.set(run, [...(runs.get(run) ?? []), nspname]);
+  }
+  let dropped = 0;
+  for (const [run, schemas] of runs) {
+    const key = [RUN_LOCK_CLASS, runKey(run)];
+    const { rows } = await client.query("select pg_try_advisory_lock($1, $2) as ended", key);
+    if (!rows[0].ended) continue;
+    try {
+      for (const schema of schemas) await client.query(`drop schema if exists "${schema}" cascade`);
+      dropped += schemas.length;
+    } finally {
+      await client.query("select pg_advisory_unlock($1, $2)", key);
+    }
+  }
+  return dropped;
+}
+
 function findTests(dir, out = []) {
   for (const name of readdirSync(dir)) {
     const p = join(dir, name);
@@ -63,6 +108,13 @@ if (env.TEST_DATABASE_URL) {
 } else {
   console.warn(`warning: no PostgreSQL at ${DEFAULT_PG}; running the suites on SQLite only`);
 }
+let runLock;
+if (env.TEST_DATABASE_URL) {
+  env.TEST_RUN_ID = randomBytes(4).toString("hex");
+  runLock = await holdRunLock(env.TEST_DATABASE_URL, env.TEST_RUN_ID);
+  const dropped = await dropLeftoverSchemas(runLock, env.TEST_RUN_ID);
+  if (dropped > 0) console.log(`test setup: dropped ${dropped} PostgreSQL schemas left by ended test runs`);
+}
 if (!env.PLUTO_SKIP_BROWSER_INSTALL) ensureDebianPackages();
 
 const filter = process.argv.slice(2);
@@ -83,4 +135,5 @@ const result = spawnSync(
   ],
   { stdio: "inherit", env },
 );
+await runLock?.end().catch(() => {});
 process.exit(result.status ?? 1);

@@ -14,6 +14,16 @@ export interface TestDatabase {
   drop(): Promise<void>;
 }
 
+/**
+ * The name of a new test schema: t_<run>_<random> inside an `npm test` run (TEST_RUN_ID), whose
+ * schemas a later run drops once this one has ended (scripts/test.mjs); t_<random> otherwise.
+ */
+function schemaName(): string {
+  const random = randomBytes(6).toString("hex");
+  const run = process.env.TEST_RUN_ID;
+  return run && /^[0-9a-f]{8}$/.test(run) ? `t_${run}_${random}` : `t_${random}`;
+}
+
 /** A fresh, empty database: an in-memory SQLite, or a new PostgreSQL schema. */
 export async function createTestDatabase(
   engine: Engine,
@@ -24,7 +34,7 @@ export async function createTestDatabase(
   }
   const url = process.env.TEST_DATABASE_URL;
   if (!url) throw new Error("TEST_DATABASE_URL is not set");
-  const schema = `t_${randomBytes(6).toString("hex")}`;
+  const schema = schemaName();
   const client = new pg.Client({ connectionString: url });
   await client.connect();
   await client.query(`CREATE SCHEMA ${schema}`);

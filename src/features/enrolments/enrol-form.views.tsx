@@ -1,7 +1,7 @@
 // The common fields of the enrolment method form, rendered one by one so a method's own layout
 // can place them (e.g. inside "Publish as LTI tool").
 import { Checkbox, type Errors, Select, TextField } from "../../views/forms.js";
-import { ROLE_NAMES, ROLES, type Role } from "../roles/capabilities.js";
+import { ROLE_NAMES, type Role } from "../roles/capabilities.js";
 import type { CommonFormValues } from "./enrol-form.js";
 import type { CommonFieldName, CommonFieldNodes, EnrolMethod } from "./enrol-methods.js";
 
@@ -15,7 +15,8 @@ export const DEFAULT_COMMON_LABELS: Readonly<Record<CommonFieldName, string>> = 
   role: "Default role",
 };
 
-export const ROLE_OPTIONS = ROLES.map((r) => ({ value: r, label: ROLE_NAMES[r] }));
+/** The options of a role drop-down offering `roles`. */
+export const roleOptions = (roles: readonly Role[]) => roles.map((r) => ({ value: r, label: ROLE_NAMES[r] }));
 
 /** "Enable enrolment period": the checkbox that turns an optional setting on. */
 const enableLabel = (legend: string) => `Enable ${legend.charAt(0).toLowerCase()}${legend.slice(1)}`;
@@ -46,8 +47,8 @@ function DateGroup(p: {
 }
 
 /**
- * The common fields; the role drop-down offers `roles` (those the viewer may give) and the current
- * value; the dates are wall-clock times in `timeZone`, which their labels name.
+ * The common fields; the role drop-down offers `roles` (EnrolFormProps.roleChoices("role")); the dates
+ * are wall-clock times in `timeZone`, which their labels name.
  */
 export function renderCommonFields(
   method: EnrolMethod,
@@ -57,7 +58,6 @@ export function renderCommonFields(
   timeZone: string,
 ): CommonFieldNodes {
   const label = { ...DEFAULT_COMMON_LABELS, ...method.commonLabels };
-  const roleOptions = ROLE_OPTIONS.filter((o) => roles.includes(o.value) || o.value === values.role);
   return {
     name: (
       <TextField
@@ -149,6 +149,14 @@ export function renderCommonFields(
         help="0 means unlimited."
       />
     ),
-    role: <Select name="role" label={label.role} value={values.role} errors={errors} options={roleOptions} />,
+    role: (
+      <Select
+        name="role"
+        label={label.role}
+        value={values.role}
+        errors={errors}
+        options={roleOptions(roles)}
+      />
+    ),
   };
 }

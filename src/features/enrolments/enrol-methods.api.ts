@@ -4,20 +4,22 @@ import type { FastifyInstance, FastifyRequest } from "fastify";
 import { z } from "zod";
 import type { AppContext } from "../../http/context.js";
 import { addApiOperation } from "../../http/openapi.js";
-import { ForbiddenError, UnauthenticatedError, ValidationError } from "../../shared/errors.js";
+import { UnauthenticatedError, ValidationError } from "../../shared/errors.js";
 import { parseInput, rowId } from "../../shared/validation.js";
 import { getCourse } from "../courses/courses.service.js";
 import { requireCapability, rolesInCourse } from "../roles/access.service.js";
 import { ROLES } from "../roles/capabilities.js";
 import { MAX_ENROLLED_LIMIT, MAX_PERIOD_SECONDS } from "./enrol-form.js";
-import { enrolMethodLabel, findEnrolMethod } from "./enrol-methods.js";
+import { type EnrolMethod, enrolMethodLabel, findEnrolMethod } from "./enrol-methods.js";
 import {
   addMethodInstance,
+  assertMayGiveRoles,
   assignableRoles,
   countEnrolmentsByInstance,
   deleteMethodInstance,
   type EnrolInstance,
   getInstance,
+  instanceRoles,
   listInstances,
   updateMethodInstance,
 } from "./enrolments.service.js";
@@ -134,20 +136,20 @@ export function registerEnrolMethodApi(app: FastifyInstance, ctx: AppContext) {
     return instance;
   }
 
-  /** A new default role must be one the actor may give. */
-  async function assertRoleAllowed(
+  /** Each role the instance gives must be one the actor may give, or left as it was. */
+  async function assertRolesAllowed(
     request: FastifyRequest,
     courseId: number,
-    role: string | undefined,
+    method: EnrolMethod | undefined,
+    next: { role: string; settings: Record<string, unknown> },
     existing?: EnrolInstance,
   ) {
-    if (role === undefined || existing?.role === role) return;
     const actor = apiActor(request);
-    const allowed: string[] = assignableRoles(
-      await rolesInCourse(ctx.db, request, courseId, ctx.clock.now()),
-      actor.siteAdmin,
+    assertMayGiveRoles(
+      assignableRoles(await rolesInCourse(ctx.db, request, courseId, ctx.clock.now()), actor.siteAdmin),
+      instanceRoles(method, next),
+      existing && instanceRoles(method, existing),
     );
-    if (!allowed.includes(role)) throw new ForbiddenError("You may not give that role");
   }
 
   app.get("/api/v1/courses/:id/enrol-methods", async (request) => {
@@ -167,9 +169,8 @@ export function registerEnrolMethodApi(app: FastifyInstance, ctx: AppContext) {
       throw new ValidationError(`Unknown enrolment method ${v.method}`, [
         { field: "method", message: `Unknown enrolment method ${v.method}` },
       ]);
-    await assertRoleAllowed(request, id, v.role ?? "student");
     const settings = await method.parseApi(v, ctx, id);
-    for (const role of method.rolesOf?.(settings) ?? []) await assertRoleAllowed(request, id, role);
+    await assertRolesAllowed(request, id, method, { role: v.role ?? "student", settings });
     const instance = await addMethodInstance(ctx, id, { ...pickCommon(v), method: method.key, settings });
     return reply.status(201).send(await present(instance, 0));
   });
@@ -182,13 +183,15 @@ export function registerEnrolMethodApi(app: FastifyInstance, ctx: AppContext) {
         { field: "method", message: "The method of an instance cannot change" },
       ]);
     }
-    await assertRoleAllowed(request, instance.courseId, v.role, instance);
     const method = findEnrolMethod(instance.method);
     const settings = method ? await method.parseApi(v, ctx, instance.courseId, instance) : undefined;
-    const before = new Set(method?.rolesOf?.(instance.settings) ?? []);
-    for (const role of (settings && method?.rolesOf?.(settings)) || []) {
-      if (!before.has(role)) await assertRoleAllowed(request, instance.courseId, role);
-    }
+    await assertRolesAllowed(
+      request,
+      instance.courseId,
+      method,
+      { role: v.role ?? instance.role, settings: settings ?? instance.settings },
+      instance,
+    );
     const updated = await updateMethodInstance(ctx, instance.id, {
       ...pickCommon(v),
       ...(settings ? { settings } : {}),

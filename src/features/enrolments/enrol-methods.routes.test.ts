@@ -4,6 +4,7 @@ import { type Client, startTestApp, type TestApp } from "../../../test/support/a
 import { testEngines } from "../../../test/support/db.js";
 import "../../../test/support/enrol-test-methods.js";
 import { enrolAs, makeCourse } from "../../../test/support/factories.js";
+import { labelled, readForm } from "../../../test/support/html-form.js";
 import type { Course } from "../courses/courses.service.js";
 import { enrolUser, listInstances, manualInstance } from "./enrolments.service.js";
 
@@ -188,6 +189,50 @@ for (const engine of testEngines()) {
         again.body,
         /<option value="test-layout">/,
         "single-instance methods are not offered twice",
+      );
+    });
+
+    it("offers the Default role drop-down only the roles the editor may give, plus the saved one", async () => {
+      const optionsOf = (html: string) => labelled(html, "Default role").options.map((o) => o.value);
+      const addPage = await teacher.get(`/course/${course.id}/enrol-methods/add?method=test-open`);
+      assert.deepEqual(optionsOf(addPage.body), ["editingteacher", "teacher", "student", "guest"]);
+      await t.admin();
+      const admin = await t.client("admin");
+      const adminPage = await admin.get(`/course/${course.id}/enrol-methods/add?method=test-open`);
+      assert.deepEqual(optionsOf(adminPage.body), [
+        "manager",
+        "editingteacher",
+        "teacher",
+        "student",
+        "guest",
+      ]);
+      const made = await admin.post(`/course/${course.id}/enrol-methods/add`, {
+        ...readForm(adminPage.body, /\/add$/).fields,
+        name: "Staff intake",
+        role: "manager",
+      });
+      assert.equal(made.statusCode, 303);
+      const inst = (await instancesOf(course.id)).find((i) => i.name === "Staff intake");
+      assert.ok(inst);
+
+      const edit = await teacher.get(`/course/${course.id}/enrol-methods/${inst.id}/edit`);
+      assert.deepEqual(optionsOf(edit.body), ["manager", "editingteacher", "teacher", "student", "guest"]);
+      assert.equal(labelled(edit.body, "Default role").value, "manager", "the saved role is shown");
+      const form = readForm(edit.body, /\/edit$/);
+      const saved = await teacher.post(form.action, { ...form.fields, name: "Staff intake 2" });
+      assert.equal(saved.statusCode, 303, "saving without touching the role is allowed");
+      assert.deepEqual(
+        (await instancesOf(course.id)).filter((i) => i.id === inst.id).map((i) => [i.name, i.role]),
+        [["Staff intake 2", "manager"]],
+      );
+      const student = await teacher.post(form.action, { ...form.fields, role: "student" });
+      assert.equal(student.statusCode, 303);
+      const back = await teacher.post(form.action, { ...form.fields, role: "manager" });
+      assert.equal(back.statusCode, 403, "once changed, the teacher cannot give it back");
+      assert.equal((await instancesOf(course.id)).find((i) => i.id === inst.id)?.role, "student");
+      assert.deepEqual(
+        optionsOf((await teacher.get(`/course/${course.id}/enrol-methods/${inst.id}/edit`)).body),
+        ["editingteacher", "teacher", "student", "guest"],
       );
     });
 

@@ -5,13 +5,7 @@ import { h } from "preact";
 import { z } from "zod";
 import { pageContext, redirectWithFlash, viewerTimeZone } from "../../http/app.js";
 import type { AppContext } from "../../http/context.js";
-import {
-  ConflictError,
-  type FieldError,
-  ForbiddenError,
-  NotFoundError,
-  ValidationError,
-} from "../../shared/errors.js";
+import { ConflictError, type FieldError, NotFoundError, ValidationError } from "../../shared/errors.js";
 import { parseInput, rowId } from "../../shared/validation.js";
 import { renderPage } from "../../views/html.js";
 import { addCourseAdminLink } from "../../views/nav.js";
@@ -42,12 +36,15 @@ import {
 } from "./enrol-methods.views.js";
 import {
   addMethodInstance,
+  assertMayGiveRoles,
   assignableRoles,
   countEnrolmentsByInstance,
   deleteMethodInstance,
   type EnrolInstance,
   getInstance,
+  instanceRoles,
   listInstances,
+  roleChoices,
   updateMethodInstance,
 } from "./enrolments.service.js";
 
@@ -79,16 +76,19 @@ export function registerEnrolMethodRoutes(app: FastifyInstance, ctx: AppContext)
     return assignableRoles(await rolesInCourse(ctx.db, request, courseId, ctx.clock.now()), actor.siteAdmin);
   }
 
-  /** A new default role must be one the actor may give (a teacher cannot open a "manager" door). */
-  async function assertRoleAllowed(
+  /** Each role the instance gives must be one the actor may give (a teacher cannot open a "manager" door). */
+  async function assertRolesAllowed(
     request: FastifyRequest,
     courseId: number,
-    role: Role,
+    method: EnrolMethod,
+    next: { role: string; settings: Body },
     existing?: EnrolInstance,
   ) {
-    if (existing?.role === role) return;
-    if (!(await assignable(request, courseId)).includes(role))
-      throw new ForbiddenError("You may not give that role");
+    assertMayGiveRoles(
+      await assignable(request, courseId),
+      instanceRoles(method, next),
+      existing && instanceRoles(method, existing),
+    );
   }
 
   /** The instance, only when it belongs to this course. */
@@ -118,19 +118,17 @@ export function registerEnrolMethodRoutes(app: FastifyInstance, ctx: AppContext)
   ) {
     const f = await frame(request, reply, courseId);
     const data = (await v.method.loadFormData?.(ctx, courseId, v.instance)) ?? {};
+    const allowed = await assignable(request, courseId);
+    const saved = v.instance ? instanceRoles(v.method, v.instance) : {};
+    const choices = (setting: string) => roleChoices(allowed, saved[setting]);
     const form = {
       courseId,
       instance: v.instance,
       values: v.values,
       errors: v.errors,
       data,
-      common: renderCommonFields(
-        v.method,
-        v.common,
-        v.errors,
-        await assignable(request, courseId),
-        f.pc.timeZone,
-      ),
+      common: renderCommonFields(v.method, v.common, v.errors, choices("role"), f.pc.timeZone),
+      roleChoices: choices,
     };
     return reply
       .status(v.errors.length > 0 ? 400 : 200)
@@ -218,9 +216,7 @@ export function registerEnrolMethodRoutes(app: FastifyInstance, ctx: AppContext)
         values: body,
         errors: parsed.errors,
       });
-    await assertRoleAllowed(request, id, parsed.common.role);
-    for (const role of method.rolesOf?.(parsed.settings) ?? [])
-      await assertRoleAllowed(request, id, role as Role);
+    await assertRolesAllowed(request, id, method, { role: parsed.common.role, settings: parsed.settings });
     try {
       const instance = await addMethodInstance(ctx, id, {
         ...parsed.common,
@@ -269,11 +265,13 @@ export function registerEnrolMethodRoutes(app: FastifyInstance, ctx: AppContext)
         errors,
       });
     if (!parsed.ok) return again(parsed.errors);
-    await assertRoleAllowed(request, id, parsed.common.role, instance);
-    const before = new Set(method.rolesOf?.(instance.settings) ?? []);
-    for (const role of method.rolesOf?.(parsed.settings) ?? []) {
-      if (!before.has(role)) await assertRoleAllowed(request, id, role as Role);
-    }
+    await assertRolesAllowed(
+      request,
+      id,
+      method,
+      { role: parsed.common.role, settings: parsed.settings },
+      instance,
+    );
     try {
       const updated = await updateMethodInstance(ctx, instance.id, {
         ...parsed.common,

@@ -9,6 +9,7 @@
 import type { ComponentChildren } from "preact";
 import type { AppContext } from "../../http/context.js";
 import type { Errors } from "../../views/forms.js";
+import type { Role } from "../roles/capabilities.js";
 import type { EnrolInstance, Q } from "./enrolments.repository.js";
 
 /** Values every method instance has (columns of enrol_instances). */
@@ -48,6 +49,11 @@ export interface EnrolFormProps {
   data: Record<string, unknown>;
   /** The common fields, rendered with the submitted or stored values and their errors. */
   common: CommonFieldNodes;
+  /**
+   * The options of the drop-down of a role setting (a key of rolesOf): the roles the editor may
+   * assign in the course, and the setting's saved value.
+   */
+  roleChoices: (setting: string) => readonly Role[];
 }
 
 type Settings = Record<string, unknown>;
@@ -89,8 +95,12 @@ export interface EnrolMethod {
     courseId: number,
     instance?: EnrolInstance,
   ) => Promise<Record<string, unknown>>;
-  /** Roles the method's own settings give (e.g. the LTI instructor role); each must be one the editor may give. */
-  rolesOf?: (settings: Settings) => string[];
+  /**
+   * The roles the method's own settings give, by setting name (e.g. { roleInstructor: "teacher" }).
+   * An editor may set each only to a role they may assign or leave it at its saved value
+   * (enrolments.service mayGiveRole); the form's drop-down of a setting offers `roleChoices(name)`.
+   */
+  rolesOf?: (settings: Settings) => Readonly<Record<string, string>>;
   /** Extra JSON the API returns for an instance (e.g. published details). */
   present?: (ctx: AppContext, instance: EnrolInstance) => Promise<Settings> | Settings;
   /** Called when an instance is created, inside the creating transaction. */

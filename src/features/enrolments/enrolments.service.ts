@@ -6,11 +6,17 @@ import type { Db } from "../../db/database.js";
 import type { Engine } from "../../db/dialect.js";
 import type { AppContext } from "../../http/context.js";
 import { addSeconds, type Clock, iso } from "../../shared/clock.js";
-import { AppError, ConflictError, NotFoundError, ValidationError } from "../../shared/errors.js";
+import {
+  AppError,
+  ConflictError,
+  ForbiddenError,
+  NotFoundError,
+  ValidationError,
+} from "../../shared/errors.js";
 import { formatInstant } from "../../shared/time-zone.js";
 import { parseInput, requiredText } from "../../shared/validation.js";
 import { isRole, ROLES, type Role } from "../roles/capabilities.js";
-import { findEnrolMethod } from "./enrol-methods.js";
+import { type EnrolMethod, findEnrolMethod } from "./enrol-methods.js";
 import * as repo from "./enrolments.repository.js";
 
 export type { CourseEnrolment, EnrolInstance, Enrolment, Participant } from "./enrolments.repository.js";
@@ -321,6 +327,39 @@ export const listUserRoles = repo.listRoles;
 /** Roles an actor may give or take in a course: only managers and site admins handle "manager". */
 export function assignableRoles(actorRoles: readonly string[], siteAdmin: boolean): Role[] {
   return siteAdmin || actorRoles.includes("manager") ? [...ROLES] : ROLES.filter((r) => r !== "manager");
+}
+
+/**
+ * Whether an editor may set a role setting to `role`: one of the roles they may assign, or the
+ * setting's saved value left as it is (a manager may have chosen it; saving the form untouched must
+ * not fail). Forms offer exactly these roles (roleChoices); submissions are checked with the same rule.
+ */
+export function mayGiveRole(assignable: readonly Role[], role: string, saved?: string): boolean {
+  return role === saved || (assignable as readonly string[]).includes(role);
+}
+
+/** The options of a role drop-down: the roles mayGiveRole allows, in the usual order. */
+export function roleChoices(assignable: readonly Role[], saved?: string): Role[] {
+  return ROLES.filter((r) => mayGiveRole(assignable, r, saved));
+}
+
+/** The role settings of an instance, by name: its default role ("role") and those its method's settings give. */
+export function instanceRoles(
+  method: EnrolMethod | undefined,
+  v: { role: string; settings: Record<string, unknown> },
+): Record<string, string> {
+  return { role: v.role, ...method?.rolesOf?.(v.settings) };
+}
+
+/** Refuses (403) a role setting changed to a role the editor may not give; `saved` when editing. */
+export function assertMayGiveRoles(
+  assignable: readonly Role[],
+  next: Readonly<Record<string, string>>,
+  saved?: Readonly<Record<string, string>>,
+): void {
+  for (const [setting, role] of Object.entries(next))
+    if (!mayGiveRole(assignable, role, saved?.[setting]))
+      throw new ForbiddenError("You may not give that role");
 }
 
 export type EnrolmentState = "active" | "suspended" | "not_current";

@@ -3,6 +3,7 @@ import { after, before, describe, it } from "node:test";
 import { type Client, startTestApp, type TestApp } from "../../../test/support/app.js";
 import { testEngines } from "../../../test/support/db.js";
 import { enrolAs, makeCourse } from "../../../test/support/factories.js";
+import { labelled } from "../../../test/support/html-form.js";
 import type { Course } from "../courses/courses.service.js";
 import type { User } from "../users/users.service.js";
 import {
@@ -71,6 +72,39 @@ for (const engine of testEngines()) {
         assert.match(page.body, /Manual enrolments <span class="badge warn">Not current<\/span>/);
       } finally {
         await updateEnrolInstance(t.ctx.db, t.clock, manual.id, { status: "enabled" });
+      }
+    });
+
+    it("offers in Assign role only the roles the user may give, preselecting Student when the default is not one", async () => {
+      const assign = async (c: Client) => {
+        const page = await c.get(`/course/${course.id}/participants/enrol?q=searchable`);
+        assert.equal(page.statusCode, 200);
+        return labelled(page.body, "Assign role");
+      };
+      const mona = await t.client("mona");
+      assert.deepEqual(
+        (await assign(mona)).options.map((o) => o.value),
+        ["manager", "editingteacher", "teacher", "student", "guest"],
+      );
+      const offered = await assign(teacher);
+      assert.deepEqual(
+        offered.options.map((o) => o.value),
+        ["editingteacher", "teacher", "student", "guest"],
+      );
+      assert.equal(offered.value, "student");
+      const manual = await manualInstance(t.ctx.db, course.id);
+      assert.equal(manual.role, "student");
+      await updateEnrolInstance(t.ctx.db, t.clock, manual.id, { role: "manager" });
+      try {
+        assert.equal((await assign(mona)).value, "manager");
+        const notManager = await assign(teacher);
+        assert.deepEqual(
+          notManager.options.filter((o) => o.selected).map((o) => o.value),
+          ["student"],
+          "not left to the browser, which would pick the first option (Teacher)",
+        );
+      } finally {
+        await updateEnrolInstance(t.ctx.db, t.clock, manual.id, { role: "student" });
       }
     });
 

@@ -22,6 +22,7 @@ import {
   listParticipants,
   listUserRoles,
   manualInstance,
+  roleChoices,
   setUserRoles,
   unenrolUser,
 } from "./enrolments.service.js";
@@ -115,13 +116,15 @@ export function registerParticipantRoutes(app: FastifyInstance, ctx: AppContext)
     );
     const found = q ? await listUsers(ctx.db, { search: q, limit: SEARCH_LIMIT + 1, offset: 0 }) : [];
     const candidates = found.slice(0, SEARCH_LIMIT).map((u) => ({ ...u, enrolled: enrolled.has(u.id) }));
-    const roles = await assignable(request, courseId);
+    const roles = roleChoices(await assignable(request, courseId));
     const page = h(EnrolUsersPage, {
       ...f,
       q,
       candidates,
       roles,
-      defaultRole: manual.role,
+      // The method's default role when the actor may give it; otherwise "student" rather than what a
+      // browser preselects when no option is selected: the first, the most privileged one offered.
+      defaultRole: (roles as readonly string[]).includes(manual.role) ? manual.role : "student",
       errors,
       truncated: found.length > SEARCH_LIMIT,
     });

@@ -420,5 +420,42 @@ for (const engine of testEngines()) {
         ["editingteacher"],
       );
     });
+
+    it("a manager's Manager instructor role is kept through an editing teacher's PATCH, but lends them nothing for the learner role", async () => {
+      const course = await makeCourse(t);
+      const [teacher, manager] = [await t.user("rolesteacher2"), await t.user("rolesmanager")];
+      await enrolAs(t, course.id, teacher.id, "editingteacher");
+      await enrolAs(t, course.id, manager.id, "manager");
+      const made = await api(
+        t.app,
+        await t.token(manager.id),
+        "POST",
+        `/api/v1/courses/${course.id}/enrol-methods`,
+        {
+          method: "lti",
+          roleInstructor: "manager",
+        },
+      );
+      assert.equal(made.status, 201, made.body);
+      const url = `/api/v1/enrol-methods/${(made.json as { id: number }).id}`;
+      const token = await t.token(teacher.id);
+      const roles = async () =>
+        t.ctx.db
+          .selectFrom("lti_publications")
+          .select(["role_instructor", "role_learner"])
+          .where("course_id", "=", course.id)
+          .executeTakeFirstOrThrow();
+
+      const untouched = await api(t.app, token, "PATCH", url, {
+        gradeSync: false,
+        roleInstructor: "manager",
+      });
+      assert.equal(untouched.status, 200, untouched.body);
+      for (const body of [{ roleLearner: "manager" }, { role: "manager" }]) {
+        const res = await api(t.app, token, "PATCH", url, body);
+        assert.equal(res.status, 403, `${JSON.stringify(body)}: ${res.body}`);
+      }
+      assert.deepEqual(await roles(), { role_instructor: "manager", role_learner: "student" });
+    });
   });
 }

@@ -413,3 +413,132 @@ for (const engine of testEngines()) {
     });
   });
 }
+
+for (const engine of testEngines()) {
+  describe(`"Publish as LTI tool" form: the role drop-downs offer the roles the editor may give (${engine})`, () => {
+    let t: TestApp;
+    let course: Course;
+    let teacher: Client;
+    let manager: Client;
+    const ALL = ["manager", "editingteacher", "teacher", "student", "guest"];
+    const BUT_MANAGER = ["editingteacher", "teacher", "student", "guest"];
+    before(async () => {
+      t = await startTestApp(engine);
+      course = await makeCourse(t, { shortname: "ROLES" });
+      for (const [username, role] of [
+        ["tina", "editingteacher"],
+        ["mona", "manager"],
+      ] as const) {
+        const u = await t.user(username);
+        await enrolAs(t, course.id, u.id, role);
+      }
+      teacher = await t.client("tina");
+      manager = await t.client("mona");
+    });
+    after(() => t.close());
+
+    const publication = async (name: string) => {
+      const inst = (await listInstances(t.ctx.db, course.id)).find((i) => i.name === name);
+      assert.ok(inst, name);
+      const pub = await t.ctx.db
+        .selectFrom("lti_publications")
+        .select(["role_instructor", "role_learner"])
+        .where("instance_id", "=", inst.id)
+        .executeTakeFirstOrThrow();
+      return { inst, roles: [pub.role_instructor, pub.role_learner, inst.role] };
+    };
+    const optionsOf = (html: string, label: string) => labelled(html, label).options.map((o) => o.value);
+    const editUrl = (id: number) => `/course/${course.id}/enrol-methods/${id}/edit`;
+
+    it("an editing teacher is offered every role but Manager; a manager is offered Manager too", async () => {
+      for (const [c, expected] of [
+        [teacher, BUT_MANAGER],
+        [manager, ALL],
+      ] as const) {
+        const page = await c.get(`/course/${course.id}/enrol-methods/add?method=lti`);
+        assert.equal(page.statusCode, 200);
+        assert.deepEqual(optionsOf(page.body, "Role for instructor"), expected);
+        assert.deepEqual(optionsOf(page.body, "Role for learner"), expected);
+      }
+    });
+
+    for (const [what, patch] of [
+      ["Manager as the instructor role", { roleInstructor: "manager" }],
+      ["Manager as the learner role", { role: "manager" }],
+    ] as const) {
+      it(`an editing teacher who forges ${what} into the add form → 403, nothing written`, async () => {
+        const before = (await listInstances(t.ctx.db, course.id)).length;
+        const page = await teacher.get(`/course/${course.id}/enrol-methods/add?method=lti`);
+        const form = readForm(page.body, /\/enrol-methods\/add$/);
+        const res = await teacher.post(form.action, { ...form.fields, name: "Forged", ...patch });
+        assert.equal(res.statusCode, 403, res.body.slice(0, 300));
+        assert.match(res.body, /You may not give that role/);
+        assert.equal((await listInstances(t.ctx.db, course.id)).length, before);
+      });
+    }
+
+    it("a manager's Manager instructor role is shown to an editing teacher, and kept when they save the form untouched", async () => {
+      const add = readForm(
+        (await manager.get(`/course/${course.id}/enrol-methods/add?method=lti`)).body,
+        /\/enrol-methods\/add$/,
+      );
+      const made = await manager.post(add.action, {
+        ...add.fields,
+        name: "Staff door",
+        roleInstructor: "manager",
+      });
+      assert.equal(made.statusCode, 303, made.body.slice(0, 300));
+      const { inst } = await publication("Staff door");
+
+      const page = await teacher.get(editUrl(inst.id));
+      assert.equal(page.statusCode, 200);
+      assert.deepEqual(optionsOf(page.body, "Role for instructor"), ALL, "the saved role stays visible");
+      assert.equal(labelled(page.body, "Role for instructor").value, "manager");
+      assert.deepEqual(optionsOf(page.body, "Role for learner"), BUT_MANAGER);
+
+      const form = readForm(page.body, /\/edit$/);
+      const saved = await teacher.post(form.action, { ...form.fields, defaults_city: "Nelson" });
+      assert.equal(saved.statusCode, 303, saved.body.slice(0, 300));
+      assert.deepEqual((await publication("Staff door")).roles, ["manager", "student", "student"]);
+    });
+
+    it("the saved Manager instructor role does not let an editing teacher make learners managers → 403", async () => {
+      const { inst } = await publication("Staff door");
+      const form = readForm((await teacher.get(editUrl(inst.id))).body, /\/edit$/);
+      const res = await teacher.post(form.action, { ...form.fields, role: "manager" });
+      assert.equal(res.statusCode, 403);
+      assert.deepEqual((await publication("Staff door")).roles, ["manager", "student", "student"]);
+    });
+
+    it("once an editing teacher moves the instructor role off Manager, they are no longer offered it", async () => {
+      const { inst } = await publication("Staff door");
+      const form = readForm((await teacher.get(editUrl(inst.id))).body, /\/edit$/);
+      const res = await teacher.post(form.action, { ...form.fields, roleInstructor: "teacher" });
+      assert.equal(res.statusCode, 303, res.body.slice(0, 300));
+      assert.deepEqual((await publication("Staff door")).roles, ["teacher", "student", "student"]);
+      const page = await teacher.get(editUrl(inst.id));
+      assert.deepEqual(optionsOf(page.body, "Role for instructor"), BUT_MANAGER);
+      const back = await teacher.post(form.action, { ...form.fields, roleInstructor: "manager" });
+      assert.equal(back.statusCode, 403);
+      assert.deepEqual((await publication("Staff door")).roles, ["teacher", "student", "student"]);
+    });
+
+    it("a manager's Manager learner role is shown to an editing teacher and kept when saved untouched", async () => {
+      const add = readForm(
+        (await manager.get(`/course/${course.id}/enrol-methods/add?method=lti`)).body,
+        /\/enrol-methods\/add$/,
+      );
+      const made = await manager.post(add.action, { ...add.fields, name: "Managers' door", role: "manager" });
+      assert.equal(made.statusCode, 303, made.body.slice(0, 300));
+      const { inst } = await publication("Managers' door");
+      const page = await teacher.get(editUrl(inst.id));
+      assert.deepEqual(optionsOf(page.body, "Role for learner"), ALL);
+      assert.equal(labelled(page.body, "Role for learner").value, "manager");
+      assert.deepEqual(optionsOf(page.body, "Role for instructor"), BUT_MANAGER);
+      const form = readForm(page.body, /\/edit$/);
+      const saved = await teacher.post(form.action, form.fields);
+      assert.equal(saved.statusCode, 303, saved.body.slice(0, 300));
+      assert.deepEqual((await publication("Managers' door")).roles, ["editingteacher", "manager", "manager"]);
+    });
+  });
+}

@@ -3,8 +3,8 @@
 import type { AppContext } from "../../http/context.js";
 import { Checkbox, type Errors, Fieldset, Select, TextField } from "../../views/forms.js";
 import { listCourseActivities } from "../activities/activities.service.js";
+import { roleOptions } from "../enrolments/enrol-form.views.js";
 import { type EnrolFormProps, registerEnrolMethod } from "../enrolments/enrol-methods.js";
-import { ROLE_NAMES, ROLES } from "../roles/capabilities.js";
 import {
   generateSecret,
   MEMBER_SYNC_MODES,
@@ -14,7 +14,6 @@ import {
 } from "./provider.settings.js";
 import { findPublicationByInstance, publishedDetails, syncPublication } from "./publications.service.js";
 
-const ROLE_OPTIONS = ROLES.map((r) => ({ value: r, label: ROLE_NAMES[r] }));
 const YES_NO = [
   { value: "1", label: "Yes" },
   { value: "0", label: "No" },
@@ -79,7 +78,7 @@ function FormLayout(p: EnrolFormProps) {
           label="Role for instructor"
           value={str(v, "roleInstructor", "editingteacher")}
           errors={errors}
-          options={ROLE_OPTIONS}
+          options={roleOptions(p.roleChoices("roleInstructor"))}
           help="Given to users the consumer launches as Instructor, Administrator, ContentDeveloper or TeachingAssistant."
         />
         {p.common.role}
@@ -192,7 +191,7 @@ registerEnrolMethod({
   FormLayout,
   rolesOf: (settings) => {
     const s = settingsOf(settings);
-    return [s.roleInstructor, s.roleLearner];
+    return { roleInstructor: s.roleInstructor, roleLearner: s.roleLearner };
   },
   loadFormData: async (ctx: AppContext, courseId: number) => ({
     activities: (await listCourseActivities(ctx.db, courseId, { includeHidden: true })).map((a) => ({
