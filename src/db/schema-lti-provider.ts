@@ -43,6 +43,10 @@ export interface LtiProviderUsersTable {
   sourcedid: string | null;
   last_grade_sent: number | null;
   last_grade_sent_at: string | null;
+  /** the lease token of the run sending this user's grade now; null when no one is */
+  grade_claimed_by: string | null;
+  /** when that lease ends: after it, another run may take the row over */
+  grade_claimed_until: string | null;
   last_launch_at: string | null;
   created_at: string;
 }

@@ -35,6 +35,18 @@ registerTask({
     throw new Error("upstream timed out");
   },
 });
+// Asks to run again 30 s later while `busyRuns` is above zero, as a send whose item another node holds.
+let busyRuns = 0;
+registerTask({
+  name: "test_busy",
+  description: "asks to run again later while busy",
+  maxAttempts: 2,
+  backoffSeconds: exponentialBackoff(10),
+  handler: async (ctx) => {
+    if (busyRuns-- > 0) return { message: "busy", runAgainAt: new Date(ctx.clock.now().getTime() + 30_000) };
+    return { message: "done at last" };
+  },
+});
 registerTask({
   name: "test_sched_slow",
   description: "a scheduled task that takes a while",
@@ -190,6 +202,38 @@ for (const engine of testEngines()) {
         assert.deepEqual(
           (await logOf(ctx, "test_always_fails")).map((l) => l.status),
           ["retry", "retry", "failed"],
+        );
+      }));
+
+    it("runs a job again when its handler asks to, without counting that as a failed attempt", () =>
+      withQueues(engine, async ({ ctx, clock }) => {
+        busyRuns = 3;
+        await ctx.jobs.enqueue(ctx.db, "test_busy", {}, { dedupeKey: "busy:1" });
+        const start = clock.now().getTime();
+        for (let i = 0; i < 3; i++) {
+          assert.equal(await ctx.jobs.runDueJobs(), 1);
+          const [job] = await jobsNamed(ctx, "test_busy");
+          assert.equal(job?.status, "pending");
+          assert.equal(job?.attempts, 0, "no attempt counted, although the task allows only 2");
+          assert.equal(job?.run_at, iso(new Date(start + (i + 1) * 30_000)));
+          assert.equal(await ctx.jobs.runDueJobs(), 0, "not before the time it asked for");
+          // Still the one pending job of its key: another enqueue adds nothing.
+          await ctx.jobs.enqueue(ctx.db, "test_busy", {}, { dedupeKey: "busy:1" });
+          assert.equal((await jobsNamed(ctx, "test_busy")).length, 1);
+          clock.advance(30);
+        }
+        assert.equal(await ctx.jobs.runDueJobs(), 1);
+        const [job] = await jobsNamed(ctx, "test_busy");
+        assert.equal(job?.status, "done");
+        assert.equal(job?.attempts, 1);
+        assert.deepEqual(
+          (await logOf(ctx, "test_busy")).map((l) => [l.status, l.message]),
+          [
+            ["deferred", "busy"],
+            ["deferred", "busy"],
+            ["deferred", "busy"],
+            ["ok", "done at last"],
+          ],
         );
       }));
 

@@ -23,7 +23,7 @@ export interface EnqueueOptions {
 
 export interface RunSummary {
   task: string;
-  status: "ok" | "failed" | "retry";
+  status: "ok" | "failed" | "retry" | "deferred";
   message: string;
   durationMs: number;
 }
@@ -156,9 +156,20 @@ export class JobQueue {
         if (!def) throw new Error(`no handler for task ${job.name}`);
         const result = await def.handler(this.requireCtx(), JSON.parse(job.payload));
         message = result?.message ?? "";
+        if (result?.runAgainAt) status = "deferred";
         await this.db
           .updateTable("jobs")
-          .set({ status: "done", locked_until: null, last_error: null, updated_at: iso(this.clock.now()) })
+          .set(
+            result?.runAgainAt
+              ? {
+                  status: "pending",
+                  run_at: iso(result.runAgainAt),
+                  attempts: sql`attempts - 1`,
+                  locked_until: null,
+                  updated_at: iso(this.clock.now()),
+                }
+              : { status: "done", locked_until: null, last_error: null, updated_at: iso(this.clock.now()) },
+          )
           .where("id", "=", job.id)
           .execute();
       } catch (err) {

@@ -4,6 +4,11 @@ import type { AppContext } from "../http/context.js";
 export interface TaskResult {
   /** One line for the task log, e.g. "sent 12 grades, 1 failed". */
   message: string;
+  /**
+   * Jobs only: the work cannot be done now (another node is doing it) and the job should run again
+   * at this time. Not a failure: the attempt is not counted.
+   */
+  runAgainAt?: Date;
 }
 
 export interface TaskDefinition {

@@ -28,6 +28,11 @@ export interface TestApp {
   /** A client logged in as `username` through the real login form. */
   client(username?: string, password?: string): Promise<Client>;
   token(userId: number): Promise<string>;
+  /**
+   * Another Pluto node on the same database: its own context, connections and task runner, the
+   * same clock. On SQLite the test app needs a database file (`sqliteFile`).
+   */
+  anotherNode(): Promise<{ ctx: AppContext; close(): Promise<void> }>;
 }
 
 export interface TestAppOptions {
@@ -88,6 +93,15 @@ export async function startTestApp(engine: Engine, opts: TestAppOptions = {}): P
       return c;
     },
     token: async (userId) => (await createApiToken(ctx.db, ctx.clock, userId, "test")).token,
+    async anotherNode() {
+      if (tdb.url === "sqlite::memory:") throw new Error("anotherNode() on SQLite needs a sqliteFile");
+      return createContext(config, {
+        clock,
+        pgSchema: tdb.pgSchema,
+        log: createLogger(config),
+        poolSize: 5,
+      });
+    },
   };
   return t;
 }

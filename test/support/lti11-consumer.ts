@@ -94,6 +94,8 @@ export interface FakeConsumer {
   mode: "success" | "failure" | 500;
   /** The memberships endpoint answers this document. */
   membersXml: string;
+  /** The outcome endpoint answers this many milliseconds after a request arrived (a slow consumer). */
+  delayMs: number;
   close(): Promise<void>;
 }
 
@@ -105,7 +107,14 @@ async function readBody(req: IncomingMessage): Promise<string> {
 
 /** A consumer's outcome (/outcomes) and memberships (/memberships) endpoints on 127.0.0.1. */
 export async function startFakeConsumer(secret: string): Promise<FakeConsumer> {
-  const fc: FakeConsumer = { url: "", received: [], mode: "success", membersXml: "", close: async () => {} };
+  const fc: FakeConsumer = {
+    url: "",
+    received: [],
+    mode: "success",
+    membersXml: "",
+    delayMs: 0,
+    close: async () => {},
+  };
   const server: Server = createServer(async (req, res) => {
     const body = await readBody(req);
     const url = `${fc.url}${req.url}`;
@@ -113,6 +122,7 @@ export async function startFakeConsumer(secret: string): Promise<FakeConsumer> {
       const authorization = String(req.headers.authorization ?? "");
       const valid = verifyPox(url, secret, authorization, body);
       fc.received.push({ path: req.url, authorization, body, valid });
+      if (fc.delayMs > 0) await new Promise((r) => setTimeout(r, fc.delayMs));
       if (fc.mode === 500) {
         res.writeHead(500).end("down");
         return;

@@ -3,13 +3,18 @@
 // score, only when it changed since last sent, only after completion when that is required.
 // A grade change enqueues a send in the same transaction (outbox); the scheduled task catches up
 // with everything still unsent, so a consumer that was down gets each pending grade once.
+// Sends may overlap (the queued send and the scheduled run, two runs, two nodes on one database):
+// a run sends a user's grade only while it holds the claim on the user's row, a lease in the
+// database that ends by itself if the node stops, and gives it back with the value it sent.
+import { randomUUID } from "node:crypto";
 import type { AppContext } from "../../http/context.js";
 import { signBodyHashRequest } from "../../lti/v1p1/oauth-body-hash.js";
 import { buildReplaceResultRequest, parseOutcomeResponse } from "../../lti/v1p1/outcomes.js";
-import { iso } from "../../shared/clock.js";
-import { UpstreamError } from "../../shared/errors.js";
+import { addSeconds, iso } from "../../shared/clock.js";
+import { NotFoundError, UpstreamError } from "../../shared/errors.js";
 import { outboundFetch } from "../../shared/outbound.js";
 import { isActivityComplete, isCourseComplete } from "../completion/completion.service.js";
+import { getInstance } from "../enrolments/enrolments.service.js";
 import {
   findActivityItem,
   findCourseTotalItem,
@@ -22,16 +27,39 @@ import * as repo from "./provider.repository.js";
 
 export const SEND_GRADE_TASK = "lti_provider_send_grade";
 
-/** The score to send now, or why nothing is sent. */
-export async function currentScore(
-  ctx: Pick<AppContext, "db">,
-  pub: repo.Publication,
-  userId: number,
-): Promise<{ score: number } | { skip: "no_grade" | "not_complete" | "no_maximum" }> {
+/**
+ * How long a run may hold a user's grade before another run may take it over (its node stopped).
+ * Longer than a worker's slice can take: SLICE sends one after the other, each at most 10 s.
+ */
+export const GRADE_CLAIM_SECONDS = 300;
+/** When a queued send finds the grade claimed by another run, it runs again this much later. */
+export const BUSY_RETRY_SECONDS = 10;
+/** Users claimed and sent one after the other by one worker of the scheduled run. */
+const SLICE = 16;
+
+type Item = { id: number; maxGrade: number };
+
+/** The grade item whose grade a publication sends; none while grade sync or the method is off. */
+async function gradeSource(ctx: Pick<AppContext, "db">, pub: repo.Publication): Promise<Item | undefined> {
+  if (!pub.gradeSync) return undefined;
+  const instance = await getInstance(ctx.db, pub.instanceId).catch((err: unknown) => {
+    if (err instanceof NotFoundError) return undefined;
+    throw err;
+  });
+  if (instance?.status !== "enabled") return undefined;
   const item = pub.activityId
     ? await findActivityItem(ctx.db, pub.activityId)
     : await findCourseTotalItem(ctx.db, pub.courseId);
-  if (!item || item.maxGrade <= 0) return { skip: "no_maximum" };
+  return item && item.maxGrade > 0 ? item : undefined;
+}
+
+/** The score to send now, or why nothing is sent. */
+async function currentScore(
+  ctx: Pick<AppContext, "db">,
+  pub: repo.Publication,
+  item: Item,
+  userId: number,
+): Promise<{ score: number } | { skip: "no_grade" | "not_complete" }> {
   const grade = await findGrade(ctx.db, item.id, userId);
   if (!grade || grade.grade === null) return { skip: "no_grade" };
   if (pub.gradeSyncCompletion) {
@@ -43,65 +71,68 @@ export async function currentScore(
   return { score: Math.min(1, Math.max(0, grade.grade / item.maxGrade)) };
 }
 
-export type SendResult = "sent" | "unchanged" | "skipped";
+/** busy: another run holds this user's grade (it is being sent); nothing was done. */
+export type SendResult = "sent" | "unchanged" | "skipped" | "busy";
 
-/** Sends in progress in this process, per database, by provider user. */
-const inFlight = new WeakMap<object, Map<number, Promise<SendResult>>>();
+function newClaim(ctx: Pick<AppContext, "clock" | "jobs">): repo.GradeClaim {
+  const now = ctx.clock.now();
+  return {
+    token: `${ctx.jobs.workerId}:${randomUUID().slice(0, 8)}`,
+    until: iso(addSeconds(now, GRADE_CLAIM_SECONDS)),
+    now: iso(now),
+  };
+}
 
 /**
  * Sends one user's grade if it changed; throws UpstreamError (retryable) when the consumer fails.
- * A send for the same user that is already under way (the queued send and the scheduled catch-up,
- * or a "run now" during a scheduled run) is waited for first, so the grade is sent once, not twice.
+ * Only the run that claims the user's row sends, so a queued send, a scheduled run and a "run now",
+ * on this node or another, never send one grade twice; "busy" when another run holds it.
  */
 export async function sendGrade(ctx: AppContext, providerUserId: number): Promise<SendResult> {
-  let sends = inFlight.get(ctx.db);
-  if (!sends) {
-    sends = new Map();
-    inFlight.set(ctx.db, sends);
-  }
-  for (let running = sends.get(providerUserId); running; running = sends.get(providerUserId))
-    await running.catch(() => undefined);
-  const send = sendGradeNow(ctx, providerUserId);
-  sends.set(providerUserId, send);
+  const claim = newClaim(ctx);
+  const [pu] = await repo.claimGradeUsers(ctx.db, [providerUserId], claim, ctx.engine === "postgres");
+  if (!pu) return (await repo.providerUserExists(ctx.db, providerUserId)) ? "busy" : "skipped";
+  let result: SendResult = "skipped";
   try {
-    return await send;
+    const pub = await repo.findPublication(ctx.db, pu.publicationId);
+    const item = pub && (await gradeSource(ctx, pub));
+    if (pub && item) result = await sendClaimed(ctx, pub, item, pu, claim.token);
+    return result;
   } finally {
-    if (sends.get(providerUserId) === send) sends.delete(providerUserId);
+    if (result !== "sent") await repo.releaseGradeClaims(ctx.db, [pu.id], claim.token);
   }
 }
 
-async function sendGradeNow(ctx: AppContext, providerUserId: number): Promise<SendResult> {
-  const pu = await ctx.db
-    .selectFrom("lti_provider_users")
-    .selectAll()
-    .where("id", "=", providerUserId)
-    .executeTakeFirst();
-  if (!pu?.outcome_url || !pu.sourcedid) return "skipped";
-  const pub = await repo.findPublication(ctx.db, pu.publication_id);
-  if (!pub?.gradeSync) return "skipped";
-  const instance = await ctx.db
-    .selectFrom("enrol_instances")
-    .select("status")
-    .where("id", "=", pub.instanceId)
-    .executeTakeFirst();
-  if (instance?.status !== "enabled") return "skipped";
-  const s = await currentScore(ctx, pub, pu.user_id);
+/**
+ * Sends the grade of a user whose row this run has claimed. The last grade sent was read with the
+ * claim and the grade is read after it, so the comparison sees every earlier send. A grade that
+ * was sent is recorded and its claim given back; otherwise the caller gives the claim back.
+ */
+async function sendClaimed(
+  ctx: AppContext,
+  pub: repo.Publication,
+  item: Item,
+  pu: repo.ClaimedGradeUser,
+  token: string,
+): Promise<SendResult> {
+  if (!pu.outcomeUrl || !pu.sourcedid) return "skipped";
+  const s = await currentScore(ctx, pub, item, pu.userId);
   if (!("score" in s)) return "skipped";
   // Scores are compared at the precision they are sent with.
   const score = Math.round(s.score * 1e6) / 1e6;
-  if (pu.last_grade_sent !== null && Math.abs(pu.last_grade_sent - score) < 1e-9) return "unchanged";
+  if (pu.lastGradeSent !== null && Math.abs(pu.lastGradeSent - score) < 1e-9) return "unchanged";
   const body = buildReplaceResultRequest({
     sourcedId: pu.sourcedid,
     score,
     messageIdentifier: `pluto-${pu.id}-${Date.now()}`,
   });
   const { authorization } = signBodyHashRequest({
-    url: pu.outcome_url,
+    url: pu.outcomeUrl,
     body,
-    consumerKey: pu.consumer_key,
+    consumerKey: pu.consumerKey,
     secret: pub.secret,
   });
-  const res = await outboundFetch(pu.outcome_url, {
+  const res = await outboundFetch(pu.outcomeUrl, {
     allow: ctx.config.outboundAllow,
     method: "POST",
     body,
@@ -120,7 +151,7 @@ async function sendGradeNow(ctx: AppContext, providerUserId: number): Promise<Se
     success = false;
   }
   if (!success) throw new UpstreamError(`the consumer refused the grade: ${description}`.slice(0, 300), true);
-  await repo.markGradeSent(ctx.db, pu.id, score, iso(ctx.clock.now()));
+  await repo.markGradeSent(ctx.db, pu.id, token, { grade: score, at: iso(ctx.clock.now()) });
   return "sent";
 }
 
@@ -153,34 +184,62 @@ export async function enqueueOnGradeChange(
   }
 }
 
-/** The scheduled catch-up: every LTI user of every grade-syncing publication, a few in parallel. */
-export async function syncAllGrades(
-  ctx: AppContext,
-  concurrency = 8,
-): Promise<{ sent: number; unchanged: number; skipped: number; failed: number; firstError?: string }> {
-  const totals = { sent: 0, unchanged: 0, skipped: 0, failed: 0 } as {
-    sent: number;
-    unchanged: number;
-    skipped: number;
-    failed: number;
-    firstError?: string;
-  };
+export interface SyncTotals {
+  sent: number;
+  unchanged: number;
+  skipped: number;
+  /** users whose grade another run was sending */
+  busy: number;
+  failed: number;
+  firstError?: string;
+}
+
+/**
+ * The scheduled catch-up: every LTI user of every grade-syncing publication, a few workers in
+ * parallel. Each worker claims a slice of users in one statement, sends their grades one after the
+ * other and gives back the claims of those not sent in one statement; users another run holds are
+ * left to it.
+ */
+export async function syncAllGrades(ctx: AppContext, concurrency = 8): Promise<SyncTotals> {
+  const totals: SyncTotals = { sent: 0, unchanged: 0, skipped: 0, busy: 0, failed: 0 };
+  const postgres = ctx.engine === "postgres";
   for (const pub of await repo.listPublications(ctx.db, { gradeSync: true })) {
-    const users = (await repo.listProviderUsers(ctx.db, pub.id)).filter((u) => u.outcomeUrl && u.sourcedid);
+    const ids = await repo.listGradeSyncUserIds(ctx.db, pub.id);
+    const item = ids.length > 0 ? await gradeSource(ctx, pub) : undefined;
+    if (!item) {
+      totals.skipped += ids.length;
+      continue;
+    }
+    const slice = Math.min(SLICE, Math.ceil(ids.length / concurrency));
     let next = 0;
     const worker = async () => {
-      while (next < users.length) {
-        const u = users[next++];
-        if (!u) break;
+      while (next < ids.length) {
+        const claim = newClaim(ctx);
+        const wanted = ids.slice(next, next + slice);
+        next += slice;
+        const claimed = await repo.claimGradeUsers(ctx.db, wanted, claim, postgres);
+        totals.busy += wanted.length - claimed.length;
+        const unsent: number[] = [];
         try {
-          totals[await sendGrade(ctx, u.id)]++;
-        } catch (err) {
-          totals.failed++;
-          totals.firstError ??= err instanceof Error ? err.message : String(err);
+          for (const pu of claimed) {
+            let result: SendResult = "skipped";
+            try {
+              result = await sendClaimed(ctx, pub, item, pu, claim.token);
+            } catch (err) {
+              totals.failed++;
+              totals.firstError ??= err instanceof Error ? err.message : String(err);
+              unsent.push(pu.id);
+              continue;
+            }
+            totals[result]++;
+            if (result !== "sent") unsent.push(pu.id);
+          }
+        } finally {
+          await repo.releaseGradeClaims(ctx.db, unsent, claim.token);
         }
       }
     };
-    await Promise.all(Array.from({ length: Math.min(concurrency, users.length) }, worker));
+    await Promise.all(Array.from({ length: Math.min(concurrency, ids.length) }, worker));
   }
   return totals;
 }

@@ -248,14 +248,6 @@ export async function listProviderUsers(
   return (await q.execute()).map(toProviderUser);
 }
 
-export async function markGradeSent(db: Q, id: number, grade: number, at: string): Promise<void> {
-  await db
-    .updateTable("lti_provider_users")
-    .set({ last_grade_sent: grade, last_grade_sent_at: at })
-    .where("id", "=", id)
-    .execute();
-}
-
 export async function deleteProviderUser(db: Q, publicationId: number, userId: number): Promise<void> {
   await db
     .deleteFrom("lti_provider_users")
@@ -264,4 +256,5 @@ export async function deleteProviderUser(db: Q, publicationId: number, userId: n
     .execute();
 }
 
+export * from "./grade-claims.repository.js";
 export * from "./resource-links.repository.js";

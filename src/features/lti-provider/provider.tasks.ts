@@ -1,8 +1,15 @@
 // Scheduled and queued work of "Publish as LTI tool".
 import { exponentialBackoff, registerTask } from "../../jobs/registry.js";
+import { addSeconds } from "../../shared/clock.js";
 import { onGradeChanged } from "../grades/grades.service.js";
 import { purgeExpiredNonces } from "../lti-common/nonce-store.js";
-import { enqueueOnGradeChange, SEND_GRADE_TASK, sendGrade, syncAllGrades } from "./grade-sync.service.js";
+import {
+  BUSY_RETRY_SECONDS,
+  enqueueOnGradeChange,
+  SEND_GRADE_TASK,
+  sendGrade,
+  syncAllGrades,
+} from "./grade-sync.service.js";
 import { purgeHandoffs } from "./handoff.service.js";
 import { syncAllMembers } from "./member-sync.service.js";
 
@@ -16,7 +23,14 @@ registerTask({
   handler: async (ctx, payload) => {
     const id = (payload as { providerUserId?: unknown }).providerUserId;
     if (typeof id !== "number") return { message: "bad payload: no providerUserId" };
-    return { message: await sendGrade(ctx, id) };
+    const result = await sendGrade(ctx, id);
+    // Another run is sending this user's grade; it may have read the grade before this change.
+    if (result === "busy")
+      return {
+        message: "busy: another run is sending this grade",
+        runAgainAt: addSeconds(ctx.clock.now(), BUSY_RETRY_SECONDS),
+      };
+    return { message: result };
   },
 });
 
@@ -28,7 +42,7 @@ registerTask({
   backoffSeconds: exponentialBackoff(60, 15 * 60),
   handler: async (ctx) => {
     const t = await syncAllGrades(ctx);
-    const message = `sent ${t.sent}, unchanged ${t.unchanged}, skipped ${t.skipped}, failed ${t.failed}${t.firstError ? ` (first error: ${t.firstError})` : ""}`;
+    const message = `sent ${t.sent}, unchanged ${t.unchanged}, skipped ${t.skipped}, busy ${t.busy}, failed ${t.failed}${t.firstError ? ` (first error: ${t.firstError})` : ""}`;
     if (t.failed > 0 && t.sent === 0 && t.unchanged === 0) throw new Error(message);
     return { message };
   },
