@@ -1,6 +1,6 @@
 // The only file that touches grade_items, grades and grade_history (reads join activities for
 // their visibility).
-import type { Kysely, Selectable, Transaction } from "kysely";
+import { type Kysely, type Selectable, sql, type Transaction } from "kysely";
 import type { Database } from "../../db/schema.js";
 
 export type Q = Kysely<Database> | Transaction<Database>;
@@ -117,45 +117,42 @@ export async function findGrade(db: Q, itemId: number, userId: number): Promise<
   return r ? toGrade(r) : undefined;
 }
 
+// The statements every grade write runs (an external tool's replaceResult, a quiz attempt, a teacher's grade)
+// are SQL texts: Kysely's builder cost more to assemble them than SQLite took to run them.
+
 /** An activity's grade item with the user's current grade on it, in one statement. */
 export async function findActivityItemWithGrade(
   db: Q,
   activityId: number,
   userId: number,
 ): Promise<{ item: GradeItem; grade: Grade | undefined } | undefined> {
-  const r = await db
-    .selectFrom("grade_items as i")
-    .leftJoin("grades as g", (join) => join.onRef("g.item_id", "=", "i.id").on("g.user_id", "=", userId))
-    .select([
-      "i.id",
-      "i.course_id",
-      "i.activity_id",
-      "i.name",
-      "i.max_grade",
-      "i.pass_grade",
-      "g.item_id",
-      "g.user_id",
-      "g.grade",
-      "g.feedback",
-      "g.source",
-      "g.actor_id",
-      "g.updated_at",
-    ])
-    .where("i.activity_id", "=", activityId)
-    .executeTakeFirst();
+  const { rows } = await sql<
+    Selectable<Database["grade_items"]> & {
+      g_user_id: number | null;
+      g_grade: number | null;
+      g_feedback: string | null;
+      g_source: string | null;
+      g_actor_id: number | null;
+      g_updated_at: string | null;
+    }
+  >`select i.*, g.user_id as g_user_id, g.grade as g_grade, g.feedback as g_feedback, g.source as g_source,
+      g.actor_id as g_actor_id, g.updated_at as g_updated_at
+    from grade_items i left join grades g on g.item_id = i.id and g.user_id = ${userId}
+    where i.activity_id = ${activityId}`.execute(db);
+  const r = rows[0];
   if (!r) return undefined;
   const item = toItem(r);
   const grade =
-    r.item_id === null || r.user_id === null
+    r.g_user_id === null
       ? undefined
       : toGrade({
-          item_id: r.item_id,
-          user_id: r.user_id,
-          grade: r.grade,
-          feedback: r.feedback ?? "",
-          source: r.source ?? "",
-          actor_id: r.actor_id,
-          updated_at: r.updated_at ?? "",
+          item_id: r.id,
+          user_id: r.g_user_id,
+          grade: r.g_grade,
+          feedback: r.g_feedback ?? "",
+          source: r.g_source ?? "",
+          actor_id: r.g_actor_id,
+          updated_at: r.g_updated_at ?? "",
         });
   return { item, grade };
 }
@@ -169,28 +166,15 @@ export async function findCourseTotalState(
   courseId: number,
   userId: number,
 ): Promise<{ item: GradeItem; current: number | null; sum: number | null } | undefined> {
-  const r = await db
-    .selectFrom("grade_items as t")
-    .selectAll("t")
-    .select((eb) => [
-      eb
-        .selectFrom("grades as c")
-        .select("c.grade")
-        .whereRef("c.item_id", "=", "t.id")
-        .where("c.user_id", "=", userId)
-        .as("current"),
-      eb
-        .selectFrom("grades as g")
-        .innerJoin("grade_items as i", "i.id", "g.item_id")
-        .select((s) => s.fn.sum<number | null>("g.grade").as("s"))
-        .where("i.course_id", "=", courseId)
-        .where("i.activity_id", "is not", null)
-        .where("g.user_id", "=", userId)
-        .as("sum"),
-    ])
-    .where("t.course_id", "=", courseId)
-    .where("t.activity_id", "is", null)
-    .executeTakeFirst();
+  const { rows } = await sql<
+    Selectable<Database["grade_items"]> & { current: number | null; sum: number | null }
+  >`
+    select t.*,
+      (select c.grade from grades c where c.item_id = t.id and c.user_id = ${userId}) as "current",
+      (select sum(g.grade) from grades g join grade_items i on i.id = g.item_id
+        where i.course_id = ${courseId} and i.activity_id is not null and g.user_id = ${userId}) as "sum"
+    from grade_items t where t.course_id = ${courseId} and t.activity_id is null`.execute(db);
+  const r = rows[0];
   if (!r) return undefined;
   return {
     item: toItem(r),
@@ -200,42 +184,17 @@ export async function findCourseTotalState(
 }
 
 export async function upsertGrade(db: Q, g: Grade): Promise<void> {
-  await db
-    .insertInto("grades")
-    .values({
-      item_id: g.itemId,
-      user_id: g.userId,
-      grade: g.grade,
-      feedback: g.feedback,
-      source: g.source,
-      actor_id: g.actorId,
-      updated_at: g.updatedAt,
-    })
-    .onConflict((oc) =>
-      oc.columns(["item_id", "user_id"]).doUpdateSet({
-        grade: g.grade,
-        feedback: g.feedback,
-        source: g.source,
-        actor_id: g.actorId,
-        updated_at: g.updatedAt,
-      }),
-    )
-    .execute();
+  await sql`insert into grades (item_id, user_id, grade, feedback, source, actor_id, updated_at)
+    values (${g.itemId}, ${g.userId}, ${g.grade}, ${g.feedback}, ${g.source}, ${g.actorId}, ${g.updatedAt})
+    on conflict (item_id, user_id) do update set grade = excluded.grade, feedback = excluded.feedback,
+      source = excluded.source, actor_id = excluded.actor_id, updated_at = excluded.updated_at`.execute(db);
 }
 
 export async function insertHistory(db: Q, g: Grade): Promise<void> {
-  await db
-    .insertInto("grade_history")
-    .values({
-      item_id: g.itemId,
-      user_id: g.userId,
-      grade: g.grade,
-      feedback: g.feedback,
-      source: g.source,
-      actor_id: g.actorId,
-      created_at: g.updatedAt,
-    })
-    .execute();
+  await sql`insert into grade_history (item_id, user_id, grade, feedback, source, actor_id, created_at)
+    values (${g.itemId}, ${g.userId}, ${g.grade}, ${g.feedback}, ${g.source}, ${g.actorId}, ${g.updatedAt})`.execute(
+    db,
+  );
 }
 
 export async function deleteGrade(db: Q, itemId: number, userId: number): Promise<void> {

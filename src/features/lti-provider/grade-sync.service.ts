@@ -163,7 +163,7 @@ export async function enqueueOnGradeChange(
 ): Promise<void> {
   const first = changes[0];
   if (!first) return;
-  const pubs = await repo.listPublications(trx, { courseId: first.courseId, gradeSync: true });
+  const pubs = await repo.listGradeSyncPublications(trx, first.courseId);
   for (const change of changes) {
     for (const pub of pubs) {
       const relevant =

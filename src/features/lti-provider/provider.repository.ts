@@ -1,5 +1,5 @@
 // The only file that touches the "Publish as LTI tool" tables.
-import type { Kysely, Selectable, Transaction } from "kysely";
+import { type Kysely, type Selectable, sql, type Transaction } from "kysely";
 import type { Database } from "../../db/schema.js";
 
 export type Q = Kysely<Database> | Transaction<Database>;
@@ -94,6 +94,13 @@ export async function listPublications(
   if (filter.gradeSync !== undefined) q = q.where("grade_sync", "=", filter.gradeSync ? 1 : 0);
   if (filter.memberSync !== undefined) q = q.where("member_sync", "=", filter.memberSync ? 1 : 0);
   return (await q.execute()).map(toPublication);
+}
+
+/** The grade-syncing publications of a course: asked on every grade change, so an SQL text. */
+export async function listGradeSyncPublications(db: Q, courseId: number): Promise<Publication[]> {
+  const { rows } = await sql<Selectable<Database["lti_publications"]>>`select * from lti_publications
+    where course_id = ${courseId} and grade_sync = 1 order by id`.execute(db);
+  return rows.map(toPublication);
 }
 
 export async function insertPublication(
