@@ -1,6 +1,9 @@
 import assert from "node:assert/strict";
-import { describe, it } from "node:test";
-import { setTimeout as sleep } from "node:timers/promises";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, before, describe, it } from "node:test";
+import { setTimeout as sleep, setImmediate as yieldToOthers } from "node:timers/promises";
 import { createTestDatabase, testEngines } from "../../test/support/db.js";
 import { parseConfig } from "../config/config.js";
 import type { Engine } from "../db/dialect.js";
@@ -68,6 +71,21 @@ registerTask({
   handler: async () => {
     if (failScheduled) throw new Error("service down");
     return { message: "fine" };
+  },
+});
+
+// Counts the runs of each job across nodes; yields so that the other node's claims interleave.
+const nodeRuns = new Map<number, number>();
+registerTask({
+  name: "test_node_run",
+  description: "counts its runs",
+  maxAttempts: 1,
+  backoffSeconds: exponentialBackoff(10),
+  handler: async (_ctx, payload) => {
+    const n = (payload as { n: number }).n;
+    nodeRuns.set(n, (nodeRuns.get(n) ?? 0) + 1);
+    await yieldToOthers();
+    return { message: "counted" };
   },
 });
 
@@ -347,5 +365,100 @@ for (const engine of testEngines()) {
         await assert.rejects(ctx.jobs.enqueue(ctx.db, "no_such_task", {}), /unknown task/);
         assert.equal((await ctx.db.selectFrom("jobs").select("id").execute()).length, 0);
       }));
+  });
+}
+
+// Two nodes as two processes would be: each its own database handle (SQLite: two connections to
+// one file), each polling for work. Neither may fail to claim because the other is claiming too.
+for (const engine of testEngines()) {
+  describe(`JobQueue on two nodes of one ${engine} database`, () => {
+    let dir: string;
+    let clock: FakeClock;
+    let a: { ctx: AppContext; close(): Promise<void> };
+    let b: { ctx: AppContext; close(): Promise<void> };
+    let tdb: Awaited<ReturnType<typeof createTestDatabase>>;
+
+    before(async () => {
+      dir = mkdtempSync(join(tmpdir(), "pluto-queue-nodes-"));
+      tdb = await createTestDatabase(engine, { sqliteFile: join(dir, "pluto.db") });
+      clock = new FakeClock(new Date("2026-03-01T10:00:00Z"));
+      const config = parseConfig({ DATABASE_URL: tdb.url, LOG_LEVEL: "silent" });
+      a = await createContext(config, { clock, pgSchema: tdb.pgSchema, poolSize: 4 });
+      b = await createContext(config, { clock, pgSchema: tdb.pgSchema, poolSize: 4 });
+    });
+    after(async () => {
+      await b?.close();
+      await a?.close();
+      await tdb?.drop();
+      rmSync(dir, { recursive: true, force: true });
+    });
+
+    /** One runner's polling, as tick() does it, but failing the test instead of logging. */
+    async function drain(q: JobQueue): Promise<number> {
+      let ran = 0;
+      for (let n = await q.runDueJobs(5); n > 0; n = await q.runDueJobs(5)) ran += n;
+      return ran;
+    }
+
+    it("runs each of 200 queued jobs exactly once while both nodes claim at the same time", async () => {
+      nodeRuns.clear();
+      const now = iso(clock.now());
+      const jobs = Array.from({ length: 200 }, (_, n) => ({
+        name: "test_node_run",
+        payload: JSON.stringify({ n }),
+        status: "pending",
+        run_at: now,
+        attempts: 0,
+        max_attempts: 1,
+        created_at: now,
+        updated_at: now,
+      }));
+      await a.ctx.db.insertInto("jobs").values(jobs).execute();
+
+      const [byA, byB] = await Promise.all([drain(a.ctx.jobs), drain(b.ctx.jobs)]);
+      assert.equal(byA + byB, 200);
+      assert.ok(byA > 0 && byB > 0, `both nodes ran jobs (A ${byA}, B ${byB})`);
+      assert.equal(nodeRuns.size, 200);
+      assert.ok(
+        [...nodeRuns.values()].every((runs) => runs === 1),
+        "no job ran twice",
+      );
+      const rows = await b.ctx.db.selectFrom("jobs").select(["status", "attempts"]).execute();
+      assert.ok(rows.every((r) => r.status === "done" && r.attempts === 1));
+      const log = await logOf(a.ctx, "test_node_run");
+      assert.equal(log.length, 200);
+      assert.equal(new Set(log.map((l) => l.job_id)).size, 200);
+    });
+
+    it("keeps one pending job per dedupe key when both nodes enqueue the same keys at once", async () => {
+      const enqueueAll = (ctx: AppContext) =>
+        Promise.all(
+          Array.from({ length: 20 }, (_, i) =>
+            ctx.jobs.enqueue(ctx.db, "test_record", { tag: "both-nodes" }, { dedupeKey: `nodes:${i % 10}` }),
+          ),
+        );
+      await Promise.all([enqueueAll(a.ctx), enqueueAll(b.ctx)]);
+      const keys = (
+        await a.ctx.db
+          .selectFrom("jobs")
+          .select("dedupe_key")
+          .where("dedupe_key", "like", "nodes:%")
+          .where("status", "=", "pending")
+          .execute()
+      ).map((j) => j.dedupe_key);
+      assert.equal(keys.length, 10);
+      assert.equal(new Set(keys).size, 10);
+    });
+
+    it("starts a due scheduled task on one node only when both poll at the same moment", async () => {
+      for (let round = 1; round <= 5; round++) {
+        const before = slowRuns;
+        clock.advance(301);
+        const [ra, rb] = await Promise.all([a.ctx.jobs.runDueScheduled(), b.ctx.jobs.runDueScheduled()]);
+        assert.equal([...ra, ...rb].filter((r) => r.task === "test_sched_slow").length, 1, `round ${round}`);
+        assert.equal(slowRuns - before, 1);
+      }
+      assert.equal((await logOf(b.ctx, "test_sched_slow")).length, 5);
+    });
   });
 }

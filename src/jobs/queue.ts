@@ -1,8 +1,8 @@
 // A durable task runner in the database: scheduled tasks and ad-hoc jobs, at-least-once,
 // retries with exponential backoff. Enqueue takes the caller's transaction (outbox), so work
-// that must not be lost is written with the change that caused it. On PostgreSQL several
-// processes claim jobs safely with FOR UPDATE SKIP LOCKED; a scheduled run is claimed by a
-// compare-and-set on next_run_at, so exactly one process starts it.
+// that must not be lost is written with the change that caused it. Several processes claim jobs
+// safely, each claim one UPDATE statement (on PostgreSQL with SKIP LOCKED); a scheduled run is
+// claimed by a compare-and-set on next_run_at, so exactly one process starts it.
 import { randomUUID } from "node:crypto";
 import { type Kysely, sql, type Transaction } from "kysely";
 import type { Db } from "../db/database.js";
@@ -53,39 +53,61 @@ export class JobQueue {
     const def = findTask(name);
     if (!def) throw new Error(`unknown task ${name}`);
     const now = iso(this.clock.now());
-    if (opts.dedupeKey) {
-      if (!trx.isTransaction) {
-        await trx.transaction().execute((t) => this.enqueue(t, name, payload, opts));
-        return;
-      }
-      // Two transactions enqueueing one key at once: the second waits here until the first
-      // commits, then sees its job below.
-      if (this.engine === "postgres") {
-        const key = opts.dedupeKey;
-        await sql`select pg_advisory_xact_lock(${DEDUPE_LOCK_CLASS}, hashtext(${key}))`.execute(trx);
-      }
-      const existing = await trx
-        .selectFrom("jobs")
-        .select("id")
-        .where("dedupe_key", "=", opts.dedupeKey)
-        .where("status", "=", "pending")
-        .executeTakeFirst();
-      if (existing) return;
+    const key = opts.dedupeKey;
+    const job = {
+      name,
+      payload: JSON.stringify(payload ?? {}),
+      status: "pending",
+      run_at: iso(opts.runAt ?? this.clock.now()),
+      attempts: 0,
+      max_attempts: def.maxAttempts,
+      dedupe_key: key ?? null,
+      created_at: now,
+      updated_at: now,
+    };
+    if (!key) {
+      await trx.insertInto("jobs").values(job).execute();
+      return;
     }
-    await trx
-      .insertInto("jobs")
-      .values({
-        name,
-        payload: JSON.stringify(payload ?? {}),
-        status: "pending",
-        run_at: iso(opts.runAt ?? this.clock.now()),
-        attempts: 0,
-        max_attempts: def.maxAttempts,
-        dedupe_key: opts.dedupeKey ?? null,
-        created_at: now,
-        updated_at: now,
-      })
-      .execute();
+    if (this.engine === "sqlite") {
+      // One statement, which takes the write lock before it looks for a pending job of the key:
+      // a concurrent enqueue of the key waits for it (busy timeout), then sees its job. A read
+      // followed by an insert would fail at once with SQLITE_BUSY instead of waiting.
+      const columns = Object.keys(job) as Array<keyof typeof job>;
+      await trx
+        .insertInto("jobs")
+        .columns(columns)
+        .expression(
+          trx
+            .selectNoFrom((eb) => columns.map((c) => eb.val(job[c]).as(c)))
+            .where(({ not, exists, selectFrom }) =>
+              not(
+                exists(
+                  selectFrom("jobs")
+                    .select("id")
+                    .where("dedupe_key", "=", key)
+                    .where("status", "=", "pending"),
+                ),
+              ),
+            ),
+        )
+        .execute();
+      return;
+    }
+    if (!trx.isTransaction) {
+      await trx.transaction().execute((t) => this.enqueue(t, name, payload, opts));
+      return;
+    }
+    // Two transactions enqueueing one key at once: the second waits here until the first
+    // commits, then sees its job below.
+    await sql`select pg_advisory_xact_lock(${DEDUPE_LOCK_CLASS}, hashtext(${key}))`.execute(trx);
+    const existing = await trx
+      .selectFrom("jobs")
+      .select("id")
+      .where("dedupe_key", "=", key)
+      .where("status", "=", "pending")
+      .executeTakeFirst();
+    if (!existing) await trx.insertInto("jobs").values(job).execute();
   }
 
   /** Inserts a row for every registered scheduled task that has none yet. */
@@ -107,41 +129,50 @@ export class JobQueue {
     }
   }
 
-  /** Claims up to `limit` due jobs for this worker. */
+  /**
+   * Claims up to `limit` due jobs for this worker in one statement. A transaction that read the due
+   * jobs and then wrote them would, on SQLite, be a read turned into a write, which fails at once
+   * with SQLITE_BUSY when another process writes meanwhile (the busy timeout does not apply to it);
+   * one UPDATE takes the write lock before it reads. On PostgreSQL the due rows are locked with SKIP
+   * LOCKED, so runners claiming at the same time take different jobs; the materialized CTE picks
+   * them exactly once.
+   */
   async claimDue(
     limit: number,
   ): Promise<Array<{ id: number; name: string; payload: string; attempts: number; max_attempts: number }>> {
     const now = this.clock.now();
     const lockUntil = iso(addSeconds(now, LOCK_SECONDS));
     const nowIso = iso(now);
-    return this.db.transaction().execute(async (trx) => {
-      let q = trx
-        .selectFrom("jobs")
-        .select("id")
-        .where((eb) =>
-          eb.or([
-            eb.and([eb("status", "=", "pending"), eb("run_at", "<=", nowIso)]),
-            eb.and([eb("status", "=", "running"), eb("locked_until", "<", nowIso)]),
-          ]),
-        )
-        .orderBy("run_at")
-        .limit(limit);
-      if (this.engine === "postgres") q = q.forUpdate().skipLocked();
-      const ids = (await q.execute()).map((r) => r.id);
-      if (ids.length === 0) return [];
-      return trx
-        .updateTable("jobs")
-        .set({
-          status: "running",
-          locked_until: lockUntil,
-          locked_by: this.workerId,
-          attempts: sql`attempts + 1`,
-          updated_at: nowIso,
-        })
-        .where("id", "in", ids)
-        .returning(["id", "name", "payload", "attempts", "max_attempts"])
-        .execute();
-    });
+    const postgres = this.engine === "postgres";
+    return this.db
+      .with(
+        (cte) => cte("due").materialized(),
+        (db) => {
+          const q = db
+            .selectFrom("jobs")
+            .select("id")
+            .where((eb) =>
+              eb.or([
+                eb.and([eb("status", "=", "pending"), eb("run_at", "<=", nowIso)]),
+                eb.and([eb("status", "=", "running"), eb("locked_until", "<", nowIso)]),
+              ]),
+            )
+            .orderBy("run_at")
+            .limit(limit);
+          return postgres ? q.forUpdate().skipLocked() : q;
+        },
+      )
+      .updateTable("jobs")
+      .set({
+        status: "running",
+        locked_until: lockUntil,
+        locked_by: this.workerId,
+        attempts: sql`attempts + 1`,
+        updated_at: nowIso,
+      })
+      .where("id", "in", (eb) => eb.selectFrom("due").select("id"))
+      .returning(["id", "name", "payload", "attempts", "max_attempts"])
+      .execute();
   }
 
   /** Runs every job that is due now; returns how many ran. */

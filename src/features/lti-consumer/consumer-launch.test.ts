@@ -37,13 +37,18 @@ for (const engine of testEngines()) {
       const port = await freePort();
       t = await startTestApp(engine, {
         listen: { host: "127.0.0.1", port },
-        config: { publicUrl: `http://127.0.0.1:${port}`, outboundAllow: ["127.0.0.1"] },
+        config: {
+          publicUrl: `http://127.0.0.1:${port}`,
+          outboundAllow: ["127.0.0.1"],
+          timezone: "Europe/Paris",
+        },
       });
       course = await makeCourse(t, { fullname: "Chemistry & Physics", shortname: "CHEM1" });
       const teacher = await t.user("tina", {
         firstname: "Tina",
         lastname: "Teach",
         email: "tina@example.org",
+        timezone: "America/New_York",
       });
       const student = await t.user("sam", {
         firstname: "Sam",
@@ -62,7 +67,7 @@ for (const engine of testEngines()) {
           title: "Fake Quiz Tool",
           description: "Quizzes from elsewhere",
           launchUrl: tool.launchUrl,
-          custom: { Topic: "$CourseSection.title", "Who!Am?I": "$User.id" },
+          custom: { Topic: "$CourseSection.title", "Who!Am?I": "$User.id", Zone: "$Person.address.timezone" },
         }),
       });
     });
@@ -146,6 +151,7 @@ for (const engine of testEngines()) {
       assert.ok(p.tool_consumer_info_version);
       assert.equal(p.custom_topic, "Chemistry & Physics", "$CourseSection.title substituted");
       assert.equal(p.custom_who_am_i, p.user_id, "$User.id substituted, name normalised");
+      assert.equal(p.custom_zone, "Europe/Paris", "a user without a zone of their own has the site's");
       assert.equal(p.oauth_consumer_key, KEY);
       assert.equal(p.oauth_signature_method, "HMAC-SHA1");
 
@@ -173,6 +179,7 @@ for (const engine of testEngines()) {
       assert.equal(got.params.roles, "Instructor,urn:lti:role:ims/lis/Instructor");
       assert.ok(got.provider.instructor);
       assert.equal(got.params.lis_result_sourcedid, undefined);
+      assert.equal(got.params.custom_zone, "America/New_York", "the teacher's own zone");
     });
 
     it("takes replaceResult, readResult and deleteResult from ims-lti's outcome client into the gradebook", async () => {

@@ -5,6 +5,7 @@ import { buildLaunchParams } from "../../lti/v1p1/launch.js";
 import { signRequest } from "../../lti/v1p1/oauth.js";
 import { type ContextRole, launchRoles } from "../../lti/vocab/roles.js";
 import { AppError } from "../../shared/errors.js";
+import { resolveTimeZone } from "../../shared/time-zone.js";
 import type { Activity } from "../activities/activity-types.js";
 import type { Course } from "../courses/courses.service.js";
 import { writeLaunchLog } from "../lti-common/launch-log.js";
@@ -26,6 +27,8 @@ export interface Launcher {
   lastname: string;
   email: string;
   lang: string;
+  /** The profile's zone; empty for a user who keeps the site's. */
+  timezone: string;
 }
 
 export interface SignedLaunch {
@@ -123,6 +126,8 @@ export async function buildSignedLaunch(
       "$CourseOffering.title": course.fullname,
       "$CourseOffering.label": course.shortname,
       "$Membership.role": roles,
+      // The zone the user sees times in: their own, else the site's (never the empty profile value).
+      "$Person.address.timezone": resolveTimeZone(v.user.timezone, ctx.config.timezone),
     },
   });
   const fields = signRequest(params, tool.launchUrl, "POST", tool.consumerKey, tool.sharedSecret, {
