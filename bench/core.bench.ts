@@ -9,6 +9,7 @@ import {
   freePort,
   login,
   measure,
+  measureWithCpu,
   printTable,
   type Site,
   startSite,
@@ -69,6 +70,7 @@ async function prepare(site: Site) {
 
 export async function run(): Promise<void> {
   const rows: Figures[] = [];
+  const notes: string[] = [];
   const engines = await benchEngines();
   for (const engine of engines) {
     const site = await startSite(engine, await freePort(), { LOG_LEVEL: "info" });
@@ -89,11 +91,13 @@ export async function run(): Promise<void> {
       ];
       for (const [label, target] of targets) {
         await measure("warm-up", { ...target, duration: 2 }); // let the JIT settle first
-        rows.push(await measure(label, { ...target, duration: DURATION }));
+        await measureWithCpu(rows, notes, site, label, { ...target, duration: DURATION });
       }
     } finally {
       await site.stop();
     }
   }
   printTable(rows);
+  for (const n of notes) console.log(n);
+  console.log("");
 }

@@ -174,6 +174,31 @@ export async function measure(label: string, opts: autocannon.Options): Promise<
   };
 }
 
+/**
+ * Runs one measurement and adds a row with the server's own CPU cost per request: on a loaded machine the
+ * requests per second fall with the CPU share the server gets, while the CPU per request does not.
+ */
+export async function measureWithCpu(
+  rows: Figures[],
+  notes: string[],
+  site: Site,
+  label: string,
+  opts: Parameters<typeof measure>[1],
+) {
+  const before = cpuMs(site.pid);
+  const start = Date.now();
+  const f = await measure(label, opts);
+  rows.push(f);
+  const after = cpuMs(site.pid);
+  if (before !== undefined && after !== undefined && f.requestsPerSecond > 0) {
+    const seconds = (Date.now() - start) / 1000;
+    const perRequest = (after - before) / (f.requestsPerSecond * seconds);
+    notes.push(
+      `${label}: server CPU ${perRequest.toFixed(2)} ms/request → ${Math.round(1000 / perRequest)} requests/s per server core`,
+    );
+  }
+}
+
 export function printTable(rows: Figures[]): void {
   console.log("");
   console.log(
