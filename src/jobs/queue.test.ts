@@ -50,6 +50,22 @@ registerTask({
     return { message: "done at last" };
   },
 });
+// Runs until `releaseStalled` is called, as a job on a node that stalls past its lock.
+let releaseStalled: () => void = () => {};
+let stalledFails = false;
+registerTask({
+  name: "test_stalled",
+  description: "waits until released",
+  maxAttempts: 3,
+  backoffSeconds: exponentialBackoff(10),
+  handler: async () => {
+    await new Promise<void>((resolve) => {
+      releaseStalled = resolve;
+    });
+    if (stalledFails) throw new Error("late failure");
+    return { message: "finished late" };
+  },
+});
 registerTask({
   name: "test_sched_slow",
   description: "a scheduled task that takes a while",
@@ -330,6 +346,24 @@ for (const engine of testEngines()) {
         assert.equal(job?.status, "done");
         assert.equal(job?.attempts, 2);
       }));
+
+    for (const fails of [false, true])
+      it(`leaves a job to the runner that claimed it after the first one's lock expired (first one ${fails ? "fails" : "succeeds"} late)`, () =>
+        withQueues(engine, async ({ ctx, clock, other }) => {
+          stalledFails = fails;
+          await ctx.jobs.enqueue(ctx.db, "test_stalled", {});
+          const first = ctx.jobs.runDueJobs();
+          while ((await jobsNamed(ctx, "test_stalled"))[0]?.status !== "running") await sleep(5);
+          clock.advance(301);
+          const [again] = await other.claimDue(1);
+          assert.ok(again, "the expired lock is claimed by the other runner");
+          releaseStalled();
+          await first;
+          const [job] = await jobsNamed(ctx, "test_stalled");
+          assert.equal(job?.status, "running", "the late runner did not overwrite the new claim");
+          assert.equal(job?.attempts, 2);
+          assert.equal(job?.last_error, null);
+        }));
 
     it("counts a scheduled task's failures, retries it sooner, and resets on success", () =>
       withQueues(engine, async ({ ctx, clock }) => {

@@ -175,7 +175,11 @@ export class JobQueue {
       .execute();
   }
 
-  /** Runs every job that is due now; returns how many ran. */
+  /**
+   * Runs every job that is due now; returns how many ran. A job's outcome is written only while this
+   * runner still holds it: a runner that stalled past its lock finds the job claimed by another and
+   * leaves it to that one.
+   */
   async runDueJobs(limit = 50): Promise<number> {
     const jobs = await this.claimDue(limit);
     for (const job of jobs) {
@@ -202,6 +206,8 @@ export class JobQueue {
               : { status: "done", locked_until: null, last_error: null, updated_at: iso(this.clock.now()) },
           )
           .where("id", "=", job.id)
+          .where("locked_by", "=", this.workerId)
+          .where("status", "=", "running")
           .execute();
       } catch (err) {
         message = errorMessage(err);
@@ -219,6 +225,8 @@ export class JobQueue {
             updated_at: iso(this.clock.now()),
           })
           .where("id", "=", job.id)
+          .where("locked_by", "=", this.workerId)
+          .where("status", "=", "running")
           .execute();
         this.ctx?.log.warn(
           { task: job.name, jobId: job.id, attempt: job.attempts, err: message },
