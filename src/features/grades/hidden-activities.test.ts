@@ -5,19 +5,9 @@ import { testEngines } from "../../../test/support/db.js";
 import { enrolAs, makeCourse, makeGradableActivity } from "../../../test/support/factories.js";
 import type { Course } from "../courses/courses.service.js";
 import type { User } from "../users/users.service.js";
-import { findCourseTotalItem, findGrade, setGrade } from "./grades.service.js";
+import { findCourseTotalItem, findGrade, type GradeRow, setGrade } from "./grades.service.js";
 
-type Row = {
-  userId: number;
-  itemId: number;
-  activityId: number | null;
-  grade: number | null;
-  maxGrade: number;
-  feedback: string;
-  source: string;
-  updatedAt: string;
-  hidden: boolean;
-};
+type Row = GradeRow;
 
 /** The rows of the user report's table: [name cell, grade, range, percentage]. */
 const reportRows = (html: string) => {

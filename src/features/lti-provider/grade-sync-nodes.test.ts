@@ -9,23 +9,17 @@ import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { api, startTestApp, type TestApp } from "../../../test/support/app.js";
 import { testEngines } from "../../../test/support/db.js";
-import { addActivity, makeCourse } from "../../../test/support/factories.js";
 import {
   baseLaunch,
   type FakeConsumer,
   signLaunch,
   startFakeConsumer,
 } from "../../../test/support/lti11-consumer.js";
+import { type Published, publishQuizCourse } from "../../../test/support/published-quiz.js";
 import type { AppContext } from "../../http/context.js";
 import { iso } from "../../shared/clock.js";
 import { BUSY_RETRY_SECONDS, GRADE_CLAIM_SECONDS } from "./grade-sync.service.js";
 import { claimGradeUsers } from "./provider.repository.js";
-
-interface Published {
-  id: number;
-  launchUrl: string;
-  secret: string;
-}
 
 const SYNC = "lti_provider_grade_sync";
 
@@ -46,20 +40,7 @@ for (const engine of testEngines()) {
         sqliteFile: join(dir, "pluto.db"),
       });
       b = await t.anotherNode();
-      admin = await t.token((await t.admin()).id);
-      const course = await makeCourse(t);
-      quizId = (
-        await addActivity(t, course.id, {
-          type: "quiz",
-          name: "Quiz",
-          settings: { maxGrade: 10, questions: [{ text: "1+1?", choices: ["2", "3"], correct: 0 }] },
-        })
-      ).id;
-      const res = await api(t.app, admin, "POST", `/api/v1/courses/${course.id}/enrol-methods`, {
-        method: "lti",
-        name: "Consumer",
-      });
-      pub = res.json as Published;
+      ({ admin, quizId, pub } = await publishQuizCourse(t));
       fc = await startFakeConsumer(pub.secret);
       // A consumer slow enough that the sends of both nodes are in flight together.
       fc.delayMs = 20;

@@ -5,19 +5,13 @@ import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { api, startTestApp, type TestApp } from "../../../test/support/app.js";
 import { testEngines } from "../../../test/support/db.js";
-import { addActivity, makeCourse } from "../../../test/support/factories.js";
 import {
   baseLaunch,
   type FakeConsumer,
   signLaunch,
   startFakeConsumer,
 } from "../../../test/support/lti11-consumer.js";
-
-interface Published {
-  id: number;
-  launchUrl: string;
-  secret: string;
-}
+import { type Published, publishQuizCourse } from "../../../test/support/published-quiz.js";
 
 for (const engine of testEngines()) {
   describe(`grade sync runs that overlap (${engine})`, () => {
@@ -28,20 +22,7 @@ for (const engine of testEngines()) {
     let pub: Published;
     before(async () => {
       t = await startTestApp(engine, { config: { outboundAllow: ["127.0.0.1"] } });
-      admin = await t.token((await t.admin()).id);
-      const course = await makeCourse(t);
-      quizId = (
-        await addActivity(t, course.id, {
-          type: "quiz",
-          name: "Quiz",
-          settings: { maxGrade: 10, questions: [{ text: "1+1?", choices: ["2", "3"], correct: 0 }] },
-        })
-      ).id;
-      const res = await api(t.app, admin, "POST", `/api/v1/courses/${course.id}/enrol-methods`, {
-        method: "lti",
-        name: "Consumer",
-      });
-      pub = res.json as Published;
+      ({ admin, quizId, pub } = await publishQuizCourse(t));
       fc = await startFakeConsumer(pub.secret);
     });
     after(async () => {

@@ -13,6 +13,7 @@ import { api, startTestApp, type TestApp } from "../../../test/support/app.js";
 import { testEngines } from "../../../test/support/db.js";
 import { addActivity, makeCourse } from "../../../test/support/factories.js";
 import { type FakeConsumer, startFakeConsumer } from "../../../test/support/lti11-consumer.js";
+import type { Published } from "../../../test/support/published-quiz.js";
 
 const PYTHON = "/usr/bin/python3";
 const ORACLE = fileURLToPath(new URL("../../lti/v1p1/testdata/python_lti_oracle.py", import.meta.url));
@@ -25,12 +26,6 @@ function python(ops: object[]): unknown[] {
     if (r.error !== undefined) throw new Error(`oracle op ${i}: ${r.error}`);
     return r.ok;
   });
-}
-
-interface Published {
-  id: number;
-  launchUrl: string;
-  secret: string;
 }
 
 /** What Moodle 4.x sends for a course module launch (mod/lti/locallib.php), by user. */

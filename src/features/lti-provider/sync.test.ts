@@ -10,12 +10,7 @@ import {
   signLaunch,
   startFakeConsumer,
 } from "../../../test/support/lti11-consumer.js";
-
-interface Published {
-  id: number;
-  launchUrl: string;
-  secret: string;
-}
+import type { Published } from "../../../test/support/published-quiz.js";
 
 const QUIZ = {
   maxGrade: 10,
