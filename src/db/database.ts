@@ -8,6 +8,8 @@ import {
   type MigrationResult,
   Migrator,
   PostgresDialect,
+  type PostgresPool,
+  type PostgresPoolClient,
   type SqliteDatabase,
   SqliteDialect,
   sql,
@@ -52,8 +54,51 @@ export function openDatabase(url: string, opts: OpenOptions = {}): DatabaseHandl
     max: opts.poolSize ?? 10,
     ...(opts.pgSchema ? { options: `-c search_path=${opts.pgSchema}` } : {}),
   });
-  const db = new Kysely<Database>({ dialect: new CurrentSchemaPostgresDialect({ pool }) });
+  const db = new Kysely<Database>({ dialect: new CurrentSchemaPostgresDialect({ pool: preparing(pool) }) });
   return { db, engine: "postgres", close: () => db.destroy() };
+}
+
+/**
+ * PostgreSQL parses and plans every unnamed statement it is sent, and for Pluto's short statements
+ * that was most of the database's CPU (a launch's eight statements cost it more than Pluto's own
+ * work). Statements with parameters are sent as named prepared statements instead: each connection
+ * parses one the first time it sees its text and then only binds and executes it. Names are given
+ * per SQL text; texts past the cap (e.g. `in (…)` lists of every length) stay unnamed. A prepared
+ * `select *` whose table gained a column since (a migration run by another node) fails with "cached
+ * plan must not change result type": it is sent again unnamed, and its text stays unnamed from then
+ * on. Inside a transaction that retry cannot help (PostgreSQL has aborted the transaction), so such a
+ * transaction fails once.
+ */
+function preparing(pool: pg.Pool, max = 2000): PostgresPool {
+  const names = new Map<string, string>();
+  const nameOf = (text: string): string | undefined => {
+    let name = names.get(text);
+    if (name === undefined && names.size < max) {
+      name = `pluto_${names.size}`;
+      names.set(text, name);
+    }
+    return name;
+  };
+  return {
+    connect: async () => {
+      const client = await pool.connect();
+      return {
+        query: ((text: unknown, values?: readonly unknown[]) => {
+          if (typeof text !== "string" || values === undefined || values.length === 0)
+            return client.query(text as never, values as never);
+          const name = nameOf(text);
+          if (!name) return client.query(text, [...values]);
+          return client.query({ name, text, values: [...values] }).catch((err: { code?: string }) => {
+            if (err.code !== "0A000") throw err;
+            names.set(text, "");
+            return client.query(text, [...values]);
+          });
+        }) as unknown as PostgresPoolClient["query"],
+        release: (destroy?: boolean) => client.release(destroy),
+      };
+    },
+    end: () => pool.end(),
+  };
 }
 
 /**
