@@ -39,11 +39,17 @@ export async function createSession(
   const token = randomToken();
   const now = ctx.clock.now();
   const info: SessionInfo = { hash: sha256Hex(token), csrfToken: randomToken(24), data };
-  // Every login and LTI launch writes these two rows: SQL texts, as the builder cost more than the writes.
-  await sql`insert into sessions (id, user_id, csrf_token, data, created_at, expires_at, last_seen_at)
+  // Every login and LTI launch writes these two rows: SQL texts, as the builder cost more than the writes,
+  // and on PostgreSQL one statement (one round trip) for both.
+  const insert = sql`insert into sessions (id, user_id, csrf_token, data, created_at, expires_at, last_seen_at)
     values (${info.hash}, ${userId}, ${info.csrfToken}, ${JSON.stringify(data)}, ${iso(now)},
-      ${iso(addSeconds(now, SESSION_SECONDS))}, ${iso(now)})`.execute(ctx.db);
-  await sql`update users set last_login_at = ${iso(now)} where id = ${userId}`.execute(ctx.db);
+      ${iso(addSeconds(now, SESSION_SECONDS))}, ${iso(now)})`;
+  const touch = sql`update users set last_login_at = ${iso(now)} where id = ${userId}`;
+  if (ctx.engine === "postgres") await sql`with s as (${insert}) ${touch}`.execute(ctx.db);
+  else {
+    await insert.execute(ctx.db);
+    await touch.execute(ctx.db);
+  }
   reply.setCookie(SESSION_COOKIE, token, { ...sessionCookieOptions(ctx, mode), maxAge: SESSION_SECONDS });
   return info;
 }

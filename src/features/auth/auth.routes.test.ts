@@ -25,6 +25,12 @@ for (const engine of testEngines()) {
       const rows = await t.ctx.db.selectFrom("sessions").selectAll().execute();
       assert.equal(rows.length, 1);
       assert.notEqual(rows[0]?.id, cookie?.value, "the table keeps a hash, not the cookie value");
+      const alice = await t.ctx.db
+        .selectFrom("users")
+        .select("last_login_at")
+        .where("username", "=", "alice")
+        .executeTakeFirst();
+      assert.equal(alice?.last_login_at, t.clock.now().toISOString(), "the login is recorded on the account");
     });
 
     it("refuses a wrong password with 401 and the login form again", async () => {
