@@ -3,6 +3,7 @@
 
 import { api, type TestApp } from "./app.js";
 import { addActivity, makeCourse } from "./factories.js";
+import { baseLaunch, signLaunch } from "./lti11-consumer.js";
 
 /** What the enrolment method API answers for a "Publish as LTI tool" instance (the fields tests use). */
 export interface Published {
@@ -27,4 +28,41 @@ export async function publishQuizCourse(
   });
   if (res.status !== 201) throw new Error(`publishing failed: ${res.status} ${res.body}`);
   return { admin, courseId: course.id, quizId: quiz.id, pub: res.json as Published };
+}
+
+/**
+ * Launches the published tool as a consumer's user whose grades go to `outcomeUrl`, signed with
+ * oauth-1.0a at the app's clock; returns the id of the local account the launch gave that user.
+ */
+export async function launchWithOutcomes(
+  t: TestApp,
+  pub: Published,
+  v: { consumerKey: string; remoteId: string; outcomeUrl: string; over?: Record<string, string> },
+): Promise<number> {
+  const form = signLaunch(
+    pub.launchUrl,
+    v.consumerKey,
+    pub.secret,
+    baseLaunch({
+      user_id: v.remoteId,
+      lis_outcome_service_url: v.outcomeUrl,
+      lis_result_sourcedid: `sid-${v.remoteId}`,
+      ...v.over,
+    }),
+    { timestamp: Math.floor(t.clock.now().getTime() / 1000) },
+  );
+  const res = await t.app.inject({
+    method: "POST",
+    url: new URL(pub.launchUrl).pathname,
+    headers: { "content-type": "application/x-www-form-urlencoded" },
+    payload: new URLSearchParams(form).toString(),
+  });
+  if (res.statusCode !== 303) throw new Error(`launch refused: ${res.statusCode} ${res.body}`);
+  const link = await t.ctx.db
+    .selectFrom("lti_user_links")
+    .select("user_id")
+    .where("remote_user_id", "=", v.remoteId)
+    .where("consumer_key", "=", v.consumerKey)
+    .executeTakeFirstOrThrow();
+  return link.user_id;
 }

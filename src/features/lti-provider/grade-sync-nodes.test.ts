@@ -9,13 +9,12 @@ import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { api, startTestApp, type TestApp } from "../../../test/support/app.js";
 import { testEngines } from "../../../test/support/db.js";
+import { type FakeConsumer, startFakeConsumer } from "../../../test/support/lti11-consumer.js";
 import {
-  baseLaunch,
-  type FakeConsumer,
-  signLaunch,
-  startFakeConsumer,
-} from "../../../test/support/lti11-consumer.js";
-import { type Published, publishQuizCourse } from "../../../test/support/published-quiz.js";
+  launchWithOutcomes,
+  type Published,
+  publishQuizCourse,
+} from "../../../test/support/published-quiz.js";
 import type { AppContext } from "../../http/context.js";
 import { iso } from "../../shared/clock.js";
 import { BUSY_RETRY_SECONDS, GRADE_CLAIM_SECONDS } from "./grade-sync.service.js";
@@ -52,32 +51,8 @@ for (const engine of testEngines()) {
       rmSync(dir, { recursive: true, force: true });
     });
 
-    async function launch(remoteId: string): Promise<number> {
-      const form = signLaunch(
-        pub.launchUrl,
-        "consumer",
-        pub.secret,
-        baseLaunch({
-          user_id: remoteId,
-          lis_outcome_service_url: `${fc.url}/outcomes`,
-          lis_result_sourcedid: `sid-${remoteId}`,
-        }),
-        { timestamp: Math.floor(t.clock.now().getTime() / 1000) },
-      );
-      const res = await t.app.inject({
-        method: "POST",
-        url: new URL(pub.launchUrl).pathname,
-        headers: { "content-type": "application/x-www-form-urlencoded" },
-        payload: new URLSearchParams(form).toString(),
-      });
-      assert.equal(res.statusCode, 303, res.body);
-      const link = await t.ctx.db
-        .selectFrom("lti_user_links")
-        .select("user_id")
-        .where("remote_user_id", "=", remoteId)
-        .executeTakeFirstOrThrow();
-      return link.user_id;
-    }
+    const launch = (remoteId: string) =>
+      launchWithOutcomes(t, pub, { consumerKey: "consumer", remoteId, outcomeUrl: `${fc.url}/outcomes` });
 
     async function grade(userId: number, value: number): Promise<void> {
       const res = await api(t.app, admin, "PUT", `/api/v1/activities/${quizId}/grades/${userId}`, {

@@ -5,13 +5,12 @@ import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { api, startTestApp, type TestApp } from "../../../test/support/app.js";
 import { testEngines } from "../../../test/support/db.js";
+import { type FakeConsumer, startFakeConsumer } from "../../../test/support/lti11-consumer.js";
 import {
-  baseLaunch,
-  type FakeConsumer,
-  signLaunch,
-  startFakeConsumer,
-} from "../../../test/support/lti11-consumer.js";
-import { type Published, publishQuizCourse } from "../../../test/support/published-quiz.js";
+  launchWithOutcomes,
+  type Published,
+  publishQuizCourse,
+} from "../../../test/support/published-quiz.js";
 
 for (const engine of testEngines()) {
   describe(`grade sync runs that overlap (${engine})`, () => {
@@ -33,30 +32,13 @@ for (const engine of testEngines()) {
     it("sends each changed grade once when the queued sends, two task runs and run now overlap", async () => {
       const users: number[] = [];
       for (let i = 0; i < 12; i++) {
-        const form = signLaunch(
-          pub.launchUrl,
-          "consumer",
-          pub.secret,
-          baseLaunch({
-            user_id: `once-${i}`,
-            lis_outcome_service_url: `${fc.url}/outcomes`,
-            lis_result_sourcedid: `sid-${i}`,
+        users.push(
+          await launchWithOutcomes(t, pub, {
+            consumerKey: "consumer",
+            remoteId: `once-${i}`,
+            outcomeUrl: `${fc.url}/outcomes`,
           }),
-          { timestamp: Math.floor(t.clock.now().getTime() / 1000) },
         );
-        const res = await t.app.inject({
-          method: "POST",
-          url: new URL(pub.launchUrl).pathname,
-          headers: { "content-type": "application/x-www-form-urlencoded" },
-          payload: new URLSearchParams(form).toString(),
-        });
-        assert.equal(res.statusCode, 303, res.body);
-        const link = await t.ctx.db
-          .selectFrom("lti_user_links")
-          .select("user_id")
-          .where("remote_user_id", "=", `once-${i}`)
-          .executeTakeFirstOrThrow();
-        users.push(link.user_id);
       }
       for (const [i, userId] of users.entries()) {
         const graded = await api(t.app, admin, "PUT", `/api/v1/activities/${quizId}/grades/${userId}`, {

@@ -10,7 +10,7 @@ import {
   signLaunch,
   startFakeConsumer,
 } from "../../../test/support/lti11-consumer.js";
-import type { Published } from "../../../test/support/published-quiz.js";
+import { launchWithOutcomes, type Published } from "../../../test/support/published-quiz.js";
 
 const QUIZ = {
   maxGrade: 10,
@@ -62,36 +62,13 @@ for (const engine of testEngines()) {
       return { courseId: course.id, quizId: (quiz.json as { id: number }).id, pub };
     }
 
-    async function launchAs(pub: Published, userId: string, over: Record<string, string> = {}) {
-      const form = signLaunch(
-        pub.launchUrl,
-        "consumer-a",
-        pub.secret,
-        baseLaunch({
-          user_id: userId,
-          lis_outcome_service_url: `${fc.url}/outcomes`,
-          lis_result_sourcedid: `sid-${userId}`,
-          ...over,
-        }),
-        {
-          timestamp: Math.floor(t.clock.now().getTime() / 1000),
-        },
-      );
-      const res = await t.app.inject({
-        method: "POST",
-        url: new URL(pub.launchUrl).pathname,
-        headers: { "content-type": "application/x-www-form-urlencoded" },
-        payload: new URLSearchParams(form).toString(),
+    const launchAs = (pub: Published, userId: string, over: Record<string, string> = {}) =>
+      launchWithOutcomes(t, pub, {
+        consumerKey: "consumer-a",
+        remoteId: userId,
+        outcomeUrl: `${fc.url}/outcomes`,
+        over,
       });
-      assert.equal(res.statusCode, 303, res.body);
-      const link = await t.ctx.db
-        .selectFrom("lti_user_links")
-        .select("user_id")
-        .where("remote_user_id", "=", userId)
-        .where("consumer_key", "=", "consumer-a")
-        .executeTakeFirstOrThrow();
-      return link.user_id;
-    }
 
     const outcomes = () => fc.received.filter((r) => r.path === "/outcomes");
     const scoreOf = (body: string) => Number(/<textString>([^<]*)</.exec(body)?.[1]);
