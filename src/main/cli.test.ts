@@ -1,10 +1,11 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import { api } from "../../test/support/app.js";
+import { api, Client } from "../../test/support/app.js";
 import { testEngines } from "../../test/support/db.js";
 import { cleanEnv, type ProcessDatabase, processDatabase, runCli } from "../../test/support/processes.js";
 import { parseConfig } from "../config/config.js";
 import type { DatabaseHandle } from "../db/database.js";
+import { isThrottled, MAX_FAILURES, recordFailure } from "../features/auth/login-throttle.js";
 import { routeRegistrars } from "../features/index.js";
 import { buildApp } from "../http/app.js";
 import { sha256Hex, verifyPassword } from "../shared/secrets.js";
@@ -138,6 +139,59 @@ for (const engine of testEngines()) {
       }
     });
 
+    /** A Pluto served in this process on the CLI's database, for logging in as a browser would. */
+    async function withApp(fn: (app: Awaited<ReturnType<typeof buildApp>>) => Promise<void>) {
+      const config = parseConfig({ DATABASE_URL: pdb.url, LOG_LEVEL: "silent" });
+      const { ctx, close } = await createContext(config);
+      const app = await buildApp(ctx, routeRegistrars);
+      try {
+        await fn(app);
+      } finally {
+        await app.close();
+        await close();
+      }
+    }
+
+    it("user reset-password takes a piped password, logs out every session of the user and lifts the login throttle", async () => {
+      await withApp(async (app) => {
+        const thief = new Client(app);
+        await thief.login("carla", "carla-pass-1");
+        const laptop = new Client(app);
+        await laptop.login("carla", "carla-pass-1");
+        assert.equal((await thief.get("/profile")).statusCode, 200);
+        // Someone guessed at the lost password until the login was throttled.
+        for (let i = 0; i < MAX_FAILURES; i++) await recordFailure(db.db, ["u:carla"], new Date());
+        assert.ok(await isThrottled(db.db, ["u:carla"], new Date()));
+
+        const r = await runCli(["user", "reset-password", "Carla"], env, { input: "carla-new-pass\n" });
+        assert.equal(r.code, 0, r.stderr);
+        assert.match(r.stdout, /^reset the password of carla \(id \d+\); ended 2 sessions$/m);
+        assert.doesNotMatch(r.stdout, /carla-new-pass|new password:/, "a piped password is not echoed");
+
+        assert.equal((await thief.get("/profile")).statusCode, 401, "the old sessions are over");
+        assert.equal((await laptop.get("/profile")).statusCode, 401);
+        await assert.rejects(new Client(app).login("carla", "carla-pass-1"), /login as carla failed: 401/);
+        const back = new Client(app);
+        await back.login("carla", "carla-new-pass");
+        assert.equal((await back.get("/profile")).statusCode, 200);
+      });
+      const [carla] = await users();
+      assert.ok(await verifyPassword("carla-new-pass", carla?.password_hash ?? null));
+    });
+
+    it("user reset-password with nothing piped prints a generated password that logs in", async () => {
+      const r = await runCli(["user", "reset-password", "root2"], env);
+      assert.equal(r.code, 0, r.stderr);
+      assert.match(r.stdout, /reset the password of root2 \(id \d+\); ended 0 sessions/);
+      const password = /^new password: (\S+)$/m.exec(r.stdout)?.[1] ?? "";
+      assert.ok(password.length >= 16, r.stdout);
+      await withApp(async (app) => {
+        const c = new Client(app);
+        await c.login("root2", password);
+        assert.equal((await c.get("/admin")).statusCode, 200, "still the site admin");
+      });
+    });
+
     it("task run session_cleanup runs the task now and logs it", async () => {
       const r = await runCli(["task", "run", "session_cleanup"], env);
       assert.equal(r.code, 0, r.stderr);
@@ -174,6 +228,9 @@ for (const engine of testEngines()) {
         [["user", "create", "--username", "carla", "--password", "long-enough"], /already taken/],
         [["token", "create", "--user", "nobody"], /no user named nobody/],
         [["task", "run", "no_such_task"], /Scheduled task no_such_task not found/],
+        [["user", "reset-password", "nobody"], /User nobody not found/],
+        [["user", "reset-password"], /needs one username/],
+        [["user", "reset-password", "carla", "dora"], /needs one username/],
       ];
       // Mistakes that do not depend on the database are checked once.
       if (engine === "sqlite") {
@@ -184,6 +241,17 @@ for (const engine of testEngines()) {
         const [args, reason] = cases[i] ?? [[], /./];
         assertRefused(r, reason, args.join(" "));
         assert.equal(r.stderr.trim().split("\n").length, 1, `${args.join(" ")}: one line`);
+      });
+      const piped: Array<[string[], string, RegExp]> = [
+        [["user", "reset-password", "carla"], "short\n", /Password must be at least 8 characters/],
+        [["user", "reset-password", "carla"], "\n", /Password must be at least 8 characters/],
+        [["user", "reset-password", "carla", "--stdin"], "", /Password must be at least 8 characters/],
+        [["user", "reset-password", "nobody"], "long-enough-1\n", /User nobody not found/],
+      ];
+      const pipedResults = await inBatches(piped, 3, ([args, input]) => runCli(args, env, { input }));
+      pipedResults.forEach((r, i) => {
+        const [args, input, reason] = piped[i] ?? [[], "", /./];
+        assertRefused(r, reason, `${JSON.stringify(input)} | ${args.join(" ")}`);
       });
       if (engine === "sqlite") {
         const [typo, unknown] = await Promise.all([
@@ -203,6 +271,11 @@ for (const engine of testEngines()) {
         now.map((u) => u.username).filter((n) => n !== "admin"),
         before.map((u) => u.username).filter((n) => n !== "admin"),
         "no user created",
+      );
+      assert.deepEqual(
+        now.map((u) => [u.username, u.password_hash]),
+        before.map((u) => [u.username, u.password_hash]),
+        "no password changed",
       );
       assert.equal((await db.db.selectFrom("api_tokens").select("id").execute()).length, tokens);
       assert.equal((await db.db.selectFrom("task_log").select("id").execute()).length, logs);

@@ -1,12 +1,19 @@
 #!/usr/bin/env node
-// `pluto serve | migrate | user create | token create | task run NAME | task list`.
+// `pluto serve | migrate | user create | user reset-password | token create | task run NAME | task list`.
 // The only code that reads process.env.
 import { parseArgs } from "node:util";
 import "dotenv/config";
 import { ConfigError, parseConfig, plutoEnv } from "../config/config.js";
-import { createApiToken, createUser, findUserByUsername } from "../features/users/users.service.js";
+import { clearFailures } from "../features/auth/login-throttle.js";
+import {
+  createApiToken,
+  createUser,
+  findUserByUsername,
+  resetPassword,
+} from "../features/users/users.service.js";
 import { listTasks } from "../jobs/registry.js";
 import { AppError, ValidationError } from "../shared/errors.js";
+import { randomPassword } from "../shared/secrets.js";
 import { createContext } from "./bootstrap.js";
 import { serve } from "./server.js";
 
@@ -14,6 +21,8 @@ const USAGE = `Usage: pluto <command>
   serve                          start the web server and task runner
   migrate                        bring the database schema up to date
   user create --username U --password P [--email E --firstname F --lastname L --admin]
+  user reset-password U [--stdin]   set a new password for U and end U's sessions: read from
+                                 stdin when it is piped (or with --stdin), else generated and printed
   token create --user U [--name N]   print a new API token for user U
   task run NAME                  run a scheduled task now
   task list                      list the task types`;
@@ -57,6 +66,30 @@ async function main(argv: string[]): Promise<number> {
       console.log(`created user ${user.username} (id ${user.id})`);
       return 0;
     }
+    if (cmd === "user" && sub === "reset-password") {
+      const { values, positionals } = parseArgs({
+        args: rest,
+        options: { stdin: { type: "boolean" } },
+        allowPositionals: true,
+      });
+      const [username, ...extra] = positionals;
+      if (!username || extra.length > 0)
+        throw new ValidationError("user reset-password needs one username (pluto user reset-password U)");
+      const piped = values.stdin ? await readStdin() : process.stdin.isTTY ? "" : await readStdin();
+      // Nothing piped (e.g. stdin is /dev/null) and no --stdin: a generated password, printed below.
+      const generated = !values.stdin && piped === "";
+      const password = generated ? randomPassword() : piped.replace(/\r?\n$/, "");
+      const { user, sessionsEnded } = await resetPassword(ctx.db, ctx.clock, username, password);
+      // The lost password may have been guessed at until the login was throttled.
+      await clearFailures(ctx.db, `u:${user.username}`);
+      console.log(
+        `reset the password of ${user.username} (id ${user.id}); ended ${sessionsEnded} ${sessionsEnded === 1 ? "session" : "sessions"}`,
+      );
+      if (user.suspended)
+        console.log(`note: ${user.username} is suspended and cannot log in until unsuspended`);
+      if (generated) console.log(`new password: ${password}`);
+      return 0;
+    }
     if (cmd === "token" && sub === "create") {
       const { values } = parseArgs({
         args: rest,
@@ -84,6 +117,13 @@ async function main(argv: string[]): Promise<number> {
   } finally {
     await close();
   }
+}
+
+/** All of stdin as text (the password of `user reset-password`). */
+async function readStdin(): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of process.stdin) chunks.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk));
+  return Buffer.concat(chunks).toString("utf8");
 }
 
 main(process.argv.slice(2)).then(

@@ -16,7 +16,10 @@ export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
 export function cleanEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {};
   for (const [k, v] of Object.entries(process.env)) {
-    if (k.startsWith("PLUTO_") || ["PORT", "HOST", "DATABASE_URL", "LOG_LEVEL", "TRUST_PROXY"].includes(k))
+    if (
+      k.startsWith("PLUTO_") ||
+      ["PORT", "HOST", "DATABASE_URL", "LOG_LEVEL", "LOG_FORMAT", "TRUST_PROXY"].includes(k)
+    )
       continue;
     if (k.startsWith("NODE_TEST") || k === "NODE_OPTIONS") continue;
     env[k] = v;
@@ -30,19 +33,26 @@ export interface CliResult {
   stderr: string;
 }
 
-export function runCli(args: string[], env: NodeJS.ProcessEnv, timeoutMs = 60_000): Promise<CliResult> {
+/** Runs `pluto ARGS`; stdin is `input` when given (a pipe), else nothing (like </dev/null). */
+export function runCli(
+  args: string[],
+  env: NodeJS.ProcessEnv,
+  opts: { input?: string; timeoutMs?: number } = {},
+): Promise<CliResult> {
+  const timeoutMs = opts.timeoutMs ?? 60_000;
   return new Promise((resolvePromise, reject) => {
     const child = spawn(process.execPath, ["--import", "tsx", "src/main/cli.ts", ...args], {
       cwd: ROOT,
       env,
-      stdio: ["ignore", "pipe", "pipe"],
+      stdio: [opts.input === undefined ? "ignore" : "pipe", "pipe", "pipe"],
     });
+    if (opts.input !== undefined) child.stdin?.end(opts.input);
     let stdout = "";
     let stderr = "";
-    child.stdout.on("data", (d) => {
+    child.stdout?.on("data", (d) => {
       stdout += d;
     });
-    child.stderr.on("data", (d) => {
+    child.stderr?.on("data", (d) => {
       stderr += d;
     });
     const timer = setTimeout(() => {

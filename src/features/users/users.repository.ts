@@ -147,10 +147,11 @@ export async function updateUser(
 }
 
 /** Ends every session of the user, except the one whose hash is `keep` (the caller's own). */
-export async function deleteSessionsOfUser(db: Q, userId: number, keep?: string): Promise<void> {
+export async function deleteSessionsOfUser(db: Q, userId: number, keep?: string): Promise<number> {
   let q = db.deleteFrom("sessions").where("user_id", "=", userId);
   if (keep) q = q.where("id", "!=", keep);
-  await q.execute();
+  const r = await q.executeTakeFirst();
+  return Number(r.numDeletedRows);
 }
 
 export interface ApiToken {

@@ -176,6 +176,29 @@ export async function updateOwnAccount(
   return { user: await getUser(db, userId), passwordChanged: passwordHash !== undefined };
 }
 
+/**
+ * The operator's password reset (`pluto user reset-password`): sets a new password for the user
+ * named `username` and ends every session they have, so a reset after a leak also logs out
+ * whoever holds the old password. API tokens are kept; they are revoked on the profile page.
+ */
+export async function resetPassword(
+  db: Db,
+  clock: Clock,
+  username: string,
+  password: unknown,
+): Promise<{ user: repo.User; sessionsEnded: number }> {
+  const v = parseInput(z.object({ password: passwordSchema }), { password });
+  const name = username.trim().toLowerCase();
+  const user = name ? await repo.findUserByUsername(db, name) : undefined;
+  if (!user) throw new NotFoundError(`User ${username.trim() || "(no name)"}`);
+  const passwordHash = await hashPassword(v.password);
+  const sessionsEnded = await db.transaction().execute(async (trx) => {
+    await repo.updateUser(trx, user.id, { passwordHash, now: iso(clock.now()) });
+    return repo.deleteSessionsOfUser(trx, user.id);
+  });
+  return { user: await getUser(db, user.id), sessionsEnded };
+}
+
 export const findUserByUsername = repo.findUserByUsername;
 export const countUsers = repo.countUsers;
 export const findUserById = repo.findUserById;
