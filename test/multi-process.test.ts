@@ -87,7 +87,9 @@ for (const engine of testEngines()) {
     });
 
     it("prints the generated admin credentials on the first start only", () => {
-      const first = /Username: admin\s+Password: (\S+)/.exec(a.output());
+      // Framed in a box: "|  Username: admin  |" and "|  Password: …  |" on lines of their own.
+      assert.match(a.output(), /^\|\s+Username: admin\s+\|$/m);
+      const first = /^\|\s+Password: (\S+)\s+\|$/m.exec(a.output());
       assert.ok(first?.[1], `process A printed the credentials:\n${a.output()}`);
       adminPassword = first[1];
       assert.match(a.output(), /printed only this once/);

@@ -17,6 +17,13 @@ describe("configuration", () => {
     assert.equal(parseConfig({ PLUTO_TIMEZONE: "" }).timezone, "UTC");
   });
 
+  it("reads LOG_FORMAT as json or pretty, and otherwise decides by the terminal (auto)", () => {
+    assert.equal(parseConfig({}).logFormat, "auto");
+    assert.equal(parseConfig({ LOG_FORMAT: "json" }).logFormat, "json");
+    assert.equal(parseConfig({ LOG_FORMAT: "Pretty" }).logFormat, "pretty");
+    assert.equal(parseConfig({ LOG_FORMAT: "" }).logFormat, "auto");
+  });
+
   it("builds the public URL from PORT and strips a trailing slash from PLUTO_URL", () => {
     assert.equal(parseConfig({ PORT: "8080" }).publicUrl, "http://localhost:8080");
     assert.equal(parseConfig({ PLUTO_URL: "https://lms.example.edu/" }).publicUrl, "https://lms.example.edu");
@@ -30,6 +37,7 @@ describe("configuration", () => {
     ["a PLUTO_URL with a path", { PLUTO_URL: "https://lms.example.edu/pluto" }, /PLUTO_URL must be the root/],
     ["an unknown database", { DATABASE_URL: "mysql://x" }, /DATABASE_URL/],
     ["an unknown log level", { LOG_LEVEL: "loud" }, /LOG_LEVEL/],
+    ["an unknown log format", { LOG_FORMAT: "xml" }, /LOG_FORMAT must be one of auto, json, pretty/],
     ["a malformed TRUST_PROXY", { TRUST_PROXY: "maybe" }, /TRUST_PROXY/],
     ["an unknown PLUTO_TIMEZONE", { PLUTO_TIMEZONE: "Mars/Olympus_Mons" }, /PLUTO_TIMEZONE/],
     ["a short admin password", { PLUTO_ADMIN_PASSWORD: "short" }, /PLUTO_ADMIN_PASSWORD/],

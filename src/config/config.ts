@@ -3,6 +3,8 @@ import { resolve } from "node:path";
 import { isTimeZone } from "../shared/time-zone.js";
 
 export type LogLevel = "fatal" | "error" | "warn" | "info" | "debug" | "trace" | "silent";
+/** `auto`: JSON lines unless stdout is a terminal, where the lines are for reading. */
+export type LogFormat = "auto" | "json" | "pretty";
 
 export interface Config {
   port: number;
@@ -13,6 +15,7 @@ export interface Config {
   adminPassword: string | undefined;
   adminToken: string | undefined;
   logLevel: LogLevel;
+  logFormat: LogFormat;
   trustProxy: boolean;
   /** Hosts or CIDR ranges that outbound fetches may reach although private. */
   outboundAllow: string[];
@@ -32,11 +35,13 @@ const KNOWN = new Set([
   "PLUTO_ADMIN_PASSWORD",
   "PLUTO_ADMIN_TOKEN",
   "LOG_LEVEL",
+  "LOG_FORMAT",
   "TRUST_PROXY",
   "PLUTO_OUTBOUND_ALLOW",
   "PLUTO_TIMEZONE",
 ]);
 const LEVELS: LogLevel[] = ["fatal", "error", "warn", "info", "debug", "trace", "silent"];
+const FORMATS: LogFormat[] = ["auto", "json", "pretty"];
 
 /**
  * Parses Pluto's settings. `env` holds only the variables Pluto owns (PLUTO_* plus the
@@ -80,6 +85,9 @@ export function parseConfig(env: Record<string, string | undefined>, cwd = proce
 
   const logLevel = (env.LOG_LEVEL ?? "info") as LogLevel;
   if (!LEVELS.includes(logLevel)) throw new ConfigError(`LOG_LEVEL must be one of ${LEVELS.join(", ")}`);
+  const logFormat = ((env.LOG_FORMAT ?? "").trim().toLowerCase() || "auto") as LogFormat;
+  if (!FORMATS.includes(logFormat))
+    throw new ConfigError(`LOG_FORMAT must be one of ${FORMATS.join(", ")}, got "${env.LOG_FORMAT}"`);
 
   const tp = (env.TRUST_PROXY ?? "false").toLowerCase();
   if (!["true", "false", "1", "0", "yes", "no"].includes(tp)) {
@@ -112,6 +120,7 @@ export function parseConfig(env: Record<string, string | undefined>, cwd = proce
     adminPassword,
     adminToken,
     logLevel,
+    logFormat,
     trustProxy: ["true", "1", "yes"].includes(tp),
     outboundAllow,
     timezone,

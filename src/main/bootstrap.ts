@@ -8,6 +8,7 @@ import { JobQueue } from "../jobs/queue.js";
 import { type Clock, systemClock } from "../shared/clock.js";
 import { randomPassword, sha256Hex } from "../shared/secrets.js";
 import "../features/index.js";
+import { type LineSink, readableLines } from "./log-lines.js";
 
 export const REDACT = [
   "req.headers.authorization",
@@ -20,8 +21,20 @@ export const REDACT = [
   "*.oauth_signature",
 ];
 
-export function createLogger(config: Pick<Config, "logLevel">): Logger {
-  return pino({ level: config.logLevel, redact: { paths: REDACT, censor: "[redacted]" } });
+/**
+ * The app's logger. JSON lines (one per request) with LOG_FORMAT=json, or when stdout is not a
+ * terminal (a service manager, a container, a pipe); readable lines at a terminal or with
+ * LOG_FORMAT=pretty. Redaction applies before either, so secrets appear in neither.
+ */
+export function createLogger(
+  config: Pick<Config, "logLevel" | "logFormat">,
+  opts: { tty?: boolean; out?: LineSink } = {},
+): Logger {
+  const options = { level: config.logLevel, redact: { paths: REDACT, censor: "[redacted]" } };
+  const tty = opts.tty ?? process.stdout.isTTY === true;
+  if (config.logFormat === "pretty" || (config.logFormat === "auto" && tty))
+    return pino(options, readableLines(opts.out ?? process.stdout));
+  return opts.out ? pino(options, opts.out as { write(s: string): void }) : pino(options);
 }
 
 export interface ContextOptions extends OpenOptions {
@@ -55,7 +68,13 @@ export async function createContext(
  * or is generated and returned (the caller prints it once).
  */
 export async function ensureAdmin(ctx: AppContext): Promise<{ created: boolean; password?: string }> {
-  if (await findUserByUsername(ctx.db, "admin")) return { created: false };
+  if (await findUserByUsername(ctx.db, "admin")) {
+    if (ctx.config.adminPassword)
+      ctx.log.warn(
+        "PLUTO_ADMIN_PASSWORD ignored: the database already has its admin, and the setting applies only on the first start; to change the password run: pluto user reset-password admin",
+      );
+    return { created: false };
+  }
   const password = ctx.config.adminPassword ?? randomPassword();
   let user: Awaited<ReturnType<typeof createUser>>;
   try {
@@ -85,4 +104,24 @@ export async function ensureAdmin(ctx: AppContext): Promise<{ created: boolean; 
     if (!exists) await createApiToken(ctx.db, ctx.clock, user.id, "PLUTO_ADMIN_TOKEN", ctx.config.adminToken);
   }
   return { created: true, password: ctx.config.adminPassword ? undefined : password };
+}
+
+/**
+ * The first start's credentials, framed so they stand out among the log lines in a terminal and
+ * in a CI log (plain ASCII; `grep 'Password:'` finds them).
+ */
+export function adminBanner(url: string, password: string | undefined): string {
+  const lines = [
+    "Pluto LMS is ready. The site administrator was created:",
+    "",
+    `URL:      ${url}`,
+    "Username: admin",
+    `Password: ${password ?? "(the one in PLUTO_ADMIN_PASSWORD)"}`,
+    "",
+    "The password is printed only this once. Lost it? Run",
+    "  pluto user reset-password admin",
+  ];
+  const width = Math.max(...lines.map((l) => l.length));
+  const rule = `+${"=".repeat(width + 4)}+`;
+  return ["", rule, ...lines.map((l) => `|  ${l.padEnd(width)}  |`), rule, ""].join("\n");
 }

@@ -2,7 +2,7 @@
 import type { Config } from "../config/config.js";
 import { routeRegistrars } from "../features/index.js";
 import { buildApp } from "../http/app.js";
-import { createContext, ensureAdmin } from "./bootstrap.js";
+import { adminBanner, createContext, ensureAdmin } from "./bootstrap.js";
 
 export async function serve(config: Config): Promise<void> {
   const { ctx, close } = await createContext(config);
@@ -11,16 +11,7 @@ export async function serve(config: Config): Promise<void> {
   await app.listen({ port: config.port, host: config.host });
   ctx.jobs.start();
   if (admin.created) {
-    const banner = [
-      "",
-      "  Pluto LMS is ready.",
-      `  URL:      ${config.publicUrl}`,
-      "  Username: admin",
-      `  Password: ${admin.password ?? "(from PLUTO_ADMIN_PASSWORD)"}`,
-      "  (the password is printed only this once)",
-      "",
-    ].join("\n");
-    process.stdout.write(`${banner}\n`);
+    process.stdout.write(`${adminBanner(config.publicUrl, admin.password)}\n`);
   } else {
     process.stdout.write(`\n  Pluto LMS is running at ${config.publicUrl}\n\n`);
   }
