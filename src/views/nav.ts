@@ -13,6 +13,8 @@ export interface SiteAdminLink {
   href: string;
   /** Heading the link sits under, e.g. "Integrations". */
   group: string;
+  /** One line on the Site admin index saying what the page holds and what can be done there. */
+  description: string;
   order: number;
 }
 

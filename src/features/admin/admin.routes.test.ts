@@ -28,20 +28,33 @@ for (const engine of testEngines()) {
     });
     after(() => t.close());
 
-    it("shows the Site administration links, grouped, with no empty group", async () => {
+    it("shows each section of Site administration with a line on what is there, grouped, with no empty group", async () => {
       const c = await t.client("admin");
       const res = await c.get("/admin");
       assert.equal(res.statusCode, 200);
+      const entry = (href: string, label: string, line: RegExp) =>
+        new RegExp(`<dt><a href="${href}">${label}</a></dt><dd>${line.source}</dd>`);
       assert.match(
         res.body,
-        /<h2[^>]*>Site administration<\/h2><ul><li><a href="\/admin\/users">Users<\/a><\/li><li><a href="\/admin\/courses">Courses<\/a><\/li><li><a href="\/admin\/tasks">Tasks<\/a>/,
+        new RegExp(
+          `<h2[^>]*>Site administration</h2><dl class="admin-index"><div>${entry("/admin/users", "Users", /Every account on the site: add a new user[^<]*/).source}</div><div>${entry("/admin/courses", "Courses", /Every course[^<]*/).source}</div><div>${entry("/admin/tasks", "Tasks", /Scheduled tasks[^<]*Run now[^<]*/).source}`,
+        ),
       );
-      const headings = [...res.body.matchAll(/<h2[^>]*>([^<]+)<\/h2><ul>(.*?)<\/ul>/g)];
+      const groups = [...res.body.matchAll(/<h2[^>]*>([^<]+)<\/h2><dl class="admin-index">(.*?)<\/dl>/g)];
       assert.deepEqual(
-        headings.map((m) => m[1]),
+        groups.map((m) => m[1]),
         siteAdminGroups().map((g) => g.name),
       );
-      for (const m of headings) assert.match(m[2] ?? "", /<li><a href=/, `group ${m[1]} has links`);
+      for (const g of siteAdminGroups()) {
+        const html = groups.find((m) => m[1] === g.name)?.[2] ?? "";
+        for (const l of g.links) {
+          assert.ok(l.description.length > 20, `${l.label} says what is there`);
+          assert.ok(
+            html.includes(`<dt><a href="${l.href}">${l.label}</a></dt><dd>${l.description}</dd>`),
+            `${g.name} → ${l.label} with its line`,
+          );
+        }
+      }
     });
 
     it("renders an Integrations group after Site administration once a feature registers a link in it", async () => {
@@ -51,13 +64,14 @@ for (const engine of testEngines()) {
           href: "/admin/lti-test",
           group: INTEGRATIONS,
           order: 500,
+          description: "Tools for every course.",
         });
       }
       const c = await t.client("admin");
       const res = await c.get("/admin");
       assert.match(
         res.body,
-        /Site administration<\/h2>.*<h2[^>]*>Integrations<\/h2><ul>.*<a href="\/admin\/lti-test">External Sources \/ LTI<\/a>/,
+        /Site administration<\/h2>.*<h2[^>]*>Integrations<\/h2><dl class="admin-index">.*<a href="\/admin\/lti-test">External Sources \/ LTI<\/a><\/dt><dd>Tools for every course.<\/dd>/,
       );
       const tasks = await c.get("/admin/tasks");
       assert.match(

@@ -19,7 +19,13 @@ import { AdminIndexPage, CoursesAdminPage, DeleteCoursePage } from "./admin.view
 import { SITE_ADMINISTRATION } from "./admin-layout.js";
 import { pageCount } from "./format.js";
 
-addSiteAdminLink({ label: "Courses", href: "/admin/courses", group: SITE_ADMINISTRATION, order: 20 });
+addSiteAdminLink({
+  label: "Courses",
+  href: "/admin/courses",
+  group: SITE_ADMINISTRATION,
+  order: 20,
+  description: "Every course with its visibility and number of participants: add, edit or delete a course.",
+});
 
 export const listQuerySchema = z.object({
   q: z.string().trim().max(100, "Search must be at most 100 characters").default(""),

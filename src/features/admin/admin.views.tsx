@@ -6,20 +6,28 @@ import type { CourseOverview } from "./admin.service.js";
 import { AdminLayout, siteAdminGroups } from "./admin-layout.js";
 import { Pager } from "./pager.js";
 
+/** The Site admin index: each section, and a line on what is there. */
 export function AdminIndexPage({ pc }: { pc: PageContext }) {
   const groups = siteAdminGroups();
   return (
     <Layout pc={pc} title="Site administration" crumbs={[{ label: "Site admin" }]}>
+      <p class="lead">
+        What concerns the whole site rather than one course. A course's own settings, participants and
+        enrolment methods are under Course admin in that course.
+      </p>
       {groups.map((g, i) => (
         <section key={g.name} aria-labelledby={`group-${i}`} class="admin-group">
           <h2 id={`group-${i}`}>{g.name}</h2>
-          <ul>
+          <dl class="admin-index">
             {g.links.map((l) => (
-              <li key={l.href}>
-                <a href={l.href}>{l.label}</a>
-              </li>
+              <div key={l.href}>
+                <dt>
+                  <a href={l.href}>{l.label}</a>
+                </dt>
+                <dd>{l.description}</dd>
+              </div>
             ))}
-          </ul>
+          </dl>
         </section>
       ))}
     </Layout>

@@ -29,7 +29,14 @@ import {
   ToolTypesPage,
 } from "./tool-types.views.js";
 
-addSiteAdminLink({ label: TOOLS_TITLE, href: TOOLS_PATH, group: INTEGRATIONS, order: 10 });
+addSiteAdminLink({
+  label: TOOLS_TITLE,
+  href: TOOLS_PATH,
+  group: INTEGRATIONS,
+  order: 10,
+  description:
+    "External LTI tools that every course can add as an External tool activity: tool URL, consumer key and shared secret.",
+});
 
 const idParams = z.object({ id: idParam });
 const TEXT_FIELDS = [

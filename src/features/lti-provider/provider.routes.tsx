@@ -39,7 +39,14 @@ addCourseAdminLink({
   order: 15,
 });
 addCourseAdminLink({ label: LAUNCH_LOG_TITLE, href: launchLogUrl, capability: "enrol:manage", order: 16 });
-addSiteAdminLink({ label: LAUNCH_LOG_TITLE, href: "/admin/lti/launches", group: "Integrations", order: 20 });
+addSiteAdminLink({
+  label: LAUNCH_LOG_TITLE,
+  href: "/admin/lti/launches",
+  group: "Integrations",
+  order: 20,
+  description:
+    "Every LTI launch into the courses this site publishes as LTI tools, accepted or refused, with the reason.",
+});
 
 const html = "text/html; charset=utf-8";
 const idParams = z.object({ id: z.coerce.number().int().positive().max(2_147_483_647) });

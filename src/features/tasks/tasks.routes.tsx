@@ -11,7 +11,14 @@ import { requireSiteAdmin } from "../roles/access.service.js";
 import { runTaskNow, setTaskEnabled, tasksOverview } from "./tasks.service.js";
 import { TasksPage } from "./tasks.views.js";
 
-addSiteAdminLink({ label: "Tasks", href: "/admin/tasks", group: SITE_ADMINISTRATION, order: 30 });
+addSiteAdminLink({
+  label: "Tasks",
+  href: "/admin/tasks",
+  group: SITE_ADMINISTRATION,
+  order: 30,
+  description:
+    "Scheduled tasks such as grade and member sync, when each last ran and runs next, with Run now; queued and failed jobs; the task log.",
+});
 
 export const taskNameSchema = z
   .string()

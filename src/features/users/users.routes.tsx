@@ -16,7 +16,14 @@ import { PROFILE_FIELDS, submittedValues, userFormValues } from "./profile-field
 import { countUsers, createUser, getUser, listUsers, updateUserProfile } from "./users.service.js";
 import { UserFormPage, UsersListPage } from "./users.views.js";
 
-addSiteAdminLink({ label: "Users", href: "/admin/users", group: SITE_ADMINISTRATION, order: 10 });
+addSiteAdminLink({
+  label: "Users",
+  href: "/admin/users",
+  group: SITE_ADMINISTRATION,
+  order: 10,
+  description:
+    "Every account on the site: add a new user, search, edit a profile or password, suspend an account.",
+});
 
 export const USERS_PER_PAGE = 30;
 const idParams = z.object({ id: idParam });
