@@ -2,12 +2,16 @@
 // `npm test`: every test, on SQLite and PostgreSQL, with the browser tests in Debian's Chromium.
 // - PostgreSQL: TEST_DATABASE_URL, or the local server at postgres://postgres@127.0.0.1:5432/test when it
 //   answers. When TEST_DATABASE_URL is set explicitly (CI), an unreachable server fails the run.
-// - Debian packages: chromium (browser tests) and python3-lti (an independent LTI peer) are
-//   installed with apt-get when missing.
+// - `npm test -- <path fragment>…` runs only the test files whose path contains one of the fragments;
+//   fragments that match no file fail the run.
+// - Peers the selected tests drive: Chromium (CHROMIUM_PATH, else /usr/bin/chromium) for the browser
+//   tests and a Python with python3-lti (PYTHON3_PATH, else /usr/bin/python3) for the python-lti interop
+//   tests. A missing one is installed with apt-get when the run may (root, apt-get on the PATH, no
+//   PLUTO_SKIP_BROWSER_INSTALL); otherwise the run stops and says what is missing and how to point at it.
 // - Leftover PostgreSQL schemas (of runs that were aborted) are dropped at the start; see below.
 import { execFileSync, spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { existsSync, readdirSync, statSync } from "node:fs";
+import { accessSync, constants, readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import pg from "pg";
 
@@ -26,22 +30,103 @@ async function reachable(url) {
   }
 }
 
-function pythonHasLti() {
-  return spawnSync("/usr/bin/python3", ["-c", "import lti, oauthlib"]).status === 0;
+function isExecutable(path) {
+  try {
+    accessSync(path, constants.X_OK);
+    return statSync(path).isFile();
+  } catch {
+    return false;
+  }
 }
 
-/** Debian packages the suite drives: Chromium for the browser tests, python3-lti as an independent LTI 1.1 peer. */
-function ensureDebianPackages() {
+/**
+ * What the tests drive besides Pluto. A test file needs a peer when it imports the peer's support
+ * module; the tests read the same variable, which the run sets to the checked path.
+ */
+const PEERS = [
+  {
+    name: "Chromium",
+    purpose: "the browser tests in test/browser/",
+    usedBy: "support/browser.js",
+    variable: "CHROMIUM_PATH",
+    fallback: "/usr/bin/chromium",
+    packages: ["chromium", "fonts-dejavu-core"],
+    pointAt: "a Chromium or Google Chrome executable",
+    works: (path) => isExecutable(path),
+  },
+  {
+    name: "python3-lti",
+    purpose: "the interop tests against python-lti, an independent LTI 1.1 peer",
+    usedBy: "support/python.js",
+    variable: "PYTHON3_PATH",
+    fallback: "/usr/bin/python3",
+    packages: ["python3-lti"],
+    pointAt: "a python3 that can import lti, oauthlib and requests_oauthlib",
+    works: (path) =>
+      spawnSync(path, ["-c", "import lti, oauthlib, requests_oauthlib"], { stdio: "ignore" }).status === 0,
+  },
+];
+
+function onPath(command) {
+  return (process.env.PATH ?? "").split(":").some((dir) => dir && isExecutable(join(dir, command)));
+}
+
+/**
+ * Makes sure every peer the selected files need is there, installing Debian packages when the run
+ * may; sets each peer's variable in `env`. Returns the problems, one paragraph each (empty when none).
+ */
+function ensurePeers(files, env) {
+  const sources = files.map((f) => readFileSync(f, "utf8"));
+  const needed = PEERS.filter((p) => sources.some((src) => src.includes(p.usedBy)));
+  const problems = [];
   const missing = [];
-  if (!existsSync("/usr/bin/chromium")) missing.push("chromium", "fonts-dejavu-core");
-  if (!pythonHasLti()) missing.push("python3-lti");
-  if (missing.length === 0) return;
-  console.log(`test setup: installing ${missing.join(", ")} with apt-get`);
-  execFileSync("apt-get", ["update"], { stdio: "inherit" });
-  execFileSync("apt-get", ["install", "-y", "--no-install-recommends", ...missing], {
-    stdio: "inherit",
-    env: { ...process.env, DEBIAN_FRONTEND: "noninteractive" },
-  });
+  for (const peer of needed) {
+    const given = env[peer.variable];
+    const path = given || peer.fallback;
+    if (peer.works(path)) env[peer.variable] = path;
+    else if (given)
+      // The variable names where the peer is: installing a package would not change that path.
+      problems.push(`${peer.variable}=${given} is not ${peer.pointAt} (needed by ${peer.purpose}).`);
+    else missing.push(peer);
+  }
+  if (missing.length === 0) return problems;
+  const isRoot = process.getuid?.() === 0;
+  const hasApt = onPath("apt-get");
+  if (isRoot && hasApt && !env.PLUTO_SKIP_BROWSER_INSTALL) {
+    const packages = missing.flatMap((p) => p.packages);
+    console.log(`test setup: installing ${packages.join(", ")} with apt-get`);
+    try {
+      execFileSync("apt-get", ["update"], { stdio: "inherit" });
+      execFileSync("apt-get", ["install", "-y", "--no-install-recommends", ...packages], {
+        stdio: "inherit",
+        env: { ...process.env, DEBIAN_FRONTEND: "noninteractive" },
+      });
+    } catch {
+      // apt-get has said why above; what is still missing is reported below.
+    }
+  }
+  const why = env.PLUTO_SKIP_BROWSER_INSTALL
+    ? "PLUTO_SKIP_BROWSER_INSTALL is set"
+    : !hasApt
+      ? "apt-get is not on the PATH"
+      : !isRoot
+        ? "not running as root"
+        : "apt-get did not provide it";
+  for (const peer of missing) {
+    if (peer.works(peer.fallback)) {
+      env[peer.variable] = peer.fallback;
+      continue;
+    }
+    problems.push(
+      [
+        `${peer.name} is missing (needed by ${peer.purpose}): nothing usable at ${peer.fallback}, and ${peer.variable} is not set.`,
+        `  Not installed here because ${why}. Either install the Debian package as root:`,
+        `    apt-get install -y --no-install-recommends ${peer.packages.join(" ")}`,
+        `  or set ${peer.variable} to ${peer.pointAt}, e.g. ${peer.variable}=/path/to/it npm test`,
+      ].join("\n"),
+    );
+  }
+  return problems;
 }
 
 // Which test schemas are leftovers. Each PostgreSQL test database is a schema named
@@ -98,6 +183,24 @@ function findTests(dir, out = []) {
 }
 
 const env = { ...process.env };
+const filter = process.argv.slice(2);
+const all = [...findTests("src"), ...findTests("test")].sort();
+const files = filter.length ? all.filter((f) => filter.some((x) => f.includes(x))) : all;
+const unmatched = filter.filter((x) => !all.some((f) => f.includes(x)));
+if (unmatched.length > 0) {
+  console.error(
+    `npm test: no test file matches ${unmatched.map((x) => `"${x}"`).join(", ")}. ` +
+      "A filter is part of a test file's path (files named *.test.ts under src/ and test/), " +
+      "e.g. npm test -- src/features/users or npm test -- cli.test",
+  );
+  process.exit(1);
+}
+const problems = ensurePeers(files, env);
+if (problems.length > 0) {
+  console.error(`npm test: cannot run these tests yet.\n\n${problems.join("\n\n")}`);
+  process.exit(1);
+}
+
 if (env.TEST_DATABASE_URL) {
   if (!(await reachable(env.TEST_DATABASE_URL))) {
     console.error(`PostgreSQL at TEST_DATABASE_URL (${env.TEST_DATABASE_URL}) is unreachable`);
@@ -115,11 +218,7 @@ if (env.TEST_DATABASE_URL) {
   const dropped = await dropLeftoverSchemas(runLock, env.TEST_RUN_ID);
   if (dropped > 0) console.log(`test setup: dropped ${dropped} PostgreSQL schemas left by ended test runs`);
 }
-if (!env.PLUTO_SKIP_BROWSER_INSTALL) ensureDebianPackages();
 
-const filter = process.argv.slice(2);
-let files = [...findTests("src"), ...findTests("test")].sort();
-if (filter.length) files = files.filter((f) => filter.some((x) => f.includes(x)));
 console.log(
   `running ${files.length} test files on ${env.TEST_DATABASE_URL ? "SQLite and PostgreSQL" : "SQLite"}`,
 );

@@ -12,8 +12,8 @@ import { api, type Client, startTestApp, type TestApp } from "../support/app.js"
 import { testEngines } from "../support/db.js";
 import { enrolAs, makeCourse } from "../support/factories.js";
 import { freePort, postLaunch, readLaunchForm } from "../support/fake-lti-tool.js";
+import { PYTHON, PYTHON_MISSING } from "../support/python.js";
 
-const PYTHON = "/usr/bin/python3";
 const TOOL = fileURLToPath(new URL("../support/python_lti_tool.py", import.meta.url));
 const available = spawnSync(PYTHON, ["-c", "import lti, oauthlib, requests_oauthlib"]).status === 0;
 const KEY = "pluto-school";
@@ -62,7 +62,7 @@ async function startPythonTool(host: string): Promise<PythonTool> {
 }
 
 // scripts/test.mjs installs python3-lti; without it this peer is missing and the suite must fail, not skip.
-if (!available) throw new Error("python3-lti is not installed (apt-get install -y python3-lti)");
+if (!available) throw new Error(PYTHON_MISSING);
 const engines = testEngines();
 
 for (const engine of engines) {

@@ -14,8 +14,8 @@ import { testEngines } from "../../../test/support/db.js";
 import { addActivity, makeCourse } from "../../../test/support/factories.js";
 import { type FakeConsumer, startFakeConsumer } from "../../../test/support/lti11-consumer.js";
 import type { Published } from "../../../test/support/published-quiz.js";
+import { PYTHON, PYTHON_MISSING } from "../../../test/support/python.js";
 
-const PYTHON = "/usr/bin/python3";
 const ORACLE = fileURLToPath(new URL("../../lti/v1p1/testdata/python_lti_oracle.py", import.meta.url));
 const available = spawnSync(PYTHON, ["-c", "import lti, oauthlib"]).status === 0;
 
@@ -73,7 +73,7 @@ function moodleParams(
 }
 
 // scripts/test.mjs installs python3-lti; without it this peer is missing and the suite must fail, not skip.
-if (!available) throw new Error("python3-lti is not installed (apt-get install -y python3-lti)");
+if (!available) throw new Error(PYTHON_MISSING);
 const engines = testEngines();
 
 for (const engine of engines) {

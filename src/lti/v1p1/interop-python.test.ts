@@ -1,18 +1,18 @@
 // Cross-checks against Debian's python3-lti 0.9.5 and python3-oauthlib (RFC-correct; peers.md §1.4), run as a
-// child process. Skipped when /usr/bin/python3 cannot import them (`apt-get install -y python3-lti`).
+// child process. The interpreter is PYTHON3_PATH or /usr/bin/python3 (test/support/python.ts).
 // Interop: python-lti's ToolConsumer sends lti_version=LTI-1.0 unless told otherwise, which is not a valid
 // LTI version (LTI-1p0); parseLaunch rightly refuses it, so the launches below set it explicitly.
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import { describe, it } from "node:test";
 import { fileURLToPath } from "node:url";
+import { PYTHON } from "../../../test/support/python.js";
 import { memoryNonceStore } from "../ports.js";
 import { buildLaunchParams, parseLaunch } from "./launch.js";
 import { signatureBaseString, signRequest, verifyRequest } from "./oauth.js";
 import { signBodyHashRequest, verifyBodyHashRequest } from "./oauth-body-hash.js";
 import { buildOutcomeResponse, buildReplaceResultRequest, parseOutcomeRequest } from "./outcomes.js";
 
-const PYTHON = "/usr/bin/python3";
 const ORACLE = fileURLToPath(new URL("./testdata/python_lti_oracle.py", import.meta.url));
 
 function python(ops: object[]): unknown[] {
