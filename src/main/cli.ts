@@ -119,10 +119,23 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
-/** All of stdin as text (the password of `user reset-password`). */
+/**
+ * All of stdin as text (the password of `user reset-password`). A terminal, or a pipe that stays
+ * open (`ssh host pluto …` without input), is told on stderr what is being waited for.
+ */
 async function readStdin(): Promise<string> {
+  const hint = () =>
+    process.stderr.write(
+      "pluto: reading the new password from stdin; end it with Enter and Ctrl-D (stdin from /dev/null generates one)\n",
+    );
+  if (process.stdin.isTTY) hint();
+  const timer = process.stdin.isTTY ? undefined : setTimeout(hint, 3000).unref();
   const chunks: Buffer[] = [];
-  for await (const chunk of process.stdin) chunks.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk));
+  try {
+    for await (const chunk of process.stdin) chunks.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk));
+  } finally {
+    clearTimeout(timer);
+  }
   return Buffer.concat(chunks).toString("utf8");
 }
 
