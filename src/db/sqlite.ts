@@ -21,33 +21,47 @@ function rowBuilder(columns: readonly string[]): (values: unknown[]) => Row {
 
 class Statement implements SqliteStatement {
   readonly reader: boolean;
-  private readonly toRow: ((values: unknown[]) => Row) | undefined;
+  private toRow: ((values: unknown[]) => Row) | undefined;
+  private width = 0;
 
   constructor(
     private readonly stmt: StatementSync,
     private readonly fresh: () => StatementSync,
   ) {
-    const columns = stmt.columns().map((c) => c.name);
-    this.reader = columns.length > 0;
+    this.reader = stmt.columns().length > 0;
     if (this.reader) {
       stmt.setReturnArrays(true);
-      this.toRow = rowBuilder(columns);
+      this.learnColumns();
     }
+  }
+
+  private learnColumns(): void {
+    const columns = this.stmt.columns().map((c) => c.name);
+    this.width = columns.length;
+    this.toRow = rowBuilder(columns);
   }
 
   all(parameters: readonly unknown[]): unknown[] {
     const rows = this.stmt.all(...(parameters as SQLInputValue[])) as unknown as unknown[][];
-    const toRow = this.toRow;
-    return toRow ? rows.map(toRow) : rows;
+    if (!this.toRow) return rows;
+    // SQLite prepares a statement again by itself when the schema changed (a migration run by another
+    // process on the same file), so a `select *` may now have more or fewer columns.
+    if (rows[0] && rows[0].length !== this.width) this.learnColumns();
+    return rows.map(this.toRow);
   }
 
   run(parameters: readonly unknown[]): { changes: number | bigint; lastInsertRowid: number | bigint } {
     return this.stmt.run(...(parameters as SQLInputValue[]));
   }
 
-  /** A statement of its own: a cached statement may be run again while the caller still iterates. */
-  iterate(parameters: readonly unknown[]): IterableIterator<unknown> {
-    return this.fresh().iterate(...(parameters as SQLInputValue[])) as IterableIterator<unknown>;
+  /** A statement of its own, so a cached statement run again cannot reset the caller's iteration. */
+  *iterate(parameters: readonly unknown[]): IterableIterator<unknown> {
+    const stmt = this.fresh();
+    const columns = stmt.columns().map((c) => c.name);
+    stmt.setReturnArrays(true);
+    const toRow = rowBuilder(columns);
+    for (const values of stmt.iterate(...(parameters as SQLInputValue[])))
+      yield toRow(values as unknown as unknown[]);
   }
 }
 
