@@ -2,63 +2,28 @@
 // The request is an upload the test sends slowly; the job is a grade send (outbox) to a consumer the
 // test holds up. Finished within the grace period, both complete and the process exits 0; cut off
 // after it, the request is dropped unwritten, the job is given back whole and the next start sends
-// the grade. Either way the port is closed when the process has exited.
+// the grade. Either way the port is closed when the process has exited. (The npm scripts:
+// shutdown-npm.test.ts.)
 import assert from "node:assert/strict";
-import { type ChildProcess, spawn } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
 import { connect, type Socket } from "node:net";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { after, describe, it } from "node:test";
-import { setTimeout as sleep } from "node:timers/promises";
 import type { DatabaseHandle } from "../src/db/database.js";
 import { testEngines } from "./support/db.js";
 import { baseLaunch, type FakeConsumer, signLaunch, startFakeConsumer } from "./support/lti11-consumer.js";
 import {
   cleanEnv,
-  freePort,
+  exited,
   type ProcessDatabase,
   processDatabase,
-  ROOT,
+  refused,
   type ServerProcess,
   startServer,
+  waitFor,
 } from "./support/processes.js";
 
 const TOKEN = "shutdown-test-admin-token-0123456789";
 const consumers: FakeConsumer[] = [];
 after(() => Promise.all(consumers.map((c) => c.close())));
-
-interface Exit {
-  code: number | null;
-  signal: NodeJS.Signals | null;
-  at: number;
-}
-
-function exited(child: ChildProcess): Promise<Exit> {
-  if (child.exitCode !== null || child.signalCode !== null)
-    return Promise.resolve({ code: child.exitCode, signal: child.signalCode, at: Date.now() });
-  return new Promise((r) => child.once("exit", (code, signal) => r({ code, signal, at: Date.now() })));
-}
-
-/** Whether a new TCP connection to the port is refused (nothing listens there). */
-function refused(port: number, host = "127.0.0.1"): Promise<boolean> {
-  return new Promise((r) => {
-    const s = connect(port, host);
-    s.once("connect", () => {
-      s.destroy();
-      r(false);
-    });
-    s.once("error", (err: NodeJS.ErrnoException) => r(err.code === "ECONNREFUSED"));
-  });
-}
-
-async function waitFor(what: string, check: () => boolean | Promise<boolean>, timeoutMs = 20_000) {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(50);
-  }
-}
 
 /**
  * A keep-alive connection the server has certainly accepted: one request has been answered on it.
@@ -287,110 +252,3 @@ for (const engine of testEngines()) {
     });
   });
 }
-
-/** Starts an npm script from the repository (it builds first), in a process group of its own. */
-function npmRun(args: string[], env: NodeJS.ProcessEnv): { child: ChildProcess; output(): string } {
-  const child = spawn("npm", ["run", "--silent", ...args], {
-    cwd: ROOT,
-    env,
-    stdio: ["ignore", "pipe", "pipe"],
-    detached: true,
-  });
-  let out = "";
-  child.stdout?.on("data", (d) => {
-    out += d;
-  });
-  child.stderr?.on("data", (d) => {
-    out += d;
-  });
-  return { child, output: () => out };
-}
-
-async function healthy(url: string): Promise<boolean> {
-  try {
-    return (await fetch(`${url}/healthz`)).ok;
-  } catch {
-    return false;
-  }
-}
-
-/** How a signal reaches the npm scripts: to npm alone (a service manager), or a terminal's Ctrl-C. */
-const deliveries = [
-  { how: "SIGTERM to npm", send: (c: ChildProcess) => c.kill("SIGTERM") },
-  {
-    how: "Ctrl-C (SIGINT to the process group)",
-    send: (c: ChildProcess) => process.kill(-(c.pid ?? 0), "SIGINT"),
-  },
-];
-
-describe("stopping the npm scripts", () => {
-  const dirs: string[] = [];
-  const children: ChildProcess[] = [];
-  const tempDir = () => {
-    const d = mkdtempSync(join(tmpdir(), "pluto-stop-"));
-    dirs.push(d);
-    return d;
-  };
-  after(() => {
-    // Whatever a failed test left in the process group (a site orphaned by a shell that died).
-    for (const c of children) {
-      try {
-        if (c.pid) process.kill(-c.pid, "SIGKILL");
-      } catch {
-        // the group is gone: nothing was left
-      }
-    }
-    for (const d of dirs) rmSync(d, { recursive: true, force: true });
-  });
-
-  for (const { how, send } of deliveries) {
-    it(`npm start stops on ${how}, exits 0 and leaves nothing listening`, async () => {
-      const port = await freePort();
-      const run = npmRun(
-        ["start"],
-        cleanEnv({
-          PORT: String(port),
-          HOST: "127.0.0.1",
-          DATABASE_URL: `sqlite:${join(tempDir(), "pluto.db")}`,
-          LOG_LEVEL: "warn",
-          PLUTO_ADMIN_PASSWORD: "correct-horse-battery",
-        }),
-      );
-      children.push(run.child);
-      await waitFor("npm start to serve", () => healthy(`http://127.0.0.1:${port}`), 120_000);
-      const exit = exited(run.child);
-      send(run.child);
-      const { code, signal } = await exit;
-      assert.deepEqual([code, signal], [0, null], run.output());
-      assert.equal(await refused(port), true, "nothing listens on the port");
-    });
-
-    it(`npm run demo stops both sites on ${how} and exits 0`, async () => {
-      const [provider, consumer] = [await freePort(), await freePort()];
-      const run = npmRun(
-        [
-          "demo",
-          "--",
-          "--data",
-          join(tempDir(), "demo"),
-          "--provider-port",
-          String(provider),
-          "--consumer-port",
-          String(consumer),
-        ],
-        cleanEnv({ LOG_LEVEL: "warn" }),
-      );
-      children.push(run.child);
-      await waitFor("both sites to be up", () => run.output().includes("Press Ctrl-C to stop both"), 120_000);
-      assert.equal(await healthy(`http://127.0.0.1:${provider}`), true);
-      assert.equal(await healthy(`http://127.0.0.2:${consumer}`), true);
-      const exit = exited(run.child);
-      send(run.child);
-      const { code, signal } = await exit;
-      assert.deepEqual([code, signal], [0, null], run.output());
-      assert.equal(await refused(provider, "127.0.0.1"), true, "the provider's port is closed");
-      assert.equal(await refused(consumer, "127.0.0.2"), true, "the consumer's port is closed");
-      assert.match(run.output(), /Stopping both sites/);
-    });
-  }
-});
