@@ -10,6 +10,12 @@ describe("configuration", () => {
     assert.equal(c.databaseUrl, "sqlite:/srv/pluto/data/pluto.db");
     assert.equal(c.trustProxy, false);
     assert.equal(c.timezone, "UTC");
+    assert.equal(c.shutdownTimeoutMs, 10_000);
+  });
+
+  it("takes the shutdown grace period from PLUTO_SHUTDOWN_TIMEOUT_MS", () => {
+    assert.equal(parseConfig({ PLUTO_SHUTDOWN_TIMEOUT_MS: "2500" }).shutdownTimeoutMs, 2500);
+    assert.equal(parseConfig({ PLUTO_SHUTDOWN_TIMEOUT_MS: "0" }).shutdownTimeoutMs, 0);
   });
 
   it("takes the site time zone from PLUTO_TIMEZONE", () => {
@@ -40,6 +46,17 @@ describe("configuration", () => {
     ["an unknown log format", { LOG_FORMAT: "xml" }, /LOG_FORMAT must be one of auto, json, pretty/],
     ["a malformed TRUST_PROXY", { TRUST_PROXY: "maybe" }, /TRUST_PROXY/],
     ["an unknown PLUTO_TIMEZONE", { PLUTO_TIMEZONE: "Mars/Olympus_Mons" }, /PLUTO_TIMEZONE/],
+    [
+      "a shutdown grace period that is not a number",
+      { PLUTO_SHUTDOWN_TIMEOUT_MS: "10s" },
+      /PLUTO_SHUTDOWN_TIMEOUT_MS/,
+    ],
+    ["a negative shutdown grace period", { PLUTO_SHUTDOWN_TIMEOUT_MS: "-1" }, /PLUTO_SHUTDOWN_TIMEOUT_MS/],
+    [
+      "a shutdown grace period over ten minutes",
+      { PLUTO_SHUTDOWN_TIMEOUT_MS: "600001" },
+      /PLUTO_SHUTDOWN_TIMEOUT_MS/,
+    ],
     ["a short admin password", { PLUTO_ADMIN_PASSWORD: "short" }, /PLUTO_ADMIN_PASSWORD/],
     ["an unknown PLUTO_ setting", { PLUTO_URLL: "http://x" }, /unknown setting PLUTO_URLL/],
   ];

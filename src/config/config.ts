@@ -21,6 +21,11 @@ export interface Config {
   outboundAllow: string[];
   /** The site's time zone (IANA name): dates are shown and read in it for users who have not chosen one. */
   timezone: string;
+  /**
+   * On SIGTERM or SIGINT, how long in-flight requests and running jobs may take to finish before
+   * their connections are closed and the jobs are cut off (to be retried).
+   */
+  shutdownTimeoutMs: number;
 }
 
 export class ConfigError extends Error {
@@ -39,6 +44,7 @@ const KNOWN = new Set([
   "TRUST_PROXY",
   "PLUTO_OUTBOUND_ALLOW",
   "PLUTO_TIMEZONE",
+  "PLUTO_SHUTDOWN_TIMEOUT_MS",
 ]);
 const LEVELS: LogLevel[] = ["fatal", "error", "warn", "info", "debug", "trace", "silent"];
 const FORMATS: LogFormat[] = ["auto", "json", "pretty"];
@@ -112,6 +118,13 @@ export function parseConfig(env: Record<string, string | undefined>, cwd = proce
     throw new ConfigError(`PLUTO_TIMEZONE must be a time zone name such as Europe/London, got "${timezone}"`);
   }
 
+  const graceText = (env.PLUTO_SHUTDOWN_TIMEOUT_MS ?? "").trim() || "10000";
+  if (!/^\d{1,7}$/.test(graceText) || Number(graceText) > 600_000) {
+    throw new ConfigError(
+      `PLUTO_SHUTDOWN_TIMEOUT_MS must be a number of milliseconds up to 600000, got "${env.PLUTO_SHUTDOWN_TIMEOUT_MS}"`,
+    );
+  }
+
   return {
     port,
     host,
@@ -124,6 +137,7 @@ export function parseConfig(env: Record<string, string | undefined>, cwd = proce
     trustProxy: ["true", "1", "yes"].includes(tp),
     outboundAllow,
     timezone,
+    shutdownTimeoutMs: Number(graceText),
   };
 }
 

@@ -170,7 +170,15 @@ export async function buildApp(ctx: AppContext, registrars: RouteRegistrar[]): P
     checkCsrf(request);
   });
 
+  // While the server closes, each response ends its connection: a keep-alive client whose request
+  // was in flight would otherwise hold the shutdown up until the grace period ends.
+  let closing = false;
+  app.addHook("preClose", async () => {
+    closing = true;
+  });
+
   app.addHook("onSend", async (request, reply, payload) => {
+    if (closing) reply.header("connection", "close");
     const type = String(reply.getHeader("content-type") ?? "");
     if (type.startsWith("text/html")) {
       // Sessions opened by an LTI launch live in the consumer's frame; other pages refuse framing

@@ -3,6 +3,9 @@
 // that must not be lost is written with the change that caused it. Several processes claim jobs
 // safely, each claim one UPDATE statement (on PostgreSQL with SKIP LOCKED); a scheduled run is
 // claimed by a compare-and-set on next_run_at, so exactly one process starts it.
+// Stopping (the process got SIGTERM or SIGINT) claims nothing more, gives back the jobs claimed but
+// not started, and lets running handlers finish within a grace period; a handler still running then
+// is cut off (its signal is aborted) and its job given back to run again, on this node or another.
 import { randomUUID } from "node:crypto";
 import { type Kysely, sql, type Transaction } from "kysely";
 import type { Db } from "../db/database.js";
@@ -29,6 +32,9 @@ export interface RunSummary {
 }
 
 const LOCK_SECONDS = 300;
+/** After the grace period, how long a cut-off handler has to give up before stop() returns anyway. */
+const CUT_OFF_ALLOWANCE_MS = 2000;
+const CUT_OFF_MESSAGE = "cut off: the process stopped before the run finished; it runs again";
 /** First key of the PostgreSQL advisory locks that serialise enqueues per dedupe key. */
 const DEDUPE_LOCK_CLASS = 7_370_001;
 
@@ -36,6 +42,13 @@ export class JobQueue {
   readonly workerId = `${process.pid}-${randomUUID().slice(0, 8)}`;
   private timer: NodeJS.Timeout | undefined;
   private busy = false;
+  /** Handlers running now, from the poll or from runNow (an admin's "Run now"). */
+  private running = 0;
+  private stopping = false;
+  /** Claimed by this runner and not started yet: given back at once when it stops. */
+  private readonly unstarted = new Set<number>();
+  private readonly cutOff = new AbortController();
+  private stopped: Promise<boolean> | undefined;
   private ctx: AppContext | undefined;
 
   constructor(
@@ -181,15 +194,20 @@ export class JobQueue {
    * leaves it to that one.
    */
   async runDueJobs(limit = 50): Promise<number> {
+    if (this.stopping) return 0;
     const jobs = await this.claimDue(limit);
+    for (const job of jobs) this.unstarted.add(job.id);
     for (const job of jobs) {
+      // stop() gave back the jobs not started yet.
+      if (this.stopping) break;
+      this.unstarted.delete(job.id);
       const def = findTask(job.name);
       const started = this.clock.now();
       let status: RunSummary["status"] = "ok";
       let message = "";
       try {
         if (!def) throw new Error(`no handler for task ${job.name}`);
-        const result = await def.handler(this.requireCtx(), JSON.parse(job.payload));
+        const result = await this.runHandler(def, JSON.parse(job.payload));
         message = result?.message ?? "";
         if (result?.runAgainAt) status = "deferred";
         await this.db
@@ -210,6 +228,13 @@ export class JobQueue {
           .where("status", "=", "running")
           .execute();
       } catch (err) {
+        if (this.cutOff.signal.aborted) {
+          status = "retry";
+          message = CUT_OFF_MESSAGE;
+          await this.giveBack([job.id], message);
+          await this.log(job.name, job.id, started, status, message);
+          continue;
+        }
         message = errorMessage(err);
         const retry = job.attempts < job.max_attempts && def !== undefined;
         status = retry ? "retry" : "failed";
@@ -235,7 +260,33 @@ export class JobQueue {
       }
       await this.log(job.name, job.id, started, status, message);
     }
+    // Claimed while stop() was giving back the others: given back here.
+    const late = jobs.filter((j) => this.unstarted.delete(j.id)).map((j) => j.id);
+    await this.giveBack(late);
     return jobs.length;
+  }
+
+  /**
+   * Puts jobs this runner claimed back in the queue, due now and with the attempt not counted:
+   * they were not run, or cut off by a stop. Only while this runner still holds them.
+   */
+  private async giveBack(ids: number[], lastError?: string): Promise<void> {
+    if (ids.length === 0) return;
+    const now = iso(this.clock.now());
+    await this.db
+      .updateTable("jobs")
+      .set({
+        status: "pending",
+        run_at: now,
+        attempts: sql`attempts - 1`,
+        locked_until: null,
+        updated_at: now,
+        ...(lastError ? { last_error: lastError } : {}),
+      })
+      .where("id", "in", ids)
+      .where("locked_by", "=", this.workerId)
+      .where("status", "=", "running")
+      .execute();
   }
 
   /** Starts every scheduled task whose time has come, each claimed by one process only. */
@@ -249,6 +300,7 @@ export class JobQueue {
       .execute();
     const out: RunSummary[] = [];
     for (const row of due) {
+      if (this.stopping) break;
       const def = findTask(row.name);
       if (!def?.schedule) continue;
       const claimed = await this.db
@@ -275,8 +327,23 @@ export class JobQueue {
     let status: RunSummary["status"] = "ok";
     let message = "";
     try {
-      message = (await def.handler(this.requireCtx(), {}))?.message ?? "";
+      message = (await this.runHandler(def, {}))?.message ?? "";
     } catch (err) {
+      if (this.cutOff.signal.aborted) {
+        // Not a failure of the task: it runs again now, on another node or after the restart.
+        await this.db
+          .updateTable("scheduled_tasks")
+          .set({ next_run_at: iso(this.clock.now()) })
+          .where("name", "=", def.name)
+          .execute();
+        await this.log(def.name, null, started, "retry", CUT_OFF_MESSAGE);
+        return {
+          task: def.name,
+          status: "retry",
+          message: CUT_OFF_MESSAGE,
+          durationMs: this.clock.now().getTime() - started.getTime(),
+        };
+      }
       status = "failed";
       message = errorMessage(err);
       this.ctx?.log.warn({ task: def.name, err: message }, "scheduled task failed");
@@ -331,7 +398,7 @@ export class JobQueue {
     this.busy = true;
     try {
       await this.runDueScheduled();
-      while ((await this.runDueJobs()) > 0) {
+      while (!this.stopping && (await this.runDueJobs()) > 0) {
         /* drain */
       }
     } catch (err) {
@@ -341,10 +408,46 @@ export class JobQueue {
     }
   }
 
-  async stop(): Promise<void> {
+  /**
+   * Stops claiming work at once, gives back the jobs claimed but not started, and waits up to
+   * `graceMs` for the running ones. A run still going then is cut off: its signal is aborted, and its
+   * job goes back to the queue (a scheduled task is due again). Resolves true when nothing runs any
+   * more; false when a handler ignored the signal, whose job then runs again once its lock ends.
+   * Later calls answer what the first one did.
+   */
+  stop(graceMs = Number.POSITIVE_INFINITY): Promise<boolean> {
+    this.stopped ??= this.stopRunning(graceMs);
+    return this.stopped;
+  }
+
+  private async stopRunning(graceMs: number): Promise<boolean> {
+    this.stopping = true;
     if (this.timer) clearInterval(this.timer);
     this.timer = undefined;
-    while (this.busy) await new Promise((r) => setTimeout(r, 20));
+    const unstarted = [...this.unstarted];
+    this.unstarted.clear();
+    await this.giveBack(unstarted);
+    if (await this.idleWithin(graceMs)) return true;
+    this.cutOff.abort(new Error(CUT_OFF_MESSAGE));
+    return this.idleWithin(CUT_OFF_ALLOWANCE_MS);
+  }
+
+  private async runHandler(def: TaskDefinition, payload: unknown) {
+    this.running++;
+    try {
+      return await def.handler(this.requireCtx(), payload, { signal: this.cutOff.signal });
+    } finally {
+      this.running--;
+    }
+  }
+
+  private async idleWithin(ms: number): Promise<boolean> {
+    const until = Date.now() + ms;
+    while (this.busy || this.running > 0) {
+      if (Date.now() >= until) return false;
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    return true;
   }
 
   private requireCtx(): AppContext {

@@ -11,6 +11,16 @@ export interface TaskResult {
   runAgainAt?: Date;
 }
 
+/** What a handler is told about its run. */
+export interface TaskRun {
+  /**
+   * Aborted when the process stops and the grace period is over: the handler gives up (outbound
+   * requests take the signal) and its job runs again later. Work that must not be half-done is
+   * written in one transaction, or is safe to repeat.
+   */
+  signal: AbortSignal;
+}
+
 export interface TaskDefinition {
   name: string;
   description: string;
@@ -20,7 +30,7 @@ export interface TaskDefinition {
   maxAttempts: number;
   /** Seconds to wait before attempt `attempt + 1` (attempt counts from 1). */
   backoffSeconds: (attempt: number) => number;
-  handler: (ctx: AppContext, payload: unknown) => Promise<TaskResult | undefined>;
+  handler: (ctx: AppContext, payload: unknown, run: TaskRun) => Promise<TaskResult | undefined>;
 }
 
 export const exponentialBackoff =

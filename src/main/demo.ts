@@ -4,11 +4,14 @@
 // ./data/demo/. With --wired the whole guide is set up through the sites' own APIs: a published
 // course with a page and a quiz on the provider, an External tool activity on the consumer
 // configured from the provider's cartridge URL, key and secret, and a student enrolled on the
-// consumer. Ctrl-C stops both.
+// consumer. SIGINT (Ctrl-C) or SIGTERM stops both sites as `pluto serve` stops, and the demo exits 0
+// once both have; a site that stops by itself stops the other, and the demo exits 1.
+// --data DIR, --provider-port N and --consumer-port N move the databases and the ports.
 import { type ChildProcess, spawn } from "node:child_process";
 import { mkdirSync, rmSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { parseArgs } from "node:util";
 import { randomPassword, randomToken } from "../shared/secrets.js";
 
 interface SiteSpec {
@@ -25,13 +28,36 @@ interface RunningSite extends SiteSpec {
 }
 
 const CLI = fileURLToPath(new URL("./cli.js", import.meta.url));
-const DATA = resolve("data/demo");
 
-async function startSite(spec: SiteSpec): Promise<RunningSite> {
+/** Every site process started, up or not yet. */
+const children: ChildProcess[] = [];
+let stopping = false;
+/** A site exited although no one asked it to. */
+let siteFailed = false;
+
+function stopSites(): void {
+  for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill("SIGTERM");
+}
+
+/** Resolves once every site has exited: 0 when each stopped cleanly (or before it was up). */
+async function sitesExited(): Promise<number> {
+  const ends = await Promise.all(
+    children.map((c) =>
+      c.exitCode !== null || c.signalCode !== null
+        ? { code: c.exitCode, signal: c.signalCode }
+        : new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((r) =>
+            c.once("exit", (code, signal) => r({ code, signal })),
+          ),
+    ),
+  );
+  return ends.every((e) => e.code === 0 || e.signal === "SIGTERM") ? 0 : 1;
+}
+
+async function startSite(spec: SiteSpec, data: string): Promise<RunningSite> {
   const url = `http://${spec.host}:${spec.port}`;
   const password = randomPassword();
   const token = `demo_${randomToken(24)}`;
-  const dbFile = join(DATA, `${spec.name.toLowerCase()}.db`);
+  const dbFile = join(data, `${spec.name.toLowerCase()}.db`);
   const child = spawn(process.execPath, [CLI, "serve"], {
     env: {
       ...process.env,
@@ -47,7 +73,18 @@ async function startSite(spec: SiteSpec): Promise<RunningSite> {
     },
     stdio: ["ignore", "ignore", "inherit"],
   });
+  children.push(child);
+  child.once("exit", (code, signal) => {
+    if (stopping) return;
+    console.error(
+      `demo: ${spec.name} stopped by itself (${signal ?? `exit code ${code}`}); stopping the other site`,
+    );
+    siteFailed = true;
+    stopping = true;
+    stopSites();
+  });
   for (let i = 0; i < 150; i++) {
+    if (stopping) throw new Error(`stopped while ${spec.name} was starting`);
     try {
       if ((await fetch(`${url}/healthz`)).ok) return { ...spec, url, password, token, child };
     } catch {
@@ -155,28 +192,36 @@ async function wire(
   return { student: "student", studentPassword, activityUrl: activity.url };
 }
 
-async function main() {
-  const wired = process.argv.includes("--wired") || process.env.npm_config_wired === "true";
-  rmSync(DATA, { recursive: true, force: true });
-  mkdirSync(DATA, { recursive: true });
-  const sites: RunningSite[] = [];
-  const stop = () => {
-    for (const s of sites) s.child.kill("SIGTERM");
-  };
-  process.once("SIGINT", () => {
-    console.log("\nStopping both sites…");
-    stop();
+function port(text: string | undefined, fallback: number): number {
+  const n = Number(text ?? fallback);
+  if (!Number.isInteger(n) || n < 1 || n > 65535) throw new Error(`not a port number: ${text}`);
+  return n;
+}
+
+/** Starts both sites (and wires them) and prints how to use them; throws when that fails. */
+async function startDemo(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      wired: { type: "boolean" },
+      data: { type: "string" },
+      "provider-port": { type: "string" },
+      "consumer-port": { type: "string" },
+    },
   });
-  process.once("SIGTERM", stop);
-  try {
-    sites.push(await startSite({ name: "Provider", host: "127.0.0.1", port: 3000 }));
-    sites.push(await startSite({ name: "Consumer", host: "127.0.0.2", port: 3001 }));
-  } catch (err) {
-    stop();
-    throw err;
-  }
+  const wired = values.wired === true || process.env.npm_config_wired === "true";
+  const data = resolve(values.data ?? "data/demo");
+  rmSync(data, { recursive: true, force: true });
+  mkdirSync(data, { recursive: true });
+  const sites: RunningSite[] = [];
+  sites.push(
+    await startSite({ name: "Provider", host: "127.0.0.1", port: port(values["provider-port"], 3000) }, data),
+  );
+  sites.push(
+    await startSite({ name: "Consumer", host: "127.0.0.2", port: port(values["consumer-port"], 3001) }, data),
+  );
   const [provider, consumer] = sites as [RunningSite, RunningSite];
-  const lines = ["", "  Two Pluto sites are running (data in ./data/demo, wiped on each start):", ""];
+  const where = values.data ?? "./data/demo";
+  const lines = ["", `  Two Pluto sites are running (data in ${where}, wiped on each start):`, ""];
   for (const s of sites) lines.push(`  ${s.name.padEnd(9)} ${s.url}   admin / ${s.password}`);
   if (wired) {
     const w = await wire(provider, consumer);
@@ -193,10 +238,31 @@ async function main() {
   }
   lines.push("", "  Press Ctrl-C to stop both.", "");
   console.log(lines.join("\n"));
-  await Promise.all(sites.map((s) => new Promise((r) => s.child.once("exit", r))));
 }
 
-main().catch((err: unknown) => {
-  console.error(`demo: ${err instanceof Error ? err.message : String(err)}`);
-  process.exit(1);
-});
+async function main(): Promise<number> {
+  const onSignal = () => {
+    if (stopping) return; // a terminal's Ctrl-C reaches npm, this process and the sites at once
+    stopping = true;
+    console.log("\nStopping both sites…");
+    stopSites();
+  };
+  process.on("SIGINT", onSignal);
+  process.on("SIGTERM", onSignal);
+  try {
+    await startDemo();
+  } catch (err) {
+    // Once stopping, a failing start or wiring is only the sites going away.
+    if (!stopping) {
+      console.error(`demo: ${err instanceof Error ? err.message : String(err)}`);
+      stopping = true;
+      stopSites();
+      await sitesExited();
+      return 1;
+    }
+  }
+  const code = await sitesExited();
+  return siteFailed ? 1 : code;
+}
+
+main().then((code) => process.exit(code));

@@ -124,6 +124,24 @@ describe("outboundFetch", () => {
     assert.equal(await reason(outboundFetch("not a url", { allow })), "bad_url");
   });
 
+  it("gives up with the signal's reason when its signal is aborted, before or during the request", async () => {
+    const stopping = new Error("the process is stopping");
+    const during = new AbortController();
+    const started = Date.now();
+    setTimeout(() => during.abort(stopping), 100);
+    await assert.rejects(
+      outboundFetch(`${base}/slow`, { allow, signal: during.signal }),
+      (e) => e === stopping,
+    );
+    assert.ok(Date.now() - started < 1500, "did not wait for the answer");
+    const before = new AbortController();
+    before.abort(stopping);
+    await assert.rejects(
+      outboundFetch(`${base}/ok`, { allow, signal: before.signal }),
+      (e) => e === stopping,
+    );
+  });
+
   it("reports refused connections and error statuses", async () => {
     assert.equal(await reason(outboundFetch("http://127.0.0.1:9/x", { allow })), "unreachable");
     assert.equal(await reason(outboundFetch(`${base}/missing`, { allow })), "bad_status");
@@ -131,7 +149,7 @@ describe("outboundFetch", () => {
 });
 
 describe("outboundFetch against a server that stalls mid-body", () => {
-  it("times out without an uncaught error", async () => {
+  it("times out, or gives up when aborted, without an uncaught error", async () => {
     const server = createServer((_req, res) => {
       res.writeHead(200, { "content-type": "text/plain" });
       res.write("partial");
@@ -142,6 +160,14 @@ describe("outboundFetch against a server that stalls mid-body", () => {
       await assert.rejects(
         outboundFetch(url, { allow: ["127.0.0.1"], timeoutMs: 200 }),
         (e) => e instanceof OutboundError && e.reason === "timeout",
+      );
+      const stopping = new Error("the process is stopping");
+      const controller = new AbortController();
+      setTimeout(() => controller.abort(stopping), 200);
+      await assert.rejects(
+        outboundFetch(url, { allow: ["127.0.0.1"], signal: controller.signal }),
+        (e) => e === stopping,
+        "an abort mid-body rejects with the signal's reason",
       );
     } finally {
       server.closeAllConnections();

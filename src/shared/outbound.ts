@@ -49,6 +49,8 @@ export interface OutboundOptions {
   body?: string;
   /** Resolve with any final status instead of throwing bad_status for a non-2xx one. */
   acceptAnyStatus?: boolean;
+  /** Aborts the request (a task cut off when the process stops); the promise rejects with the signal's reason. */
+  signal?: AbortSignal;
   /** Name resolution, injectable for tests; default node:dns lookup (all addresses). */
   resolve?: (host: string) => Promise<Array<{ address: string; family: number }>>;
 }
@@ -117,8 +119,8 @@ function guardedLookup(
   };
 }
 
-type OnceOptions = Required<Omit<OutboundOptions, "headers" | "body">> &
-  Pick<OutboundOptions, "headers" | "body">;
+type OnceOptions = Required<Omit<OutboundOptions, "headers" | "body" | "signal">> &
+  Pick<OutboundOptions, "headers" | "body" | "signal">;
 
 function once(url: URL, o: OnceOptions, allow: AllowList, deadline: number) {
   const host = url.hostname.replace(/^\[|\]$/g, "");
@@ -140,6 +142,7 @@ function once(url: URL, o: OnceOptions, allow: AllowList, deadline: number) {
           },
           lookup: parseIp(host) ? undefined : guardedLookup(host, allow, o.resolve),
           timeout: Math.max(1, deadline - Date.now()),
+          signal: o.signal,
         },
         (res) => {
           const status = res.statusCode ?? 0;
@@ -186,6 +189,7 @@ function once(url: URL, o: OnceOptions, allow: AllowList, deadline: number) {
     },
   ).catch((err: unknown) => {
     if (err instanceof OutboundError) throw err;
+    if (o.signal?.aborted) throw o.signal.reason;
     const code = (err as { code?: string }).code;
     throw new OutboundError("unreachable", `The server could not be reached${code ? ` (${code})` : ""}.`, {
       cause: err,
@@ -206,6 +210,7 @@ export async function outboundFetch(raw: string, options: OutboundOptions): Prom
     allow: options.allow,
     headers: options.headers,
     body: options.body,
+    signal: options.signal,
     method: options.method ?? "GET",
     acceptAnyStatus: options.acceptAnyStatus ?? false,
   };
@@ -213,6 +218,7 @@ export async function outboundFetch(raw: string, options: OutboundOptions): Prom
   const deadline = Date.now() + o.timeoutMs;
   let url = checkedUrl(raw);
   for (let hop = 0; ; hop++) {
+    o.signal?.throwIfAborted();
     const res = await once(url, o, allow, deadline);
     if (res.location !== undefined) {
       if (hop >= o.maxRedirects) {

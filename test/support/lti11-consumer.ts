@@ -96,6 +96,8 @@ export interface FakeConsumer {
   membersXml: string;
   /** The outcome endpoint answers this many milliseconds after a request arrived (a slow consumer). */
   delayMs: number;
+  /** While set, the outcome endpoint answers only once it resolves (a consumer the test holds up). */
+  gate: Promise<void> | undefined;
   close(): Promise<void>;
 }
 
@@ -113,6 +115,7 @@ export async function startFakeConsumer(secret: string): Promise<FakeConsumer> {
     mode: "success",
     membersXml: "",
     delayMs: 0,
+    gate: undefined,
     close: async () => {},
   };
   const server: Server = createServer(async (req, res) => {
@@ -123,6 +126,7 @@ export async function startFakeConsumer(secret: string): Promise<FakeConsumer> {
       const valid = verifyPox(url, secret, authorization, body);
       fc.received.push({ path: req.url, authorization, body, valid });
       if (fc.delayMs > 0) await new Promise((r) => setTimeout(r, fc.delayMs));
+      if (fc.gate) await fc.gate;
       if (fc.mode === 500) {
         res.writeHead(500).end("down");
         return;
@@ -157,7 +161,11 @@ export async function startFakeConsumer(secret: string): Promise<FakeConsumer> {
   });
   await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
   fc.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  fc.close = () => new Promise((r) => server.close(() => r()));
+  fc.close = () =>
+    new Promise((r) => {
+      server.closeAllConnections();
+      server.close(() => r());
+    });
   return fc;
 }
 

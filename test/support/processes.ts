@@ -2,9 +2,10 @@
 // against a database the test can also open, with an environment holding only what we pass.
 import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
-import { createServer } from "node:net";
+import { connect, createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
 import { fileURLToPath } from "node:url";
 import { type DatabaseHandle, openDatabase } from "../../src/db/database.js";
 import type { Engine } from "../../src/db/dialect.js";
@@ -167,4 +168,37 @@ export async function startServer(env: NodeJS.ProcessEnv, timeoutMs = 60_000): P
         child.kill("SIGTERM");
       }),
   };
+}
+
+export interface Exit {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  at: number;
+}
+
+/** Resolves when the process has exited: its code or signal, and when. */
+export function exited(child: ChildProcess): Promise<Exit> {
+  if (child.exitCode !== null || child.signalCode !== null)
+    return Promise.resolve({ code: child.exitCode, signal: child.signalCode, at: Date.now() });
+  return new Promise((r) => child.once("exit", (code, signal) => r({ code, signal, at: Date.now() })));
+}
+
+/** Whether a new TCP connection to the port is refused (nothing listens there). */
+export function refused(port: number, host = "127.0.0.1"): Promise<boolean> {
+  return new Promise((r) => {
+    const s = connect(port, host);
+    s.once("connect", () => {
+      s.destroy();
+      r(false);
+    });
+    s.once("error", (err: NodeJS.ErrnoException) => r(err.code === "ECONNREFUSED"));
+  });
+}
+
+export async function waitFor(what: string, check: () => boolean | Promise<boolean>, timeoutMs = 20_000) {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await sleep(50);
+  }
 }

@@ -88,7 +88,11 @@ function newClaim(ctx: Pick<AppContext, "clock" | "jobs">): repo.GradeClaim {
  * Only the run that claims the user's row sends, so a queued send, a scheduled run and a "run now",
  * on this node or another, never send one grade twice; "busy" when another run holds it.
  */
-export async function sendGrade(ctx: AppContext, providerUserId: number): Promise<SendResult> {
+export async function sendGrade(
+  ctx: AppContext,
+  providerUserId: number,
+  signal?: AbortSignal,
+): Promise<SendResult> {
   const claim = newClaim(ctx);
   const [pu] = await repo.claimGradeUsers(ctx.db, [providerUserId], claim, ctx.engine === "postgres");
   if (!pu) return (await repo.providerUserExists(ctx.db, providerUserId)) ? "busy" : "skipped";
@@ -96,7 +100,7 @@ export async function sendGrade(ctx: AppContext, providerUserId: number): Promis
   try {
     const pub = await repo.findPublication(ctx.db, pu.publicationId);
     const item = pub && (await gradeSource(ctx, pub));
-    if (pub && item) result = await sendClaimed(ctx, pub, item, pu, claim.token);
+    if (pub && item) result = await sendClaimed(ctx, pub, item, pu, claim.token, signal);
     return result;
   } finally {
     if (result !== "sent") await repo.releaseGradeClaims(ctx.db, [pu.id], claim.token);
@@ -114,6 +118,7 @@ async function sendClaimed(
   item: Item,
   pu: repo.ClaimedGradeUser,
   token: string,
+  signal: AbortSignal | undefined,
 ): Promise<SendResult> {
   if (!pu.outcomeUrl || !pu.sourcedid) return "skipped";
   const s = await currentScore(ctx, pub, item, pu.userId);
@@ -140,6 +145,7 @@ async function sendClaimed(
     timeoutMs: 10_000,
     maxBytes: 256 * 1024,
     acceptAnyStatus: true,
+    signal,
   });
   let success = false;
   let description = `HTTP ${res.status}`;
@@ -198,9 +204,14 @@ export interface SyncTotals {
  * The scheduled catch-up: every LTI user of every grade-syncing publication, a few workers in
  * parallel. Each worker claims a slice of users in one statement, sends their grades one after the
  * other and gives back the claims of those not sent in one statement; users another run holds are
- * left to it.
+ * left to it. `signal` (the process is stopping) ends the run: claims are given back, and it throws
+ * the signal's reason.
  */
-export async function syncAllGrades(ctx: AppContext, concurrency = 8): Promise<SyncTotals> {
+export async function syncAllGrades(
+  ctx: AppContext,
+  concurrency = 8,
+  signal?: AbortSignal,
+): Promise<SyncTotals> {
   const totals: SyncTotals = { sent: 0, unchanged: 0, skipped: 0, busy: 0, failed: 0 };
   const postgres = ctx.engine === "postgres";
   for (const pub of await repo.listPublications(ctx.db, { gradeSync: true })) {
@@ -213,7 +224,7 @@ export async function syncAllGrades(ctx: AppContext, concurrency = 8): Promise<S
     const slice = Math.min(SLICE, Math.ceil(ids.length / concurrency));
     let next = 0;
     const worker = async () => {
-      while (next < ids.length) {
+      while (next < ids.length && !signal?.aborted) {
         const claim = newClaim(ctx);
         const wanted = ids.slice(next, next + slice);
         next += slice;
@@ -224,8 +235,13 @@ export async function syncAllGrades(ctx: AppContext, concurrency = 8): Promise<S
           for (const pu of claimed) {
             let result: SendResult = "skipped";
             try {
-              result = await sendClaimed(ctx, pub, item, pu, claim.token);
+              if (signal?.aborted) throw signal.reason;
+              result = await sendClaimed(ctx, pub, item, pu, claim.token, signal);
             } catch (err) {
+              if (signal?.aborted) {
+                unsent.push(pu.id);
+                continue;
+              }
               totals.failed++;
               totals.firstError ??= err instanceof Error ? err.message : String(err);
               unsent.push(pu.id);
@@ -240,6 +256,7 @@ export async function syncAllGrades(ctx: AppContext, concurrency = 8): Promise<S
       }
     };
     await Promise.all(Array.from({ length: Math.min(concurrency, ids.length) }, worker));
+    signal?.throwIfAborted();
   }
   return totals;
 }

@@ -31,6 +31,7 @@ export async function fetchMembers(
   ctx: AppContext,
   pub: repo.Publication,
   link: repo.ResourceLink,
+  signal?: AbortSignal,
 ): Promise<Member[]> {
   if (!link.membershipsUrl || !link.membershipsId) return [];
   const params = signRequest(
@@ -49,6 +50,7 @@ export async function fetchMembers(
     timeoutMs: 15_000,
     maxBytes: 8 * 1024 * 1024,
     acceptAnyStatus: true,
+    signal,
   });
   if (res.status >= 300)
     throw new UpstreamError(`the consumer's memberships service answered HTTP ${res.status}`, true);
@@ -125,17 +127,20 @@ export async function applyMembers(
 }
 
 /** The scheduled task: every enabled publication with member sync "Yes", every resource link with a memberships URL. */
-export async function syncAllMembers(ctx: AppContext): Promise<MemberSyncTotals> {
+/** `signal` (the process is stopping) ends the run: it throws the signal's reason, links not reached wait for the next run. */
+export async function syncAllMembers(ctx: AppContext, signal?: AbortSignal): Promise<MemberSyncTotals> {
   const totals: MemberSyncTotals = { links: 0, unreachable: 0, enrolled: 0, unenrolled: 0, failed: 0 };
   for (const pub of await repo.listPublications(ctx.db, { memberSync: true })) {
     const instance = await getInstance(ctx.db, pub.instanceId);
     if (instance.status !== "enabled") continue;
     for (const link of await repo.listResourceLinks(ctx.db, pub.id)) {
       if (!link.membershipsUrl || !link.membershipsId) continue;
+      signal?.throwIfAborted();
       totals.links++;
       try {
-        await applyMembers(ctx, pub, link, await fetchMembers(ctx, pub, link), totals);
+        await applyMembers(ctx, pub, link, await fetchMembers(ctx, pub, link, signal), totals);
       } catch (err) {
+        signal?.throwIfAborted();
         totals.unreachable++;
         totals.firstError ??= err instanceof Error ? err.message : String(err);
       }

@@ -20,10 +20,10 @@ registerTask({
   description: "Sends one LTI user's changed grade to the consumer (queued when the grade changes)",
   maxAttempts: 8,
   backoffSeconds: exponentialBackoff(30, 6 * 3600),
-  handler: async (ctx, payload) => {
+  handler: async (ctx, payload, run) => {
     const id = (payload as { providerUserId?: unknown }).providerUserId;
     if (typeof id !== "number") return { message: "bad payload: no providerUserId" };
-    const result = await sendGrade(ctx, id);
+    const result = await sendGrade(ctx, id, run.signal);
     // Another run is sending this user's grade; it may have read the grade before this change.
     if (result === "busy")
       return {
@@ -40,8 +40,8 @@ registerTask({
   schedule: { intervalSeconds: 15 * 60 },
   maxAttempts: 1,
   backoffSeconds: exponentialBackoff(60, 15 * 60),
-  handler: async (ctx) => {
-    const t = await syncAllGrades(ctx);
+  handler: async (ctx, _payload, run) => {
+    const t = await syncAllGrades(ctx, undefined, run.signal);
     const message = `sent ${t.sent}, unchanged ${t.unchanged}, skipped ${t.skipped}, busy ${t.busy}, failed ${t.failed}${t.firstError ? ` (first error: ${t.firstError})` : ""}`;
     if (t.failed > 0 && t.sent === 0 && t.unchanged === 0) throw new Error(message);
     return { message };
@@ -55,8 +55,8 @@ registerTask({
   schedule: { intervalSeconds: 30 * 60 },
   maxAttempts: 1,
   backoffSeconds: exponentialBackoff(60, 30 * 60),
-  handler: async (ctx) => {
-    const t = await syncAllMembers(ctx);
+  handler: async (ctx, _payload, run) => {
+    const t = await syncAllMembers(ctx, run.signal);
     const message = `${t.links} resource links (${t.unreachable} unreadable): enrolled ${t.enrolled}, unenrolled ${t.unenrolled}, failed ${t.failed}${t.firstError ? ` (first error: ${t.firstError})` : ""}`;
     // The run failed when no consumer could be read at all; single failures are reported and retried next run.
     if (t.links > 0 && t.unreachable === t.links) throw new Error(message);
