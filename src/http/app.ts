@@ -16,12 +16,12 @@ import Fastify, {
 } from "fastify";
 import { h } from "preact";
 import { ZodError } from "zod";
+import type { Actor, AppContext } from "../app/context.js";
 import { AppError, ValidationError } from "../shared/errors.js";
 import { resolveTimeZone } from "../shared/time-zone.js";
 import { ErrorPage } from "../views/error-page.js";
 import { renderPage } from "../views/html.js";
 import type { PageContext } from "../views/page-context.js";
-import type { Actor, AppContext } from "./context.js";
 import { checkCsrf, csrfTokenFor } from "./csrf.js";
 import { loadSession, loadTokenActor, SESSION_COOKIE, type SessionInfo } from "./session.js";
 import { STATUS, TITLES } from "./status.js";

@@ -2,9 +2,9 @@
 // Nothing about a session lives in process memory, so any node behind a load balancer serves it.
 import type { FastifyReply, FastifyRequest } from "fastify";
 import { sql } from "kysely";
+import type { Actor, AppContext } from "../app/context.js";
 import { addSeconds, iso } from "../shared/clock.js";
 import { randomToken, sha256Hex } from "../shared/secrets.js";
-import type { Actor, AppContext } from "./context.js";
 
 export const SESSION_COOKIE = "pluto_session";
 export const SESSION_SECONDS = 8 * 3600;

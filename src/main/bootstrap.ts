@@ -1,9 +1,9 @@
 // Builds the application context: database (migrated), task runner, first admin.
 import pino, { type Logger } from "pino";
+import type { AppContext } from "../app/context.js";
 import type { Config } from "../config/config.js";
 import { migrateToLatest, type OpenOptions, openDatabase } from "../db/database.js";
 import { createApiToken, createUser, findUserByUsername } from "../features/users/users.service.js";
-import type { AppContext } from "../http/context.js";
 import { JobQueue } from "../jobs/queue.js";
 import { type Clock, systemClock } from "../shared/clock.js";
 import { randomPassword, sha256Hex } from "../shared/secrets.js";

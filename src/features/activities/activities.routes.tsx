@@ -3,8 +3,8 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { h } from "preact";
 import { z } from "zod";
+import type { AppContext } from "../../app/context.js";
 import { pageContext, redirectWithFlash } from "../../http/app.js";
-import type { AppContext } from "../../http/context.js";
 import { NotFoundError, ValidationError } from "../../shared/errors.js";
 import { idParam, parseInput } from "../../shared/validation.js";
 import { recordView } from "../completion/completion.service.js";

@@ -1,7 +1,7 @@
 // The content picker, the shared add/edit form of every activity type, the delete confirmation,
 // and the frame of an activity page.
 import type { ComponentChildren } from "preact";
-import type { AppContext } from "../../http/context.js";
+import type { AppContext } from "../../app/context.js";
 import { CourseLayout } from "../../views/course-layout.js";
 import { Checkbox, Csrf, type Errors, Fieldset, Select, TextField } from "../../views/forms.js";
 import type { PageContext } from "../../views/page-context.js";

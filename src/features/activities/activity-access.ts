@@ -2,7 +2,7 @@
 // only to those who may see hidden material.
 import type { FastifyRequest } from "fastify";
 import { z } from "zod";
-import type { AppContext } from "../../http/context.js";
+import type { AppContext } from "../../app/context.js";
 import { ForbiddenError } from "../../shared/errors.js";
 import { idParam, parseInput } from "../../shared/validation.js";
 import { type OpenCourse, openCourse } from "../courses/course-access.js";

@@ -3,8 +3,8 @@
 import type { FastifyInstance, FastifyReply } from "fastify";
 import type { JSX } from "preact";
 import { z } from "zod";
+import type { AppContext } from "../../app/context.js";
 import { pageContext, redirectWithFlash } from "../../http/app.js";
-import type { AppContext } from "../../http/context.js";
 import { idParam, parseInput } from "../../shared/validation.js";
 import { renderPage } from "../../views/html.js";
 import { addSiteAdminLink } from "../../views/nav.js";

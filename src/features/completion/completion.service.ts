@@ -8,13 +8,7 @@ import { iso } from "../../shared/clock.js";
 import { findActivity, listCourseActivities, onActivityChanged } from "../activities/activities.service.js";
 import type { Activity, CompletionRule } from "../activities/activity-types.js";
 import { listParticipants } from "../enrolments/enrolments.service.js";
-import {
-  findActivityItem,
-  findGrade,
-  type GradeDeps,
-  onGradeChanged,
-  type Trx,
-} from "../grades/grades.service.js";
+import { findActivityItem, findGrade, type GradeDeps, onGradeChanged } from "../grades/grades.service.js";
 import * as repo from "./completion.repository.js";
 
 export type { ActivityCompletion, CourseCompletion } from "./completion.repository.js";
@@ -46,7 +40,7 @@ export function ruleMet(
   }
 }
 
-async function gradeOf(trx: repo.Q, activityId: number, userId: number): Promise<number | null> {
+async function gradeOf(trx: Db, activityId: number, userId: number): Promise<number | null> {
   const item = await findActivityItem(trx, activityId);
   if (!item) return null;
   return (await findGrade(trx, item.id, userId))?.grade ?? null;
@@ -65,7 +59,7 @@ export async function recordView(
 
 /** Recomputes one user's completion of one activity, then of the course. */
 export async function evaluateActivity(
-  trx: Trx,
+  trx: Db,
   deps: CompletionDeps,
   activity: Activity,
   userId: number,
@@ -93,7 +87,7 @@ export async function evaluateActivity(
 
 /** Writes or withdraws the user's course completion. */
 export async function evaluateCourse(
-  trx: Trx,
+  trx: Db,
   deps: CompletionDeps,
   courseId: number,
   userId: number,
@@ -117,11 +111,11 @@ export async function evaluateCourse(
   return complete;
 }
 
-export async function isActivityComplete(db: Db | Trx, activityId: number, userId: number): Promise<boolean> {
+export async function isActivityComplete(db: Db, activityId: number, userId: number): Promise<boolean> {
   return (await repo.findActivityCompletion(db, activityId, userId))?.complete ?? false;
 }
 
-export async function isCourseComplete(db: Db | Trx, courseId: number, userId: number): Promise<boolean> {
+export async function isCourseComplete(db: Db, courseId: number, userId: number): Promise<boolean> {
   return (await repo.findCourseCompletion(db, courseId, userId)) !== undefined;
 }
 

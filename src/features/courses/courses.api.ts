@@ -2,7 +2,7 @@
 // sections and activities.
 import type { FastifyInstance } from "fastify";
 import { z } from "zod";
-import type { AppContext } from "../../http/context.js";
+import type { AppContext } from "../../app/context.js";
 import { addApiOperation } from "../../http/openapi.js";
 import { idParam, parseInput } from "../../shared/validation.js";
 import { activityPath, listCourseActivities } from "../activities/activities.service.js";

@@ -2,8 +2,8 @@
 import type { FastifyInstance, FastifyReply } from "fastify";
 import { h, type JSX } from "preact";
 import { z } from "zod";
+import type { AppContext } from "../../app/context.js";
 import { pageContext, redirectWithFlash } from "../../http/app.js";
-import type { AppContext } from "../../http/context.js";
 import { updateSessionData } from "../../http/session.js";
 import { ConflictError, UnauthenticatedError, ValidationError } from "../../shared/errors.js";
 import { idParam, parseInput, trimmed } from "../../shared/validation.js";

@@ -2,7 +2,7 @@
 // (through the course's manual method), DELETE /courses/{id}/enrolments/{userId}.
 import type { FastifyInstance, FastifyRequest } from "fastify";
 import { z } from "zod";
-import type { AppContext } from "../../http/context.js";
+import type { AppContext } from "../../app/context.js";
 import { addApiOperation } from "../../http/openapi.js";
 import { ForbiddenError, NotFoundError, UnauthenticatedError } from "../../shared/errors.js";
 import { jsonRowId, parseInput, rowId } from "../../shared/validation.js";

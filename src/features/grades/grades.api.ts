@@ -3,7 +3,7 @@
 // PUT /activities/{id}/grades/{userId} (grade:edit; the user must be a participant).
 import type { FastifyInstance, FastifyRequest } from "fastify";
 import { z } from "zod";
-import type { AppContext } from "../../http/context.js";
+import type { AppContext } from "../../app/context.js";
 import { addApiOperation } from "../../http/openapi.js";
 import { ForbiddenError, NotFoundError, UnauthenticatedError } from "../../shared/errors.js";
 import { parseInput, rowId } from "../../shared/validation.js";

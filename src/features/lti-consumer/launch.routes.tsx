@@ -3,8 +3,8 @@
 import type { FastifyInstance } from "fastify";
 import { h } from "preact";
 import { z } from "zod";
+import type { AppContext } from "../../app/context.js";
 import { pageContext } from "../../http/app.js";
-import type { AppContext } from "../../http/context.js";
 import { ForbiddenError, NotFoundError } from "../../shared/errors.js";
 import { renderPage } from "../../views/html.js";
 import { openActivityWith } from "../activities/activity-access.js";

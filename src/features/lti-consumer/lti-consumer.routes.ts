@@ -1,7 +1,7 @@
 // The LTI consumer feature ("External tool" activities): the activity type registers itself on import; this
 // adds the launch pages, the services tools call, and the site-wide tools' admin pages and API.
 import type { FastifyInstance } from "fastify";
-import type { AppContext } from "../../http/context.js";
+import type { AppContext } from "../../app/context.js";
 import { registerLaunchRoutes } from "./launch.routes.js";
 import { registerLtiServiceRoutes } from "./services.routes.js";
 import { registerToolTypeApi } from "./tool-types.api.js";

@@ -2,7 +2,7 @@
 // 61–65): a signed form POST whose `id` is the ext_ims_lis_memberships_id given at launch (a tamper-proof
 // token naming the activity), answered with the course's current participants, their roles and — as the
 // activity's privacy settings allow — names and emails.
-import type { AppContext } from "../../http/context.js";
+import type { AppContext } from "../../app/context.js";
 import { isLtiError, type LtiError, ParameterError } from "../../lti/errors.js";
 import {
   buildMembershipsResponse,

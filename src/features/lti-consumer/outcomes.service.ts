@@ -3,8 +3,10 @@
 // document is read (safely: no entity is ever expanded), the sourcedid's mac is checked in constant time, the
 // activity and the user's enrolment are looked up, then the OAuth signature, body hash, timestamp and nonce;
 // only then is anything written. Every refusal is a failure envelope with a status code and nothing written.
+
+import type { AppContext } from "../../app/context.js";
+import type { Db } from "../../db/database.js";
 import { writeBatcher } from "../../db/write-batch.js";
-import type { AppContext } from "../../http/context.js";
 import { isLtiError, type LtiErrorCode, ParameterError } from "../../lti/errors.js";
 import { verifyBodyHashRequest } from "../../lti/v1p1/oauth-body-hash.js";
 import { isOAuthAuthorization } from "../../lti/v1p1/oauth-header.js";
@@ -17,7 +19,7 @@ import {
 } from "../../lti/v1p1/outcomes.js";
 import { findActivity } from "../activities/activities.service.js";
 import type { Activity } from "../activities/activity-types.js";
-import { clearGrade, findActivityItem, findGrade, setGrade, type Trx } from "../grades/grades.service.js";
+import { clearGrade, findActivityItem, findGrade, setGrade } from "../grades/grades.service.js";
 import { dbNonceStore } from "../lti-common/nonce-store.js";
 import { courseRolesOf } from "../roles/access.service.js";
 import { OUTCOMES_PATH } from "./launch.service.js";
@@ -128,7 +130,7 @@ async function findTarget(ctx: AppContext, sourcedId: string): Promise<Target> {
   };
 }
 
-async function apply(trx: Trx, ctx: AppContext, req: OutcomeRequest, t: Target): Promise<OutcomeReply> {
+async function apply(trx: Db, ctx: AppContext, req: OutcomeRequest, t: Target): Promise<OutcomeReply> {
   const ok = (description: string, score?: number | null) => ({
     status: 200,
     xml: buildOutcomeResponse({

@@ -2,7 +2,7 @@
 // OAuth signatures, not cookies (csrf: false), and answer every failure in the protocol's own envelope — even
 // a body that is too large or of the wrong type — from an error handler scoped to these two routes.
 import type { FastifyInstance, FastifyReply } from "fastify";
-import type { AppContext } from "../../http/context.js";
+import type { AppContext } from "../../app/context.js";
 import { buildMembershipsResponse } from "../../lti/v1p1/memberships.js";
 import { MEMBERSHIPS_PATH, OUTCOMES_PATH } from "./launch.service.js";
 import { handleMembershipsRequest } from "./memberships.service.js";

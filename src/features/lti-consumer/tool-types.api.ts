@@ -1,7 +1,7 @@
 // JSON API for site-wide external tools (site admins only): /api/v1/lti/tool-types[/{id}].
 import type { FastifyInstance } from "fastify";
 import { z } from "zod";
-import type { AppContext } from "../../http/context.js";
+import type { AppContext } from "../../app/context.js";
 import { addApiOperation } from "../../http/openapi.js";
 import { ValidationError } from "../../shared/errors.js";
 import { idParam, parseInput } from "../../shared/validation.js";

@@ -1,8 +1,8 @@
 // Site admin pages for site-wide external tools: list, add, edit, delete.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { z } from "zod";
+import type { AppContext } from "../../app/context.js";
 import { pageContext, redirectWithFlash } from "../../http/app.js";
-import type { AppContext } from "../../http/context.js";
 import { idParam, parseInput } from "../../shared/validation.js";
 import { addSiteAdminLink } from "../../views/nav.js";
 import { sendPage } from "../admin/admin.routes.js";

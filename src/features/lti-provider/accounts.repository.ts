@@ -1,6 +1,7 @@
 // LTI accounts: the link from a remote user (consumer key, user_id) to the local account, and the
 // accounts this feature creates (auth "lti", no password) — the users rows it writes.
-import type { Q, UserDefaults } from "./provider.repository.js";
+import type { Db } from "../../db/database.js";
+import type { UserDefaults } from "./provider.repository.js";
 
 /** A remote user's local account, as a launch needs it (one query: the link and the user row). */
 export interface LinkedUser {
@@ -12,7 +13,7 @@ export interface LinkedUser {
 }
 
 export async function findLinkedUser(
-  db: Q,
+  db: Db,
   consumerKey: string,
   remoteUserId: string,
 ): Promise<LinkedUser | undefined> {
@@ -30,7 +31,7 @@ export async function findLinkedUser(
  * values; undefined when the username is taken (by a simultaneous launch of the same remote user).
  */
 export async function insertLtiUser(
-  db: Q,
+  db: Db,
   v: {
     username: string;
     email: string;
@@ -67,7 +68,7 @@ export async function insertLtiUser(
 }
 
 export async function updateLinkedUser(
-  db: Q,
+  db: Db,
   userId: number,
   changes: { firstname?: string; lastname?: string; email?: string },
   now: string,
@@ -81,7 +82,7 @@ export async function updateLinkedUser(
 
 /** Links a remote user to a local account (one link per consumer key and user_id). */
 export async function insertUserLink(
-  db: Q,
+  db: Db,
   v: { consumerKey: string; remoteUserId: string; userId: number; now: string },
 ): Promise<void> {
   await db

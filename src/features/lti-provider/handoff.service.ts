@@ -5,7 +5,6 @@ import { sql } from "kysely";
 import type { Db } from "../../db/database.js";
 import { addSeconds, type Clock, iso } from "../../shared/clock.js";
 import { randomToken, sha256Hex } from "../../shared/secrets.js";
-import type { Q } from "./provider.repository.js";
 
 const HANDOFF_SECONDS = 120;
 
@@ -15,7 +14,7 @@ export interface Handoff {
   data: Record<string, unknown>;
 }
 
-export async function createHandoff(db: Q, clock: Clock, h: Handoff): Promise<string> {
+export async function createHandoff(db: Db, clock: Clock, h: Handoff): Promise<string> {
   const token = randomToken(24);
   // Written on every launch: an SQL text, as the builder cost more than the insert.
   await sql`insert into lti_handoffs (token_hash, user_id, target, data, expires_at)

@@ -1,6 +1,6 @@
 // "Publish as LTI tool" as an enrolment method: its form (sections "Publish as LTI tool",
 // "Remote system", "User default values"), its settings, and the publication kept in step.
-import type { AppContext } from "../../http/context.js";
+import type { AppContext } from "../../app/context.js";
 import { Checkbox, type Errors, Fieldset, Select, TextField } from "../../views/forms.js";
 import { listCourseActivities } from "../activities/activities.service.js";
 import { roleOptions } from "../enrolments/enrol-form.views.js";

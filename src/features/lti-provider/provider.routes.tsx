@@ -3,8 +3,8 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { h } from "preact";
 import { z } from "zod";
+import type { AppContext } from "../../app/context.js";
 import { pageContext } from "../../http/app.js";
-import type { AppContext } from "../../http/context.js";
 import { addApiOperation } from "../../http/openapi.js";
 import { createSession } from "../../http/session.js";
 import { NotFoundError } from "../../shared/errors.js";

@@ -2,7 +2,7 @@
 // them. Stored in the instance's settings JSON; the lti_publications row mirrors them for lookups.
 import { randomBytes } from "node:crypto";
 import { z } from "zod";
-import type { AppContext } from "../../http/context.js";
+import type { AppContext } from "../../app/context.js";
 import { type FieldError, ValidationError } from "../../shared/errors.js";
 import { isTimeZone } from "../../shared/time-zone.js";
 import { formBool } from "../../shared/validation.js";

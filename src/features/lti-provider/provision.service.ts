@@ -1,13 +1,15 @@
 // The local account of a remote LTI user: found by (consumer key, user_id), created once with the
 // publication's user default values (auth "lti"), names and email refreshed from lis_person_* on
 // later launches and member syncs.
+
 import { createHash } from "node:crypto";
-import type { AppContext } from "../../http/context.js";
+import type { AppContext } from "../../app/context.js";
+import type { Db } from "../../db/database.js";
 import type { Lti11Launch } from "../../lti/v1p1/launch.js";
 import { iso } from "../../shared/clock.js";
 import { ConflictError } from "../../shared/errors.js";
 import * as accounts from "./accounts.repository.js";
-import type { Publication, Q } from "./provider.repository.js";
+import type { Publication } from "./provider.repository.js";
 
 type Person = Pick<Lti11Launch, "consumerKey" | "userId" | "person">;
 
@@ -53,7 +55,7 @@ export function profileChanges(
 
 /** Refreshes a linked account's profile from the launch, when anything changed. */
 export async function refreshProfile(
-  trx: Q,
+  trx: Db,
   ctx: Pick<AppContext, "clock">,
   u: accounts.LinkedUser,
   l: Person,
@@ -69,7 +71,7 @@ export async function refreshProfile(
  * first (a launch of a new user then needs no second look).
  */
 export async function provisionUser(
-  trx: Q,
+  trx: Db,
   ctx: Pick<AppContext, "clock">,
   pub: Pick<Publication, "defaults">,
   l: Person,

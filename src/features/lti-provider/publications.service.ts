@@ -1,7 +1,9 @@
 // Publications: the lti_publications row that mirrors each "Publish as LTI tool" instance, and the
 // details a consumer needs (cartridge URL, launch URL, secret).
+
 import { randomUUID } from "node:crypto";
-import type { AppContext } from "../../http/context.js";
+import type { AppContext } from "../../app/context.js";
+import type { Db } from "../../db/database.js";
 import { buildCartridge } from "../../lti/v1p1/cartridge.js";
 import { iso } from "../../shared/clock.js";
 import { NotFoundError } from "../../shared/errors.js";
@@ -14,7 +16,7 @@ import { settingsOf } from "./provider.settings.js";
 export type { Publication } from "./provider.repository.js";
 
 /** Creates or updates the publication row of an instance from its settings (inside the caller's transaction). */
-export async function syncPublication(trx: repo.Q, ctx: AppContext, instance: EnrolInstance): Promise<void> {
+export async function syncPublication(trx: Db, ctx: AppContext, instance: EnrolInstance): Promise<void> {
   const s = settingsOf(instance.settings);
   const values: repo.PublicationValues = {
     activityId: s.publish === "activity" ? s.activityId : null,

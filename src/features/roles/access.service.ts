@@ -2,8 +2,8 @@
 // (enabled method, inside its time window). Site admins may do everything.
 import type { FastifyRequest } from "fastify";
 import { sql } from "kysely";
+import type { Actor } from "../../app/context.js";
 import type { Db } from "../../db/database.js";
-import type { Actor } from "../../http/context.js";
 import { iso } from "../../shared/clock.js";
 import { ForbiddenError, UnauthenticatedError } from "../../shared/errors.js";
 import { type Capability, rolesGrant } from "./capabilities.js";

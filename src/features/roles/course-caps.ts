@@ -1,6 +1,6 @@
 // The set of capabilities the requester holds in a course, for views that show or hide controls.
 import type { FastifyRequest } from "fastify";
-import type { AppContext } from "../../http/context.js";
+import type { AppContext } from "../../app/context.js";
 import { rolesInCourse } from "./access.service.js";
 import { CAPABILITIES, type Capability, rolesGrant } from "./capabilities.js";
 

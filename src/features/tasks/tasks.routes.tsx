@@ -1,8 +1,8 @@
 // The "Tasks" admin page, "Run now", and switching a schedule on and off.
 import type { FastifyInstance } from "fastify";
 import { z } from "zod";
+import type { AppContext } from "../../app/context.js";
 import { pageContext, redirectWithFlash } from "../../http/app.js";
-import type { AppContext } from "../../http/context.js";
 import { parseInput } from "../../shared/validation.js";
 import { addSiteAdminLink } from "../../views/nav.js";
 import { sendPage } from "../admin/admin.routes.js";

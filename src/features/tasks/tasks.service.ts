@@ -1,7 +1,8 @@
 // The task runner as administrators see it: every registered task with its schedule state,
 // queued and failed ad-hoc jobs, the recent log; running a task now; pausing a schedule.
+
+import type { AppContext } from "../../app/context.js";
 import type { Db } from "../../db/database.js";
-import type { AppContext } from "../../http/context.js";
 import type { RunSummary } from "../../jobs/queue.js";
 import { findTask, listTasks } from "../../jobs/registry.js";
 import { NotFoundError } from "../../shared/errors.js";

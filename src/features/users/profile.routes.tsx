@@ -1,8 +1,8 @@
 // A user's own account: profile fields, password (the current one is required) and API tokens.
 import type { FastifyInstance } from "fastify";
 import { z } from "zod";
+import type { AppContext } from "../../app/context.js";
 import { pageContext, redirectWithFlash } from "../../http/app.js";
-import type { AppContext } from "../../http/context.js";
 import { ConflictError, NotFoundError } from "../../shared/errors.js";
 import { idParam, parseInput, requiredText } from "../../shared/validation.js";
 import { sendPage } from "../admin/admin.routes.js";

@@ -2,8 +2,8 @@
 // ends their sessions and stops their API tokens.
 import type { FastifyInstance } from "fastify";
 import { z } from "zod";
+import type { AppContext } from "../../app/context.js";
 import { pageContext, redirectWithFlash } from "../../http/app.js";
-import type { AppContext } from "../../http/context.js";
 import { ValidationError } from "../../shared/errors.js";
 import { formBool, idParam, parseInput } from "../../shared/validation.js";
 import { addSiteAdminLink } from "../../views/nav.js";

@@ -2,8 +2,8 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { h } from "preact";
 import { z } from "zod";
+import type { AppContext } from "../../../app/context.js";
 import { pageContext, redirectWithFlash } from "../../../http/app.js";
-import type { AppContext } from "../../../http/context.js";
 import { NotFoundError, ValidationError } from "../../../shared/errors.js";
 import { idParam, parseInput } from "../../../shared/validation.js";
 import { TextArea, TextField } from "../../../views/forms.js";

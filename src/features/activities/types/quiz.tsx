@@ -3,8 +3,8 @@
 import type { FastifyInstance, FastifyRequest } from "fastify";
 import { h } from "preact";
 import { z } from "zod";
+import type { AppContext } from "../../../app/context.js";
 import { redirectWithFlash } from "../../../http/app.js";
-import type { AppContext } from "../../../http/context.js";
 import { addApiOperation } from "../../../http/openapi.js";
 import { ForbiddenError, ValidationError } from "../../../shared/errors.js";
 import { idParam, parseInput } from "../../../shared/validation.js";
