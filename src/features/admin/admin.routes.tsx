@@ -4,11 +4,11 @@ import type { FastifyInstance, FastifyReply } from "fastify";
 import type { JSX } from "preact";
 import { z } from "zod";
 import type { AppContext } from "../../app/context.js";
+import { requireSiteAdmin } from "../../http/access.js";
 import { pageContext, redirectWithFlash } from "../../http/app.js";
 import { idParam, parseInput } from "../../shared/validation.js";
 import { renderPage } from "../../views/html.js";
 import { addSiteAdminLink } from "../../views/nav.js";
-import { requireSiteAdmin } from "../roles/access.service.js";
 import {
   COURSES_PER_PAGE,
   courseDeletionSummary,

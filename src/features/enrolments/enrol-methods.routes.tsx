@@ -4,15 +4,14 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { h } from "preact";
 import { z } from "zod";
 import type { AppContext } from "../../app/context.js";
+import { courseCaps, requireActor, requireCapability, rolesInCourse } from "../../http/access.js";
 import { pageContext, redirectWithFlash, viewerTimeZone } from "../../http/app.js";
 import { ConflictError, type FieldError, NotFoundError, ValidationError } from "../../shared/errors.js";
 import { parseInput, rowId } from "../../shared/validation.js";
 import { renderPage } from "../../views/html.js";
 import { addCourseAdminLink } from "../../views/nav.js";
 import { getCourse } from "../courses/courses.service.js";
-import { requireActor, requireCapability, rolesInCourse } from "../roles/access.service.js";
 import type { Role } from "../roles/capabilities.js";
-import { courseCaps } from "../roles/course-caps.js";
 import {
   type CommonFormValues,
   commonValuesFromBody,

@@ -1,6 +1,6 @@
 // The only file that touches enrol_instances, enrolments and role_assignments.
 
-import type { Selectable } from "kysely";
+import { type Selectable, sql } from "kysely";
 import type { Db } from "../../db/database.js";
 import type { Database } from "../../db/schema.js";
 
@@ -388,5 +388,27 @@ export async function listRoles(db: Db, courseId: number, userId: number): Promi
     .where("user_id", "=", userId)
     .orderBy("id")
     .execute();
+  return rows.map((r) => r.role);
+}
+
+/**
+ * The roles a user holds in a course through an active enrolment (enabled method, inside its time
+ * window). Asked on every course page and API call, so written as one SQL text: Kysely's builder took
+ * ~60 µs to assemble this join with its OR conditions, the query itself a few µs (bench/core.bench.ts).
+ */
+export async function listActiveRoles(
+  db: Db,
+  userId: number,
+  courseId: number,
+  at: string,
+): Promise<string[]> {
+  const { rows } = await sql<{ role: string }>`
+    select distinct ra.role from role_assignments ra
+    join enrolments e on e.course_id = ra.course_id and e.user_id = ra.user_id
+    join enrol_instances i on i.id = e.instance_id
+    where ra.course_id = ${courseId} and ra.user_id = ${userId}
+      and e.status = 'active' and i.status = 'enabled'
+      and (e.time_start is null or e.time_start <= ${at})
+      and (e.time_end is null or e.time_end > ${at})`.execute(db);
   return rows.map((r) => r.role);
 }

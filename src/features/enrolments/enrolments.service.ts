@@ -372,3 +372,8 @@ export function enrolmentState(e: repo.CourseEnrolment, now: Date): EnrolmentSta
     return "not_current";
   return "active";
 }
+
+/** The roles a user holds in a course at `now`, through active enrolments only. */
+export function activeCourseRoles(db: Db, userId: number, courseId: number, now: Date): Promise<string[]> {
+  return repo.listActiveRoles(db, userId, courseId, iso(now));
+}

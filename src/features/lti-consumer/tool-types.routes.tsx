@@ -2,13 +2,13 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { z } from "zod";
 import type { AppContext } from "../../app/context.js";
+import { requireSiteAdmin } from "../../http/access.js";
 import { pageContext, redirectWithFlash } from "../../http/app.js";
 import { idParam, parseInput } from "../../shared/validation.js";
 import { addSiteAdminLink } from "../../views/nav.js";
 import { sendPage } from "../admin/admin.routes.js";
 import { INTEGRATIONS } from "../admin/admin-layout.js";
 import { formProblem, problemStatus } from "../admin/form-problem.js";
-import { requireSiteAdmin } from "../roles/access.service.js";
 import { cartridgeDeps } from "./lti-settings.js";
 import {
   createToolType,

@@ -4,6 +4,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { h } from "preact";
 import { z } from "zod";
 import type { AppContext } from "../../app/context.js";
+import { can, courseCaps, requireCapability, requireSiteAdmin } from "../../http/access.js";
 import { pageContext } from "../../http/app.js";
 import { addApiOperation } from "../../http/openapi.js";
 import { createSession } from "../../http/session.js";
@@ -13,8 +14,6 @@ import { addCourseAdminLink, addSiteAdminLink } from "../../views/nav.js";
 import { getCourse } from "../courses/courses.service.js";
 import { listInstances } from "../enrolments/enrolments.service.js";
 import { listLaunchLog } from "../lti-common/launch-log.js";
-import { can, requireCapability, requireSiteAdmin } from "../roles/access.service.js";
-import { courseCaps } from "../roles/course-caps.js";
 import { consumeHandoff, createHandoff, peekHandoff } from "./handoff.service.js";
 import { handleLaunch, LaunchRejected } from "./launch.service.js";
 import {

@@ -2,12 +2,12 @@
 import type { FastifyInstance } from "fastify";
 import { z } from "zod";
 import type { AppContext } from "../../app/context.js";
+import { requireSiteAdmin } from "../../http/access.js";
 import { pageContext, redirectWithFlash } from "../../http/app.js";
 import { parseInput } from "../../shared/validation.js";
 import { addSiteAdminLink } from "../../views/nav.js";
 import { sendPage } from "../admin/admin.routes.js";
 import { SITE_ADMINISTRATION } from "../admin/admin-layout.js";
-import { requireSiteAdmin } from "../roles/access.service.js";
 import { runTaskNow, setTaskEnabled, tasksOverview } from "./tasks.service.js";
 import { TasksPage } from "./tasks.views.js";
 

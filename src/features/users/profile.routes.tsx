@@ -2,12 +2,12 @@
 import type { FastifyInstance } from "fastify";
 import { z } from "zod";
 import type { AppContext } from "../../app/context.js";
+import { requireActor } from "../../http/access.js";
 import { pageContext, redirectWithFlash } from "../../http/app.js";
 import { ConflictError, NotFoundError } from "../../shared/errors.js";
 import { idParam, parseInput, requiredText } from "../../shared/validation.js";
 import { sendPage } from "../admin/admin.routes.js";
 import { formProblem, problemStatus } from "../admin/form-problem.js";
-import { requireActor } from "../roles/access.service.js";
 import { ProfilePage, TokensPage } from "./profile.views.js";
 import { PROFILE_FIELDS, submittedValues, userFormValues } from "./profile-fields.js";
 import { createApiToken, deleteApiToken, getUser, listApiTokens, updateOwnAccount } from "./users.service.js";

@@ -3,6 +3,7 @@
 import type { FastifyInstance } from "fastify";
 import { z } from "zod";
 import type { AppContext } from "../../app/context.js";
+import { requireSiteAdmin } from "../../http/access.js";
 import { pageContext, redirectWithFlash } from "../../http/app.js";
 import { ValidationError } from "../../shared/errors.js";
 import { formBool, idParam, parseInput } from "../../shared/validation.js";
@@ -11,7 +12,6 @@ import { listQuerySchema, sendPage } from "../admin/admin.routes.js";
 import { SITE_ADMINISTRATION } from "../admin/admin-layout.js";
 import { formProblem, problemStatus } from "../admin/form-problem.js";
 import { pageCount } from "../admin/format.js";
-import { requireSiteAdmin } from "../roles/access.service.js";
 import { PROFILE_FIELDS, submittedValues, userFormValues } from "./profile-fields.js";
 import { countUsers, createUser, getUser, listUsers, updateUserProfile } from "./users.service.js";
 import { UserFormPage, UsersListPage } from "./users.views.js";
