@@ -7,9 +7,9 @@ import type { AppContext } from "../../app/context.js";
 import { pageContext, redirectWithFlash } from "../../http/app.js";
 import { NotFoundError, ValidationError } from "../../shared/errors.js";
 import { idParam, parseInput } from "../../shared/validation.js";
+import { sendPage } from "../../views/send-page.js";
 import { recordView } from "../completion/completion.service.js";
 import { isLearner, type OpenCourse, openCourseWith } from "../courses/course-access.js";
-import { sendPage } from "../courses/courses.routes.js";
 import { findSectionByPosition } from "../courses/courses.service.js";
 import { registerActivityApi } from "./activities.api.js";
 import {

@@ -2,12 +2,12 @@
 // course-total grade item, and a manual enrolment method (as mature LMSs do).
 import { z } from "zod";
 import type { Db } from "../../db/database.js";
+import { isUniqueViolation } from "../../db/errors.js";
 import { type Clock, iso } from "../../shared/clock.js";
 import { ConflictError, NotFoundError } from "../../shared/errors.js";
 import { parseInput, requiredText, trimmed } from "../../shared/validation.js";
 import { addEnrolInstance } from "../enrolments/enrolments.service.js";
 import { ensureCourseTotalItem } from "../grades/grades.service.js";
-import { isUniqueViolation } from "../users/users.service.js";
 import * as repo from "./courses.repository.js";
 
 export type { Course, Section } from "./courses.repository.js";

@@ -8,8 +8,8 @@ import { requireActor } from "../../http/access.js";
 import { pageContext } from "../../http/app.js";
 import { ForbiddenError, NotFoundError } from "../../shared/errors.js";
 import { renderPage } from "../../views/html.js";
+import { sendPage } from "../../views/send-page.js";
 import { openActivityWith } from "../activities/activity-access.js";
-import { sendPage } from "../courses/courses.routes.js";
 import { LaunchUnavailableError, launchAndLog } from "./launch.service.js";
 import { LaunchFormPage, LaunchUnavailablePage, ReturnPage } from "./launch.views.js";
 

@@ -4,11 +4,11 @@ import { z } from "zod";
 import type { AppContext } from "../../app/context.js";
 import { requireSiteAdmin } from "../../http/access.js";
 import { pageContext, redirectWithFlash } from "../../http/app.js";
+import { formProblem, problemStatus } from "../../http/form-problem.js";
 import { idParam, parseInput } from "../../shared/validation.js";
+import { INTEGRATIONS } from "../../views/admin-layout.js";
 import { addSiteAdminLink } from "../../views/nav.js";
-import { sendPage } from "../admin/admin.routes.js";
-import { INTEGRATIONS } from "../admin/admin-layout.js";
-import { formProblem, problemStatus } from "../admin/form-problem.js";
+import { sendPage } from "../../views/send-page.js";
 import { cartridgeDeps } from "./lti-settings.js";
 import {
   createToolType,

@@ -12,6 +12,7 @@
 
 import type { AppContext } from "../../app/context.js";
 import type { Db } from "../../db/database.js";
+import { isUniqueViolation } from "../../db/errors.js";
 import { writeBatcher } from "../../db/write-batch.js";
 import { OAuthError } from "../../lti/errors.js";
 import type { NonceStore } from "../../lti/ports.js";
@@ -20,7 +21,6 @@ import { iso } from "../../shared/clock.js";
 import { enrolUser } from "../enrolments/enrolments.service.js";
 import { type LaunchLogEntry, writeLaunchLog } from "../lti-common/launch-log.js";
 import { dbNonceStore } from "../lti-common/nonce-store.js";
-import { isUniqueViolation } from "../users/users.service.js";
 import { findLaunchContext } from "./launch.repository.js";
 import { first, type LaunchParams, type Plan, prepare, resourceLinkOf } from "./launch-plan.js";
 import { LaunchRejected, rejectionOf } from "./launch-rejection.js";

@@ -5,9 +5,9 @@ import type { AppContext } from "../../app/context.js";
 import { requireSiteAdmin } from "../../http/access.js";
 import { pageContext, redirectWithFlash } from "../../http/app.js";
 import { parseInput } from "../../shared/validation.js";
+import { SITE_ADMINISTRATION } from "../../views/admin-layout.js";
 import { addSiteAdminLink } from "../../views/nav.js";
-import { sendPage } from "../admin/admin.routes.js";
-import { SITE_ADMINISTRATION } from "../admin/admin-layout.js";
+import { sendPage } from "../../views/send-page.js";
 import { runTaskNow, setTaskEnabled, tasksOverview } from "./tasks.service.js";
 import { TasksPage } from "./tasks.views.js";
 

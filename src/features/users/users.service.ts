@@ -1,6 +1,7 @@
 // Accounts: creation, profile updates, passwords, API tokens.
 import { z } from "zod";
 import type { Db } from "../../db/database.js";
+import { isUniqueViolation } from "../../db/errors.js";
 import type { Clock } from "../../shared/clock.js";
 import { iso } from "../../shared/clock.js";
 import { ConflictError, NotFoundError, ValidationError } from "../../shared/errors.js";
@@ -13,21 +14,16 @@ export type { ApiToken, User } from "./users.repository.js";
 
 const emailFormat = z.email();
 
-/** Profile fields as sent; absent fields stay absent (a PATCH changes only what it names). */
-export const profileFieldsSchema = z.object({
-  email: z
-    .string()
-    .trim()
-    .max(254, "Email address must be at most 254 characters")
-    .refine((v) => v === "" || emailFormat.safeParse(v).success, "Email address is not valid"),
-  firstname: trimmed(100),
-  lastname: trimmed(100),
+/**
+ * The rules for the profile values other features also take (LTI publications' user default values):
+ * each may be empty, which means "not set".
+ */
+export const profileValueRules = {
   country: z
     .string()
     .trim()
     .toUpperCase()
     .refine((v) => v === "" || /^[A-Z]{2}$/.test(v), "Country must be a two-letter code such as GB"),
-  city: trimmed(120),
   timezone: z
     .string()
     .trim()
@@ -41,6 +37,21 @@ export const profileFieldsSchema = z.object({
       (v) => v === "" || /^[a-z]{2,3}([_-][A-Za-z0-9]{2,8})*$/.test(v),
       "Preferred language must be a code such as en or pt_br",
     ),
+};
+
+/** Profile fields as sent; absent fields stay absent (a PATCH changes only what it names). */
+export const profileFieldsSchema = z.object({
+  email: z
+    .string()
+    .trim()
+    .max(254, "Email address must be at most 254 characters")
+    .refine((v) => v === "" || emailFormat.safeParse(v).success, "Email address is not valid"),
+  firstname: trimmed(100),
+  lastname: trimmed(100),
+  country: profileValueRules.country,
+  city: trimmed(120),
+  timezone: profileValueRules.timezone,
+  lang: profileValueRules.lang,
   institution: trimmed(255),
 });
 
@@ -199,13 +210,4 @@ export async function createApiToken(
     iso(clock.now()),
   );
   return { id, token: value };
-}
-
-export function isUniqueViolation(err: unknown): boolean {
-  const e = err as { code?: string; message?: string };
-  return (
-    e?.code === "23505" ||
-    e?.code === "SQLITE_CONSTRAINT_UNIQUE" ||
-    e?.code === "SQLITE_CONSTRAINT_PRIMARYKEY"
-  );
 }

@@ -8,7 +8,7 @@ import { pageContext, redirectWithFlash } from "../../../http/app.js";
 import { NotFoundError, ValidationError } from "../../../shared/errors.js";
 import { idParam, parseInput } from "../../../shared/validation.js";
 import { TextArea, TextField } from "../../../views/forms.js";
-import { sendPage } from "../../courses/courses.routes.js";
+import { sendPage } from "../../../views/send-page.js";
 import { listParticipants } from "../../enrolments/enrolments.service.js";
 import { findActivityItem, findGrade, listCourseGrades, listHistory } from "../../grades/grades.service.js";
 import { findUserById } from "../../users/users.service.js";
