@@ -17,6 +17,7 @@ import Fastify, {
 import { h } from "preact";
 import { ZodError } from "zod";
 import type { Actor, AppContext } from "../app/context.js";
+import { isReachable } from "../db/database.js";
 import { AppError, ValidationError } from "../shared/errors.js";
 import { resolveTimeZone } from "../shared/time-zone.js";
 import { ErrorPage } from "../views/error-page.js";
@@ -217,12 +218,8 @@ export async function buildApp(ctx: AppContext, registrars: RouteRegistrar[]): P
   });
 
   app.get("/healthz", async (_request, reply) => {
-    try {
-      await ctx.db.selectFrom("users").select("id").limit(1).execute();
-      return { status: "ok" };
-    } catch {
-      return reply.status(503).send({ status: "unavailable" });
-    }
+    if (await isReachable(ctx.db)) return { status: "ok" };
+    return reply.status(503).send({ status: "unavailable" });
   });
 
   for (const register of registrars) await register(app, ctx);

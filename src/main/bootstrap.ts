@@ -3,6 +3,7 @@ import pino, { type Logger } from "pino";
 import type { AppContext } from "../app/context.js";
 import type { Config } from "../config/config.js";
 import { migrateToLatest, type OpenOptions, openDatabase } from "../db/database.js";
+import { tokenExists } from "../features/users/sessions.service.js";
 import { createApiToken, createUser, findUserByUsername } from "../features/users/users.service.js";
 import { JobQueue } from "../jobs/queue.js";
 import { type Clock, systemClock } from "../shared/clock.js";
@@ -77,11 +78,7 @@ export async function ensureAdmin(ctx: AppContext): Promise<{ created: boolean; 
     throw err;
   }
   if (ctx.config.adminToken) {
-    const exists = await ctx.db
-      .selectFrom("api_tokens")
-      .select("id")
-      .where("token_hash", "=", sha256Hex(ctx.config.adminToken))
-      .executeTakeFirst();
+    const exists = await tokenExists(ctx.db, sha256Hex(ctx.config.adminToken));
     if (!exists) await createApiToken(ctx.db, ctx.clock, user.id, "PLUTO_ADMIN_TOKEN", ctx.config.adminToken);
   }
   return { created: true, password: ctx.config.adminPassword ? undefined : password };

@@ -412,3 +412,44 @@ export async function listActiveRoles(
       and (e.time_end is null or e.time_end > ${at})`.execute(db);
   return rows.map((r) => r.role);
 }
+
+/** The users enrolled through an instance. */
+export async function listInstanceUserIds(db: Db, instanceId: number): Promise<number[]> {
+  const rows = await db
+    .selectFrom("enrolments")
+    .select("user_id")
+    .where("instance_id", "=", instanceId)
+    .execute();
+  return rows.map((r) => r.user_id);
+}
+
+/** Deletes the enrolments made through an instance and the roles it gave. */
+export async function deleteInstanceEnrolments(db: Db, instanceId: number): Promise<void> {
+  await db.deleteFrom("role_assignments").where("instance_id", "=", instanceId).execute();
+  await db.deleteFrom("enrolments").where("instance_id", "=", instanceId).execute();
+}
+
+/**
+ * The courses where the user has an active enrolment (enabled method, inside its time window),
+ * each with the roles held there (possibly none).
+ */
+export async function listActiveEnrolmentRoles(
+  db: Db,
+  userId: number,
+  at: string,
+): Promise<Array<{ courseId: number; role: string | null }>> {
+  const rows = await db
+    .selectFrom("enrolments as e")
+    .innerJoin("enrol_instances as i", "i.id", "e.instance_id")
+    .leftJoin("role_assignments as ra", (j) =>
+      j.onRef("ra.course_id", "=", "e.course_id").onRef("ra.user_id", "=", "e.user_id"),
+    )
+    .select(["e.course_id", "ra.role"])
+    .where("e.user_id", "=", userId)
+    .where("e.status", "=", "active")
+    .where("i.status", "=", "enabled")
+    .where((eb) => eb.or([eb("e.time_start", "is", null), eb("e.time_start", "<=", at)]))
+    .where((eb) => eb.or([eb("e.time_end", "is", null), eb("e.time_end", ">", at)]))
+    .execute();
+  return rows.map((r) => ({ courseId: r.course_id, role: r.role }));
+}

@@ -140,10 +140,9 @@ export async function deleteEnrolInstance(db: Db, id: number): Promise<void> {
 
 async function deleteInstanceIn(trx: Db, id: number): Promise<void> {
   const inst = await getInstance(trx, id);
-  const users = await trx.selectFrom("enrolments").select("user_id").where("instance_id", "=", id).execute();
-  await trx.deleteFrom("role_assignments").where("instance_id", "=", id).execute();
-  await trx.deleteFrom("enrolments").where("instance_id", "=", id).execute();
-  for (const u of users) await dropRolesIfUnenrolled(trx, inst.courseId, u.user_id);
+  const users = await repo.listInstanceUserIds(trx, id);
+  await repo.deleteInstanceEnrolments(trx, id);
+  for (const userId of users) await dropRolesIfUnenrolled(trx, inst.courseId, userId);
   await repo.deleteInstance(trx, id);
 }
 
@@ -247,6 +246,7 @@ export async function manualInstance(db: Db, courseId: number): Promise<repo.Enr
 }
 
 export const listInstances = repo.listInstances;
+export const findEnrolInstance = repo.findInstance;
 export const listParticipants = repo.listParticipants;
 export const findEnrolment = repo.findEnrolment;
 export const insertRole = repo.insertRole;
@@ -376,4 +376,15 @@ export function enrolmentState(e: repo.CourseEnrolment, now: Date): EnrolmentSta
 /** The roles a user holds in a course at `now`, through active enrolments only. */
 export function activeCourseRoles(db: Db, userId: number, courseId: number, now: Date): Promise<string[]> {
   return repo.listActiveRoles(db, userId, courseId, iso(now));
+}
+
+/** The courses where the user has an active enrolment, each with the roles held there (possibly none). */
+export async function activeRolesByCourse(db: Db, userId: number, now: Date): Promise<Map<number, string[]>> {
+  const roles = new Map<number, Set<string>>();
+  for (const r of await repo.listActiveEnrolmentRoles(db, userId, iso(now))) {
+    const set = roles.get(r.courseId) ?? new Set<string>();
+    if (r.role) set.add(r.role);
+    roles.set(r.courseId, set);
+  }
+  return new Map([...roles].map(([id, set]) => [id, [...set]]));
 }

@@ -8,6 +8,7 @@ import type { Db } from "../../db/database.js";
 import type { Lti11Launch } from "../../lti/v1p1/launch.js";
 import { iso } from "../../shared/clock.js";
 import { ConflictError } from "../../shared/errors.js";
+import { createExternalUser, updateExternalUser } from "../users/users.service.js";
 import * as accounts from "./accounts.repository.js";
 import type { Publication } from "./provider.repository.js";
 
@@ -61,8 +62,7 @@ export async function refreshProfile(
   l: Person,
 ) {
   const changes = profileChanges(u, l);
-  if (Object.keys(changes).length > 0)
-    await accounts.updateLinkedUser(trx, u.id, changes, iso(ctx.clock.now()));
+  if (Object.keys(changes).length > 0) await updateExternalUser(trx, u.id, changes, iso(ctx.clock.now()));
 }
 
 /**
@@ -89,11 +89,11 @@ export async function provisionUser(
   }
   const now = iso(ctx.clock.now());
   const username = ltiUsername(l.consumerKey, remote);
-  const id = await accounts.insertLtiUser(trx, {
+  const id = await createExternalUser(trx, {
     username,
     email: validEmail(l.person.email) ?? "",
     ...personNames(l.person, remote),
-    defaults: pub.defaults,
+    profile: pub.defaults,
     now,
   });
   if (id === undefined) {

@@ -9,7 +9,11 @@ import { iso } from "../../shared/clock.js";
 import { NotFoundError } from "../../shared/errors.js";
 import { findActivity } from "../activities/activities.service.js";
 import { findCourse } from "../courses/courses.service.js";
-import { type EnrolInstance, updateEnrolInstance } from "../enrolments/enrolments.service.js";
+import {
+  type EnrolInstance,
+  findEnrolInstance,
+  updateEnrolInstance,
+} from "../enrolments/enrolments.service.js";
 import * as repo from "./provider.repository.js";
 import { settingsOf } from "./provider.settings.js";
 
@@ -99,11 +103,7 @@ export async function publishedDetails(
 export async function cartridgeXml(ctx: AppContext, uuid: string): Promise<string> {
   const p = await repo.findPublicationByUuid(ctx.db, uuid);
   if (!p) throw new NotFoundError("Published tool");
-  const instance = await ctx.db
-    .selectFrom("enrol_instances")
-    .select(["name", "status"])
-    .where("id", "=", p.instanceId)
-    .executeTakeFirst();
+  const instance = await findEnrolInstance(ctx.db, p.instanceId);
   if (instance?.status !== "enabled") throw new NotFoundError("Published tool");
   const course = await findCourse(ctx.db, p.courseId);
   const activity = p.activityId ? await findActivity(ctx.db, p.activityId) : undefined;

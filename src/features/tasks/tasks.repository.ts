@@ -114,3 +114,19 @@ export async function listTaskLog(db: Db, limit: number): Promise<TaskLogEntry[]
     message: r.message,
   }));
 }
+
+/** Deletes done jobs last updated before `before`; returns how many. */
+export async function deleteFinishedJobs(db: Db, before: string): Promise<number> {
+  const r = await db
+    .deleteFrom("jobs")
+    .where("status", "=", "done")
+    .where("updated_at", "<", before)
+    .executeTakeFirst();
+  return Number(r.numDeletedRows);
+}
+
+/** Deletes task log entries started before `before`; returns how many. */
+export async function deleteTaskLogBefore(db: Db, before: string): Promise<number> {
+  const r = await db.deleteFrom("task_log").where("started_at", "<", before).executeTakeFirst();
+  return Number(r.numDeletedRows);
+}

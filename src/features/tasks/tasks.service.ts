@@ -80,3 +80,6 @@ export async function setTaskEnabled(db: Db, name: string, enabled: boolean): Pr
     throw new NotFoundError(`Scheduled task ${name}`);
   }
 }
+
+export const deleteFinishedJobs = repo.deleteFinishedJobs;
+export const deleteTaskLogBefore = repo.deleteTaskLogBefore;

@@ -193,3 +193,55 @@ export async function deleteApiToken(db: Db, userId: number, tokenId: number): P
     .executeTakeFirst();
   return Number(r.numDeletedRows) > 0;
 }
+
+/**
+ * Inserts an account that signs in elsewhere (auth "lti", no password); undefined when the username
+ * is taken (e.g. by a simultaneous first launch of the same remote user).
+ */
+export async function insertExternalUser(
+  db: Db,
+  v: Pick<
+    User,
+    "username" | "email" | "firstname" | "lastname" | "country" | "city" | "timezone" | "lang" | "institution"
+  > & {
+    auth: string;
+    now: string;
+  },
+): Promise<number | undefined> {
+  const r = await db
+    .insertInto("users")
+    .values({
+      username: v.username,
+      password_hash: null,
+      email: v.email,
+      firstname: v.firstname,
+      lastname: v.lastname,
+      country: v.country,
+      city: v.city,
+      timezone: v.timezone,
+      lang: v.lang,
+      institution: v.institution,
+      auth: v.auth,
+      suspended: 0,
+      site_admin: 0,
+      created_at: v.now,
+      updated_at: v.now,
+    })
+    .onConflict((oc) => oc.column("username").doNothing())
+    .returning("id")
+    .executeTakeFirst();
+  return r?.id;
+}
+
+export async function updateNames(
+  db: Db,
+  userId: number,
+  changes: { firstname?: string; lastname?: string; email?: string },
+  now: string,
+): Promise<void> {
+  await db
+    .updateTable("users")
+    .set({ ...changes, updated_at: now })
+    .where("id", "=", userId)
+    .execute();
+}

@@ -211,3 +211,39 @@ export async function createApiToken(
   );
   return { id, token: value };
 }
+
+/** The profile values an account created by another system starts with (see createExternalUser). */
+export type ExternalProfile = Pick<
+  repo.ProfileFields,
+  "country" | "city" | "timezone" | "lang" | "institution"
+>;
+
+/**
+ * Creates an account that signs in through LTI (auth "lti", no password), with the given names and
+ * profile values; undefined when the username is taken (by a simultaneous launch of the same remote
+ * user). Runs in the caller's transaction.
+ */
+export function createExternalUser(
+  db: Db,
+  v: {
+    username: string;
+    email: string;
+    firstname: string;
+    lastname: string;
+    profile: ExternalProfile;
+    now: string;
+  },
+): Promise<number | undefined> {
+  const { profile, ...rest } = v;
+  return repo.insertExternalUser(db, { ...rest, ...profile, auth: "lti" });
+}
+
+/** Brings an external account's names and email in line with what its system sent. */
+export function updateExternalUser(
+  db: Db,
+  userId: number,
+  changes: { firstname?: string; lastname?: string; email?: string },
+  now: string,
+): Promise<void> {
+  return repo.updateNames(db, userId, changes, now);
+}
