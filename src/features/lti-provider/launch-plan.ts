@@ -70,7 +70,7 @@ export async function prepare(
   let target = `/course/${pub.courseId}`;
   if (pub.activityId !== null || instance.settings.publish === "activity") {
     if (pub.activityId === null || !c.activityExists)
-      throw new LaunchRejected("tool_unavailable", "The published activity no longer exists.", 404);
+      throw new LaunchRejected("tool_unavailable", "The published activity no longer exists.");
     target = `/mod/${pub.activityId}`;
   }
   const role = l.isInstructor ? pub.roleInstructor : pub.roleLearner;

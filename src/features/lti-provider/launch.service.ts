@@ -90,7 +90,7 @@ export async function handleLaunch(
     remoteUserId,
     first(input.params, "resource_link_id"),
   );
-  if (!c) throw new LaunchRejected("unknown_tool", "There is no published tool at this address.", 404);
+  if (!c) throw new LaunchRejected("unknown_tool", "There is no published tool at this address.");
   const pub = c.publication;
   const log = (e: Pick<LaunchLogEntry, "userId" | "result" | "reason" | "message">): LaunchLogEntry => ({
     direction: "in",

@@ -6,6 +6,7 @@ import { z } from "zod";
 import type { AppContext } from "../../app/context.js";
 import { can, courseCaps, requireCapability, requireSiteAdmin } from "../../http/access.js";
 import { pageContext } from "../../http/app.js";
+import { LAUNCH_STATUS } from "../../http/lti-errors.js";
 import { addApiOperation } from "../../http/openapi.js";
 import { createSession } from "../../http/session.js";
 import { NotFoundError } from "../../shared/errors.js";
@@ -70,7 +71,7 @@ export function registerProviderRoutes(app: FastifyInstance, ctx: AppContext) {
     const returnUrl = params.find(([k]) => k === "launch_presentation_return_url")?.[1];
     try {
       if (!uuid.success)
-        throw new LaunchRejected("unknown_tool", "There is no published tool at this address.", 404);
+        throw new LaunchRejected("unknown_tool", "There is no published tool at this address.");
       let token = "";
       // The session and the hand-off token are written in the launch's own transaction (one commit).
       await handleLaunch(ctx, { uuid: uuid.data.uuid, params }, async (trx, out) => {
@@ -92,7 +93,7 @@ export function registerProviderRoutes(app: FastifyInstance, ctx: AppContext) {
         message: err.message,
         returnUrl: safeReturn,
       });
-      return reply.status(err.status).type(html).send(renderPage(page));
+      return reply.status(LAUNCH_STATUS[err.reason]).type(html).send(renderPage(page));
     }
   });
 
