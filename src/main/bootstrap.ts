@@ -3,12 +3,12 @@ import pino, { type Logger } from "pino";
 import type { AppContext } from "../app/context.js";
 import type { Config } from "../config/config.js";
 import { migrateToLatest, type OpenOptions, openDatabase } from "../db/database.js";
+import { registerFeatures } from "../features/index.js";
 import { tokenExists } from "../features/users/sessions.service.js";
 import { createApiToken, createUser, findUserByUsername } from "../features/users/users.service.js";
 import { JobQueue } from "../jobs/queue.js";
 import { type Clock, systemClock } from "../shared/clock.js";
 import { randomPassword, sha256Hex } from "../shared/secrets.js";
-import "../features/index.js";
 
 export const REDACT = [
   "req.headers.authorization",
@@ -34,6 +34,7 @@ export async function createContext(
   config: Config,
   opts: ContextOptions = {},
 ): Promise<{ ctx: AppContext; close(): Promise<void> }> {
+  registerFeatures();
   const clock = opts.clock ?? systemClock;
   const log = opts.log ?? createLogger(config);
   const handle = openDatabase(config.databaseUrl, opts);

@@ -30,7 +30,6 @@ import {
 } from "./activities.views.js";
 import { openActivityWith } from "./activity-access.js";
 import { type ActivityType, findActivityType, listActivityTypes } from "./activity-types.js";
-import "./types/index.js";
 
 const courseParams = z.object({ id: idParam });
 const addParams = z.object({ id: idParam, type: z.string().max(40) });

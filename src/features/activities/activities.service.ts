@@ -39,7 +39,7 @@ export interface ActivityChange {
   kind: "created" | "updated" | "deleted";
   activity: Activity;
 }
-type ActivityListener = (trx: Db, deps: GradeDeps, change: ActivityChange) => Promise<void>;
+export type ActivityListener = (trx: Db, deps: GradeDeps, change: ActivityChange) => Promise<void>;
 const listeners: ActivityListener[] = [];
 
 /** Features that derive state from activities (completion) follow changes inside the same transaction. */

@@ -18,8 +18,6 @@ import {
 } from "./admin.service.js";
 import { AdminIndexPage, CoursesAdminPage, DeleteCoursePage } from "./admin.views.js";
 
-addSiteAdminLink({ label: "Courses", href: "/admin/courses", group: SITE_ADMINISTRATION, order: 20 });
-
 export const listQuerySchema = z.object({
   q: z.string().trim().max(100, "Search must be at most 100 characters").default(""),
   page: z.coerce.number().int().min(1).max(1_000_000).default(1),
@@ -61,4 +59,9 @@ export function registerAdminRoutes(app: FastifyInstance, ctx: AppContext) {
     request.log.info({ courseId: id, actorId: actor.id }, "course deleted");
     return redirectWithFlash(reply, "/admin/courses", `Course ${course.shortname} deleted.`);
   });
+}
+
+/** Links to these pages in the course and site admin menus (called from src/features/index.ts). */
+export function registerAdminLinks(): void {
+  addSiteAdminLink({ label: "Courses", href: "/admin/courses", group: SITE_ADMINISTRATION, order: 20 });
 }

@@ -13,13 +13,6 @@ import { rolesGrant } from "../roles/capabilities.js";
 import { completionReport } from "./completion.service.js";
 import { CompletionReportPage } from "./completion.views.js";
 
-addCourseAdminLink({
-  label: "Completion",
-  href: (courseId) => `/course/${courseId}/completion`,
-  capability: "completion:viewall",
-  order: 40,
-});
-
 export function registerCompletionRoutes(app: FastifyInstance, ctx: AppContext) {
   app.get("/course/:id/completion", async (request, reply) => {
     const { id } = parseInput(z.object({ id: idParam }), request.params);
@@ -38,5 +31,15 @@ export function registerCompletionRoutes(app: FastifyInstance, ctx: AppContext) 
       reply,
       h(CompletionReportPage, { pc: pageContext(ctx, request, reply), course, caps, report: shown }),
     );
+  });
+}
+
+/** Links to these pages in the course and site admin menus (called from src/features/index.ts). */
+export function registerCompletionLinks(): void {
+  addCourseAdminLink({
+    label: "Completion",
+    href: (courseId) => `/course/${courseId}/completion`,
+    capability: "completion:viewall",
+    order: 40,
   });
 }

@@ -5,10 +5,14 @@
 // (e.g. a new required activity is added), so the row always means "complete now".
 import type { Db } from "../../db/database.js";
 import { iso } from "../../shared/clock.js";
-import { findActivity, listCourseActivities, onActivityChanged } from "../activities/activities.service.js";
+import {
+  type ActivityListener,
+  findActivity,
+  listCourseActivities,
+} from "../activities/activities.service.js";
 import type { Activity, CompletionRule } from "../activities/activity-types.js";
 import { listParticipants } from "../enrolments/enrolments.service.js";
-import { findActivityItem, findGrade, type GradeDeps, onGradeChanged } from "../grades/grades.service.js";
+import { findActivityItem, findGrade, type GradeDeps, type GradeListener } from "../grades/grades.service.js";
 import * as repo from "./completion.repository.js";
 
 export type { ActivityCompletion, CourseCompletion } from "./completion.repository.js";
@@ -171,8 +175,8 @@ export async function completionReport(db: Db, courseId: number): Promise<Comple
   };
 }
 
-// A grade change may complete (or un-complete) a graded activity, in the grade writer's transaction.
-onGradeChanged(async (trx, deps, changes) => {
+/** A grade change may complete (or un-complete) a graded activity, in the grade writer's transaction. */
+export const completeOnGradeChange: GradeListener = async (trx, deps, changes) => {
   for (const change of changes) {
     if (change.item.activityId === null) continue;
     const activity = change.activity ?? (await findActivity(trx, change.item.activityId));
@@ -180,10 +184,10 @@ onGradeChanged(async (trx, deps, changes) => {
       continue;
     await evaluateActivity(trx, deps, activity, change.userId);
   }
-});
+};
 
-// A changed rule, pass grade or visibility, a new or a deleted activity changes everyone's state.
-onActivityChanged(async (trx, deps, change) => {
+/** A changed rule, pass grade or visibility, a new or a deleted activity changes everyone's state. */
+export const reevaluateOnActivityChange: ActivityListener = async (trx, deps, change) => {
   const { activity } = change;
   if (change.kind === "created") {
     // Nobody has done a new activity yet: it can only withdraw course completions already given.
@@ -197,4 +201,4 @@ onActivityChanged(async (trx, deps, change) => {
     if (change.kind !== "deleted") await evaluateActivity(trx, deps, activity, p.userId);
     await evaluateCourse(trx, deps, activity.courseId, p.userId);
   }
-});
+};

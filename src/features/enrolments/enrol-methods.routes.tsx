@@ -47,8 +47,6 @@ import {
   updateMethodInstance,
 } from "./enrolments.service.js";
 
-addCourseAdminLink({ label: PAGE_TITLE, href: listUrl, capability: "enrol:manage", order: 10 });
-
 const courseParams = z.object({ id: rowId });
 const instanceParams = z.object({ id: rowId, instanceId: rowId });
 const methodKey = z.object({
@@ -315,4 +313,9 @@ export function registerEnrolMethodRoutes(app: FastifyInstance, ctx: AppContext)
     await deleteMethodInstance(ctx, instance.id);
     return redirectWithFlash(reply, listUrl(id), `Deleted the enrolment method "${instance.name}".`);
   });
+}
+
+/** Links to these pages in the course and site admin menus (called from src/features/index.ts). */
+export function registerEnrolMethodsLinks(): void {
+  addCourseAdminLink({ label: PAGE_TITLE, href: listUrl, capability: "enrol:manage", order: 10 });
 }

@@ -133,10 +133,10 @@ export function enrolMethodLabel(key: string): string {
   return methods.get(key)?.label ?? key;
 }
 
-registerEnrolMethod({
+export const manualEnrolMethod: EnrolMethod = {
   key: "manual",
   label: "Manual enrolments",
   multiple: false,
   parseForm: () => ({}),
   parseApi: () => ({}),
-});
+};

@@ -34,13 +34,6 @@ import {
   UnenrolPage,
 } from "./participants.views.js";
 
-addCourseAdminLink({
-  label: PARTICIPANTS_TITLE,
-  href: participantsUrl,
-  capability: "course:viewparticipants",
-  order: 20,
-});
-
 const SEARCH_LIMIT = 30;
 const courseParams = z.object({ id: rowId });
 const userParams = z.object({ id: rowId, userId: rowId });
@@ -249,5 +242,15 @@ export function registerParticipantRoutes(app: FastifyInstance, ctx: AppContext)
       .transaction()
       .execute((trx) => setUserRoles(trx, ctx.clock, { courseId: id, userId, roles: next }));
     return redirectWithFlash(reply, participantsUrl(id), "Roles saved.");
+  });
+}
+
+/** Links to these pages in the course and site admin menus (called from src/features/index.ts). */
+export function registerParticipantsLinks(): void {
+  addCourseAdminLink({
+    label: PARTICIPANTS_TITLE,
+    href: participantsUrl,
+    capability: "course:viewparticipants",
+    order: 20,
   });
 }

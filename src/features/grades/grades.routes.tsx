@@ -28,8 +28,6 @@ import {
 } from "./grades.views.js";
 import { findItemSeen, gradebookSeen, type ReportItem } from "./grades-seen.service.js";
 
-addCourseAdminLink({ label: GRADEBOOK_TITLE, href: gradebookUrl, capability: "grade:viewown", order: 30 });
-
 const courseParams = z.object({ id: rowId });
 const userParams = z.object({ id: rowId, userId: rowId });
 const gradeParams = z.object({ id: rowId, itemId: rowId, userId: rowId });
@@ -199,4 +197,9 @@ export function registerGradebookRoutes(app: FastifyInstance, ctx: AppContext) {
     }
     return redirectWithFlash(reply, gradebookUrl(ids.id), `Saved the grade for ${item.name}.`);
   });
+}
+
+/** Links to these pages in the course and site admin menus (called from src/features/index.ts). */
+export function registerGradesLinks(): void {
+  addCourseAdminLink({ label: GRADEBOOK_TITLE, href: gradebookUrl, capability: "grade:viewown", order: 30 });
 }

@@ -30,11 +30,11 @@ export interface GradeChange {
  * Called inside the writer's transaction with every change one write made, the activity grade first and
  * the course total after it.
  */
-type Listener = (trx: Db, deps: GradeDeps, changes: readonly GradeChange[]) => Promise<void>;
-const listeners: Listener[] = [];
+export type GradeListener = (trx: Db, deps: GradeDeps, changes: readonly GradeChange[]) => Promise<void>;
+const listeners: GradeListener[] = [];
 
 /** Features subscribe to grade changes (completion, LTI grade sync); called inside the writer's transaction. */
-export function onGradeChanged(listener: Listener): void {
+export function onGradeChanged(listener: GradeListener): void {
   listeners.push(listener);
 }
 

@@ -29,8 +29,6 @@ import {
   ToolTypesPage,
 } from "./tool-types.views.js";
 
-addSiteAdminLink({ label: TOOLS_TITLE, href: TOOLS_PATH, group: INTEGRATIONS, order: 10 });
-
 const idParams = z.object({ id: idParam });
 const TEXT_FIELDS = [
   "name",
@@ -134,4 +132,9 @@ export function registerToolTypeRoutes(app: FastifyInstance, ctx: AppContext) {
     request.log.info({ toolTypeId: id, actorId: actor.id }, "site-wide external tool deleted");
     return redirectWithFlash(reply, TOOLS_PATH, `External tool “${tool.name}” deleted.`);
   });
+}
+
+/** Links to these pages in the course and site admin menus (called from src/features/index.ts). */
+export function registerToolTypesLinks(): void {
+  addSiteAdminLink({ label: TOOLS_TITLE, href: TOOLS_PATH, group: INTEGRATIONS, order: 10 });
 }

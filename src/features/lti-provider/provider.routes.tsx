@@ -27,19 +27,9 @@ import {
   SiteLaunchLogPage,
 } from "./provider.views.js";
 import { cartridgeXml, publishedDetails } from "./publications.service.js";
-import "./provider.method.js";
-import "./provider.tasks.js";
 
 const publishedUrl = (courseId: number) => `/course/${courseId}/lti-publications`;
 const launchLogUrl = (courseId: number) => `/course/${courseId}/lti-launches`;
-addCourseAdminLink({
-  label: PUBLISHED_TITLE,
-  href: publishedUrl,
-  capability: "course:viewparticipants",
-  order: 15,
-});
-addCourseAdminLink({ label: LAUNCH_LOG_TITLE, href: launchLogUrl, capability: "enrol:manage", order: 16 });
-addSiteAdminLink({ label: LAUNCH_LOG_TITLE, href: "/admin/lti/launches", group: "Integrations", order: 20 });
 
 const html = "text/html; charset=utf-8";
 const idParams = z.object({ id: z.coerce.number().int().positive().max(2_147_483_647) });
@@ -183,5 +173,22 @@ export function registerProviderRoutes(app: FastifyInstance, ctx: AppContext) {
     await requireCapability(ctx.db, request, id, "course:viewparticipants", ctx.clock.now());
     const { items } = await publishedList(request, id);
     return reply.send(items);
+  });
+}
+
+/** Links to these pages in the course and site admin menus (called from src/features/index.ts). */
+export function registerProviderLinks(): void {
+  addCourseAdminLink({
+    label: PUBLISHED_TITLE,
+    href: publishedUrl,
+    capability: "course:viewparticipants",
+    order: 15,
+  });
+  addCourseAdminLink({ label: LAUNCH_LOG_TITLE, href: launchLogUrl, capability: "enrol:manage", order: 16 });
+  addSiteAdminLink({
+    label: LAUNCH_LOG_TITLE,
+    href: "/admin/lti/launches",
+    group: "Integrations",
+    order: 20,
   });
 }

@@ -11,8 +11,6 @@ import { sendPage } from "../../views/send-page.js";
 import { runTaskNow, setTaskEnabled, tasksOverview } from "./tasks.service.js";
 import { TasksPage } from "./tasks.views.js";
 
-addSiteAdminLink({ label: "Tasks", href: "/admin/tasks", group: SITE_ADMINISTRATION, order: 30 });
-
 export const taskNameSchema = z
   .string()
   .max(100, "Task name is too long")
@@ -51,4 +49,9 @@ export function registerTaskAdminRoutes(app: FastifyInstance, ctx: AppContext) {
       `${name} ${action === "enable" ? "enabled" : "disabled"}.`,
     );
   });
+}
+
+/** Links to these pages in the course and site admin menus (called from src/features/index.ts). */
+export function registerTasksLinks(): void {
+  addSiteAdminLink({ label: "Tasks", href: "/admin/tasks", group: SITE_ADMINISTRATION, order: 30 });
 }

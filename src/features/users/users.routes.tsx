@@ -17,8 +17,6 @@ import { PROFILE_FIELDS, submittedValues, userFormValues } from "./profile-field
 import { countUsers, createUser, getUser, listUsers, updateUserProfile } from "./users.service.js";
 import { UserFormPage, UsersListPage } from "./users.views.js";
 
-addSiteAdminLink({ label: "Users", href: "/admin/users", group: SITE_ADMINISTRATION, order: 10 });
-
 export const USERS_PER_PAGE = 30;
 const idParams = z.object({ id: idParam });
 const formBody = z.record(z.string(), z.unknown());
@@ -124,4 +122,9 @@ export function registerUserAdminRoutes(app: FastifyInstance, ctx: AppContext) {
       );
     }
   });
+}
+
+/** Links to these pages in the course and site admin menus (called from src/features/index.ts). */
+export function registerUsersLinks(): void {
+  addSiteAdminLink({ label: "Users", href: "/admin/users", group: SITE_ADMINISTRATION, order: 10 });
 }

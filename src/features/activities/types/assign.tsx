@@ -13,7 +13,7 @@ import { listParticipants } from "../../enrolments/enrolments.service.js";
 import { findActivityItem, findGrade, listCourseGrades, listHistory } from "../../grades/grades.service.js";
 import { findUserById } from "../../users/users.service.js";
 import { type OpenActivity, openActivityWith } from "../activity-access.js";
-import { type Activity, registerActivityType } from "../activity-types.js";
+import type { Activity, ActivityType } from "../activity-types.js";
 import {
   type AssignSettings,
   assignSettingsSchema,
@@ -137,7 +137,7 @@ function routes(app: FastifyInstance, ctx: AppContext) {
   });
 }
 
-registerActivityType<AssignSettings>({
+export const assignType: ActivityType<AssignSettings> = {
   type: "assign",
   label: "Assignment",
   description: "Students hand in text; teachers grade it with feedback.",
@@ -182,4 +182,4 @@ registerActivityType<AssignSettings>({
     return h(StudentAssignView, { pc, activity, submission, grade });
   },
   routes,
-});
+};
