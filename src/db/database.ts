@@ -24,6 +24,16 @@ pg.types.setTypeParser(20, (v) => Number.parseInt(v, 10));
 
 export type Db = Kysely<Database>;
 
+/** Whether the database answers a query (for the health check); touches no table. */
+export async function isReachable(db: Db): Promise<boolean> {
+  try {
+    await sql`select 1`.execute(db);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 export interface DatabaseHandle {
   db: Db;
   engine: Engine;

@@ -12,14 +12,14 @@
 // PostgreSQL keeps one transaction per unit: its connections work in parallel and it commits
 // concurrent transactions together already, while one batch writer would make every statement of
 // every unit wait for the previous one's round trip (measured: slower).
-import type { Kysely, Transaction } from "kysely";
+
+import type { Kysely } from "kysely";
+import type { Db } from "./database.js";
 import type { Engine } from "./dialect.js";
 import type { Database } from "./schema.js";
 
-type Trx = Transaction<Database>;
-
 interface Job {
-  work: (trx: Trx) => Promise<unknown>;
+  work: (trx: Db) => Promise<unknown>;
   resolve: (value: unknown) => void;
   reject: (err: unknown) => void;
 }
@@ -29,7 +29,7 @@ export interface WriteBatcher {
    * Runs `work` in a transaction, possibly shared with other units and possibly run twice (when
    * another unit of its batch failed); resolves when it is committed.
    */
-  run<T>(work: (trx: Trx) => Promise<T>): Promise<T>;
+  run<T>(work: (trx: Db) => Promise<T>): Promise<T>;
 }
 
 const MAX_BATCH = 64;
@@ -79,7 +79,7 @@ function batcher(db: Kysely<Database>): WriteBatcher {
   }
 
   return {
-    run<T>(work: (trx: Trx) => Promise<T>): Promise<T> {
+    run<T>(work: (trx: Db) => Promise<T>): Promise<T> {
       return new Promise<T>((resolve, reject) => {
         queue.push({ work, resolve: resolve as (v: unknown) => void, reject });
         if (!draining) void drain();

@@ -16,13 +16,16 @@ import Fastify, {
 } from "fastify";
 import { h } from "preact";
 import { ZodError } from "zod";
+import type { Actor, AppContext } from "../app/context.js";
+import { isReachable } from "../db/database.js";
+import { isLtiError } from "../lti/errors.js";
 import { AppError, ValidationError } from "../shared/errors.js";
 import { resolveTimeZone } from "../shared/time-zone.js";
 import { ErrorPage } from "../views/error-page.js";
 import { renderPage } from "../views/html.js";
 import type { PageContext } from "../views/page-context.js";
-import type { Actor, AppContext } from "./context.js";
 import { checkCsrf, csrfTokenFor } from "./csrf.js";
+import { LTI_ERROR_STATUS } from "./lti-errors.js";
 import { loadSession, loadTokenActor, SESSION_COOKIE, type SessionInfo } from "./session.js";
 import { STATUS, TITLES } from "./status.js";
 
@@ -197,7 +200,11 @@ export async function buildApp(ctx: AppContext, registrars: RouteRegistrar[]): P
   app.setErrorHandler(async (error, request, reply) => {
     const { status, code, message, fields } = classify(error);
     if (status >= 500) request.log.error({ err: error }, "unhandled error");
-    else request.log.info({ code, status, reason: message }, "request rejected");
+    else
+      request.log.info(
+        { code, status, reason: isLtiError(error) ? error.message : message },
+        "request rejected",
+      );
     if (isApi(request)) {
       return reply.status(status).send({ error: { code, message, ...(fields.length ? { fields } : {}) } });
     }
@@ -225,12 +232,8 @@ export async function buildApp(ctx: AppContext, registrars: RouteRegistrar[]): P
   });
 
   app.get("/healthz", async (_request, reply) => {
-    try {
-      await ctx.db.selectFrom("users").select("id").limit(1).execute();
-      return { status: "ok" };
-    } catch {
-      return reply.status(503).send({ status: "unavailable" });
-    }
+    if (await isReachable(ctx.db)) return { status: "ok" };
+    return reply.status(503).send({ status: "unavailable" });
   });
 
   for (const register of registrars) await register(app, ctx);
@@ -261,6 +264,16 @@ function classify(error: unknown): Classified {
   }
   if (error instanceof AppError) {
     return { status: STATUS[error.code], code: error.code, message: error.message, fields: [] };
+  }
+  // A protocol error no route turned into its protocol's envelope: a 4xx with fixed text (the
+  // error's own message is for developers, and goes to the log).
+  if (isLtiError(error)) {
+    return {
+      status: LTI_ERROR_STATUS[error.code],
+      code: "lti",
+      message: "The LTI request was rejected.",
+      fields: [],
+    };
   }
   const e = error as { statusCode?: number; code?: string; message?: string };
   if (typeof e.statusCode === "number" && e.statusCode >= 400 && e.statusCode < 500) {

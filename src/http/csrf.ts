@@ -1,9 +1,9 @@
 // CSRF protection for every state-changing form: a synchronizer token kept in the server-side
 // session, or for anonymous forms (login) a double-submit cookie.
 import type { FastifyReply, FastifyRequest } from "fastify";
+import type { AppContext } from "../app/context.js";
 import { AppError } from "../shared/errors.js";
 import { randomToken, safeEqual } from "../shared/secrets.js";
-import type { AppContext } from "./context.js";
 import { sessionCookieOptions } from "./session.js";
 
 export const ANON_CSRF_COOKIE = "pluto_csrf";

@@ -1,10 +1,10 @@
 // Server-side sessions in the database: the cookie holds a random id, the table its sha256.
 // Nothing about a session lives in process memory, so any node behind a load balancer serves it.
 import type { FastifyReply, FastifyRequest } from "fastify";
-import { sql } from "kysely";
+import type { Actor, AppContext } from "../app/context.js";
+import * as sessions from "../features/users/sessions.service.js";
 import { addSeconds, iso } from "../shared/clock.js";
 import { randomToken, sha256Hex } from "../shared/secrets.js";
-import type { Actor, AppContext } from "./context.js";
 
 export const SESSION_COOKIE = "pluto_session";
 export const SESSION_SECONDS = 8 * 3600;
@@ -39,58 +39,22 @@ export async function createSession(
   const token = randomToken();
   const now = ctx.clock.now();
   const info: SessionInfo = { hash: sha256Hex(token), csrfToken: randomToken(24), data };
-  // Every login and LTI launch writes these two rows: SQL texts, as the builder cost more than the writes,
-  // and on PostgreSQL one statement (one round trip) for both.
-  const insert = sql`insert into sessions (id, user_id, csrf_token, data, created_at, expires_at, last_seen_at)
-    values (${info.hash}, ${userId}, ${info.csrfToken}, ${JSON.stringify(data)}, ${iso(now)},
-      ${iso(addSeconds(now, SESSION_SECONDS))}, ${iso(now)})`;
-  const touch = sql`update users set last_login_at = ${iso(now)} where id = ${userId}`;
-  if (ctx.engine === "postgres") await sql`with s as (${insert}) ${touch}`.execute(ctx.db);
-  else {
-    await insert.execute(ctx.db);
-    await touch.execute(ctx.db);
-  }
+  await sessions.insertSession(ctx.db, ctx.engine, {
+    hash: info.hash,
+    userId,
+    csrfToken: info.csrfToken,
+    data: JSON.stringify(data),
+    now: iso(now),
+    expiresAt: iso(addSeconds(now, SESSION_SECONDS)),
+  });
   reply.setCookie(SESSION_COOKIE, token, { ...sessionCookieOptions(ctx, mode), maxAge: SESSION_SECONDS });
   return info;
 }
 
 export async function destroySession(ctx: AppContext, request: FastifyRequest, reply: FastifyReply) {
   const token = request.cookies[SESSION_COOKIE];
-  if (token) await ctx.db.deleteFrom("sessions").where("id", "=", sha256Hex(token)).execute();
+  if (token) await sessions.deleteSession(ctx.db, sha256Hex(token));
   reply.clearCookie(SESSION_COOKIE, sessionCookieOptions(ctx));
-}
-
-interface ActorRow {
-  id: number;
-  username: string;
-  firstname: string;
-  lastname: string;
-  email: string;
-  site_admin: number;
-  auth: string;
-  lang: string;
-  timezone: string;
-}
-
-interface SessionRow {
-  csrf_token: string;
-  data: string;
-  last_seen_at: string;
-  expires_at: string;
-}
-
-function toActor(row: ActorRow): Actor {
-  return {
-    id: row.id,
-    username: row.username,
-    firstname: row.firstname,
-    lastname: row.lastname,
-    email: row.email,
-    siteAdmin: row.site_admin === 1,
-    auth: row.auth,
-    lang: row.lang,
-    timezone: row.timezone,
-  };
 }
 
 /** Finds the session for a cookie value, with its user; expired sessions and suspended users are none. */
@@ -100,21 +64,11 @@ export async function loadSession(
 ): Promise<{ actor: Actor; session: SessionInfo } | undefined> {
   const hash = sha256Hex(token);
   const now = ctx.clock.now();
-  // Read on every page: one SQL text, as Kysely's builder cost more than the query (see courseRolesOf).
-  const { rows } = await sql<ActorRow & SessionRow>`
-    select u.id, u.username, u.firstname, u.lastname, u.email, u.site_admin, u.auth, u.lang, u.timezone,
-      s.csrf_token, s.data, s.last_seen_at, s.expires_at
-    from sessions s join users u on u.id = s.user_id
-    where s.id = ${hash} and u.suspended = 0`.execute(ctx.db);
-  const row = rows[0];
-  if (!row || row.expires_at <= iso(now)) return undefined;
+  const row = await sessions.findSession(ctx.db, hash);
+  if (!row || row.expiresAt <= iso(now)) return undefined;
   // Sliding expiry, written at most every few minutes to keep reads cheap.
-  if (now.getTime() - Date.parse(row.last_seen_at) > TOUCH_AFTER_SECONDS * 1000) {
-    await ctx.db
-      .updateTable("sessions")
-      .set({ last_seen_at: iso(now), expires_at: iso(addSeconds(now, SESSION_SECONDS)) })
-      .where("id", "=", hash)
-      .execute();
+  if (now.getTime() - Date.parse(row.lastSeenAt) > TOUCH_AFTER_SECONDS * 1000) {
+    await sessions.touchSession(ctx.db, hash, iso(now), iso(addSeconds(now, SESSION_SECONDS)));
   }
   let data: Record<string, unknown> = {};
   try {
@@ -122,27 +76,18 @@ export async function loadSession(
   } catch {
     data = {};
   }
-  return { actor: toActor(row), session: { hash, csrfToken: row.csrf_token, data } };
+  return { actor: row.actor, session: { hash, csrfToken: row.csrfToken, data } };
 }
 
 /** Finds the user of an API bearer token (stored hashed). */
 export async function loadTokenActor(ctx: AppContext, token: string): Promise<Actor | undefined> {
-  const { rows } = await sql<ActorRow & { token_id: number; last_used_at: string | null }>`
-    select u.id, u.username, u.firstname, u.lastname, u.email, u.site_admin, u.auth, u.lang, u.timezone,
-      t.id as token_id, t.last_used_at
-    from api_tokens t join users u on u.id = t.user_id
-    where t.token_hash = ${sha256Hex(token)} and u.suspended = 0`.execute(ctx.db);
-  const row = rows[0];
+  const row = await sessions.findTokenActor(ctx.db, sha256Hex(token));
   if (!row) return undefined;
   const now = ctx.clock.now();
-  if (!row.last_used_at || now.getTime() - Date.parse(row.last_used_at) > TOUCH_AFTER_SECONDS * 1000) {
-    await ctx.db
-      .updateTable("api_tokens")
-      .set({ last_used_at: iso(now) })
-      .where("id", "=", row.token_id)
-      .execute();
+  if (!row.lastUsedAt || now.getTime() - Date.parse(row.lastUsedAt) > TOUCH_AFTER_SECONDS * 1000) {
+    await sessions.touchToken(ctx.db, row.tokenId, iso(now));
   }
-  return toActor(row);
+  return row.actor;
 }
 
 export async function updateSessionData(
@@ -151,9 +96,5 @@ export async function updateSessionData(
   data: Record<string, unknown>,
 ) {
   session.data = data;
-  await ctx.db
-    .updateTable("sessions")
-    .set({ data: JSON.stringify(data) })
-    .where("id", "=", session.hash)
-    .execute();
+  await sessions.updateSessionData(ctx.db, session.hash, JSON.stringify(data));
 }

@@ -7,16 +7,14 @@
 // not started, and lets running handlers finish within a grace period; a handler still running then
 // is cut off (its signal is aborted) and its job given back to run again, on this node or another.
 import { randomUUID } from "node:crypto";
-import { type Kysely, sql, type Transaction } from "kysely";
+import { sql } from "kysely";
+import type { AppContext } from "../app/context.js";
 import type { Db } from "../db/database.js";
 import type { Engine } from "../db/dialect.js";
 import type { Database } from "../db/schema.js";
-import type { AppContext } from "../http/context.js";
 import { addSeconds, type Clock, iso } from "../shared/clock.js";
 import { NotFoundError } from "../shared/errors.js";
 import { findTask, listTasks, type TaskDefinition } from "./registry.js";
-
-type DbOrTrx = Kysely<Database> | Transaction<Database>;
 
 export interface EnqueueOptions {
   runAt?: Date;
@@ -62,7 +60,7 @@ export class JobQueue {
     this.ctx = ctx;
   }
 
-  async enqueue(trx: DbOrTrx, name: string, payload: unknown, opts: EnqueueOptions = {}): Promise<void> {
+  async enqueue(trx: Db, name: string, payload: unknown, opts: EnqueueOptions = {}): Promise<void> {
     const def = findTask(name);
     if (!def) throw new Error(`unknown task ${name}`);
     const now = iso(this.clock.now());

@@ -1,5 +1,5 @@
 // Task types are declared as data by features; the runner knows nothing of what they do.
-import type { AppContext } from "../http/context.js";
+import type { AppContext } from "../app/context.js";
 
 export interface TaskResult {
   /** One line for the task log, e.g. "sent 12 grades, 1 failed". */

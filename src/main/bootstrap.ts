@@ -1,13 +1,14 @@
 // Builds the application context: database (migrated), task runner, first admin.
 import pino, { type Logger } from "pino";
+import type { AppContext } from "../app/context.js";
 import type { Config } from "../config/config.js";
 import { migrateToLatest, type OpenOptions, openDatabase } from "../db/database.js";
+import { registerFeatures } from "../features/index.js";
+import { tokenExists } from "../features/users/sessions.service.js";
 import { createApiToken, createUser, findUserByUsername } from "../features/users/users.service.js";
-import type { AppContext } from "../http/context.js";
 import { JobQueue } from "../jobs/queue.js";
 import { type Clock, systemClock } from "../shared/clock.js";
 import { randomPassword, sha256Hex } from "../shared/secrets.js";
-import "../features/index.js";
 import { type LineSink, readableLines } from "./log-lines.js";
 
 export const REDACT = [
@@ -46,6 +47,7 @@ export async function createContext(
   config: Config,
   opts: ContextOptions = {},
 ): Promise<{ ctx: AppContext; close(): Promise<void> }> {
+  registerFeatures();
   const clock = opts.clock ?? systemClock;
   const log = opts.log ?? createLogger(config);
   const handle = openDatabase(config.databaseUrl, opts);
@@ -96,11 +98,7 @@ export async function ensureAdmin(ctx: AppContext): Promise<{ created: boolean; 
     throw err;
   }
   if (ctx.config.adminToken) {
-    const exists = await ctx.db
-      .selectFrom("api_tokens")
-      .select("id")
-      .where("token_hash", "=", sha256Hex(ctx.config.adminToken))
-      .executeTakeFirst();
+    const exists = await tokenExists(ctx.db, sha256Hex(ctx.config.adminToken));
     if (!exists) await createApiToken(ctx.db, ctx.clock, user.id, "PLUTO_ADMIN_TOKEN", ctx.config.adminToken);
   }
   return { created: true, password: ctx.config.adminPassword ? undefined : password };

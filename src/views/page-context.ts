@@ -1,4 +1,4 @@
-import type { Actor } from "../http/context.js";
+import type { Actor } from "../app/context.js";
 
 /** What every page needs from the request, built by http/app.ts pageContext(). */
 export interface PageContext {

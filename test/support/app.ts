@@ -1,6 +1,7 @@
 // A whole Pluto (context + HTTP app) on a fresh database, driven with fastify.inject,
 // plus a small cookie-keeping client that logs in and fills forms like a browser.
 import type { FastifyInstance, LightMyRequestResponse } from "fastify";
+import type { AppContext } from "../../src/app/context.js";
 import { type Config, parseConfig } from "../../src/config/config.js";
 import type { Engine } from "../../src/db/dialect.js";
 import { routeRegistrars } from "../../src/features/index.js";
@@ -11,7 +12,6 @@ import {
   type User,
 } from "../../src/features/users/users.service.js";
 import { buildApp } from "../../src/http/app.js";
-import type { AppContext } from "../../src/http/context.js";
 import { createContext, createLogger } from "../../src/main/bootstrap.js";
 import { FakeClock } from "../../src/shared/clock.js";
 import { createTestDatabase } from "./db.js";

@@ -1,10 +1,10 @@
 // Test factories: build the data a test needs through the services (append-only file: each
 // feature adds its own factories below).
 
+import type { AppContext } from "../../src/app/context.js";
 import { type Course, createCourse, listSections } from "../../src/features/courses/courses.service.js";
 import { enrolUser, manualInstance } from "../../src/features/enrolments/enrolments.service.js";
 import { upsertActivityItem } from "../../src/features/grades/grades.service.js";
-import type { AppContext } from "../../src/http/context.js";
 import { iso } from "../../src/shared/clock.js";
 
 type WithCtx = { ctx: AppContext };

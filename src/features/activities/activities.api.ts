@@ -1,7 +1,7 @@
 // JSON API: add an activity of any registered type to a course.
 import type { FastifyInstance } from "fastify";
 import { z } from "zod";
-import type { AppContext } from "../../http/context.js";
+import type { AppContext } from "../../app/context.js";
 import { addApiOperation } from "../../http/openapi.js";
 import { idParam, parseInput } from "../../shared/validation.js";
 import { openCourseWith } from "../courses/course-access.js";

@@ -1,9 +1,9 @@
 // The only file that touches the activities table.
-import { type Kysely, type Selectable, sql, type Transaction } from "kysely";
+
+import { type Selectable, sql } from "kysely";
+import type { Db } from "../../db/database.js";
 import type { Database } from "../../db/schema.js";
 import type { Activity, CompletionRule } from "./activity-types.js";
-
-export type Q = Kysely<Database> | Transaction<Database>;
 
 const RULES: readonly CompletionRule[] = ["none", "viewed", "graded", "passing"];
 
@@ -35,7 +35,7 @@ export function toActivity(r: Selectable<Database["activities"]>): Activity {
   };
 }
 
-export async function findActivity(db: Q, id: number): Promise<Activity | undefined> {
+export async function findActivity(db: Db, id: number): Promise<Activity | undefined> {
   // Read on every activity page and grade write: an SQL text, as the builder cost more than the query.
   const { rows } = await sql<
     Selectable<Database["activities"]>
@@ -46,7 +46,7 @@ export async function findActivity(db: Q, id: number): Promise<Activity | undefi
 
 /** The course's activities in display order (by section position, then activity position). */
 export async function listCourseActivities(
-  db: Q,
+  db: Db,
   courseId: number,
   opts: { includeHidden: boolean },
 ): Promise<Activity[]> {
@@ -58,7 +58,7 @@ export async function listCourseActivities(
   return rows.map(toActivity);
 }
 
-export async function listSectionActivities(db: Q, sectionId: number): Promise<Activity[]> {
+export async function listSectionActivities(db: Db, sectionId: number): Promise<Activity[]> {
   const rows = await db
     .selectFrom("activities")
     .selectAll()
@@ -69,7 +69,7 @@ export async function listSectionActivities(db: Q, sectionId: number): Promise<A
   return rows.map(toActivity);
 }
 
-export async function nextPosition(db: Q, sectionId: number): Promise<number> {
+export async function nextPosition(db: Db, sectionId: number): Promise<number> {
   const r = await db
     .selectFrom("activities")
     .select((eb) => eb.fn.max<number | null>("position").as("max"))
@@ -90,7 +90,7 @@ export interface ActivityValues {
   completionPassGrade: number | null;
 }
 
-export async function insertActivity(db: Q, v: ActivityValues & { now: string }): Promise<Activity> {
+export async function insertActivity(db: Db, v: ActivityValues & { now: string }): Promise<Activity> {
   const r = await db
     .insertInto("activities")
     .values({
@@ -112,7 +112,7 @@ export async function insertActivity(db: Q, v: ActivityValues & { now: string })
 }
 
 export async function updateActivity(
-  db: Q,
+  db: Db,
   id: number,
   v: Partial<Omit<ActivityValues, "courseId" | "type">> & { now: string },
 ): Promise<void> {
@@ -132,6 +132,6 @@ export async function updateActivity(
     .execute();
 }
 
-export async function deleteActivity(db: Q, id: number): Promise<void> {
+export async function deleteActivity(db: Db, id: number): Promise<void> {
   await db.deleteFrom("activities").where("id", "=", id).execute();
 }

@@ -3,13 +3,13 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { h } from "preact";
 import { z } from "zod";
+import type { AppContext } from "../../app/context.js";
 import { pageContext, redirectWithFlash } from "../../http/app.js";
-import type { AppContext } from "../../http/context.js";
 import { NotFoundError, ValidationError } from "../../shared/errors.js";
 import { idParam, parseInput } from "../../shared/validation.js";
+import { sendPage } from "../../views/send-page.js";
 import { recordView } from "../completion/completion.service.js";
 import { isLearner, type OpenCourse, openCourseWith } from "../courses/course-access.js";
-import { sendPage } from "../courses/courses.routes.js";
 import { findSectionByPosition } from "../courses/courses.service.js";
 import { registerActivityApi } from "./activities.api.js";
 import {
@@ -30,7 +30,6 @@ import {
 } from "./activities.views.js";
 import { openActivityWith } from "./activity-access.js";
 import { type ActivityType, findActivityType, listActivityTypes } from "./activity-types.js";
-import "./types/index.js";
 
 const courseParams = z.object({ id: idParam });
 const addParams = z.object({ id: idParam, type: z.string().max(40) });

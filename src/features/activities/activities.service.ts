@@ -2,8 +2,8 @@
 // one transaction together with the activity's grade item (kept in step with type.maxGrade) and
 // the listeners (completion) that must follow it.
 import { z } from "zod";
+import type { AppContext } from "../../app/context.js";
 import type { Db } from "../../db/database.js";
-import type { AppContext } from "../../http/context.js";
 import { iso } from "../../shared/clock.js";
 import { type FieldError, NotFoundError, ValidationError } from "../../shared/errors.js";
 import { parseInput, requiredText } from "../../shared/validation.js";
@@ -13,7 +13,6 @@ import {
   type GradeDeps,
   listCourseGrades,
   removeActivityItem,
-  type Trx,
   upsertActivityItem,
 } from "../grades/grades.service.js";
 import * as repo from "./activities.repository.js";
@@ -40,7 +39,7 @@ export interface ActivityChange {
   kind: "created" | "updated" | "deleted";
   activity: Activity;
 }
-type ActivityListener = (trx: Trx, deps: GradeDeps, change: ActivityChange) => Promise<void>;
+export type ActivityListener = (trx: Db, deps: GradeDeps, change: ActivityChange) => Promise<void>;
 const listeners: ActivityListener[] = [];
 
 /** Features that derive state from activities (completion) follow changes inside the same transaction. */
@@ -48,7 +47,7 @@ export function onActivityChanged(listener: ActivityListener): void {
   listeners.push(listener);
 }
 
-async function announce(trx: Trx, deps: GradeDeps, change: ActivityChange) {
+async function announce(trx: Db, deps: GradeDeps, change: ActivityChange) {
   for (const l of listeners) await l(trx, deps, change);
 }
 
@@ -63,7 +62,7 @@ export function typeOf(activity: Pick<Activity, "type">): ActivityType {
   return type;
 }
 
-export async function getActivity(db: repo.Q, id: number): Promise<Activity> {
+export async function getActivity(db: Db, id: number): Promise<Activity> {
   const a = await repo.findActivity(db, id);
   if (!a) throw new NotFoundError("Activity");
   return a;
@@ -205,7 +204,7 @@ export async function updateActivity(db: Db, ctx: AppContext, id: number, input:
 }
 
 /** Creates, renames or removes the grade item; grades of an activity that stops being graded are cleared. */
-async function syncGradeItem(trx: Trx, deps: GradeDeps, type: ActivityType, a: Activity): Promise<void> {
+async function syncGradeItem(trx: Db, deps: GradeDeps, type: ActivityType, a: Activity): Promise<void> {
   const maxGrade = type.maxGrade(a.settings);
   if (maxGrade === null) {
     await clearActivityGrades(trx, deps, a);
@@ -221,7 +220,7 @@ async function syncGradeItem(trx: Trx, deps: GradeDeps, type: ActivityType, a: A
   });
 }
 
-async function clearActivityGrades(trx: Trx, deps: GradeDeps, a: Activity): Promise<void> {
+async function clearActivityGrades(trx: Db, deps: GradeDeps, a: Activity): Promise<void> {
   const grades = (await listCourseGrades(trx, a.courseId)).filter((g) => g.activityId === a.id);
   for (const g of grades) {
     await clearGrade(trx, deps, { activityId: a.id, userId: g.userId, source: "system", actorId: null });
@@ -288,7 +287,7 @@ export async function moveActivityToSection(
   });
 }
 
-async function renumber(trx: Trx, ordered: Activity[], now: string): Promise<void> {
+async function renumber(trx: Db, ordered: Activity[], now: string): Promise<void> {
   for (const [position, x] of ordered.entries()) {
     if (x.position !== position) await repo.updateActivity(trx, x.id, { position, now });
   }
@@ -306,7 +305,7 @@ export async function deleteActivity(db: Db, deps: GradeDeps, id: number): Promi
 }
 
 /** The section (with its position number) an activity sits in. */
-export async function sectionOf(db: repo.Q, activity: Activity) {
+export async function sectionOf(db: Db, activity: Activity) {
   const s = await findSection(db, activity.sectionId);
   if (!s) throw new NotFoundError("Section");
   return s;

@@ -1,13 +1,13 @@
 // The content picker, the shared add/edit form of every activity type, the delete confirmation,
 // and the frame of an activity page.
 import type { ComponentChildren } from "preact";
-import type { AppContext } from "../../http/context.js";
+import type { AppContext } from "../../app/context.js";
 import { CourseLayout } from "../../views/course-layout.js";
+import { FormProblem } from "../../views/form-problem.js";
 import { Checkbox, Csrf, type Errors, Fieldset, Select, TextField } from "../../views/forms.js";
 import type { PageContext } from "../../views/page-context.js";
 import { RULE_LABELS } from "../completion/completion.service.js";
 import type { Course, Section } from "../courses/courses.service.js";
-import { FormProblem } from "../courses/form-problem.js";
 import type { Capability } from "../roles/capabilities.js";
 import type { Activity, ActivityType, CompletionRule } from "./activity-types.js";
 

@@ -2,11 +2,11 @@
 // only to those who may see hidden material.
 import type { FastifyRequest } from "fastify";
 import { z } from "zod";
-import type { AppContext } from "../../http/context.js";
+import type { AppContext } from "../../app/context.js";
+import { requireActor } from "../../http/access.js";
 import { ForbiddenError } from "../../shared/errors.js";
 import { idParam, parseInput } from "../../shared/validation.js";
 import { type OpenCourse, openCourse } from "../courses/course-access.js";
-import { requireActor } from "../roles/access.service.js";
 import type { Capability } from "../roles/capabilities.js";
 import { getActivity, typeOf } from "./activities.service.js";
 import type { Activity, ActivityType } from "./activity-types.js";

@@ -4,7 +4,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import type { ComponentChildren } from "preact";
 import type { z } from "zod";
-import type { AppContext } from "../../http/context.js";
+import type { AppContext } from "../../app/context.js";
 import type { Errors } from "../../views/forms.js";
 import type { PageContext } from "../../views/page-context.js";
 import type { Course } from "../courses/courses.service.js";

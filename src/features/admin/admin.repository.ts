@@ -1,9 +1,6 @@
 // Read-only overviews for the site admin pages. They aggregate across areas (courses with their
 // participant counts) in one query instead of one query per course; nothing here writes.
-import type { Kysely, Transaction } from "kysely";
-import type { Database } from "../../db/schema.js";
-
-type Q = Kysely<Database> | Transaction<Database>;
+import type { Db } from "../../db/database.js";
 
 export interface CourseOverview {
   id: number;
@@ -13,7 +10,7 @@ export interface CourseOverview {
   participants: number;
 }
 
-function searchCourses(db: Q, search: string | undefined) {
+function searchCourses(db: Db, search: string | undefined) {
   const q = db.selectFrom("courses");
   if (!search) return q;
   const s = `%${search.toLowerCase()}%`;
@@ -23,7 +20,7 @@ function searchCourses(db: Q, search: string | undefined) {
 }
 
 export async function listCourseOverview(
-  db: Q,
+  db: Db,
   opts: { search?: string; limit: number; offset: number },
 ): Promise<CourseOverview[]> {
   const rows = await searchCourses(db, opts.search)
@@ -49,7 +46,7 @@ export async function listCourseOverview(
   }));
 }
 
-export async function countCourses(db: Q, search?: string): Promise<number> {
+export async function countCourses(db: Db, search?: string): Promise<number> {
   const r = await searchCourses(db, search)
     .select((eb) => eb.fn.countAll<number>().as("n"))
     .executeTakeFirstOrThrow();
@@ -58,7 +55,7 @@ export async function countCourses(db: Q, search?: string): Promise<number> {
 
 /** What deleting a course takes with it, for the confirmation page. */
 export async function countCourseContents(
-  db: Q,
+  db: Db,
   courseId: number,
 ): Promise<{ participants: number; activities: number }> {
   const p = await db

@@ -3,10 +3,10 @@ import { after, before, describe, it } from "node:test";
 import { startTestApp, type TestApp } from "../../../test/support/app.js";
 import { testEngines } from "../../../test/support/db.js";
 import { errorCodeOf } from "../../../test/support/errors.js";
+import { INTEGRATIONS, siteAdminGroups } from "../../views/admin-layout.js";
 import { addSiteAdminLink, siteAdminLinks } from "../../views/nav.js";
 import { createCourse } from "../courses/courses.service.js";
 import { enrolUser, manualInstance } from "../enrolments/enrolments.service.js";
-import { INTEGRATIONS, siteAdminGroups } from "./admin-layout.js";
 
 const ADMIN_PAGES = [
   "/admin",

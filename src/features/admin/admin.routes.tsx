@@ -1,14 +1,15 @@
 // The site admin area: its index (groups of links from src/views/nav.ts) and the course list
 // with deletion. Users and Tasks register their own pages and links.
-import type { FastifyInstance, FastifyReply } from "fastify";
-import type { JSX } from "preact";
+import type { FastifyInstance } from "fastify";
 import { z } from "zod";
+import type { AppContext } from "../../app/context.js";
+import { requireSiteAdmin } from "../../http/access.js";
 import { pageContext, redirectWithFlash } from "../../http/app.js";
-import type { AppContext } from "../../http/context.js";
 import { idParam, parseInput } from "../../shared/validation.js";
-import { renderPage } from "../../views/html.js";
+import { SITE_ADMINISTRATION } from "../../views/admin-layout.js";
+import { pageCount } from "../../views/format.js";
 import { addSiteAdminLink } from "../../views/nav.js";
-import { requireSiteAdmin } from "../roles/access.service.js";
+import { sendPage } from "../../views/send-page.js";
 import {
   COURSES_PER_PAGE,
   courseDeletionSummary,
@@ -16,16 +17,6 @@ import {
   deleteCourseWithContents,
 } from "./admin.service.js";
 import { AdminIndexPage, CoursesAdminPage, DeleteCoursePage } from "./admin.views.js";
-import { SITE_ADMINISTRATION } from "./admin-layout.js";
-import { pageCount } from "./format.js";
-
-addSiteAdminLink({
-  label: "Courses",
-  href: "/admin/courses",
-  group: SITE_ADMINISTRATION,
-  order: 20,
-  description: "Every course with its visibility and number of participants: add, edit or delete a course.",
-});
 
 export const listQuerySchema = z.object({
   q: z.string().trim().max(100, "Search must be at most 100 characters").default(""),
@@ -34,10 +25,6 @@ export const listQuerySchema = z.object({
 
 const idParams = z.object({ id: idParam });
 const confirmSchema = z.object({ confirm: z.literal("yes", { error: "Confirm the deletion" }) });
-
-export function sendPage(reply: FastifyReply, page: JSX.Element, status = 200) {
-  return reply.status(status).type("text/html; charset=utf-8").send(renderPage(page));
-}
 
 export function registerAdminRoutes(app: FastifyInstance, ctx: AppContext) {
   app.get("/admin", async (request, reply) => {
@@ -71,5 +58,16 @@ export function registerAdminRoutes(app: FastifyInstance, ctx: AppContext) {
     const course = await deleteCourseWithContents(ctx.db, id);
     request.log.info({ courseId: id, actorId: actor.id }, "course deleted");
     return redirectWithFlash(reply, "/admin/courses", `Course ${course.shortname} deleted.`);
+  });
+}
+
+/** Links to these pages in the course and site admin menus (called from src/features/index.ts). */
+export function registerAdminLinks(): void {
+  addSiteAdminLink({
+    label: "Courses",
+    href: "/admin/courses",
+    group: SITE_ADMINISTRATION,
+    order: 20,
+    description: "Every course with its visibility and number of participants: add, edit or delete a course.",
   });
 }

@@ -1,10 +1,10 @@
+import { AdminLayout, siteAdminGroups } from "../../views/admin-layout.js";
 import { Csrf } from "../../views/forms.js";
 import { Layout } from "../../views/layout.js";
 import type { PageContext } from "../../views/page-context.js";
+import { Pager } from "../../views/pager.js";
 import type { Course } from "../courses/courses.service.js";
 import type { CourseOverview } from "./admin.service.js";
-import { AdminLayout, siteAdminGroups } from "./admin-layout.js";
-import { Pager } from "./pager.js";
 
 /** The Site admin index: each section, and a line on what is there. */
 export function AdminIndexPage({ pc }: { pc: PageContext }) {

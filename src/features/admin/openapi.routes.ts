@@ -1,7 +1,7 @@
 // GET /api/v1/openapi.json: the API description assembled from every route's addApiOperation.
 // Public, so client generators and tools can read it without a token.
 import type { FastifyInstance } from "fastify";
-import type { AppContext } from "../../http/context.js";
+import type { AppContext } from "../../app/context.js";
 import { addApiOperation, openApiDocument } from "../../http/openapi.js";
 
 addApiOperation({

@@ -2,8 +2,8 @@
 import type { FastifyInstance } from "fastify";
 import { h } from "preact";
 import { z } from "zod";
+import type { AppContext } from "../../app/context.js";
 import { pageContext } from "../../http/app.js";
-import type { AppContext } from "../../http/context.js";
 import { createSession, destroySession } from "../../http/session.js";
 import { AppError } from "../../shared/errors.js";
 import { verifyPassword } from "../../shared/secrets.js";

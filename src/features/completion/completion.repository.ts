@@ -1,8 +1,7 @@
 // The only file that touches activity_completions and course_completions.
-import { type Kysely, sql, type Transaction } from "kysely";
-import type { Database } from "../../db/schema.js";
 
-export type Q = Kysely<Database> | Transaction<Database>;
+import { sql } from "kysely";
+import type { Db } from "../../db/database.js";
 
 export interface ActivityCompletion {
   activityId: number;
@@ -19,7 +18,7 @@ export interface CourseCompletion {
 }
 
 export async function findActivityCompletion(
-  db: Q,
+  db: Db,
   activityId: number,
   userId: number,
 ): Promise<ActivityCompletion | undefined> {
@@ -42,7 +41,7 @@ export async function findActivityCompletion(
 
 /** Completion rows of the given activities, for one user or for everyone. */
 export async function listActivityCompletions(
-  db: Q,
+  db: Db,
   activityIds: number[],
   userId?: number,
 ): Promise<ActivityCompletion[]> {
@@ -64,7 +63,7 @@ export async function listActivityCompletions(
  * whether they completed the course (the row whose activity_id is null).
  */
 export async function findLearnerProgress(
-  db: Q,
+  db: Db,
   courseId: number,
   activityIds: number[],
   userId: number,
@@ -85,7 +84,7 @@ export async function findLearnerProgress(
   };
 }
 
-export async function upsertActivityCompletion(db: Q, c: ActivityCompletion): Promise<void> {
+export async function upsertActivityCompletion(db: Db, c: ActivityCompletion): Promise<void> {
   const values = { viewed: c.viewed ? 1 : 0, complete: c.complete ? 1 : 0, updated_at: c.updatedAt };
   await db
     .insertInto("activity_completions")
@@ -95,7 +94,7 @@ export async function upsertActivityCompletion(db: Q, c: ActivityCompletion): Pr
 }
 
 export async function findCourseCompletion(
-  db: Q,
+  db: Db,
   courseId: number,
   userId: number,
 ): Promise<CourseCompletion | undefined> {
@@ -108,7 +107,7 @@ export async function findCourseCompletion(
   return r ? { courseId: r.course_id, userId: r.user_id, completedAt: r.completed_at } : undefined;
 }
 
-export async function listCourseCompletions(db: Q, courseId: number): Promise<CourseCompletion[]> {
+export async function listCourseCompletions(db: Db, courseId: number): Promise<CourseCompletion[]> {
   const rows = await db
     .selectFrom("course_completions")
     .selectAll()
@@ -117,7 +116,7 @@ export async function listCourseCompletions(db: Q, courseId: number): Promise<Co
   return rows.map((r) => ({ courseId: r.course_id, userId: r.user_id, completedAt: r.completed_at }));
 }
 
-export async function insertCourseCompletion(db: Q, c: CourseCompletion): Promise<void> {
+export async function insertCourseCompletion(db: Db, c: CourseCompletion): Promise<void> {
   await db
     .insertInto("course_completions")
     .values({ course_id: c.courseId, user_id: c.userId, completed_at: c.completedAt })
@@ -125,7 +124,7 @@ export async function insertCourseCompletion(db: Q, c: CourseCompletion): Promis
     .execute();
 }
 
-export async function deleteCourseCompletion(db: Q, courseId: number, userId: number): Promise<void> {
+export async function deleteCourseCompletion(db: Db, courseId: number, userId: number): Promise<void> {
   await db
     .deleteFrom("course_completions")
     .where("course_id", "=", courseId)

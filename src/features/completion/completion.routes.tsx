@@ -2,23 +2,16 @@
 import type { FastifyInstance } from "fastify";
 import { h } from "preact";
 import { z } from "zod";
+import type { AppContext } from "../../app/context.js";
 import { pageContext } from "../../http/app.js";
-import type { AppContext } from "../../http/context.js";
 import { idParam, parseInput } from "../../shared/validation.js";
 import { addCourseAdminLink } from "../../views/nav.js";
+import { sendPage } from "../../views/send-page.js";
 import { openCourseWith } from "../courses/course-access.js";
-import { sendPage } from "../courses/courses.routes.js";
 import { listParticipants } from "../enrolments/enrolments.service.js";
 import { rolesGrant } from "../roles/capabilities.js";
 import { completionReport } from "./completion.service.js";
 import { CompletionReportPage } from "./completion.views.js";
-
-addCourseAdminLink({
-  label: "Completion",
-  href: (courseId) => `/course/${courseId}/completion`,
-  capability: "completion:viewall",
-  order: 40,
-});
 
 export function registerCompletionRoutes(app: FastifyInstance, ctx: AppContext) {
   app.get("/course/:id/completion", async (request, reply) => {
@@ -38,5 +31,15 @@ export function registerCompletionRoutes(app: FastifyInstance, ctx: AppContext) 
       reply,
       h(CompletionReportPage, { pc: pageContext(ctx, request, reply), course, caps, report: shown }),
     );
+  });
+}
+
+/** Links to these pages in the course and site admin menus (called from src/features/index.ts). */
+export function registerCompletionLinks(): void {
+  addCourseAdminLink({
+    label: "Completion",
+    href: (courseId) => `/course/${courseId}/completion`,
+    capability: "completion:viewall",
+    order: 40,
   });
 }

@@ -5,16 +5,14 @@
 // (e.g. a new required activity is added), so the row always means "complete now".
 import type { Db } from "../../db/database.js";
 import { iso } from "../../shared/clock.js";
-import { findActivity, listCourseActivities, onActivityChanged } from "../activities/activities.service.js";
+import {
+  type ActivityListener,
+  findActivity,
+  listCourseActivities,
+} from "../activities/activities.service.js";
 import type { Activity, CompletionRule } from "../activities/activity-types.js";
 import { listParticipants } from "../enrolments/enrolments.service.js";
-import {
-  findActivityItem,
-  findGrade,
-  type GradeDeps,
-  onGradeChanged,
-  type Trx,
-} from "../grades/grades.service.js";
+import { findActivityItem, findGrade, type GradeDeps, type GradeListener } from "../grades/grades.service.js";
 import * as repo from "./completion.repository.js";
 
 export type { ActivityCompletion, CourseCompletion } from "./completion.repository.js";
@@ -46,7 +44,7 @@ export function ruleMet(
   }
 }
 
-async function gradeOf(trx: repo.Q, activityId: number, userId: number): Promise<number | null> {
+async function gradeOf(trx: Db, activityId: number, userId: number): Promise<number | null> {
   const item = await findActivityItem(trx, activityId);
   if (!item) return null;
   return (await findGrade(trx, item.id, userId))?.grade ?? null;
@@ -65,7 +63,7 @@ export async function recordView(
 
 /** Recomputes one user's completion of one activity, then of the course. */
 export async function evaluateActivity(
-  trx: Trx,
+  trx: Db,
   deps: CompletionDeps,
   activity: Activity,
   userId: number,
@@ -93,7 +91,7 @@ export async function evaluateActivity(
 
 /** Writes or withdraws the user's course completion. */
 export async function evaluateCourse(
-  trx: Trx,
+  trx: Db,
   deps: CompletionDeps,
   courseId: number,
   userId: number,
@@ -117,11 +115,11 @@ export async function evaluateCourse(
   return complete;
 }
 
-export async function isActivityComplete(db: Db | Trx, activityId: number, userId: number): Promise<boolean> {
+export async function isActivityComplete(db: Db, activityId: number, userId: number): Promise<boolean> {
   return (await repo.findActivityCompletion(db, activityId, userId))?.complete ?? false;
 }
 
-export async function isCourseComplete(db: Db | Trx, courseId: number, userId: number): Promise<boolean> {
+export async function isCourseComplete(db: Db, courseId: number, userId: number): Promise<boolean> {
   return (await repo.findCourseCompletion(db, courseId, userId)) !== undefined;
 }
 
@@ -177,8 +175,8 @@ export async function completionReport(db: Db, courseId: number): Promise<Comple
   };
 }
 
-// A grade change may complete (or un-complete) a graded activity, in the grade writer's transaction.
-onGradeChanged(async (trx, deps, changes) => {
+/** A grade change may complete (or un-complete) a graded activity, in the grade writer's transaction. */
+export const completeOnGradeChange: GradeListener = async (trx, deps, changes) => {
   for (const change of changes) {
     if (change.item.activityId === null) continue;
     const activity = change.activity ?? (await findActivity(trx, change.item.activityId));
@@ -186,10 +184,10 @@ onGradeChanged(async (trx, deps, changes) => {
       continue;
     await evaluateActivity(trx, deps, activity, change.userId);
   }
-});
+};
 
-// A changed rule, pass grade or visibility, a new or a deleted activity changes everyone's state.
-onActivityChanged(async (trx, deps, change) => {
+/** A changed rule, pass grade or visibility, a new or a deleted activity changes everyone's state. */
+export const reevaluateOnActivityChange: ActivityListener = async (trx, deps, change) => {
   const { activity } = change;
   if (change.kind === "created") {
     // Nobody has done a new activity yet: it can only withdraw course completions already given.
@@ -203,4 +201,4 @@ onActivityChanged(async (trx, deps, change) => {
     if (change.kind !== "deleted") await evaluateActivity(trx, deps, activity, p.userId);
     await evaluateCourse(trx, deps, activity.courseId, p.userId);
   }
-});
+};

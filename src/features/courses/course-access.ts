@@ -1,11 +1,10 @@
 // Opening a course for the requester: who may see it at all. Used by every course-scoped page
 // and API call before its own capability check.
 import type { FastifyRequest } from "fastify";
-import type { AppContext } from "../../http/context.js";
+import type { AppContext } from "../../app/context.js";
+import { courseCaps, requireActor } from "../../http/access.js";
 import { ForbiddenError, NotFoundError } from "../../shared/errors.js";
-import { requireActor } from "../roles/access.service.js";
 import type { Capability } from "../roles/capabilities.js";
-import { courseCaps } from "../roles/course-caps.js";
 import { type Course, findCourse } from "./courses.service.js";
 
 export interface OpenCourse {

@@ -2,11 +2,11 @@
 // sections and activities.
 import type { FastifyInstance } from "fastify";
 import { z } from "zod";
-import type { AppContext } from "../../http/context.js";
+import type { AppContext } from "../../app/context.js";
+import { requireActor, requireSiteAdmin } from "../../http/access.js";
 import { addApiOperation } from "../../http/openapi.js";
 import { idParam, parseInput } from "../../shared/validation.js";
 import { activityPath, listCourseActivities } from "../activities/activities.service.js";
-import { requireActor, requireSiteAdmin } from "../roles/access.service.js";
 import { rolesGrant } from "../roles/capabilities.js";
 import { openCourse } from "./course-access.js";
 import {

@@ -1,8 +1,8 @@
 // The only file that touches the courses and sections tables.
-import type { Kysely, Selectable, Transaction } from "kysely";
-import type { Database } from "../../db/schema.js";
 
-type Q = Kysely<Database> | Transaction<Database>;
+import type { Selectable } from "kysely";
+import type { Db } from "../../db/database.js";
+import type { Database } from "../../db/schema.js";
 
 export interface Course {
   id: number;
@@ -30,18 +30,18 @@ const toCourse = (r: Selectable<Database["courses"]>): Course => ({
   createdAt: r.created_at,
 });
 
-export async function findCourse(db: Q, id: number): Promise<Course | undefined> {
+export async function findCourse(db: Db, id: number): Promise<Course | undefined> {
   const r = await db.selectFrom("courses").selectAll().where("id", "=", id).executeTakeFirst();
   return r ? toCourse(r) : undefined;
 }
 
-export async function findCourseByShortname(db: Q, shortname: string): Promise<Course | undefined> {
+export async function findCourseByShortname(db: Db, shortname: string): Promise<Course | undefined> {
   const r = await db.selectFrom("courses").selectAll().where("shortname", "=", shortname).executeTakeFirst();
   return r ? toCourse(r) : undefined;
 }
 
 export async function listCourses(
-  db: Q,
+  db: Db,
   opts: { ids?: number[]; includeHidden: boolean; limit?: number },
 ): Promise<Course[]> {
   let q = db.selectFrom("courses").selectAll().orderBy("fullname");
@@ -55,7 +55,7 @@ export async function listCourses(
 }
 
 export async function insertCourse(
-  db: Q,
+  db: Db,
   v: { fullname: string; shortname: string; summary: string; visible: boolean; now: string },
 ): Promise<Course> {
   const r = await db
@@ -74,7 +74,7 @@ export async function insertCourse(
 }
 
 export async function updateCourse(
-  db: Q,
+  db: Db,
   id: number,
   v: Partial<{ fullname: string; shortname: string; summary: string; visible: boolean }> & { now: string },
 ): Promise<void> {
@@ -86,11 +86,11 @@ export async function updateCourse(
     .execute();
 }
 
-export async function deleteCourse(db: Q, id: number): Promise<void> {
+export async function deleteCourse(db: Db, id: number): Promise<void> {
   await db.deleteFrom("courses").where("id", "=", id).execute();
 }
 
-export async function listSections(db: Q, courseId: number): Promise<Section[]> {
+export async function listSections(db: Db, courseId: number): Promise<Section[]> {
   const rows = await db
     .selectFrom("sections")
     .selectAll()
@@ -114,13 +114,13 @@ const toSection = (r: Selectable<Database["sections"]>): Section => ({
   summary: r.summary,
 });
 
-export async function findSection(db: Q, id: number): Promise<Section | undefined> {
+export async function findSection(db: Db, id: number): Promise<Section | undefined> {
   const r = await db.selectFrom("sections").selectAll().where("id", "=", id).executeTakeFirst();
   return r ? toSection(r) : undefined;
 }
 
 export async function findSectionByPosition(
-  db: Q,
+  db: Db,
   courseId: number,
   position: number,
 ): Promise<Section | undefined> {
@@ -134,7 +134,7 @@ export async function findSectionByPosition(
 }
 
 export async function insertSection(
-  db: Q,
+  db: Db,
   courseId: number,
   position: number,
   name: string,
@@ -148,7 +148,7 @@ export async function insertSection(
 }
 
 export async function updateSection(
-  db: Q,
+  db: Db,
   id: number,
   v: { name?: string; summary?: string },
 ): Promise<void> {

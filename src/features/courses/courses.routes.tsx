@@ -1,16 +1,16 @@
 // Course pages: My courses, the course page, editing mode, course settings and sections.
-import type { FastifyInstance, FastifyReply } from "fastify";
-import { h, type JSX } from "preact";
+import type { FastifyInstance } from "fastify";
+import { h } from "preact";
 import { z } from "zod";
+import type { AppContext } from "../../app/context.js";
+import { requireActor, requireSiteAdmin } from "../../http/access.js";
 import { pageContext, redirectWithFlash } from "../../http/app.js";
-import type { AppContext } from "../../http/context.js";
 import { updateSessionData } from "../../http/session.js";
 import { ConflictError, UnauthenticatedError, ValidationError } from "../../shared/errors.js";
 import { idParam, parseInput, trimmed } from "../../shared/validation.js";
-import { renderPage } from "../../views/html.js";
+import { sendPage } from "../../views/send-page.js";
 import { listCourseActivities } from "../activities/activities.service.js";
 import { learnerProgress } from "../completion/completion.service.js";
-import { requireActor, requireSiteAdmin } from "../roles/access.service.js";
 import { rolesGrant } from "../roles/capabilities.js";
 import { isLearner, openCourse, openCourseWith } from "./course-access.js";
 import { CoursePage } from "./course-page.views.js";
@@ -27,10 +27,6 @@ import {
 import { type CourseFormValues, EditCoursePage, MyCoursesPage, NewCoursePage } from "./courses.views.js";
 
 const idParams = z.object({ id: idParam });
-
-export function sendPage(reply: FastifyReply, page: JSX.Element, status = 200) {
-  return reply.status(status).type("text/html; charset=utf-8").send(renderPage(page));
-}
 
 const str = (v: unknown): string | undefined => (typeof v === "string" ? v : undefined);
 

@@ -2,12 +2,12 @@
 // course-total grade item, and a manual enrolment method (as mature LMSs do).
 import { z } from "zod";
 import type { Db } from "../../db/database.js";
+import { isUniqueViolation } from "../../db/errors.js";
 import { type Clock, iso } from "../../shared/clock.js";
 import { ConflictError, NotFoundError } from "../../shared/errors.js";
 import { parseInput, requiredText, trimmed } from "../../shared/validation.js";
-import { addEnrolInstance } from "../enrolments/enrolments.service.js";
+import { activeRolesByCourse, addEnrolInstance } from "../enrolments/enrolments.service.js";
 import { ensureCourseTotalItem } from "../grades/grades.service.js";
-import { isUniqueViolation } from "../users/users.service.js";
 import * as repo from "./courses.repository.js";
 
 export type { Course, Section } from "./courses.repository.js";
@@ -92,26 +92,7 @@ export async function listCoursesOfUser(
   userId: number,
   now: Date,
 ): Promise<Array<repo.Course & { roles: string[] }>> {
-  const t = iso(now);
-  const rows = await db
-    .selectFrom("enrolments as e")
-    .innerJoin("enrol_instances as i", "i.id", "e.instance_id")
-    .leftJoin("role_assignments as ra", (j) =>
-      j.onRef("ra.course_id", "=", "e.course_id").onRef("ra.user_id", "=", "e.user_id"),
-    )
-    .select(["e.course_id", "ra.role"])
-    .where("e.user_id", "=", userId)
-    .where("e.status", "=", "active")
-    .where("i.status", "=", "enabled")
-    .where((eb) => eb.or([eb("e.time_start", "is", null), eb("e.time_start", "<=", t)]))
-    .where((eb) => eb.or([eb("e.time_end", "is", null), eb("e.time_end", ">", t)]))
-    .execute();
-  const roles = new Map<number, Set<string>>();
-  for (const r of rows) {
-    const set = roles.get(r.course_id) ?? new Set<string>();
-    if (r.role) set.add(r.role);
-    roles.set(r.course_id, set);
-  }
+  const roles = await activeRolesByCourse(db, userId, now);
   const courses = await repo.listCourses(db, { ids: [...roles.keys()], includeHidden: true });
   return courses.map((c) => ({ ...c, roles: [...(roles.get(c.id) ?? [])] }));
 }

@@ -1,12 +1,12 @@
 // "My courses" and the course settings form.
 
 import { CourseLayout } from "../../views/course-layout.js";
+import { FormProblem } from "../../views/form-problem.js";
 import { Checkbox, Csrf, type Errors, TextArea, TextField } from "../../views/forms.js";
 import { Layout } from "../../views/layout.js";
 import type { PageContext } from "../../views/page-context.js";
 import { type Capability, isRole, ROLE_NAMES } from "../roles/capabilities.js";
 import type { Course } from "./courses.service.js";
-import { FormProblem } from "./form-problem.js";
 
 export function MyCoursesPage({
   pc,

@@ -2,12 +2,12 @@
 // PATCH/DELETE /enrol-methods/{id}. Capability enrol:manage in the instance's course.
 import type { FastifyInstance, FastifyRequest } from "fastify";
 import { z } from "zod";
-import type { AppContext } from "../../http/context.js";
+import type { AppContext } from "../../app/context.js";
+import { requireCapability, rolesInCourse } from "../../http/access.js";
 import { addApiOperation } from "../../http/openapi.js";
 import { UnauthenticatedError, ValidationError } from "../../shared/errors.js";
 import { parseInput, rowId } from "../../shared/validation.js";
 import { getCourse } from "../courses/courses.service.js";
-import { requireCapability, rolesInCourse } from "../roles/access.service.js";
 import { ROLES } from "../roles/capabilities.js";
 import { MAX_ENROLLED_LIMIT, MAX_PERIOD_SECONDS } from "./enrol-form.js";
 import { type EnrolMethod, enrolMethodLabel, findEnrolMethod } from "./enrol-methods.js";

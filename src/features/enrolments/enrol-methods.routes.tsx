@@ -3,16 +3,15 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { h } from "preact";
 import { z } from "zod";
+import type { AppContext } from "../../app/context.js";
+import { courseCaps, requireActor, requireCapability, rolesInCourse } from "../../http/access.js";
 import { pageContext, redirectWithFlash, viewerTimeZone } from "../../http/app.js";
-import type { AppContext } from "../../http/context.js";
 import { ConflictError, type FieldError, NotFoundError, ValidationError } from "../../shared/errors.js";
 import { parseInput, rowId } from "../../shared/validation.js";
 import { renderPage } from "../../views/html.js";
 import { addCourseAdminLink } from "../../views/nav.js";
 import { getCourse } from "../courses/courses.service.js";
-import { requireActor, requireCapability, rolesInCourse } from "../roles/access.service.js";
 import type { Role } from "../roles/capabilities.js";
-import { courseCaps } from "../roles/course-caps.js";
 import {
   type CommonFormValues,
   commonValuesFromBody,
@@ -47,8 +46,6 @@ import {
   roleChoices,
   updateMethodInstance,
 } from "./enrolments.service.js";
-
-addCourseAdminLink({ label: PAGE_TITLE, href: listUrl, capability: "enrol:manage", order: 10 });
 
 const courseParams = z.object({ id: rowId });
 const instanceParams = z.object({ id: rowId, instanceId: rowId });
@@ -316,4 +313,9 @@ export function registerEnrolMethodRoutes(app: FastifyInstance, ctx: AppContext)
     await deleteMethodInstance(ctx, instance.id);
     return redirectWithFlash(reply, listUrl(id), `Deleted the enrolment method "${instance.name}".`);
   });
+}
+
+/** Links to these pages in the course and site admin menus (called from src/features/index.ts). */
+export function registerEnrolMethodsLinks(): void {
+  addCourseAdminLink({ label: PAGE_TITLE, href: listUrl, capability: "enrol:manage", order: 10 });
 }

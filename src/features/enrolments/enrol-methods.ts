@@ -6,11 +6,13 @@
 // common fields sit in one fieldset (legend: `commonLegend`) followed by `FormSections`; a method
 // that needs the common fields inside its own section (e.g. "Publish as LTI tool") renders the
 // whole form body with `FormLayout`, placing the pre-rendered `common` fields where it wants.
+
 import type { ComponentChildren } from "preact";
-import type { AppContext } from "../../http/context.js";
+import type { AppContext } from "../../app/context.js";
+import type { Db } from "../../db/database.js";
 import type { Errors } from "../../views/forms.js";
 import type { Role } from "../roles/capabilities.js";
-import type { EnrolInstance, Q } from "./enrolments.repository.js";
+import type { EnrolInstance } from "./enrolments.repository.js";
 
 /** Values every method instance has (columns of enrol_instances). */
 export interface InstanceCommon {
@@ -104,11 +106,11 @@ export interface EnrolMethod {
   /** Extra JSON the API returns for an instance (e.g. published details). */
   present?: (ctx: AppContext, instance: EnrolInstance) => Promise<Settings> | Settings;
   /** Called when an instance is created, inside the creating transaction. */
-  onCreate?: (trx: Q, ctx: AppContext, instance: EnrolInstance) => Promise<void>;
+  onCreate?: (trx: Db, ctx: AppContext, instance: EnrolInstance) => Promise<void>;
   /** Called after an instance changed (form, API, enable/disable), inside the same transaction. */
-  onUpdate?: (trx: Q, ctx: AppContext, instance: EnrolInstance) => Promise<void>;
+  onUpdate?: (trx: Db, ctx: AppContext, instance: EnrolInstance) => Promise<void>;
   /** Called before an instance and its enrolments are deleted, inside the same transaction. */
-  onDelete?: (trx: Q, ctx: AppContext, instance: EnrolInstance) => Promise<void>;
+  onDelete?: (trx: Db, ctx: AppContext, instance: EnrolInstance) => Promise<void>;
 }
 
 const methods = new Map<string, EnrolMethod>();
@@ -131,10 +133,10 @@ export function enrolMethodLabel(key: string): string {
   return methods.get(key)?.label ?? key;
 }
 
-registerEnrolMethod({
+export const manualEnrolMethod: EnrolMethod = {
   key: "manual",
   label: "Manual enrolments",
   multiple: false,
   parseForm: () => ({}),
   parseApi: () => ({}),
-});
+};

@@ -2,9 +2,9 @@
 // ("max enrolled users") holds under concurrency: the instance row is locked (PostgreSQL) or the
 // transaction is serial (SQLite) while counting and inserting.
 import { z } from "zod";
+import type { AppContext } from "../../app/context.js";
 import type { Db } from "../../db/database.js";
 import type { Engine } from "../../db/dialect.js";
-import type { AppContext } from "../../http/context.js";
 import { addSeconds, type Clock, iso } from "../../shared/clock.js";
 import {
   AppError,
@@ -67,7 +67,7 @@ export type InstanceInput = z.input<typeof instanceCommonSchema> & {
 };
 
 export async function addEnrolInstance(
-  db: repo.Q,
+  db: Db,
   clock: Clock,
   courseId: number,
   input: InstanceInput,
@@ -97,7 +97,7 @@ export async function addEnrolInstance(
 }
 
 export async function updateEnrolInstance(
-  db: repo.Q,
+  db: Db,
   clock: Clock,
   id: number,
   input: Partial<z.input<typeof instanceCommonSchema>> & { settings?: Record<string, unknown> },
@@ -127,7 +127,7 @@ export async function updateEnrolInstance(
   return getInstance(db, id);
 }
 
-export async function getInstance(db: repo.Q, id: number): Promise<repo.EnrolInstance> {
+export async function getInstance(db: Db, id: number): Promise<repo.EnrolInstance> {
   const i = await repo.findInstance(db, id);
   if (!i) throw new NotFoundError("Enrolment method");
   return i;
@@ -138,12 +138,11 @@ export async function deleteEnrolInstance(db: Db, id: number): Promise<void> {
   await db.transaction().execute((trx) => deleteInstanceIn(trx, id));
 }
 
-async function deleteInstanceIn(trx: repo.Q, id: number): Promise<void> {
+async function deleteInstanceIn(trx: Db, id: number): Promise<void> {
   const inst = await getInstance(trx, id);
-  const users = await trx.selectFrom("enrolments").select("user_id").where("instance_id", "=", id).execute();
-  await trx.deleteFrom("role_assignments").where("instance_id", "=", id).execute();
-  await trx.deleteFrom("enrolments").where("instance_id", "=", id).execute();
-  for (const u of users) await dropRolesIfUnenrolled(trx, inst.courseId, u.user_id);
+  const users = await repo.listInstanceUserIds(trx, id);
+  await repo.deleteInstanceEnrolments(trx, id);
+  for (const userId of users) await dropRolesIfUnenrolled(trx, inst.courseId, userId);
   await repo.deleteInstance(trx, id);
 }
 
@@ -178,7 +177,7 @@ export interface EnrolDeps {
  * caller's transaction.
  */
 export async function enrolUser(
-  trx: repo.Q,
+  trx: Db,
   deps: EnrolDeps,
   v: { instanceId: number; userId: number; role?: string; checkOpen?: boolean },
 ): Promise<{ created: boolean; enrolment: repo.Enrolment }> {
@@ -224,7 +223,7 @@ export async function enrolUser(
 }
 
 /** Removes the user's enrolment through one instance, and their roles when no enrolment is left. */
-export async function unenrolUser(trx: repo.Q, v: { instanceId: number; userId: number }): Promise<boolean> {
+export async function unenrolUser(trx: Db, v: { instanceId: number; userId: number }): Promise<boolean> {
   const instance = await getInstance(trx, v.instanceId);
   const existing = await repo.findEnrolment(trx, instance.id, v.userId);
   if (!existing) return false;
@@ -234,19 +233,20 @@ export async function unenrolUser(trx: repo.Q, v: { instanceId: number; userId: 
   return true;
 }
 
-async function dropRolesIfUnenrolled(trx: repo.Q, courseId: number, userId: number) {
+async function dropRolesIfUnenrolled(trx: Db, courseId: number, userId: number) {
   if ((await repo.countUserEnrolmentsInCourse(trx, courseId, userId)) === 0)
     await repo.deleteRoles(trx, courseId, userId);
 }
 
 /** The course's manual enrolment instance (every course has one). */
-export async function manualInstance(db: repo.Q, courseId: number): Promise<repo.EnrolInstance> {
+export async function manualInstance(db: Db, courseId: number): Promise<repo.EnrolInstance> {
   const [inst] = await repo.listInstances(db, courseId, "manual");
   if (!inst) throw new NotFoundError("Manual enrolment method");
   return inst;
 }
 
 export const listInstances = repo.listInstances;
+export const findEnrolInstance = repo.findInstance;
 export const listParticipants = repo.listParticipants;
 export const findEnrolment = repo.findEnrolment;
 export const insertRole = repo.insertRole;
@@ -293,13 +293,13 @@ export async function deleteMethodInstance(ctx: AppContext, id: number): Promise
 }
 
 /** Whether the user has an enrolment (any method, any status) in the course. */
-export async function isParticipant(db: repo.Q, courseId: number, userId: number): Promise<boolean> {
+export async function isParticipant(db: Db, courseId: number, userId: number): Promise<boolean> {
   return (await repo.countUserEnrolmentsInCourse(db, courseId, userId)) > 0;
 }
 
 /** Replaces the user's roles in the course; roles given here belong to no enrolment instance. */
 export async function setUserRoles(
-  trx: repo.Q,
+  trx: Db,
   clock: Clock,
   v: { courseId: number; userId: number; roles: readonly Role[] },
 ): Promise<void> {
@@ -314,7 +314,7 @@ export async function setUserRoles(
 }
 
 /** Removes every enrolment of the user in the course (and so their roles); returns how many. */
-export async function unenrolFromCourse(trx: repo.Q, courseId: number, userId: number): Promise<number> {
+export async function unenrolFromCourse(trx: Db, courseId: number, userId: number): Promise<number> {
   const enrolments = await repo.listCourseEnrolments(trx, courseId, userId);
   for (const e of enrolments) await unenrolUser(trx, { instanceId: e.instanceId, userId });
   return enrolments.length;
@@ -371,4 +371,20 @@ export function enrolmentState(e: repo.CourseEnrolment, now: Date): EnrolmentSta
   if (e.instanceStatus !== "enabled" || (e.timeStart && e.timeStart > t) || (e.timeEnd && e.timeEnd <= t))
     return "not_current";
   return "active";
+}
+
+/** The roles a user holds in a course at `now`, through active enrolments only. */
+export function activeCourseRoles(db: Db, userId: number, courseId: number, now: Date): Promise<string[]> {
+  return repo.listActiveRoles(db, userId, courseId, iso(now));
+}
+
+/** The courses where the user has an active enrolment, each with the roles held there (possibly none). */
+export async function activeRolesByCourse(db: Db, userId: number, now: Date): Promise<Map<number, string[]>> {
+  const roles = new Map<number, Set<string>>();
+  for (const r of await repo.listActiveEnrolmentRoles(db, userId, iso(now))) {
+    const set = roles.get(r.courseId) ?? new Set<string>();
+    if (r.role) set.add(r.role);
+    roles.set(r.courseId, set);
+  }
+  return new Map([...roles].map(([id, set]) => [id, [...set]]));
 }

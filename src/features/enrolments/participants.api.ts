@@ -2,12 +2,12 @@
 // (through the course's manual method), DELETE /courses/{id}/enrolments/{userId}.
 import type { FastifyInstance, FastifyRequest } from "fastify";
 import { z } from "zod";
-import type { AppContext } from "../../http/context.js";
+import type { AppContext } from "../../app/context.js";
+import { requireCapability, rolesInCourse } from "../../http/access.js";
 import { addApiOperation } from "../../http/openapi.js";
 import { ForbiddenError, NotFoundError, UnauthenticatedError } from "../../shared/errors.js";
 import { jsonRowId, parseInput, rowId } from "../../shared/validation.js";
 import { getCourse } from "../courses/courses.service.js";
-import { requireCapability, rolesInCourse } from "../roles/access.service.js";
 import { type Capability, ROLES } from "../roles/capabilities.js";
 import { getUser } from "../users/users.service.js";
 import {

@@ -3,16 +3,15 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { h } from "preact";
 import { z } from "zod";
+import type { AppContext } from "../../app/context.js";
+import { courseCaps, requireActor, requireCapability, rolesInCourse } from "../../http/access.js";
 import { pageContext, redirectWithFlash, viewerTimeZone } from "../../http/app.js";
-import type { AppContext } from "../../http/context.js";
 import { ForbiddenError, NotFoundError, type ValidationError } from "../../shared/errors.js";
 import { parseInput, rowId } from "../../shared/validation.js";
 import { renderPage } from "../../views/html.js";
 import { addCourseAdminLink } from "../../views/nav.js";
 import { getCourse } from "../courses/courses.service.js";
-import { requireActor, requireCapability, rolesInCourse } from "../roles/access.service.js";
 import { type Capability, ROLES, type Role } from "../roles/capabilities.js";
-import { courseCaps } from "../roles/course-caps.js";
 import { findUserById, getUser, listUsers } from "../users/users.service.js";
 import {
   assignableRoles,
@@ -34,13 +33,6 @@ import {
   RolesPage,
   UnenrolPage,
 } from "./participants.views.js";
-
-addCourseAdminLink({
-  label: PARTICIPANTS_TITLE,
-  href: participantsUrl,
-  capability: "course:viewparticipants",
-  order: 20,
-});
 
 const SEARCH_LIMIT = 30;
 const courseParams = z.object({ id: rowId });
@@ -250,5 +242,15 @@ export function registerParticipantRoutes(app: FastifyInstance, ctx: AppContext)
       .transaction()
       .execute((trx) => setUserRoles(trx, ctx.clock, { courseId: id, userId, roles: next }));
     return redirectWithFlash(reply, participantsUrl(id), "Roles saved.");
+  });
+}
+
+/** Links to these pages in the course and site admin menus (called from src/features/index.ts). */
+export function registerParticipantsLinks(): void {
+  addCourseAdminLink({
+    label: PARTICIPANTS_TITLE,
+    href: participantsUrl,
+    capability: "course:viewparticipants",
+    order: 20,
   });
 }

@@ -3,6 +3,7 @@
 // else gets no trace of a hidden activity, and course totals recomputed without it (see
 // excludeHidden). Read-side only: the stored course total still counts every activity, as
 // completion and LTI grade sync expect.
+import type { Db } from "../../db/database.js";
 import { excludeHidden } from "./gradebook.js";
 import * as repo from "./grades.repository.js";
 
@@ -17,7 +18,7 @@ export interface Viewer {
 
 /** The grade items and grades the viewer is shown. */
 export async function gradebookSeen(
-  db: repo.Q,
+  db: Db,
   courseId: number,
   viewer: Viewer,
 ): Promise<{ items: repo.ReportItem[]; grades: repo.GradeRow[] }> {
@@ -27,14 +28,14 @@ export async function gradebookSeen(
 }
 
 /** The grades the viewer is shown (one query when nothing is left out). */
-export async function listGradesSeen(db: repo.Q, courseId: number, viewer: Viewer): Promise<repo.GradeRow[]> {
+export async function listGradesSeen(db: Db, courseId: number, viewer: Viewer): Promise<repo.GradeRow[]> {
   if (viewer.includeHidden) return repo.listCourseGrades(db, courseId, viewer.userId);
   return (await gradebookSeen(db, courseId, viewer)).grades;
 }
 
 /** A grade item of the course the viewer may see, or undefined. */
 export async function findItemSeen(
-  db: repo.Q,
+  db: Db,
   courseId: number,
   itemId: number,
   viewer: Pick<Viewer, "includeHidden">,

@@ -3,13 +3,13 @@
 // PUT /activities/{id}/grades/{userId} (grade:edit; the user must be a participant).
 import type { FastifyInstance, FastifyRequest } from "fastify";
 import { z } from "zod";
-import type { AppContext } from "../../http/context.js";
+import type { AppContext } from "../../app/context.js";
+import { can, requireCapability } from "../../http/access.js";
 import { addApiOperation } from "../../http/openapi.js";
 import { ForbiddenError, NotFoundError, UnauthenticatedError } from "../../shared/errors.js";
 import { parseInput, rowId } from "../../shared/validation.js";
 import { getCourse } from "../courses/courses.service.js";
 import { isParticipant } from "../enrolments/enrolments.service.js";
-import { can, requireCapability } from "../roles/access.service.js";
 import { findActivityItem, type Grade, type GradeItem, setGrade } from "./grades.service.js";
 import { listGradesSeen } from "./grades-seen.service.js";
 

@@ -1,9 +1,9 @@
 // The only file that touches grade_items, grades and grade_history (reads join activities for
 // their visibility).
-import { type Kysely, type Selectable, sql, type Transaction } from "kysely";
-import type { Database } from "../../db/schema.js";
 
-export type Q = Kysely<Database> | Transaction<Database>;
+import { type Selectable, sql } from "kysely";
+import type { Db } from "../../db/database.js";
+import type { Database } from "../../db/schema.js";
 
 export interface GradeItem {
   id: number;
@@ -33,7 +33,7 @@ const toItem = (r: Selectable<Database["grade_items"]>): GradeItem => ({
   passGrade: r.pass_grade,
 });
 
-export async function findCourseTotalItem(db: Q, courseId: number): Promise<GradeItem | undefined> {
+export async function findCourseTotalItem(db: Db, courseId: number): Promise<GradeItem | undefined> {
   const r = await db
     .selectFrom("grade_items")
     .selectAll()
@@ -43,7 +43,7 @@ export async function findCourseTotalItem(db: Q, courseId: number): Promise<Grad
   return r ? toItem(r) : undefined;
 }
 
-export async function findActivityItem(db: Q, activityId: number): Promise<GradeItem | undefined> {
+export async function findActivityItem(db: Db, activityId: number): Promise<GradeItem | undefined> {
   const r = await db
     .selectFrom("grade_items")
     .selectAll()
@@ -52,7 +52,7 @@ export async function findActivityItem(db: Q, activityId: number): Promise<Grade
   return r ? toItem(r) : undefined;
 }
 
-export async function listItems(db: Q, courseId: number): Promise<GradeItem[]> {
+export async function listItems(db: Db, courseId: number): Promise<GradeItem[]> {
   const rows = await db
     .selectFrom("grade_items")
     .selectAll()
@@ -62,7 +62,7 @@ export async function listItems(db: Q, courseId: number): Promise<GradeItem[]> {
   return rows.map(toItem);
 }
 
-export async function insertItem(db: Q, v: Omit<GradeItem, "id">): Promise<GradeItem> {
+export async function insertItem(db: Db, v: Omit<GradeItem, "id">): Promise<GradeItem> {
   const r = await db
     .insertInto("grade_items")
     .values({
@@ -78,7 +78,7 @@ export async function insertItem(db: Q, v: Omit<GradeItem, "id">): Promise<Grade
 }
 
 export async function updateItem(
-  db: Q,
+  db: Db,
   id: number,
   v: Partial<Pick<GradeItem, "name" | "maxGrade" | "passGrade">>,
 ): Promise<void> {
@@ -93,7 +93,7 @@ export async function updateItem(
     .execute();
 }
 
-export async function deleteItem(db: Q, id: number): Promise<void> {
+export async function deleteItem(db: Db, id: number): Promise<void> {
   await db.deleteFrom("grade_items").where("id", "=", id).execute();
 }
 
@@ -107,7 +107,7 @@ const toGrade = (r: Omit<Selectable<Database["grades"]>, "id">): Grade => ({
   updatedAt: r.updated_at,
 });
 
-export async function findGrade(db: Q, itemId: number, userId: number): Promise<Grade | undefined> {
+export async function findGrade(db: Db, itemId: number, userId: number): Promise<Grade | undefined> {
   const r = await db
     .selectFrom("grades")
     .selectAll()
@@ -122,7 +122,7 @@ export async function findGrade(db: Q, itemId: number, userId: number): Promise<
 
 /** An activity's grade item with the user's current grade on it, in one statement. */
 export async function findActivityItemWithGrade(
-  db: Q,
+  db: Db,
   activityId: number,
   userId: number,
 ): Promise<{ item: GradeItem; grade: Grade | undefined } | undefined> {
@@ -162,7 +162,7 @@ export async function findActivityItemWithGrade(
  * current total, and the sum of their activity grades (null when they have none).
  */
 export async function findCourseTotalState(
-  db: Q,
+  db: Db,
   courseId: number,
   userId: number,
 ): Promise<{ item: GradeItem; current: number | null; sum: number | null } | undefined> {
@@ -183,27 +183,27 @@ export async function findCourseTotalState(
   };
 }
 
-export async function upsertGrade(db: Q, g: Grade): Promise<void> {
+export async function upsertGrade(db: Db, g: Grade): Promise<void> {
   await sql`insert into grades (item_id, user_id, grade, feedback, source, actor_id, updated_at)
     values (${g.itemId}, ${g.userId}, ${g.grade}, ${g.feedback}, ${g.source}, ${g.actorId}, ${g.updatedAt})
     on conflict (item_id, user_id) do update set grade = excluded.grade, feedback = excluded.feedback,
       source = excluded.source, actor_id = excluded.actor_id, updated_at = excluded.updated_at`.execute(db);
 }
 
-export async function insertHistory(db: Q, g: Grade): Promise<void> {
+export async function insertHistory(db: Db, g: Grade): Promise<void> {
   await sql`insert into grade_history (item_id, user_id, grade, feedback, source, actor_id, created_at)
     values (${g.itemId}, ${g.userId}, ${g.grade}, ${g.feedback}, ${g.source}, ${g.actorId}, ${g.updatedAt})`.execute(
     db,
   );
 }
 
-export async function deleteGrade(db: Q, itemId: number, userId: number): Promise<void> {
+export async function deleteGrade(db: Db, itemId: number, userId: number): Promise<void> {
   await db.deleteFrom("grades").where("item_id", "=", itemId).where("user_id", "=", userId).execute();
 }
 
 /** Sum of the user's activity grades and of those items' maxima, for natural aggregation. */
 export async function sumActivityGrades(
-  db: Q,
+  db: Db,
   courseId: number,
   userId: number,
 ): Promise<{ sum: number | null; count: number }> {
@@ -225,7 +225,7 @@ export async function sumActivityGrades(
   };
 }
 
-export async function sumActivityMax(db: Q, courseId: number): Promise<number> {
+export async function sumActivityMax(db: Db, courseId: number): Promise<number> {
   const r = await db
     .selectFrom("grade_items")
     .select((eb) => eb.fn.sum<number | null>("max_grade").as("sum"))
@@ -241,7 +241,7 @@ export interface ReportItem extends GradeItem {
 }
 
 /** The course's grade items (by id) with their activity's visibility; the course total is never hidden. */
-export async function listReportItems(db: Q, courseId: number): Promise<ReportItem[]> {
+export async function listReportItems(db: Db, courseId: number): Promise<ReportItem[]> {
   const rows = await db
     .selectFrom("grade_items as i")
     .leftJoin("activities as a", "a.id", "i.activity_id")
@@ -266,7 +266,7 @@ export interface GradeRow {
   hidden: boolean;
 }
 
-export async function listCourseGrades(db: Q, courseId: number, userId?: number): Promise<GradeRow[]> {
+export async function listCourseGrades(db: Db, courseId: number, userId?: number): Promise<GradeRow[]> {
   let q = db
     .selectFrom("grades as g")
     .innerJoin("grade_items as i", "i.id", "g.item_id")
@@ -300,7 +300,7 @@ export async function listCourseGrades(db: Q, courseId: number, userId?: number)
   }));
 }
 
-export async function listHistory(db: Q, itemId: number, userId: number) {
+export async function listHistory(db: Db, itemId: number, userId: number) {
   return db
     .selectFrom("grade_history")
     .selectAll()

@@ -5,17 +5,16 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { h } from "preact";
 import { z } from "zod";
+import type { AppContext } from "../../app/context.js";
+import { courseCaps, requireActor, requireCapability } from "../../http/access.js";
 import { pageContext, redirectWithFlash } from "../../http/app.js";
-import type { AppContext } from "../../http/context.js";
 import { ForbiddenError, NotFoundError, ValidationError } from "../../shared/errors.js";
 import { parseInput, rowId } from "../../shared/validation.js";
 import { renderPage } from "../../views/html.js";
 import { addCourseAdminLink } from "../../views/nav.js";
 import { getCourse } from "../courses/courses.service.js";
 import { listParticipants } from "../enrolments/enrolments.service.js";
-import { requireActor, requireCapability } from "../roles/access.service.js";
 import type { Capability } from "../roles/capabilities.js";
-import { courseCaps } from "../roles/course-caps.js";
 import { findUserById } from "../users/users.service.js";
 import { graderReport, type ReportUser, userReport } from "./gradebook.js";
 import { registerGradesApi } from "./grades.api.js";
@@ -28,8 +27,6 @@ import {
   UserReportPage,
 } from "./grades.views.js";
 import { findItemSeen, gradebookSeen, type ReportItem } from "./grades-seen.service.js";
-
-addCourseAdminLink({ label: GRADEBOOK_TITLE, href: gradebookUrl, capability: "grade:viewown", order: 30 });
 
 const courseParams = z.object({ id: rowId });
 const userParams = z.object({ id: rowId, userId: rowId });
@@ -200,4 +197,9 @@ export function registerGradebookRoutes(app: FastifyInstance, ctx: AppContext) {
     }
     return redirectWithFlash(reply, gradebookUrl(ids.id), `Saved the grade for ${item.name}.`);
   });
+}
+
+/** Links to these pages in the course and site admin menus (called from src/features/index.ts). */
+export function registerGradesLinks(): void {
+  addCourseAdminLink({ label: GRADEBOOK_TITLE, href: gradebookUrl, capability: "grade:viewown", order: 30 });
 }

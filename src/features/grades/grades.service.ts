@@ -2,9 +2,9 @@
 // the sum of the user's activity grades out of the sum of their maxima). Every change is kept in
 // the history with its source, and announced to listeners inside the same transaction, so a
 // feature that must act on it (completion, LTI grade sync) writes its follow-up atomically.
-import type { Transaction } from "kysely";
-import type { Database } from "../../db/schema.js";
-import type { AppContext } from "../../http/context.js";
+
+import type { Deps } from "../../app/context.js";
+import type { Db } from "../../db/database.js";
 import { iso } from "../../shared/clock.js";
 import { NotFoundError, ValidationError } from "../../shared/errors.js";
 import type { Activity } from "../activities/activity-types.js";
@@ -12,9 +12,8 @@ import * as repo from "./grades.repository.js";
 
 export type { Grade, GradeItem, GradeRow } from "./grades.repository.js";
 
-export type Trx = Transaction<Database>;
 export type GradeSource = "teacher" | "quiz" | "external" | "system";
-export type GradeDeps = Pick<AppContext, "clock" | "jobs">;
+export type GradeDeps = Pick<Deps, "clock" | "jobs">;
 
 export interface GradeChange {
   courseId: number;
@@ -31,15 +30,15 @@ export interface GradeChange {
  * Called inside the writer's transaction with every change one write made, the activity grade first and
  * the course total after it.
  */
-type Listener = (trx: Trx, deps: GradeDeps, changes: readonly GradeChange[]) => Promise<void>;
-const listeners: Listener[] = [];
+export type GradeListener = (trx: Db, deps: GradeDeps, changes: readonly GradeChange[]) => Promise<void>;
+const listeners: GradeListener[] = [];
 
 /** Features subscribe to grade changes (completion, LTI grade sync); called inside the writer's transaction. */
-export function onGradeChanged(listener: Listener): void {
+export function onGradeChanged(listener: GradeListener): void {
   listeners.push(listener);
 }
 
-export async function ensureCourseTotalItem(trx: repo.Q, courseId: number): Promise<repo.GradeItem> {
+export async function ensureCourseTotalItem(trx: Db, courseId: number): Promise<repo.GradeItem> {
   const existing = await repo.findCourseTotalItem(trx, courseId);
   if (existing) return existing;
   return repo.insertItem(trx, {
@@ -53,7 +52,7 @@ export async function ensureCourseTotalItem(trx: repo.Q, courseId: number): Prom
 
 /** Creates or updates the grade item of a gradable activity and keeps the course total's maximum in step. */
 export async function upsertActivityItem(
-  trx: repo.Q,
+  trx: Db,
   v: { courseId: number; activityId: number; name: string; maxGrade: number; passGrade: number | null },
 ): Promise<repo.GradeItem> {
   const existing = await repo.findActivityItem(trx, v.activityId);
@@ -75,13 +74,13 @@ export async function upsertActivityItem(
 }
 
 /** Removes an activity's grade item (when it stops being gradable or is deleted). */
-export async function removeActivityItem(trx: repo.Q, courseId: number, activityId: number): Promise<void> {
+export async function removeActivityItem(trx: Db, courseId: number, activityId: number): Promise<void> {
   const item = await repo.findActivityItem(trx, activityId);
   if (item) await repo.deleteItem(trx, item.id);
   await refreshCourseTotalMax(trx, courseId);
 }
 
-async function refreshCourseTotalMax(trx: repo.Q, courseId: number): Promise<void> {
+async function refreshCourseTotalMax(trx: Db, courseId: number): Promise<void> {
   const total = await ensureCourseTotalItem(trx, courseId);
   await repo.updateItem(trx, total.id, { maxGrade: await repo.sumActivityMax(trx, courseId) });
 }
@@ -99,7 +98,7 @@ export interface SetGradeInput {
 }
 
 /** Writes one activity grade, its history row and the recomputed course total, in the caller's transaction. */
-export async function setGrade(trx: Trx, deps: GradeDeps, input: SetGradeInput): Promise<repo.Grade> {
+export async function setGrade(trx: Db, deps: GradeDeps, input: SetGradeInput): Promise<repo.Grade> {
   const found = await repo.findActivityItemWithGrade(trx, input.activityId, input.userId);
   if (!found) throw new NotFoundError("Grade item for this activity");
   const { item, grade: previous } = found;
@@ -137,7 +136,7 @@ export async function setGrade(trx: Trx, deps: GradeDeps, input: SetGradeInput):
 
 /** Deletes an activity grade (e.g. an external tool's deleteResult), recording it in the history. */
 export async function clearGrade(
-  trx: Trx,
+  trx: Db,
   deps: GradeDeps,
   v: { activityId: number; userId: number; source: GradeSource; actorId: number | null; activity?: Activity },
 ) {
@@ -167,7 +166,7 @@ export async function clearGrade(
 }
 
 /** Brings the user's course total in step with an activity grade change; returns the total's change, if any. */
-async function recomputeCourseTotal(trx: Trx, deps: GradeDeps, cause: GradeChange): Promise<GradeChange[]> {
+async function recomputeCourseTotal(trx: Db, deps: GradeDeps, cause: GradeChange): Promise<GradeChange[]> {
   const { courseId, userId } = cause;
   const state =
     (await repo.findCourseTotalState(trx, courseId, userId)) ??
@@ -190,7 +189,7 @@ async function recomputeCourseTotal(trx: Trx, deps: GradeDeps, cause: GradeChang
   ];
 }
 
-async function announce(trx: Trx, deps: GradeDeps, changes: readonly GradeChange[]) {
+async function announce(trx: Db, deps: GradeDeps, changes: readonly GradeChange[]) {
   for (const l of listeners) await l(trx, deps, changes);
 }
 

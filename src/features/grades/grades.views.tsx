@@ -1,8 +1,10 @@
 // The gradebook pages: the grader report (teachers), the user report (a student's own grades),
 // and one grade with its edit form and history. Items of activities hidden from students reach
 // these pages only for viewers who may see them, and are marked.
+
 import { formatInstant } from "../../shared/time-zone.js";
 import { CourseLayout, type CourseRef } from "../../views/course-layout.js";
+import { DataTable } from "../../views/data-table.js";
 import { Csrf, type Errors, FormErrors, TextArea, TextField } from "../../views/forms.js";
 import type { PageContext } from "../../views/page-context.js";
 import type { Capability } from "../roles/capabilities.js";
@@ -221,35 +223,22 @@ export function GradePage(
         <p class="help">The course total is calculated from the activity grades.</p>
       ) : null}
       <h2>History</h2>
-      {p.history.length === 0 ? (
-        <p>No changes yet.</p>
-      ) : (
-        <div class="table-wrap">
-          <table class="grade-history">
-            <caption class="visually-hidden">Every change of this grade, newest first</caption>
-            <thead>
-              <tr>
-                <th scope="col">Time</th>
-                <th scope="col">Grade</th>
-                <th scope="col">Feedback</th>
-                <th scope="col">Source</th>
-                <th scope="col">By</th>
-              </tr>
-            </thead>
-            <tbody>
-              {p.history.map((h, i) => (
-                <tr key={`${h.createdAt}-${i}`}>
-                  <td>{formatInstant(h.createdAt, pc.timeZone)}</td>
-                  <td class="num">{formatGrade(h.grade)}</td>
-                  <td>{h.feedback}</td>
-                  <td>{sourceLabel(h.source)}</td>
-                  <td>{h.actor}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
-      )}
+      <DataTable
+        wrap
+        class="grade-history"
+        caption="Every change of this grade, newest first"
+        captionHidden
+        rows={p.history}
+        rowKey={(h, i) => `${h.createdAt}-${i}`}
+        empty="No changes yet."
+        columns={[
+          { header: "Time", cell: (h) => formatInstant(h.createdAt, pc.timeZone) },
+          { header: "Grade", cell: (h) => formatGrade(h.grade), class: "num" },
+          { header: "Feedback", cell: (h) => h.feedback },
+          { header: "Source", cell: (h) => sourceLabel(h.source) },
+          { header: "By", cell: (h) => h.actor },
+        ]}
+      />
     </CourseLayout>
   );
 }

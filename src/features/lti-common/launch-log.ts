@@ -1,10 +1,7 @@
 // The launch log: every LTI launch in (a consumer launching a published course) and out (Pluto
 // launching an external tool), with its result and, when rejected, the reason code.
-import { type Kysely, sql, type Transaction } from "kysely";
+import { sql } from "kysely";
 import type { Db } from "../../db/database.js";
-import type { Database } from "../../db/schema.js";
-
-type Q = Kysely<Database> | Transaction<Database>;
 
 export interface LaunchLogEntry {
   direction: "in" | "out";
@@ -20,7 +17,7 @@ export interface LaunchLogEntry {
 }
 
 /** Written on every launch, in and out: an SQL text, as the builder cost more than the insert. */
-export async function writeLaunchLog(db: Q, at: Date, e: LaunchLogEntry): Promise<void> {
+export async function writeLaunchLog(db: Db, at: Date, e: LaunchLogEntry): Promise<void> {
   await sql`insert into lti_launch_log (created_at, direction, course_id, publication_id, activity_id,
       consumer_key, remote_user_id, user_id, result, reason, message)
     values (${at.toISOString()}, ${e.direction}, ${e.courseId}, ${e.publicationId ?? null}, ${e.activityId ?? null},

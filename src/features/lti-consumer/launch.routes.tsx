@@ -3,13 +3,13 @@
 import type { FastifyInstance } from "fastify";
 import { h } from "preact";
 import { z } from "zod";
+import type { AppContext } from "../../app/context.js";
+import { requireActor } from "../../http/access.js";
 import { pageContext } from "../../http/app.js";
-import type { AppContext } from "../../http/context.js";
 import { ForbiddenError, NotFoundError } from "../../shared/errors.js";
 import { renderPage } from "../../views/html.js";
+import { sendPage } from "../../views/send-page.js";
 import { openActivityWith } from "../activities/activity-access.js";
-import { sendPage } from "../courses/courses.routes.js";
-import { requireActor } from "../roles/access.service.js";
 import { LaunchUnavailableError, launchAndLog } from "./launch.service.js";
 import { LaunchFormPage, LaunchUnavailablePage, ReturnPage } from "./launch.views.js";
 

@@ -1,6 +1,6 @@
 // The LTI 1.1 basic launch of an External tool activity: the signed form fields the browser posts to the tool
 // (conformance cases 17–20, 32, 36), and the launch log row that records it.
-import type { AppContext } from "../../http/context.js";
+import type { AppContext } from "../../app/context.js";
 import { buildLaunchParams } from "../../lti/v1p1/launch.js";
 import { signRequest } from "../../lti/v1p1/oauth.js";
 import { type ContextRole, launchRoles } from "../../lti/vocab/roles.js";

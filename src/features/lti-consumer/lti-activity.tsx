@@ -4,7 +4,7 @@ import { h } from "preact";
 import { formatCustomParameterLines } from "../../lti/v1p1/custom-params.js";
 import { Checkbox, type Errors, Fieldset, Select, TextArea, TextField } from "../../views/forms.js";
 import { renderPage } from "../../views/html.js";
-import { registerActivityType } from "../activities/activity-types.js";
+import type { ActivityType } from "../activities/activity-types.js";
 import { formNumber } from "../activities/types/form-values.js";
 import { FullWidthActivityPage, ToolLaunchArea } from "./launch.views.js";
 import {
@@ -162,7 +162,7 @@ export function LtiSettingsFields({
   );
 }
 
-registerActivityType<LtiSettings>({
+export const externalToolType: ActivityType<LtiSettings> = {
   type: "lti",
   label: "External tool",
   description: "A learning tool from another site (LTI), shown inside the course; it can send grades back.",
@@ -220,4 +220,4 @@ registerActivityType<LtiSettings>({
     await reply;
     return null;
   },
-});
+};

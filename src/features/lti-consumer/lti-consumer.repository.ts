@@ -1,8 +1,8 @@
 // The only file that touches the consumer side's tables: lti_tool_types and lti_consumer_keys.
-import type { Kysely, Selectable, Transaction } from "kysely";
-import type { Database } from "../../db/schema.js";
 
-export type Q = Kysely<Database> | Transaction<Database>;
+import type { Selectable } from "kysely";
+import type { Db } from "../../db/database.js";
+import type { Database } from "../../db/schema.js";
 
 export const LAUNCH_CONTAINERS = ["embed", "embed_no_blocks", "window"] as const;
 export type LaunchContainer = (typeof LAUNCH_CONTAINERS)[number];
@@ -87,17 +87,17 @@ function toRow(f: ToolTypeFields) {
   };
 }
 
-export async function listToolTypes(db: Q): Promise<ToolType[]> {
+export async function listToolTypes(db: Db): Promise<ToolType[]> {
   const rows = await db.selectFrom("lti_tool_types").selectAll().orderBy("name").orderBy("id").execute();
   return rows.map(toToolType);
 }
 
-export async function findToolType(db: Q, id: number): Promise<ToolType | undefined> {
+export async function findToolType(db: Db, id: number): Promise<ToolType | undefined> {
   const r = await db.selectFrom("lti_tool_types").selectAll().where("id", "=", id).executeTakeFirst();
   return r ? toToolType(r) : undefined;
 }
 
-export async function insertToolType(db: Q, f: ToolTypeFields, now: string): Promise<ToolType> {
+export async function insertToolType(db: Db, f: ToolTypeFields, now: string): Promise<ToolType> {
   const r = await db
     .insertInto("lti_tool_types")
     .values({ ...toRow(f), created_at: now, updated_at: now })
@@ -106,7 +106,7 @@ export async function insertToolType(db: Q, f: ToolTypeFields, now: string): Pro
   return toToolType(r);
 }
 
-export async function updateToolType(db: Q, id: number, f: ToolTypeFields, now: string): Promise<void> {
+export async function updateToolType(db: Db, id: number, f: ToolTypeFields, now: string): Promise<void> {
   await db
     .updateTable("lti_tool_types")
     .set({ ...toRow(f), updated_at: now })
@@ -114,12 +114,12 @@ export async function updateToolType(db: Q, id: number, f: ToolTypeFields, now: 
     .execute();
 }
 
-export async function deleteToolType(db: Q, id: number): Promise<boolean> {
+export async function deleteToolType(db: Db, id: number): Promise<boolean> {
   const r = await db.deleteFrom("lti_tool_types").where("id", "=", id).executeTakeFirst();
   return Number(r.numDeletedRows) > 0;
 }
 
-export async function findKey(db: Q, name: string): Promise<string | undefined> {
+export async function findKey(db: Db, name: string): Promise<string | undefined> {
   const r = await db
     .selectFrom("lti_consumer_keys")
     .select("value")
@@ -129,7 +129,7 @@ export async function findKey(db: Q, name: string): Promise<string | undefined> 
 }
 
 /** Stores `value` under `name` unless another process got there first; returns the value that won. */
-export async function insertKeyOnce(db: Q, name: string, value: string, now: string): Promise<string> {
+export async function insertKeyOnce(db: Db, name: string, value: string, now: string): Promise<string> {
   await db
     .insertInto("lti_consumer_keys")
     .values({ name, value, created_at: now })

@@ -1,12 +1,11 @@
-// The LTI consumer feature ("External tool" activities): the activity type registers itself on import; this
-// adds the launch pages, the services tools call, and the site-wide tools' admin pages and API.
+// The LTI consumer feature ("External tool" activities): its activity type is registered in
+// src/features/index.ts; this adds the launch pages, the services tools call, and the site-wide tools' admin pages and API.
 import type { FastifyInstance } from "fastify";
-import type { AppContext } from "../../http/context.js";
+import type { AppContext } from "../../app/context.js";
 import { registerLaunchRoutes } from "./launch.routes.js";
 import { registerLtiServiceRoutes } from "./services.routes.js";
 import { registerToolTypeApi } from "./tool-types.api.js";
 import { registerToolTypeRoutes } from "./tool-types.routes.js";
-import "./lti-activity.js";
 
 export async function registerLtiConsumerRoutes(app: FastifyInstance, ctx: AppContext) {
   registerLaunchRoutes(app, ctx);

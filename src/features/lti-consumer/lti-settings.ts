@@ -1,7 +1,7 @@
 // The settings of an External tool activity (stored in activities.settings): what the form and the API take,
 // what `prepare` adds from the cartridge and the site tools, and how a launch resolves the tool to use.
 import { z } from "zod";
-import type { AppContext } from "../../http/context.js";
+import type { AppContext } from "../../app/context.js";
 import { parseCustomParameterLines } from "../../lti/v1p1/custom-params.js";
 import { type FieldError, ValidationError } from "../../shared/errors.js";
 import type { CartridgeDeps } from "./cartridge.service.js";

@@ -2,8 +2,8 @@
 // 61–65): a signed form POST whose `id` is the ext_ims_lis_memberships_id given at launch (a tamper-proof
 // token naming the activity), answered with the course's current participants, their roles and — as the
 // activity's privacy settings allow — names and emails.
-import type { AppContext } from "../../http/context.js";
-import { isLtiError, type LtiError, ParameterError } from "../../lti/errors.js";
+import type { AppContext } from "../../app/context.js";
+import { isLtiError, type LtiError, type LtiErrorCode, ParameterError } from "../../lti/errors.js";
 import {
   buildMembershipsResponse,
   type Member,
@@ -21,10 +21,22 @@ import { MEMBERSHIPS_PATH } from "./launch.service.js";
 import { ltiMaxGrade, readLtiSettings, resolveTool } from "./lti-settings.js";
 import { buildSourcedId, opaqueUserId, siteSecret, verifyMembershipsId } from "./tokens.js";
 
+/** Why a memberships request was refused; src/http/lti-errors.ts gives each its status. */
+export type MembershipsReason =
+  | LtiErrorCode
+  | "oauth_missing_parameter"
+  | "oauth_invalid_parameter"
+  | "invalid_id"
+  | "unknown_id"
+  | "unsupported_media_type"
+  | "too_large"
+  | "invalid_request"
+  | "internal";
+
 export interface MembershipsReply {
-  status: number;
   xml: string;
-  reason?: string;
+  /** Why it failed (absent: it succeeded), for the status and the log. */
+  reason?: MembershipsReason;
 }
 
 const AUTH_FAILURES = new Set([
@@ -35,9 +47,8 @@ const AUTH_FAILURES = new Set([
   "unsupported_signature_method",
 ]);
 
-function failure(status: number, reason: string, description: string): MembershipsReply {
+export function membershipsFailure(reason: MembershipsReason, description: string): MembershipsReply {
   return {
-    status,
     reason,
     xml: buildMembershipsResponse({ members: [], codeMajor: "Failure", description }),
   };
@@ -55,10 +66,10 @@ export async function handleMembershipsRequest(
   const secret = await siteSecret(ctx.db, ctx.clock);
   const id = single(params, "id");
   const activityId = id === undefined ? undefined : verifyMembershipsId(secret, id);
-  if (activityId === undefined) return failure(403, "invalid_id", "The memberships id is not valid.");
+  if (activityId === undefined) return membershipsFailure("invalid_id", "The memberships id is not valid.");
   const activity = await findActivity(ctx.db, activityId);
   if (activity?.type !== "lti")
-    return failure(404, "unknown_id", "The memberships id names no current link.");
+    return membershipsFailure("unknown_id", "The memberships id names no current link.");
   const settings = readLtiSettings(activity.settings);
   const tool = await resolveTool(ctx, settings);
   try {
@@ -74,9 +85,10 @@ export async function handleMembershipsRequest(
   } catch (err) {
     if (!isLtiError(err)) throw err;
     const e = err as LtiError;
-    const auth =
-      AUTH_FAILURES.has(e.code) || (e instanceof ParameterError && e.parameter.startsWith("oauth_"));
-    return failure(auth ? 401 : 400, e.code, auth ? "The request is not signed correctly." : e.message);
+    const oauthParameter = e instanceof ParameterError && e.parameter.startsWith("oauth_");
+    const auth = AUTH_FAILURES.has(e.code) || oauthParameter;
+    const reason: MembershipsReason = oauthParameter ? `oauth_${e.code}` : e.code;
+    return membershipsFailure(reason, auth ? "The request is not signed correctly." : e.message);
   }
 
   const now = iso(ctx.clock.now());
@@ -101,5 +113,5 @@ export async function handleMembershipsRequest(
     if (grades && !instructor) m.resultSourcedId = buildSourcedId(secret, activity.id, p.userId);
     members.push(m);
   }
-  return { status: 200, xml: buildMembershipsResponse({ members }) };
+  return { xml: buildMembershipsResponse({ members }) };
 }

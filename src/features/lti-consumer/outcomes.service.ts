@@ -3,8 +3,10 @@
 // document is read (safely: no entity is ever expanded), the sourcedid's mac is checked in constant time, the
 // activity and the user's enrolment are looked up, then the OAuth signature, body hash, timestamp and nonce;
 // only then is anything written. Every refusal is a failure envelope with a status code and nothing written.
+
+import type { AppContext } from "../../app/context.js";
+import type { Db } from "../../db/database.js";
 import { writeBatcher } from "../../db/write-batch.js";
-import type { AppContext } from "../../http/context.js";
 import { isLtiError, type LtiErrorCode, ParameterError } from "../../lti/errors.js";
 import { verifyBodyHashRequest } from "../../lti/v1p1/oauth-body-hash.js";
 import { isOAuthAuthorization } from "../../lti/v1p1/oauth-header.js";
@@ -17,7 +19,7 @@ import {
 } from "../../lti/v1p1/outcomes.js";
 import { findActivity } from "../activities/activities.service.js";
 import type { Activity } from "../activities/activity-types.js";
-import { clearGrade, findActivityItem, findGrade, setGrade, type Trx } from "../grades/grades.service.js";
+import { clearGrade, findActivityItem, findGrade, setGrade } from "../grades/grades.service.js";
 import { dbNonceStore } from "../lti-common/nonce-store.js";
 import { courseRolesOf } from "../roles/access.service.js";
 import { OUTCOMES_PATH } from "./launch.service.js";
@@ -26,32 +28,38 @@ import { siteSecret, verifySourcedId } from "./tokens.js";
 
 export const OUTCOME_BODY_LIMIT = 64 * 1024;
 
+/** Why an outcome request was refused; src/http/lti-errors.ts gives each its status. */
+export type OutcomeReason =
+  | LtiErrorCode
+  | "oauth_missing_parameter"
+  | "oauth_invalid_parameter"
+  | "missing_authorization"
+  | "invalid_sourcedid"
+  | "unknown_sourcedid"
+  | "grades_not_accepted"
+  | "not_enrolled"
+  | "not_configured"
+  | "unsupported_media_type"
+  | "too_large"
+  | "invalid_request"
+  | "internal";
+
 export interface OutcomeReply {
-  status: number;
   xml: string;
-  /** Why it failed, for the log (never the secret). */
-  reason?: string;
+  /** Why it failed (absent: it succeeded), for the status and the log (never the secret). */
+  reason?: OutcomeReason;
 }
 
-/** A refusal: the stable reason (for logs and tests), the HTTP status and the description the tool reads. */
+/** A refusal: the stable reason (for the status, logs and tests) and the description the tool reads. */
 export class OutcomeRefusal extends Error {
   constructor(
-    readonly reason: string,
-    readonly status: number,
+    readonly reason: OutcomeReason,
     message: string,
     readonly codeMajor: CodeMajor = "failure",
   ) {
     super(message);
   }
 }
-
-const LTI_STATUS: Partial<Record<LtiErrorCode, number>> = {
-  bad_signature: 401,
-  bad_body_hash: 401,
-  stale_timestamp: 401,
-  replayed_nonce: 401,
-  unsupported_signature_method: 401,
-};
 
 const LTI_DESCRIPTIONS: Partial<Record<LtiErrorCode, string>> = {
   bad_signature: "The OAuth signature is invalid.",
@@ -68,16 +76,14 @@ const LTI_DESCRIPTIONS: Partial<Record<LtiErrorCode, string>> = {
 /** Turns any refusal into the envelope a tool reads (case 56: never an HTML error page). */
 export function refusalReply(err: unknown, body: Buffer | string | undefined): OutcomeReply {
   const peek = body === undefined ? {} : peekOutcomeRequest(body);
-  let status = 400;
-  let reason = "invalid_request";
+  let reason: OutcomeReason = "invalid_request";
   let description = "The request could not be processed.";
   let codeMajor: CodeMajor = "failure";
   if (err instanceof OutcomeRefusal) {
-    ({ status, reason, codeMajor } = err);
+    ({ reason, codeMajor } = err);
     description = err.message;
   } else if (isLtiError(err)) {
     reason = err.code;
-    status = LTI_STATUS[err.code] ?? 400;
     description = LTI_DESCRIPTIONS[err.code] ?? err.message;
     if (err.code === "unsupported_operation") codeMajor = "unsupported";
   }
@@ -87,7 +93,7 @@ export function refusalReply(err: unknown, body: Buffer | string | undefined): O
     messageRefIdentifier: peek.messageIdentifier,
     operationRefIdentifier: peek.operation,
   });
-  return { status, xml, reason };
+  return { xml, reason };
 }
 
 interface Target {
@@ -100,23 +106,19 @@ interface Target {
 
 async function findTarget(ctx: AppContext, sourcedId: string): Promise<Target> {
   const ids = verifySourcedId(await siteSecret(ctx.db, ctx.clock), sourcedId);
-  if (!ids) throw new OutcomeRefusal("invalid_sourcedid", 403, "The sourcedId is not valid.");
+  if (!ids) throw new OutcomeRefusal("invalid_sourcedid", "The sourcedId is not valid.");
   const activity = await findActivity(ctx.db, ids.activityId);
   if (activity?.type !== "lti") {
-    throw new OutcomeRefusal("unknown_sourcedid", 404, "The sourcedId names no current result.");
+    throw new OutcomeRefusal("unknown_sourcedid", "The sourcedId names no current result.");
   }
   const settings = readLtiSettings(activity.settings);
   const maxGrade = ltiMaxGrade(settings);
   if (maxGrade === null) {
-    throw new OutcomeRefusal(
-      "grades_not_accepted",
-      403,
-      "This activity does not accept grades from the tool.",
-    );
+    throw new OutcomeRefusal("grades_not_accepted", "This activity does not accept grades from the tool.");
   }
   const roles = await courseRolesOf(ctx.db, ids.userId, activity.courseId, ctx.clock.now());
   if (roles.length === 0) {
-    throw new OutcomeRefusal("not_enrolled", 403, "The user is not enrolled in the course.");
+    throw new OutcomeRefusal("not_enrolled", "The user is not enrolled in the course.");
   }
   const tool = await resolveTool(ctx, settings);
   return {
@@ -128,9 +130,8 @@ async function findTarget(ctx: AppContext, sourcedId: string): Promise<Target> {
   };
 }
 
-async function apply(trx: Trx, ctx: AppContext, req: OutcomeRequest, t: Target): Promise<OutcomeReply> {
+async function apply(trx: Db, ctx: AppContext, req: OutcomeRequest, t: Target): Promise<OutcomeReply> {
   const ok = (description: string, score?: number | null) => ({
-    status: 200,
     xml: buildOutcomeResponse({
       codeMajor: "success",
       description,
@@ -169,18 +170,18 @@ export async function handleOutcomeRequest(
 ): Promise<OutcomeReply> {
   try {
     if (!/^(application|text)\/xml\b/i.test(req.contentType)) {
-      throw new OutcomeRefusal("unsupported_media_type", 415, "The request must be application/xml.");
+      throw new OutcomeRefusal("unsupported_media_type", "The request must be application/xml.");
     }
     if (req.body.length > OUTCOME_BODY_LIMIT) {
-      throw new OutcomeRefusal("too_large", 413, "The request body is too large.");
+      throw new OutcomeRefusal("too_large", "The request body is too large.");
     }
     const parsed = parseOutcomeRequest(req.body);
     const target = await findTarget(ctx, parsed.sourcedId);
     if (!target.consumerKey || !target.sharedSecret) {
-      throw new OutcomeRefusal("not_configured", 403, "This activity has no consumer key and shared secret.");
+      throw new OutcomeRefusal("not_configured", "This activity has no consumer key and shared secret.");
     }
     if (!isOAuthAuthorization(req.authorization)) {
-      throw new OutcomeRefusal("missing_authorization", 401, "An OAuth Authorization header is required.");
+      throw new OutcomeRefusal("missing_authorization", "An OAuth Authorization header is required.");
     }
     const authorization = req.authorization;
     // The nonce is recorded in the same transaction as the grade: one commit, and neither without the other.
@@ -197,7 +198,7 @@ export async function handleOutcomeRequest(
         );
       } catch (err) {
         // A missing or malformed oauth_* parameter is an authentication failure too.
-        if (err instanceof ParameterError) throw new OutcomeRefusal(err.code, 401, err.message);
+        if (err instanceof ParameterError) throw new OutcomeRefusal(`oauth_${err.code}`, err.message);
         throw err;
       }
       return apply(trx, ctx, parsed, target);

@@ -1,24 +1,17 @@
 // The endpoints tools call: Basic Outcomes (POX XML) and memberships (signed form). They authenticate with
 // OAuth signatures, not cookies (csrf: false), and answer every failure in the protocol's own envelope — even
 // a body that is too large or of the wrong type — from an error handler scoped to these two routes.
-import type { FastifyInstance, FastifyReply } from "fastify";
-import type { AppContext } from "../../http/context.js";
-import { buildMembershipsResponse } from "../../lti/v1p1/memberships.js";
+import type { FastifyInstance } from "fastify";
+import type { AppContext } from "../../app/context.js";
+import { MEMBERSHIPS_STATUS, OUTCOME_STATUS, sendLtiXml as sendXml } from "../../http/lti-errors.js";
 import { MEMBERSHIPS_PATH, OUTCOMES_PATH } from "./launch.service.js";
-import { handleMembershipsRequest } from "./memberships.service.js";
+import { handleMembershipsRequest, membershipsFailure } from "./memberships.service.js";
 import {
   handleOutcomeRequest,
   OUTCOME_BODY_LIMIT,
   OutcomeRefusal,
   refusalReply,
 } from "./outcomes.service.js";
-
-const XML = "application/xml; charset=utf-8";
-
-function sendXml(reply: FastifyReply, status: number, xml: string) {
-  if (status === 401) reply.header("www-authenticate", 'OAuth realm=""');
-  return reply.status(status).type(XML).send(xml);
-}
 
 export async function registerLtiServiceRoutes(app: FastifyInstance, ctx: AppContext) {
   await app.register(async (scope) => {
@@ -32,26 +25,32 @@ export async function registerLtiServiceRoutes(app: FastifyInstance, ctx: AppCon
     );
     scope.setErrorHandler(async (error, request, reply) => {
       const e = error as { statusCode?: number; code?: string };
-      const status = e.statusCode === 413 ? 413 : e.statusCode === 415 ? 415 : (e.statusCode ?? 500);
-      if (status >= 500) request.log.error({ err: error }, "LTI service error");
-      else request.log.info({ status, code: e.code }, "LTI service request rejected");
+      const reason =
+        e.statusCode === 413
+          ? "too_large"
+          : e.statusCode === 415
+            ? "unsupported_media_type"
+            : e.statusCode !== undefined && e.statusCode >= 400 && e.statusCode < 500
+              ? "invalid_request"
+              : "internal";
+      if (reason === "internal") request.log.error({ err: error }, "LTI service error");
+      else request.log.info({ reason, code: e.code }, "LTI service request rejected");
       if (request.url.startsWith(MEMBERSHIPS_PATH)) {
-        const xml = buildMembershipsResponse({
-          members: [],
-          codeMajor: "Failure",
-          description: "The request could not be processed.",
-        });
-        return sendXml(reply, status, xml);
+        return sendXml(
+          reply,
+          MEMBERSHIPS_STATUS[reason],
+          membershipsFailure(reason, "The request could not be processed.").xml,
+        );
       }
-      const refusal =
-        status === 413
-          ? new OutcomeRefusal("too_large", 413, "The request body is too large.")
-          : new OutcomeRefusal(
-              status >= 500 ? "internal" : "invalid_request",
-              status,
-              status >= 500 ? "The request could not be processed." : "The request could not be read.",
-            );
-      return sendXml(reply, status, refusalReply(refusal, undefined).xml);
+      const refusal = new OutcomeRefusal(
+        reason,
+        reason === "too_large"
+          ? "The request body is too large."
+          : reason === "internal"
+            ? "The request could not be processed."
+            : "The request could not be read.",
+      );
+      return sendXml(reply, OUTCOME_STATUS[reason], refusalReply(refusal, undefined).xml);
     });
 
     scope.post(
@@ -64,9 +63,9 @@ export async function registerLtiServiceRoutes(app: FastifyInstance, ctx: AppCon
           authorization: request.headers.authorization,
           contentType: String(request.headers["content-type"] ?? ""),
         });
-        if (res.reason)
-          request.log.info({ reason: res.reason, status: res.status }, "outcome request refused");
-        return sendXml(reply, res.status, res.xml);
+        const status = res.reason ? OUTCOME_STATUS[res.reason] : 200;
+        if (res.reason) request.log.info({ reason: res.reason, status }, "outcome request refused");
+        return sendXml(reply, status, res.xml);
       },
     );
 
@@ -76,18 +75,14 @@ export async function registerLtiServiceRoutes(app: FastifyInstance, ctx: AppCon
       async (request, reply) => {
         const contentType = String(request.headers["content-type"] ?? "");
         if (!/^application\/x-www-form-urlencoded\b/i.test(contentType) || !Buffer.isBuffer(request.body)) {
-          const xml = buildMembershipsResponse({
-            members: [],
-            codeMajor: "Failure",
-            description: "The request must be a form post.",
-          });
-          return sendXml(reply, 415, xml);
+          const res = membershipsFailure("unsupported_media_type", "The request must be a form post.");
+          return sendXml(reply, MEMBERSHIPS_STATUS.unsupported_media_type, res.xml);
         }
         const params = Object.fromEntries(groupParams(new URLSearchParams(request.body.toString("utf8"))));
         const res = await handleMembershipsRequest(ctx, params);
-        if (res.reason)
-          request.log.info({ reason: res.reason, status: res.status }, "memberships request refused");
-        return sendXml(reply, res.status, res.xml);
+        const status = res.reason ? MEMBERSHIPS_STATUS[res.reason] : 200;
+        if (res.reason) request.log.info({ reason: res.reason, status }, "memberships request refused");
+        return sendXml(reply, status, res.xml);
       },
     );
   });

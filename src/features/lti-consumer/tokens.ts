@@ -3,17 +3,19 @@
 // - user_id: stable per site and opaque (an HMAC of the Pluto user id), never the raw id;
 // - lis_result_sourcedid: "activityId:userId:mac", refused unless the mac matches (conformance case 19);
 // - ext_ims_lis_memberships_id: "activityId:mac", naming the activity whose course roster a tool may read.
+
 import { createHmac } from "node:crypto";
+import type { Db } from "../../db/database.js";
 import type { Clock } from "../../shared/clock.js";
 import { iso } from "../../shared/clock.js";
 import { randomToken, safeEqual } from "../../shared/secrets.js";
-import { findKey, insertKeyOnce, type Q } from "./lti-consumer.repository.js";
+import { findKey, insertKeyOnce } from "./lti-consumer.repository.js";
 
 const SITE_SECRET = "site_secret";
 const cache = new WeakMap<object, Promise<string>>();
 
 /** The site secret, created on first use (one value wins even when processes race). */
-export function siteSecret(db: Q, clock: Clock): Promise<string> {
+export function siteSecret(db: Db, clock: Clock): Promise<string> {
   let p = cache.get(db);
   if (!p) {
     p = (async () => {

@@ -1,11 +1,11 @@
 // JSON API for site-wide external tools (site admins only): /api/v1/lti/tool-types[/{id}].
 import type { FastifyInstance } from "fastify";
 import { z } from "zod";
-import type { AppContext } from "../../http/context.js";
+import type { AppContext } from "../../app/context.js";
+import { requireSiteAdmin } from "../../http/access.js";
 import { addApiOperation } from "../../http/openapi.js";
 import { ValidationError } from "../../shared/errors.js";
 import { idParam, parseInput } from "../../shared/validation.js";
-import { requireSiteAdmin } from "../roles/access.service.js";
 import { cartridgeDeps } from "./lti-settings.js";
 import {
   createToolType,

@@ -1,14 +1,14 @@
 // Site admin pages for site-wide external tools: list, add, edit, delete.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { z } from "zod";
+import type { AppContext } from "../../app/context.js";
+import { requireSiteAdmin } from "../../http/access.js";
 import { pageContext, redirectWithFlash } from "../../http/app.js";
-import type { AppContext } from "../../http/context.js";
+import { formProblem, problemStatus } from "../../http/form-problem.js";
 import { idParam, parseInput } from "../../shared/validation.js";
+import { INTEGRATIONS } from "../../views/admin-layout.js";
 import { addSiteAdminLink } from "../../views/nav.js";
-import { sendPage } from "../admin/admin.routes.js";
-import { INTEGRATIONS } from "../admin/admin-layout.js";
-import { formProblem, problemStatus } from "../admin/form-problem.js";
-import { requireSiteAdmin } from "../roles/access.service.js";
+import { sendPage } from "../../views/send-page.js";
 import { cartridgeDeps } from "./lti-settings.js";
 import {
   createToolType,
@@ -28,15 +28,6 @@ import {
   ToolTypeFormPage,
   ToolTypesPage,
 } from "./tool-types.views.js";
-
-addSiteAdminLink({
-  label: TOOLS_TITLE,
-  href: TOOLS_PATH,
-  group: INTEGRATIONS,
-  order: 10,
-  description:
-    "External LTI tools that every course can add as an External tool activity: tool URL, consumer key and shared secret.",
-});
 
 const idParams = z.object({ id: idParam });
 const TEXT_FIELDS = [
@@ -140,5 +131,17 @@ export function registerToolTypeRoutes(app: FastifyInstance, ctx: AppContext) {
     await deleteToolType(ctx.db, id);
     request.log.info({ toolTypeId: id, actorId: actor.id }, "site-wide external tool deleted");
     return redirectWithFlash(reply, TOOLS_PATH, `External tool “${tool.name}” deleted.`);
+  });
+}
+
+/** Links to these pages in the course and site admin menus (called from src/features/index.ts). */
+export function registerToolTypesLinks(): void {
+  addSiteAdminLink({
+    label: TOOLS_TITLE,
+    href: TOOLS_PATH,
+    group: INTEGRATIONS,
+    order: 10,
+    description:
+      "External LTI tools that every course can add as an External tool activity: tool URL, consumer key and shared secret.",
   });
 }

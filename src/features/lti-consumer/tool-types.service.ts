@@ -143,7 +143,7 @@ export async function createToolType(
   return repo.insertToolType(db, f, iso(clock.now()));
 }
 
-export async function getToolType(db: repo.Q, id: number): Promise<ToolType> {
+export async function getToolType(db: Db, id: number): Promise<ToolType> {
   const t = await repo.findToolType(db, id);
   if (!t) throw new NotFoundError("External tool");
   return t;

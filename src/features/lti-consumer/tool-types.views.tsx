@@ -1,7 +1,9 @@
 // Site admin → Integrations → External Sources / LTI: the site-wide external tools, their form and deletion.
+
+import { AdminLayout } from "../../views/admin-layout.js";
+import { FormProblem, type FormProblemInfo } from "../../views/form-problem.js";
 import { Checkbox, Csrf, Fieldset, TextArea, TextField } from "../../views/forms.js";
 import type { PageContext } from "../../views/page-context.js";
-import { AdminLayout, FormProblem, type FormProblemInfo } from "../admin/admin-layout.js";
 import { IconUrlFields, LaunchContainerField } from "./tool-fields.js";
 import { LAUNCH_CONTAINER_LABELS, type ToolType } from "./tool-types.service.js";
 

@@ -1,6 +1,6 @@
-// LTI accounts: the link from a remote user (consumer key, user_id) to the local account, and the
-// accounts this feature creates (auth "lti", no password) — the users rows it writes.
-import type { Q, UserDefaults } from "./provider.repository.js";
+// LTI accounts: the link from a remote user (consumer key, user_id) to the local account. The
+// accounts themselves (auth "lti", no password) are the users feature's: see createExternalUser.
+import type { Db } from "../../db/database.js";
 
 /** A remote user's local account, as a launch needs it (one query: the link and the user row). */
 export interface LinkedUser {
@@ -12,7 +12,7 @@ export interface LinkedUser {
 }
 
 export async function findLinkedUser(
-  db: Q,
+  db: Db,
   consumerKey: string,
   remoteUserId: string,
 ): Promise<LinkedUser | undefined> {
@@ -25,63 +25,9 @@ export async function findLinkedUser(
     .executeTakeFirst();
 }
 
-/**
- * Creates the account of a remote user (auth "lti", no password) with the publication's default
- * values; undefined when the username is taken (by a simultaneous launch of the same remote user).
- */
-export async function insertLtiUser(
-  db: Q,
-  v: {
-    username: string;
-    email: string;
-    firstname: string;
-    lastname: string;
-    defaults: UserDefaults;
-    now: string;
-  },
-): Promise<number | undefined> {
-  const d = v.defaults;
-  const r = await db
-    .insertInto("users")
-    .values({
-      username: v.username,
-      password_hash: null,
-      email: v.email,
-      firstname: v.firstname,
-      lastname: v.lastname,
-      country: d.country,
-      city: d.city,
-      timezone: d.timezone,
-      lang: d.lang,
-      institution: d.institution,
-      auth: "lti",
-      suspended: 0,
-      site_admin: 0,
-      created_at: v.now,
-      updated_at: v.now,
-    })
-    .onConflict((oc) => oc.column("username").doNothing())
-    .returning("id")
-    .executeTakeFirst();
-  return r?.id;
-}
-
-export async function updateLinkedUser(
-  db: Q,
-  userId: number,
-  changes: { firstname?: string; lastname?: string; email?: string },
-  now: string,
-): Promise<void> {
-  await db
-    .updateTable("users")
-    .set({ ...changes, updated_at: now })
-    .where("id", "=", userId)
-    .execute();
-}
-
 /** Links a remote user to a local account (one link per consumer key and user_id). */
 export async function insertUserLink(
-  db: Q,
+  db: Db,
   v: { consumerKey: string; remoteUserId: string; userId: number; now: string },
 ): Promise<void> {
   await db

@@ -2,9 +2,10 @@
 // user: a run sends a user's grade only while it holds the row's lease, taken by a conditional
 // UPDATE (compare-and-set, atomic on SQLite and PostgreSQL) and given back with the value it sent.
 // Part of the provider's repository.
+
 import type { ExpressionBuilder } from "kysely";
+import type { Db } from "../../db/database.js";
 import type { Database } from "../../db/schema.js";
-import type { Q } from "./provider.repository.js";
 
 export interface GradeClaim {
   /** unique per claim: names the node, and tells this claim from a later one on the same row */
@@ -27,7 +28,7 @@ export interface ClaimedGradeUser {
 }
 
 /** The users of a publication that grades can be sent for (the consumer gave an outcome service). */
-export async function listGradeSyncUserIds(db: Q, publicationId: number): Promise<number[]> {
+export async function listGradeSyncUserIds(db: Db, publicationId: number): Promise<number[]> {
   const rows = await db
     .selectFrom("lti_provider_users")
     .select("id")
@@ -48,7 +49,7 @@ const unclaimed = (now: string) => (eb: ExpressionBuilder<Database, "lti_provide
  * (SKIP LOCKED) rather than waited for, so two runs claiming overlapping lists never deadlock.
  */
 export async function claimGradeUsers(
-  db: Q,
+  db: Db,
   ids: readonly number[],
   claim: GradeClaim,
   postgres: boolean,
@@ -99,7 +100,7 @@ export async function claimGradeUsers(
  * recorded even when the lease ended meanwhile and another run holds the row: it was sent.
  */
 export async function markGradeSent(
-  db: Q,
+  db: Db,
   id: number,
   token: string,
   sent: { grade: number; at: string },
@@ -127,7 +128,7 @@ export async function markGradeSent(
 }
 
 /** Gives back the claims `token` still holds on `ids` (nothing was sent for them). */
-export async function releaseGradeClaims(db: Q, ids: readonly number[], token: string): Promise<void> {
+export async function releaseGradeClaims(db: Db, ids: readonly number[], token: string): Promise<void> {
   if (ids.length === 0) return;
   await db
     .updateTable("lti_provider_users")
@@ -138,7 +139,7 @@ export async function releaseGradeClaims(db: Q, ids: readonly number[], token: s
 }
 
 /** Whether the row exists (a claim that took nothing either met another's lease or no row). */
-export async function providerUserExists(db: Q, id: number): Promise<boolean> {
+export async function providerUserExists(db: Db, id: number): Promise<boolean> {
   const r = await db.selectFrom("lti_provider_users").select("id").where("id", "=", id).executeTakeFirst();
   return r !== undefined;
 }

@@ -15,7 +15,7 @@ import {
   type Published,
   publishQuizCourse,
 } from "../../../test/support/published-quiz.js";
-import type { AppContext } from "../../http/context.js";
+import type { AppContext } from "../../app/context.js";
 import { iso } from "../../shared/clock.js";
 import { BUSY_RETRY_SECONDS, GRADE_CLAIM_SECONDS } from "./grade-sync.service.js";
 import { claimGradeUsers } from "./provider.repository.js";

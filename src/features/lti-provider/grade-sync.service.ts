@@ -6,8 +6,10 @@
 // Sends may overlap (the queued send and the scheduled run, two runs, two nodes on one database):
 // a run sends a user's grade only while it holds the claim on the user's row, a lease in the
 // database that ends by itself if the node stops, and gives it back with the value it sent.
+
 import { randomUUID } from "node:crypto";
-import type { AppContext } from "../../http/context.js";
+import type { AppContext } from "../../app/context.js";
+import type { Db } from "../../db/database.js";
 import { signBodyHashRequest } from "../../lti/v1p1/oauth-body-hash.js";
 import { buildReplaceResultRequest, parseOutcomeResponse } from "../../lti/v1p1/outcomes.js";
 import { addSeconds, iso } from "../../shared/clock.js";
@@ -21,7 +23,6 @@ import {
   findGrade,
   type GradeChange,
   type GradeDeps,
-  type Trx,
 } from "../grades/grades.service.js";
 import * as repo from "./provider.repository.js";
 
@@ -163,7 +164,7 @@ async function sendClaimed(
 
 /** Grade changes of LTI users enqueue a send in the same transaction (one lookup per write, not per change). */
 export async function enqueueOnGradeChange(
-  trx: Trx,
+  trx: Db,
   deps: GradeDeps,
   changes: readonly GradeChange[],
 ): Promise<void> {

@@ -1,11 +1,10 @@
 // One-time tokens from a launch to the page it opens. Inside a consumer's frame the browser may keep
 // no cookie at all; the token then lets the user continue in a new (first-party) window instead of
 // a broken frame. Tokens live two minutes and work once.
-import { sql } from "kysely";
 import type { Db } from "../../db/database.js";
 import { addSeconds, type Clock, iso } from "../../shared/clock.js";
 import { randomToken, sha256Hex } from "../../shared/secrets.js";
-import type { Q } from "./provider.repository.js";
+import * as repo from "./handoffs.repository.js";
 
 const HANDOFF_SECONDS = 120;
 
@@ -15,23 +14,22 @@ export interface Handoff {
   data: Record<string, unknown>;
 }
 
-export async function createHandoff(db: Q, clock: Clock, h: Handoff): Promise<string> {
+export async function createHandoff(db: Db, clock: Clock, h: Handoff): Promise<string> {
   const token = randomToken(24);
-  // Written on every launch: an SQL text, as the builder cost more than the insert.
-  await sql`insert into lti_handoffs (token_hash, user_id, target, data, expires_at)
-    values (${sha256Hex(token)}, ${h.userId}, ${h.target}, ${JSON.stringify(h.data)},
-      ${iso(addSeconds(clock.now(), HANDOFF_SECONDS))})`.execute(db);
+  await repo.insertHandoff(db, {
+    tokenHash: sha256Hex(token),
+    userId: h.userId,
+    target: h.target,
+    data: JSON.stringify(h.data),
+    expiresAt: iso(addSeconds(clock.now(), HANDOFF_SECONDS)),
+  });
   return token;
 }
 
 async function read(db: Db, clock: Clock, token: string): Promise<Handoff | undefined> {
-  const r = await db
-    .selectFrom("lti_handoffs")
-    .selectAll()
-    .where("token_hash", "=", sha256Hex(token))
-    .executeTakeFirst();
-  if (!r || r.expires_at <= iso(clock.now())) return undefined;
-  return { userId: r.user_id, target: r.target, data: JSON.parse(r.data) as Record<string, unknown> };
+  const r = await repo.findHandoff(db, sha256Hex(token));
+  if (!r || r.expiresAt <= iso(clock.now())) return undefined;
+  return { userId: r.userId, target: r.target, data: JSON.parse(r.data) as Record<string, unknown> };
 }
 
 export const peekHandoff = read;
@@ -40,11 +38,9 @@ export const peekHandoff = read;
 export async function consumeHandoff(db: Db, clock: Clock, token: string): Promise<Handoff | undefined> {
   const h = await read(db, clock, token);
   if (!h) return undefined;
-  const r = await db.deleteFrom("lti_handoffs").where("token_hash", "=", sha256Hex(token)).executeTakeFirst();
-  return Number(r.numDeletedRows) === 1 ? h : undefined;
+  return (await repo.deleteHandoff(db, sha256Hex(token))) ? h : undefined;
 }
 
 export async function purgeHandoffs(db: Db, now: Date): Promise<number> {
-  const r = await db.deleteFrom("lti_handoffs").where("expires_at", "<=", iso(now)).executeTakeFirst();
-  return Number(r.numDeletedRows);
+  return repo.deleteExpiredHandoffs(db, iso(now));
 }

@@ -1,7 +1,7 @@
 // The plan of a launch: everything checked and read before anything is written — authenticity first
 // (signature and timestamp; the nonce is checked by the write itself), then the parameters, the
 // instance, the enrolment rules — and what the write then has to do.
-import type { AppContext } from "../../http/context.js";
+import type { AppContext } from "../../app/context.js";
 import { ParameterError } from "../../lti/errors.js";
 import type { NonceStore } from "../../lti/ports.js";
 import { type Lti11Launch, parseLaunch } from "../../lti/v1p1/launch.js";
@@ -70,7 +70,7 @@ export async function prepare(
   let target = `/course/${pub.courseId}`;
   if (pub.activityId !== null || instance.settings.publish === "activity") {
     if (pub.activityId === null || !c.activityExists)
-      throw new LaunchRejected("tool_unavailable", "The published activity no longer exists.", 404);
+      throw new LaunchRejected("tool_unavailable", "The published activity no longer exists.");
     target = `/mod/${pub.activityId}`;
   }
   const role = l.isInstructor ? pub.roleInstructor : pub.roleLearner;

@@ -6,14 +6,15 @@
 //
 // This is the feature's one read across other features' tables (users, enrol_instances, enrolments,
 // role_assignments, activities); every write still goes through their services.
+
 import { sql } from "kysely";
+import type { Db } from "../../db/database.js";
 import type { Engine } from "../../db/dialect.js";
 import type { EnrolInstance } from "../enrolments/enrolments.service.js";
 import type { LinkedUser } from "./accounts.repository.js";
 import {
   EMPTY_DEFAULTS,
   type Publication,
-  type Q,
   type ResourceLink,
   type UserDefaults,
 } from "./provider.repository.js";
@@ -126,7 +127,7 @@ const RESOURCE_LINK = sql`rl.id as rl_id, rl.context_id as rl_context_id, rl.con
  * on their own.
  */
 export async function findLaunchContext(
-  db: Q,
+  db: Db,
   engine: Engine,
   uuid: string,
   consumerKey: string,

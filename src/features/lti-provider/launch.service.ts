@@ -10,8 +10,10 @@
 // (PostgreSQL); an unchanged resource link is not rewritten (every launch from one consumer link
 // would otherwise queue on that row), nor the user's outcome details.
 
+import type { AppContext } from "../../app/context.js";
+import type { Db } from "../../db/database.js";
+import { isUniqueViolation } from "../../db/errors.js";
 import { writeBatcher } from "../../db/write-batch.js";
-import type { AppContext } from "../../http/context.js";
 import { OAuthError } from "../../lti/errors.js";
 import type { NonceStore } from "../../lti/ports.js";
 import type { Lti11Launch } from "../../lti/v1p1/launch.js";
@@ -19,7 +21,6 @@ import { iso } from "../../shared/clock.js";
 import { enrolUser } from "../enrolments/enrolments.service.js";
 import { type LaunchLogEntry, writeLaunchLog } from "../lti-common/launch-log.js";
 import { dbNonceStore } from "../lti-common/nonce-store.js";
-import { isUniqueViolation } from "../users/users.service.js";
 import { findLaunchContext } from "./launch.repository.js";
 import { first, type LaunchParams, type Plan, prepare, resourceLinkOf } from "./launch-plan.js";
 import { LaunchRejected, rejectionOf } from "./launch-rejection.js";
@@ -46,7 +47,7 @@ export interface LaunchOutcome {
 }
 
 /** Runs inside the accepted launch's transaction (the route opens the session there). */
-export type OnAccepted = (trx: repo.Q, outcome: LaunchOutcome) => Promise<void>;
+export type OnAccepted = (trx: Db, outcome: LaunchOutcome) => Promise<void>;
 
 /**
  * The nonce check of verifyRequest, deferred into the launch's transaction: verification records
@@ -63,7 +64,7 @@ function deferredNonce() {
   return {
     store,
     /** Records the nonce in `trx`; false when it was recorded before (a replay). */
-    async record(trx: repo.Q): Promise<boolean> {
+    async record(trx: Db): Promise<boolean> {
       if (!pending) return true;
       return !(await dbNonceStore(trx, "in").seen(pending.consumerKey, pending.nonce, pending.expiresAt));
     },
@@ -89,7 +90,7 @@ export async function handleLaunch(
     remoteUserId,
     first(input.params, "resource_link_id"),
   );
-  if (!c) throw new LaunchRejected("unknown_tool", "There is no published tool at this address.", 404);
+  if (!c) throw new LaunchRejected("unknown_tool", "There is no published tool at this address.");
   const pub = c.publication;
   const log = (e: Pick<LaunchLogEntry, "userId" | "result" | "reason" | "message">): LaunchLogEntry => ({
     direction: "in",
@@ -146,7 +147,7 @@ export async function handleLaunch(
 }
 
 /** The account and outcome details of an accepted launch, in the caller's transaction. */
-async function apply(trx: repo.Q, ctx: AppContext, pub: repo.Publication, p: Plan): Promise<LaunchOutcome> {
+async function apply(trx: Db, ctx: AppContext, pub: repo.Publication, p: Plan): Promise<LaunchOutcome> {
   const { l } = p;
   const now = iso(ctx.clock.now());
   let userId: number;

@@ -1,7 +1,7 @@
 // Member sync (LTI 1.1 memberships extension): read each resource link's members from the consumer
 // and apply the publication's mode — enrol new users (created with the instance's defaults and
 // mapped roles), unenrol users no longer listed, or both.
-import type { AppContext } from "../../http/context.js";
+import type { AppContext } from "../../app/context.js";
 import {
   buildMembershipsRequestParams,
   type Member,

@@ -1,10 +1,10 @@
 // "Publish as LTI tool" as an enrolment method: its form (sections "Publish as LTI tool",
 // "Remote system", "User default values"), its settings, and the publication kept in step.
-import type { AppContext } from "../../http/context.js";
+import type { AppContext } from "../../app/context.js";
 import { Checkbox, type Errors, Fieldset, Select, TextField } from "../../views/forms.js";
 import { listCourseActivities } from "../activities/activities.service.js";
 import { roleOptions } from "../enrolments/enrol-form.views.js";
-import { type EnrolFormProps, registerEnrolMethod } from "../enrolments/enrol-methods.js";
+import type { EnrolFormProps, EnrolMethod } from "../enrolments/enrol-methods.js";
 import {
   generateSecret,
   MEMBER_SYNC_MODES,
@@ -183,7 +183,7 @@ function FormLayout(p: EnrolFormProps) {
   );
 }
 
-registerEnrolMethod({
+export const ltiEnrolMethod: EnrolMethod = {
   key: "lti",
   label: "Publish as LTI tool",
   multiple: true,
@@ -219,4 +219,4 @@ registerEnrolMethod({
       secret: d.secret,
     };
   },
-});
+};

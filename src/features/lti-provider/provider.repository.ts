@@ -1,8 +1,8 @@
 // The only file that touches the "Publish as LTI tool" tables.
-import { type Kysely, type Selectable, sql, type Transaction } from "kysely";
-import type { Database } from "../../db/schema.js";
 
-export type Q = Kysely<Database> | Transaction<Database>;
+import { type Selectable, sql } from "kysely";
+import type { Db } from "../../db/database.js";
+import type { Database } from "../../db/schema.js";
 
 export type MemberSyncMode = "enrol_and_unenrol" | "enrol_new" | "unenrol_missing";
 
@@ -66,7 +66,10 @@ function toPublication(r: Selectable<Database["lti_publications"]>): Publication
 
 export type PublicationValues = Omit<Publication, "id" | "uuid" | "instanceId" | "courseId" | "ltiVersion">;
 
-export async function findPublicationByInstance(db: Q, instanceId: number): Promise<Publication | undefined> {
+export async function findPublicationByInstance(
+  db: Db,
+  instanceId: number,
+): Promise<Publication | undefined> {
   const r = await db
     .selectFrom("lti_publications")
     .selectAll()
@@ -75,18 +78,18 @@ export async function findPublicationByInstance(db: Q, instanceId: number): Prom
   return r ? toPublication(r) : undefined;
 }
 
-export async function findPublicationByUuid(db: Q, uuid: string): Promise<Publication | undefined> {
+export async function findPublicationByUuid(db: Db, uuid: string): Promise<Publication | undefined> {
   const r = await db.selectFrom("lti_publications").selectAll().where("uuid", "=", uuid).executeTakeFirst();
   return r ? toPublication(r) : undefined;
 }
 
-export async function findPublication(db: Q, id: number): Promise<Publication | undefined> {
+export async function findPublication(db: Db, id: number): Promise<Publication | undefined> {
   const r = await db.selectFrom("lti_publications").selectAll().where("id", "=", id).executeTakeFirst();
   return r ? toPublication(r) : undefined;
 }
 
 export async function listPublications(
-  db: Q,
+  db: Db,
   filter: { courseId?: number; gradeSync?: boolean; memberSync?: boolean } = {},
 ): Promise<Publication[]> {
   let q = db.selectFrom("lti_publications").selectAll().orderBy("id");
@@ -97,14 +100,14 @@ export async function listPublications(
 }
 
 /** The grade-syncing publications of a course: asked on every grade change, so an SQL text. */
-export async function listGradeSyncPublications(db: Q, courseId: number): Promise<Publication[]> {
+export async function listGradeSyncPublications(db: Db, courseId: number): Promise<Publication[]> {
   const { rows } = await sql<Selectable<Database["lti_publications"]>>`select * from lti_publications
     where course_id = ${courseId} and grade_sync = 1 order by id`.execute(db);
   return rows.map(toPublication);
 }
 
 export async function insertPublication(
-  db: Q,
+  db: Db,
   v: PublicationValues & { instanceId: number; uuid: string; courseId: number; now: string },
 ): Promise<Publication> {
   const r = await db
@@ -132,7 +135,7 @@ export async function insertPublication(
 }
 
 export async function updatePublication(
-  db: Q,
+  db: Db,
   id: number,
   v: Partial<PublicationValues> & { now: string },
 ): Promise<void> {
@@ -187,7 +190,7 @@ function toProviderUser(r: Selectable<Database["lti_provider_users"]>): Provider
 }
 
 export async function upsertProviderUser(
-  db: Q,
+  db: Db,
   v: {
     publicationId: number;
     userId: number;
@@ -224,7 +227,7 @@ export async function upsertProviderUser(
 }
 
 export async function findProviderUser(
-  db: Q,
+  db: Db,
   publicationId: number,
   userId: number,
 ): Promise<ProviderUser | undefined> {
@@ -238,7 +241,7 @@ export async function findProviderUser(
 }
 
 export async function listProviderUsers(
-  db: Q,
+  db: Db,
   publicationId: number,
   filter: { consumerKey?: string; userIds?: number[] } = {},
 ): Promise<ProviderUser[]> {
@@ -255,7 +258,7 @@ export async function listProviderUsers(
   return (await q.execute()).map(toProviderUser);
 }
 
-export async function deleteProviderUser(db: Q, publicationId: number, userId: number): Promise<void> {
+export async function deleteProviderUser(db: Db, publicationId: number, userId: number): Promise<void> {
   await db
     .deleteFrom("lti_provider_users")
     .where("publication_id", "=", publicationId)

@@ -3,8 +3,10 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { h } from "preact";
 import { z } from "zod";
+import type { AppContext } from "../../app/context.js";
+import { can, courseCaps, requireCapability, requireSiteAdmin } from "../../http/access.js";
 import { pageContext } from "../../http/app.js";
-import type { AppContext } from "../../http/context.js";
+import { LAUNCH_STATUS } from "../../http/lti-errors.js";
 import { addApiOperation } from "../../http/openapi.js";
 import { createSession } from "../../http/session.js";
 import { NotFoundError } from "../../shared/errors.js";
@@ -13,8 +15,6 @@ import { addCourseAdminLink, addSiteAdminLink } from "../../views/nav.js";
 import { getCourse } from "../courses/courses.service.js";
 import { listInstances } from "../enrolments/enrolments.service.js";
 import { listLaunchLog } from "../lti-common/launch-log.js";
-import { can, requireCapability, requireSiteAdmin } from "../roles/access.service.js";
-import { courseCaps } from "../roles/course-caps.js";
 import { consumeHandoff, createHandoff, peekHandoff } from "./handoff.service.js";
 import { handleLaunch, LaunchRejected } from "./launch.service.js";
 import {
@@ -27,26 +27,9 @@ import {
   SiteLaunchLogPage,
 } from "./provider.views.js";
 import { cartridgeXml, publishedDetails } from "./publications.service.js";
-import "./provider.method.js";
-import "./provider.tasks.js";
 
 const publishedUrl = (courseId: number) => `/course/${courseId}/lti-publications`;
 const launchLogUrl = (courseId: number) => `/course/${courseId}/lti-launches`;
-addCourseAdminLink({
-  label: PUBLISHED_TITLE,
-  href: publishedUrl,
-  capability: "course:viewparticipants",
-  order: 15,
-});
-addCourseAdminLink({ label: LAUNCH_LOG_TITLE, href: launchLogUrl, capability: "enrol:manage", order: 16 });
-addSiteAdminLink({
-  label: LAUNCH_LOG_TITLE,
-  href: "/admin/lti/launches",
-  group: "Integrations",
-  order: 20,
-  description:
-    "Every LTI launch into the courses this site publishes as LTI tools, accepted or refused, with the reason.",
-});
 
 const html = "text/html; charset=utf-8";
 const idParams = z.object({ id: z.coerce.number().int().positive().max(2_147_483_647) });
@@ -78,7 +61,7 @@ export function registerProviderRoutes(app: FastifyInstance, ctx: AppContext) {
     const returnUrl = params.find(([k]) => k === "launch_presentation_return_url")?.[1];
     try {
       if (!uuid.success)
-        throw new LaunchRejected("unknown_tool", "There is no published tool at this address.", 404);
+        throw new LaunchRejected("unknown_tool", "There is no published tool at this address.");
       let token = "";
       // The session and the hand-off token are written in the launch's own transaction (one commit).
       await handleLaunch(ctx, { uuid: uuid.data.uuid, params }, async (trx, out) => {
@@ -100,7 +83,7 @@ export function registerProviderRoutes(app: FastifyInstance, ctx: AppContext) {
         message: err.message,
         returnUrl: safeReturn,
       });
-      return reply.status(err.status).type(html).send(renderPage(page));
+      return reply.status(LAUNCH_STATUS[err.reason]).type(html).send(renderPage(page));
     }
   });
 
@@ -190,5 +173,24 @@ export function registerProviderRoutes(app: FastifyInstance, ctx: AppContext) {
     await requireCapability(ctx.db, request, id, "course:viewparticipants", ctx.clock.now());
     const { items } = await publishedList(request, id);
     return reply.send(items);
+  });
+}
+
+/** Links to these pages in the course and site admin menus (called from src/features/index.ts). */
+export function registerProviderLinks(): void {
+  addCourseAdminLink({
+    label: PUBLISHED_TITLE,
+    href: publishedUrl,
+    capability: "course:viewparticipants",
+    order: 15,
+  });
+  addCourseAdminLink({ label: LAUNCH_LOG_TITLE, href: launchLogUrl, capability: "enrol:manage", order: 16 });
+  addSiteAdminLink({
+    label: LAUNCH_LOG_TITLE,
+    href: "/admin/lti/launches",
+    group: "Integrations",
+    order: 20,
+    description:
+      "Every LTI launch into the courses this site publishes as LTI tools, accepted or refused, with the reason.",
   });
 }

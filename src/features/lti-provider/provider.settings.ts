@@ -2,12 +2,12 @@
 // them. Stored in the instance's settings JSON; the lti_publications row mirrors them for lookups.
 import { randomBytes } from "node:crypto";
 import { z } from "zod";
-import type { AppContext } from "../../http/context.js";
+import type { AppContext } from "../../app/context.js";
 import { type FieldError, ValidationError } from "../../shared/errors.js";
-import { isTimeZone } from "../../shared/time-zone.js";
 import { formBool } from "../../shared/validation.js";
 import { findActivity } from "../activities/activities.service.js";
 import { ROLES, type Role } from "../roles/capabilities.js";
+import { profileValueRules } from "../users/users.service.js";
 import type { MemberSyncMode, UserDefaults } from "./provider.repository.js";
 
 export const MEMBER_SYNC_MODES: ReadonlyArray<{ value: MemberSyncMode; label: string }> = [
@@ -39,28 +39,10 @@ export function generateSecret(): string {
 
 const defaultsSchema = z
   .object({
-    country: z
-      .string()
-      .trim()
-      .toUpperCase()
-      .refine((v) => v === "" || /^[A-Z]{2}$/.test(v), "Country must be a two-letter code such as GB")
-      .default(""),
+    country: profileValueRules.country.default(""),
     city: z.string().trim().max(120, "City must be at most 120 characters").default(""),
-    timezone: z
-      .string()
-      .trim()
-      .max(100)
-      .refine((v) => v === "" || isTimeZone(v), "Timezone is not a known time zone (e.g. Europe/London)")
-      .default(""),
-    lang: z
-      .string()
-      .trim()
-      .max(30)
-      .refine(
-        (v) => v === "" || /^[a-z]{2,3}([_-][A-Za-z0-9]{2,8})*$/.test(v),
-        "Preferred language must be a code such as en",
-      )
-      .default(""),
+    timezone: profileValueRules.timezone.default(""),
+    lang: profileValueRules.lang.default(""),
     institution: z.string().trim().max(255, "Institution must be at most 255 characters").default(""),
   })
   .strict();

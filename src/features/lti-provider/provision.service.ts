@@ -1,13 +1,16 @@
 // The local account of a remote LTI user: found by (consumer key, user_id), created once with the
 // publication's user default values (auth "lti"), names and email refreshed from lis_person_* on
 // later launches and member syncs.
+
 import { createHash } from "node:crypto";
-import type { AppContext } from "../../http/context.js";
+import type { AppContext } from "../../app/context.js";
+import type { Db } from "../../db/database.js";
 import type { Lti11Launch } from "../../lti/v1p1/launch.js";
 import { iso } from "../../shared/clock.js";
 import { ConflictError } from "../../shared/errors.js";
+import { createExternalUser, updateExternalUser } from "../users/users.service.js";
 import * as accounts from "./accounts.repository.js";
-import type { Publication, Q } from "./provider.repository.js";
+import type { Publication } from "./provider.repository.js";
 
 type Person = Pick<Lti11Launch, "consumerKey" | "userId" | "person">;
 
@@ -53,14 +56,13 @@ export function profileChanges(
 
 /** Refreshes a linked account's profile from the launch, when anything changed. */
 export async function refreshProfile(
-  trx: Q,
+  trx: Db,
   ctx: Pick<AppContext, "clock">,
   u: accounts.LinkedUser,
   l: Person,
 ) {
   const changes = profileChanges(u, l);
-  if (Object.keys(changes).length > 0)
-    await accounts.updateLinkedUser(trx, u.id, changes, iso(ctx.clock.now()));
+  if (Object.keys(changes).length > 0) await updateExternalUser(trx, u.id, changes, iso(ctx.clock.now()));
 }
 
 /**
@@ -69,7 +71,7 @@ export async function refreshProfile(
  * first (a launch of a new user then needs no second look).
  */
 export async function provisionUser(
-  trx: Q,
+  trx: Db,
   ctx: Pick<AppContext, "clock">,
   pub: Pick<Publication, "defaults">,
   l: Person,
@@ -87,11 +89,11 @@ export async function provisionUser(
   }
   const now = iso(ctx.clock.now());
   const username = ltiUsername(l.consumerKey, remote);
-  const id = await accounts.insertLtiUser(trx, {
+  const id = await createExternalUser(trx, {
     username,
     email: validEmail(l.person.email) ?? "",
     ...personNames(l.person, remote),
-    defaults: pub.defaults,
+    profile: pub.defaults,
     now,
   });
   if (id === undefined) {

@@ -1,20 +1,26 @@
 // Publications: the lti_publications row that mirrors each "Publish as LTI tool" instance, and the
 // details a consumer needs (cartridge URL, launch URL, secret).
+
 import { randomUUID } from "node:crypto";
-import type { AppContext } from "../../http/context.js";
+import type { AppContext } from "../../app/context.js";
+import type { Db } from "../../db/database.js";
 import { buildCartridge } from "../../lti/v1p1/cartridge.js";
 import { iso } from "../../shared/clock.js";
 import { NotFoundError } from "../../shared/errors.js";
 import { findActivity } from "../activities/activities.service.js";
 import { findCourse } from "../courses/courses.service.js";
-import { type EnrolInstance, updateEnrolInstance } from "../enrolments/enrolments.service.js";
+import {
+  type EnrolInstance,
+  findEnrolInstance,
+  updateEnrolInstance,
+} from "../enrolments/enrolments.service.js";
 import * as repo from "./provider.repository.js";
 import { settingsOf } from "./provider.settings.js";
 
 export type { Publication } from "./provider.repository.js";
 
 /** Creates or updates the publication row of an instance from its settings (inside the caller's transaction). */
-export async function syncPublication(trx: repo.Q, ctx: AppContext, instance: EnrolInstance): Promise<void> {
+export async function syncPublication(trx: Db, ctx: AppContext, instance: EnrolInstance): Promise<void> {
   const s = settingsOf(instance.settings);
   const values: repo.PublicationValues = {
     activityId: s.publish === "activity" ? s.activityId : null,
@@ -97,11 +103,7 @@ export async function publishedDetails(
 export async function cartridgeXml(ctx: AppContext, uuid: string): Promise<string> {
   const p = await repo.findPublicationByUuid(ctx.db, uuid);
   if (!p) throw new NotFoundError("Published tool");
-  const instance = await ctx.db
-    .selectFrom("enrol_instances")
-    .select(["name", "status"])
-    .where("id", "=", p.instanceId)
-    .executeTakeFirst();
+  const instance = await findEnrolInstance(ctx.db, p.instanceId);
   if (instance?.status !== "enabled") throw new NotFoundError("Published tool");
   const course = await findCourse(ctx.db, p.courseId);
   const activity = p.activityId ? await findActivity(ctx.db, p.activityId) : undefined;

@@ -1,8 +1,9 @@
 // The resource links consumers launch from, with the service URLs they sent (memberships,
 // outcomes, return). Part of the provider's repository.
+
 import type { Selectable } from "kysely";
+import type { Db } from "../../db/database.js";
 import type { Database } from "../../db/schema.js";
-import type { Q } from "./provider.repository.js";
 
 export interface ResourceLink {
   id: number;
@@ -19,7 +20,7 @@ export interface ResourceLink {
 }
 
 export async function upsertResourceLink(
-  db: Q,
+  db: Db,
   v: Omit<ResourceLink, "id"> & { now: string },
 ): Promise<void> {
   const values = {
@@ -66,7 +67,7 @@ function toResourceLink(r: Selectable<Database["lti_resource_links"]>): Resource
   };
 }
 
-export async function listResourceLinks(db: Q, publicationId: number): Promise<ResourceLink[]> {
+export async function listResourceLinks(db: Db, publicationId: number): Promise<ResourceLink[]> {
   const rows = await db
     .selectFrom("lti_resource_links")
     .selectAll()
@@ -76,6 +77,6 @@ export async function listResourceLinks(db: Q, publicationId: number): Promise<R
   return rows.map(toResourceLink);
 }
 
-export async function markMemberSync(db: Q, id: number, at: string): Promise<void> {
+export async function markMemberSync(db: Db, id: number, at: string): Promise<void> {
   await db.updateTable("lti_resource_links").set({ last_member_sync_at: at }).where("id", "=", id).execute();
 }

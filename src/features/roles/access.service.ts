@@ -1,87 +1,73 @@
 // Who may do what in a course: roles come from role assignments backed by an active enrolment
-// (enabled method, inside its time window). Site admins may do everything.
-import type { FastifyRequest } from "fastify";
-import { sql } from "kysely";
+// (enabled method, inside its time window). Site admins may do everything. These checks take the
+// actor, not a request, so a job can ask "may this user …" as a page does; src/http/access.ts
+// adds the per-request memo and reads the actor off the request.
+import type { Actor } from "../../app/context.js";
 import type { Db } from "../../db/database.js";
-import type { Actor } from "../../http/context.js";
-import { iso } from "../../shared/clock.js";
 import { ForbiddenError, UnauthenticatedError } from "../../shared/errors.js";
-import { type Capability, rolesGrant } from "./capabilities.js";
+import { activeCourseRoles } from "../enrolments/enrolments.service.js";
+import { CAPABILITIES, type Capability, rolesGrant } from "./capabilities.js";
 
-/**
- * The user's roles in the course. Asked on every course page and API call, so written as one SQL
- * text: Kysely's builder took ~60 µs to assemble this join with its OR conditions, the query itself
- * a few µs (bench/core.bench.ts).
- */
-export async function courseRolesOf(db: Db, userId: number, courseId: number, now: Date): Promise<string[]> {
-  const t = iso(now);
-  const { rows } = await sql<{ role: string }>`
-    select distinct ra.role from role_assignments ra
-    join enrolments e on e.course_id = ra.course_id and e.user_id = ra.user_id
-    join enrol_instances i on i.id = e.instance_id
-    where ra.course_id = ${courseId} and ra.user_id = ${userId}
-      and e.status = 'active' and i.status = 'enabled'
-      and (e.time_start is null or e.time_start <= ${t})
-      and (e.time_end is null or e.time_end > ${t})`.execute(db);
-  return rows.map((r) => r.role);
+/** The roles a user holds in a course; a caller that asks often passes a memoized one. */
+export type RoleLookup = (courseId: number) => Promise<string[]>;
+
+/** The user's roles in the course at `now`. */
+export function courseRolesOf(db: Db, userId: number, courseId: number, now: Date): Promise<string[]> {
+  return activeCourseRoles(db, userId, courseId, now);
 }
 
-/** Per-request memo of course roles, so a page asking several capabilities queries once. */
-const memo = new WeakMap<FastifyRequest, Map<number, Promise<string[]>>>();
-
-export function rolesInCourse(
-  db: Db,
-  request: FastifyRequest,
-  courseId: number,
-  now: Date,
-): Promise<string[]> {
-  const actor = request.actor;
-  if (!actor) return Promise.resolve([]);
-  let m = memo.get(request);
-  if (!m) {
-    m = new Map();
-    memo.set(request, m);
-  }
-  let p = m.get(courseId);
-  if (!p) {
-    p = courseRolesOf(db, actor.id, courseId, now);
-    m.set(courseId, p);
-  }
-  return p;
+function lookupFor(db: Db, actor: Actor, now: Date, roles?: RoleLookup): RoleLookup {
+  return roles ?? ((courseId) => courseRolesOf(db, actor.id, courseId, now));
 }
 
+/** Whether the actor (undefined: nobody logged in) holds `cap` in the course. */
 export async function can(
   db: Db,
-  request: FastifyRequest,
+  actor: Actor | null | undefined,
   courseId: number,
   cap: Capability,
   now: Date,
+  roles?: RoleLookup,
 ): Promise<boolean> {
-  const actor = request.actor;
   if (!actor) return false;
   if (actor.siteAdmin) return true;
-  return rolesGrant(await rolesInCourse(db, request, courseId, now), cap);
+  return rolesGrant(await lookupFor(db, actor, now, roles)(courseId), cap);
 }
 
-export function requireActor(request: FastifyRequest): Actor {
-  if (!request.actor) throw new UnauthenticatedError();
-  return request.actor;
+/** Every capability the actor holds in the course, for views that show or hide controls. */
+export async function capsInCourse(
+  db: Db,
+  actor: Actor | null | undefined,
+  courseId: number,
+  now: Date,
+  roles?: RoleLookup,
+): Promise<Set<Capability>> {
+  if (!actor) return new Set();
+  if (actor.siteAdmin) return new Set(CAPABILITIES);
+  const held = await lookupFor(db, actor, now, roles)(courseId);
+  return new Set(CAPABILITIES.filter((c) => rolesGrant(held, c)));
+}
+
+export function requireActor(actor: Actor | null | undefined): Actor {
+  if (!actor) throw new UnauthenticatedError();
+  return actor;
 }
 
 export async function requireCapability(
   db: Db,
-  request: FastifyRequest,
+  actor: Actor | null | undefined,
   courseId: number,
   cap: Capability,
   now: Date,
+  roles?: RoleLookup,
 ): Promise<Actor> {
-  const actor = requireActor(request);
-  if (!(await can(db, request, courseId, cap, now))) throw new ForbiddenError();
-  return actor;
+  const a = requireActor(actor);
+  if (!(await can(db, a, courseId, cap, now, roles))) throw new ForbiddenError();
+  return a;
 }
 
-export function requireSiteAdmin(request: FastifyRequest): Actor {
-  const actor = requireActor(request);
-  if (!actor.siteAdmin) throw new ForbiddenError("Only site administrators can do that");
-  return actor;
+export function requireSiteAdmin(actor: Actor | null | undefined): Actor {
+  const a = requireActor(actor);
+  if (!a.siteAdmin) throw new ForbiddenError("Only site administrators can do that");
+  return a;
 }

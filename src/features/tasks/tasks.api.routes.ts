@@ -1,7 +1,7 @@
 // JSON API for the task runner: list the scheduled tasks, run one now.
 import type { FastifyInstance } from "fastify";
 import { z } from "zod";
-import type { AppContext } from "../../http/context.js";
+import type { AppContext } from "../../app/context.js";
 import { addApiOperation } from "../../http/openapi.js";
 import { parseInput } from "../../shared/validation.js";
 import { requireApiSiteAdmin } from "../users/api-actor.js";

@@ -1,9 +1,6 @@
 // Reads the task runner's tables for the admin page and the API, and switches schedules on and
 // off. Claiming and running stay in src/jobs/queue.ts.
-import type { Kysely, Transaction } from "kysely";
-import type { Database } from "../../db/schema.js";
-
-type Q = Kysely<Database> | Transaction<Database>;
+import type { Db } from "../../db/database.js";
 
 export interface ScheduleRow {
   name: string;
@@ -39,7 +36,7 @@ export interface TaskLogEntry {
   message: string;
 }
 
-export async function listSchedules(db: Q): Promise<ScheduleRow[]> {
+export async function listSchedules(db: Db): Promise<ScheduleRow[]> {
   const rows = await db.selectFrom("scheduled_tasks").selectAll().orderBy("name").execute();
   return rows.map((r) => ({
     name: r.name,
@@ -55,7 +52,7 @@ export async function listSchedules(db: Q): Promise<ScheduleRow[]> {
 }
 
 /** Returns false when there is no schedule of that name. */
-export async function updateScheduleEnabled(db: Q, name: string, enabled: boolean): Promise<boolean> {
+export async function updateScheduleEnabled(db: Db, name: string, enabled: boolean): Promise<boolean> {
   const r = await db
     .updateTable("scheduled_tasks")
     .set({ enabled: enabled ? 1 : 0 })
@@ -64,7 +61,7 @@ export async function updateScheduleEnabled(db: Q, name: string, enabled: boolea
   return Number(r.numUpdatedRows) > 0;
 }
 
-export async function listJobs(db: Q, statuses: string[], limit: number): Promise<JobRow[]> {
+export async function listJobs(db: Db, statuses: string[], limit: number): Promise<JobRow[]> {
   const rows = await db
     .selectFrom("jobs")
     .select([
@@ -96,7 +93,7 @@ export async function listJobs(db: Q, statuses: string[], limit: number): Promis
   }));
 }
 
-export async function countJobsByStatus(db: Q): Promise<Record<string, number>> {
+export async function countJobsByStatus(db: Db): Promise<Record<string, number>> {
   const rows = await db
     .selectFrom("jobs")
     .select(["status", (eb) => eb.fn.countAll<number>().as("n")])
@@ -105,7 +102,7 @@ export async function countJobsByStatus(db: Q): Promise<Record<string, number>> 
   return Object.fromEntries(rows.map((r) => [r.status, Number(r.n)]));
 }
 
-export async function listTaskLog(db: Q, limit: number): Promise<TaskLogEntry[]> {
+export async function listTaskLog(db: Db, limit: number): Promise<TaskLogEntry[]> {
   const rows = await db.selectFrom("task_log").selectAll().orderBy("id", "desc").limit(limit).execute();
   return rows.map((r) => ({
     id: r.id,
@@ -116,4 +113,20 @@ export async function listTaskLog(db: Q, limit: number): Promise<TaskLogEntry[]>
     status: r.status,
     message: r.message,
   }));
+}
+
+/** Deletes done jobs last updated before `before`; returns how many. */
+export async function deleteFinishedJobs(db: Db, before: string): Promise<number> {
+  const r = await db
+    .deleteFrom("jobs")
+    .where("status", "=", "done")
+    .where("updated_at", "<", before)
+    .executeTakeFirst();
+  return Number(r.numDeletedRows);
+}
+
+/** Deletes task log entries started before `before`; returns how many. */
+export async function deleteTaskLogBefore(db: Db, before: string): Promise<number> {
+  const r = await db.deleteFrom("task_log").where("started_at", "<", before).executeTakeFirst();
+  return Number(r.numDeletedRows);
 }

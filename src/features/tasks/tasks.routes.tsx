@@ -1,24 +1,15 @@
 // The "Tasks" admin page, "Run now", and switching a schedule on and off.
 import type { FastifyInstance } from "fastify";
 import { z } from "zod";
+import type { AppContext } from "../../app/context.js";
+import { requireSiteAdmin } from "../../http/access.js";
 import { pageContext, redirectWithFlash } from "../../http/app.js";
-import type { AppContext } from "../../http/context.js";
 import { parseInput } from "../../shared/validation.js";
+import { SITE_ADMINISTRATION } from "../../views/admin-layout.js";
 import { addSiteAdminLink } from "../../views/nav.js";
-import { sendPage } from "../admin/admin.routes.js";
-import { SITE_ADMINISTRATION } from "../admin/admin-layout.js";
-import { requireSiteAdmin } from "../roles/access.service.js";
+import { sendPage } from "../../views/send-page.js";
 import { runTaskNow, setTaskEnabled, tasksOverview } from "./tasks.service.js";
 import { TasksPage } from "./tasks.views.js";
-
-addSiteAdminLink({
-  label: "Tasks",
-  href: "/admin/tasks",
-  group: SITE_ADMINISTRATION,
-  order: 30,
-  description:
-    "Scheduled tasks such as grade and member sync, when each last ran and runs next, with Run now; queued and failed jobs; the task log.",
-});
 
 export const taskNameSchema = z
   .string()
@@ -57,5 +48,17 @@ export function registerTaskAdminRoutes(app: FastifyInstance, ctx: AppContext) {
       "/admin/tasks",
       `${name} ${action === "enable" ? "enabled" : "disabled"}.`,
     );
+  });
+}
+
+/** Links to these pages in the course and site admin menus (called from src/features/index.ts). */
+export function registerTasksLinks(): void {
+  addSiteAdminLink({
+    label: "Tasks",
+    href: "/admin/tasks",
+    group: SITE_ADMINISTRATION,
+    order: 30,
+    description:
+      "Scheduled tasks such as grade and member sync, when each last ran and runs next, with Run now; queued and failed jobs; the task log.",
   });
 }

@@ -1,7 +1,8 @@
 // The task runner as administrators see it: every registered task with its schedule state,
 // queued and failed ad-hoc jobs, the recent log; running a task now; pausing a schedule.
+
+import type { AppContext } from "../../app/context.js";
 import type { Db } from "../../db/database.js";
-import type { AppContext } from "../../http/context.js";
 import type { RunSummary } from "../../jobs/queue.js";
 import { findTask, listTasks } from "../../jobs/registry.js";
 import { NotFoundError } from "../../shared/errors.js";
@@ -79,3 +80,6 @@ export async function setTaskEnabled(db: Db, name: string, enabled: boolean): Pr
     throw new NotFoundError(`Scheduled task ${name}`);
   }
 }
+
+export const deleteFinishedJobs = repo.deleteFinishedJobs;
+export const deleteTaskLogBefore = repo.deleteTaskLogBefore;

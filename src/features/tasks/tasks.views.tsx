@@ -1,10 +1,11 @@
 // The "Tasks" admin page: scheduled tasks with "Run now", queued and failed jobs, the task log.
 
 import { formatInstant } from "../../shared/time-zone.js";
+import { AdminLayout } from "../../views/admin-layout.js";
+import { DataTable } from "../../views/data-table.js";
+import { formatInterval } from "../../views/format.js";
 import { Csrf } from "../../views/forms.js";
 import type { PageContext } from "../../views/page-context.js";
-import { AdminLayout } from "../admin/admin-layout.js";
-import { formatInterval } from "../admin/format.js";
 import type { AdHocTaskType, JobRow, ScheduledTaskView, TaskLogEntry } from "./tasks.service.js";
 
 function PostButton({
@@ -165,40 +166,20 @@ export function TasksPage({
 
       <section aria-labelledby="log-heading">
         <h2 id="log-heading">Recent task log</h2>
-        {log.length > 0 ? (
-          <div class="table-wrap">
-            <table>
-              <thead>
-                <tr>
-                  <th scope="col">Started</th>
-                  <th scope="col">Task</th>
-                  <th scope="col">Job</th>
-                  <th scope="col">Status</th>
-                  <th scope="col">Duration</th>
-                  <th scope="col">Message</th>
-                </tr>
-              </thead>
-              <tbody>
-                {log.map((e) => (
-                  <tr key={e.id}>
-                    <td>{formatInstant(e.startedAt, pc.timeZone)}</td>
-                    <td>
-                      <code>{e.task}</code>
-                    </td>
-                    <td>{e.jobId !== null ? `#${e.jobId}` : "scheduled"}</td>
-                    <td>
-                      <StatusText status={e.status} />
-                    </td>
-                    <td>{e.durationMs} ms</td>
-                    <td>{e.message || "—"}</td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
-        ) : (
-          <p>No task has run yet.</p>
-        )}
+        <DataTable
+          wrap
+          rows={log}
+          rowKey={(e) => e.id}
+          empty="No task has run yet."
+          columns={[
+            { header: "Started", cell: (e) => formatInstant(e.startedAt, pc.timeZone) },
+            { header: "Task", cell: (e) => <code>{e.task}</code> },
+            { header: "Job", cell: (e) => (e.jobId !== null ? `#${e.jobId}` : "scheduled") },
+            { header: "Status", cell: (e) => <StatusText status={e.status} /> },
+            { header: "Duration", cell: (e) => `${e.durationMs} ms` },
+            { header: "Message", cell: (e) => e.message || "—" },
+          ]}
+        />
       </section>
     </AdminLayout>
   );

@@ -1,7 +1,7 @@
 // Who calls the JSON API: only an `Authorization: Bearer` token counts there, never a session
 // cookie, so a cross-site form cannot act through a logged-in browser.
 import type { FastifyRequest } from "fastify";
-import type { Actor } from "../../http/context.js";
+import type { Actor } from "../../app/context.js";
 import { ForbiddenError, UnauthenticatedError } from "../../shared/errors.js";
 
 export function requireApiActor(request: FastifyRequest): Actor {

@@ -1,13 +1,13 @@
 // A user's own account: profile fields, password (the current one is required) and API tokens.
 import type { FastifyInstance } from "fastify";
 import { z } from "zod";
+import type { AppContext } from "../../app/context.js";
+import { requireActor } from "../../http/access.js";
 import { pageContext, redirectWithFlash } from "../../http/app.js";
-import type { AppContext } from "../../http/context.js";
+import { formProblem, problemStatus } from "../../http/form-problem.js";
 import { ConflictError, NotFoundError } from "../../shared/errors.js";
 import { idParam, parseInput, requiredText } from "../../shared/validation.js";
-import { sendPage } from "../admin/admin.routes.js";
-import { formProblem, problemStatus } from "../admin/form-problem.js";
-import { requireActor } from "../roles/access.service.js";
+import { sendPage } from "../../views/send-page.js";
 import { ProfilePage, TokensPage } from "./profile.views.js";
 import { PROFILE_FIELDS, submittedValues, userFormValues } from "./profile-fields.js";
 import { createApiToken, deleteApiToken, getUser, listApiTokens, updateOwnAccount } from "./users.service.js";

@@ -1,10 +1,10 @@
 // The user's own pages: profile (with password change) and API tokens.
 
 import { formatInstant } from "../../shared/time-zone.js";
+import { FormProblem, type FormProblemInfo } from "../../views/form-problem.js";
 import { Csrf, Fieldset, TextField } from "../../views/forms.js";
 import { Layout } from "../../views/layout.js";
 import type { PageContext } from "../../views/page-context.js";
-import { FormProblem, type FormProblemInfo } from "../admin/admin-layout.js";
 import { type FormValues, ProfileFields } from "./profile-fields.js";
 import type { ApiToken, User } from "./users.service.js";
 

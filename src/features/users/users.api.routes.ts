@@ -2,7 +2,7 @@
 // response goes through userJson(), which names the fields it returns.
 import type { FastifyInstance } from "fastify";
 import { z } from "zod";
-import type { AppContext } from "../../http/context.js";
+import type { AppContext } from "../../app/context.js";
 import { addApiOperation } from "../../http/openapi.js";
 import { ForbiddenError, ValidationError } from "../../shared/errors.js";
 import { idParam, parseInput } from "../../shared/validation.js";

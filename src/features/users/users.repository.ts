@@ -1,8 +1,8 @@
 // The only file that touches the users and api_tokens tables.
-import { type Kysely, sql, type Transaction } from "kysely";
-import type { Database, UserRow } from "../../db/schema.js";
 
-type Q = Kysely<Database> | Transaction<Database>;
+import { sql } from "kysely";
+import type { Db } from "../../db/database.js";
+import type { UserRow } from "../../db/schema.js";
 
 export interface User {
   id: number;
@@ -47,20 +47,20 @@ export function toUser(r: UserRow): User {
   };
 }
 
-export async function findUserById(db: Q, id: number): Promise<User | undefined> {
+export async function findUserById(db: Db, id: number): Promise<User | undefined> {
   const r = await db.selectFrom("users").selectAll().where("id", "=", id).executeTakeFirst();
   return r ? toUser(r) : undefined;
 }
 
 export async function findUserByUsername(
-  db: Q,
+  db: Db,
   username: string,
 ): Promise<(User & { passwordHash: string | null }) | undefined> {
   const r = await db.selectFrom("users").selectAll().where("username", "=", username).executeTakeFirst();
   return r ? { ...toUser(r), passwordHash: r.password_hash } : undefined;
 }
 
-function searchUsers(db: Q, search: string | undefined) {
+function searchUsers(db: Db, search: string | undefined) {
   const q = db.selectFrom("users");
   if (!search) return q;
   // LIKE wildcards typed by the user match literally.
@@ -75,7 +75,7 @@ function searchUsers(db: Q, search: string | undefined) {
 }
 
 export async function listUsers(
-  db: Q,
+  db: Db,
   opts: { search?: string; limit: number; offset: number },
 ): Promise<User[]> {
   const rows = await searchUsers(db, opts.search)
@@ -87,7 +87,7 @@ export async function listUsers(
   return rows.map(toUser);
 }
 
-export async function countUsers(db: Q, search?: string): Promise<number> {
+export async function countUsers(db: Db, search?: string): Promise<number> {
   const r = await searchUsers(db, search)
     .select((eb) => eb.fn.countAll<number>().as("n"))
     .executeTakeFirstOrThrow();
@@ -95,7 +95,7 @@ export async function countUsers(db: Q, search?: string): Promise<number> {
 }
 
 export async function insertUser(
-  db: Q,
+  db: Db,
   values: ProfileFields & {
     username: string;
     passwordHash: string | null;
@@ -129,7 +129,7 @@ export async function insertUser(
 }
 
 export async function updateUser(
-  db: Q,
+  db: Db,
   id: number,
   values: Partial<ProfileFields> & { passwordHash?: string; suspended?: boolean; auth?: string; now: string },
 ): Promise<void> {
@@ -147,7 +147,7 @@ export async function updateUser(
 }
 
 /** Ends every session of the user, except the one whose hash is `keep` (the caller's own). */
-export async function deleteSessionsOfUser(db: Q, userId: number, keep?: string): Promise<number> {
+export async function deleteSessionsOfUser(db: Db, userId: number, keep?: string): Promise<number> {
   let q = db.deleteFrom("sessions").where("user_id", "=", userId);
   if (keep) q = q.where("id", "!=", keep);
   const r = await q.executeTakeFirst();
@@ -162,7 +162,7 @@ export interface ApiToken {
 }
 
 export async function insertApiToken(
-  db: Q,
+  db: Db,
   userId: number,
   name: string,
   tokenHash: string,
@@ -176,7 +176,7 @@ export async function insertApiToken(
   return r.id;
 }
 
-export async function listApiTokens(db: Q, userId: number): Promise<ApiToken[]> {
+export async function listApiTokens(db: Db, userId: number): Promise<ApiToken[]> {
   const rows = await db
     .selectFrom("api_tokens")
     .selectAll()
@@ -186,11 +186,63 @@ export async function listApiTokens(db: Q, userId: number): Promise<ApiToken[]> 
   return rows.map((r) => ({ id: r.id, name: r.name, createdAt: r.created_at, lastUsedAt: r.last_used_at }));
 }
 
-export async function deleteApiToken(db: Q, userId: number, tokenId: number): Promise<boolean> {
+export async function deleteApiToken(db: Db, userId: number, tokenId: number): Promise<boolean> {
   const r = await db
     .deleteFrom("api_tokens")
     .where("id", "=", tokenId)
     .where("user_id", "=", userId)
     .executeTakeFirst();
   return Number(r.numDeletedRows) > 0;
+}
+
+/**
+ * Inserts an account that signs in elsewhere (auth "lti", no password); undefined when the username
+ * is taken (e.g. by a simultaneous first launch of the same remote user).
+ */
+export async function insertExternalUser(
+  db: Db,
+  v: Pick<
+    User,
+    "username" | "email" | "firstname" | "lastname" | "country" | "city" | "timezone" | "lang" | "institution"
+  > & {
+    auth: string;
+    now: string;
+  },
+): Promise<number | undefined> {
+  const r = await db
+    .insertInto("users")
+    .values({
+      username: v.username,
+      password_hash: null,
+      email: v.email,
+      firstname: v.firstname,
+      lastname: v.lastname,
+      country: v.country,
+      city: v.city,
+      timezone: v.timezone,
+      lang: v.lang,
+      institution: v.institution,
+      auth: v.auth,
+      suspended: 0,
+      site_admin: 0,
+      created_at: v.now,
+      updated_at: v.now,
+    })
+    .onConflict((oc) => oc.column("username").doNothing())
+    .returning("id")
+    .executeTakeFirst();
+  return r?.id;
+}
+
+export async function updateNames(
+  db: Db,
+  userId: number,
+  changes: { firstname?: string; lastname?: string; email?: string },
+  now: string,
+): Promise<void> {
+  await db
+    .updateTable("users")
+    .set({ ...changes, updated_at: now })
+    .where("id", "=", userId)
+    .execute();
 }

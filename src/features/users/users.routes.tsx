@@ -2,28 +2,20 @@
 // ends their sessions and stops their API tokens.
 import type { FastifyInstance } from "fastify";
 import { z } from "zod";
+import type { AppContext } from "../../app/context.js";
+import { requireSiteAdmin } from "../../http/access.js";
 import { pageContext, redirectWithFlash } from "../../http/app.js";
-import type { AppContext } from "../../http/context.js";
+import { formProblem, problemStatus } from "../../http/form-problem.js";
 import { ValidationError } from "../../shared/errors.js";
 import { formBool, idParam, parseInput } from "../../shared/validation.js";
+import { SITE_ADMINISTRATION } from "../../views/admin-layout.js";
+import { pageCount } from "../../views/format.js";
 import { addSiteAdminLink } from "../../views/nav.js";
-import { listQuerySchema, sendPage } from "../admin/admin.routes.js";
-import { SITE_ADMINISTRATION } from "../admin/admin-layout.js";
-import { formProblem, problemStatus } from "../admin/form-problem.js";
-import { pageCount } from "../admin/format.js";
-import { requireSiteAdmin } from "../roles/access.service.js";
+import { sendPage } from "../../views/send-page.js";
+import { listQuerySchema } from "../admin/admin.routes.js";
 import { PROFILE_FIELDS, submittedValues, userFormValues } from "./profile-fields.js";
 import { countUsers, createUser, getUser, listUsers, updateUserProfile } from "./users.service.js";
 import { UserFormPage, UsersListPage } from "./users.views.js";
-
-addSiteAdminLink({
-  label: "Users",
-  href: "/admin/users",
-  group: SITE_ADMINISTRATION,
-  order: 10,
-  description:
-    "Every account on the site: add a new user, search, edit a profile or password, suspend an account.",
-});
 
 export const USERS_PER_PAGE = 30;
 const idParams = z.object({ id: idParam });
@@ -129,5 +121,17 @@ export function registerUserAdminRoutes(app: FastifyInstance, ctx: AppContext) {
         problemStatus(problem),
       );
     }
+  });
+}
+
+/** Links to these pages in the course and site admin menus (called from src/features/index.ts). */
+export function registerUsersLinks(): void {
+  addSiteAdminLink({
+    label: "Users",
+    href: "/admin/users",
+    group: SITE_ADMINISTRATION,
+    order: 10,
+    description:
+      "Every account on the site: add a new user, search, edit a profile or password, suspend an account.",
   });
 }

@@ -1,6 +1,7 @@
 // Accounts: creation, profile updates, passwords, API tokens.
 import { z } from "zod";
 import type { Db } from "../../db/database.js";
+import { isUniqueViolation } from "../../db/errors.js";
 import type { Clock } from "../../shared/clock.js";
 import { iso } from "../../shared/clock.js";
 import { ConflictError, NotFoundError, ValidationError } from "../../shared/errors.js";
@@ -13,21 +14,16 @@ export type { ApiToken, User } from "./users.repository.js";
 
 const emailFormat = z.email();
 
-/** Profile fields as sent; absent fields stay absent (a PATCH changes only what it names). */
-export const profileFieldsSchema = z.object({
-  email: z
-    .string()
-    .trim()
-    .max(254, "Email address must be at most 254 characters")
-    .refine((v) => v === "" || emailFormat.safeParse(v).success, "Email address is not valid"),
-  firstname: trimmed(100),
-  lastname: trimmed(100),
+/**
+ * The rules for the profile values other features also take (LTI publications' user default values):
+ * each may be empty, which means "not set".
+ */
+export const profileValueRules = {
   country: z
     .string()
     .trim()
     .toUpperCase()
     .refine((v) => v === "" || /^[A-Z]{2}$/.test(v), "Country must be a two-letter code such as GB"),
-  city: trimmed(120),
   timezone: z
     .string()
     .trim()
@@ -41,6 +37,21 @@ export const profileFieldsSchema = z.object({
       (v) => v === "" || /^[a-z]{2,3}([_-][A-Za-z0-9]{2,8})*$/.test(v),
       "Preferred language must be a code such as en or pt_br",
     ),
+};
+
+/** Profile fields as sent; absent fields stay absent (a PATCH changes only what it names). */
+export const profileFieldsSchema = z.object({
+  email: z
+    .string()
+    .trim()
+    .max(254, "Email address must be at most 254 characters")
+    .refine((v) => v === "" || emailFormat.safeParse(v).success, "Email address is not valid"),
+  firstname: trimmed(100),
+  lastname: trimmed(100),
+  country: profileValueRules.country,
+  city: trimmed(120),
+  timezone: profileValueRules.timezone,
+  lang: profileValueRules.lang,
   institution: trimmed(255),
 });
 
@@ -224,11 +235,38 @@ export async function createApiToken(
   return { id, token: value };
 }
 
-export function isUniqueViolation(err: unknown): boolean {
-  const e = err as { code?: string; message?: string };
-  return (
-    e?.code === "23505" ||
-    e?.code === "SQLITE_CONSTRAINT_UNIQUE" ||
-    e?.code === "SQLITE_CONSTRAINT_PRIMARYKEY"
-  );
+/** The profile values an account created by another system starts with (see createExternalUser). */
+export type ExternalProfile = Pick<
+  repo.ProfileFields,
+  "country" | "city" | "timezone" | "lang" | "institution"
+>;
+
+/**
+ * Creates an account that signs in through LTI (auth "lti", no password), with the given names and
+ * profile values; undefined when the username is taken (by a simultaneous launch of the same remote
+ * user). Runs in the caller's transaction.
+ */
+export function createExternalUser(
+  db: Db,
+  v: {
+    username: string;
+    email: string;
+    firstname: string;
+    lastname: string;
+    profile: ExternalProfile;
+    now: string;
+  },
+): Promise<number | undefined> {
+  const { profile, ...rest } = v;
+  return repo.insertExternalUser(db, { ...rest, ...profile, auth: "lti" });
+}
+
+/** Brings an external account's names and email in line with what its system sent. */
+export function updateExternalUser(
+  db: Db,
+  userId: number,
+  changes: { firstname?: string; lastname?: string; email?: string },
+  now: string,
+): Promise<void> {
+  return repo.updateNames(db, userId, changes, now);
 }

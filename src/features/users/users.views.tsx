@@ -1,10 +1,11 @@
 // Site admin pages for accounts: the user list and the create/edit form.
 
 import { formatInstant } from "../../shared/time-zone.js";
+import { AdminLayout } from "../../views/admin-layout.js";
+import { FormProblem, type FormProblemInfo } from "../../views/form-problem.js";
 import { Checkbox, Csrf, Fieldset, Select, TextField } from "../../views/forms.js";
 import type { PageContext } from "../../views/page-context.js";
-import { AdminLayout, FormProblem, type FormProblemInfo } from "../admin/admin-layout.js";
-import { Pager } from "../admin/pager.js";
+import { Pager } from "../../views/pager.js";
 import { type FormValues, ProfileFields } from "./profile-fields.js";
 import type { User } from "./users.service.js";
 

@@ -1,8 +1,8 @@
 // The only file that touches assign_submissions.
-import type { Kysely, Selectable, Transaction } from "kysely";
-import type { Database } from "../../../db/schema.js";
 
-type Q = Kysely<Database> | Transaction<Database>;
+import type { Selectable } from "kysely";
+import type { Db } from "../../../db/database.js";
+import type { Database } from "../../../db/schema.js";
 
 export interface Submission {
   id: number;
@@ -23,7 +23,7 @@ const toSubmission = (r: Selectable<Database["assign_submissions"]>): Submission
 });
 
 export async function findSubmission(
-  db: Q,
+  db: Db,
   activityId: number,
   userId: number,
 ): Promise<Submission | undefined> {
@@ -36,7 +36,7 @@ export async function findSubmission(
   return r ? toSubmission(r) : undefined;
 }
 
-export async function listSubmissions(db: Q, activityId: number): Promise<Submission[]> {
+export async function listSubmissions(db: Db, activityId: number): Promise<Submission[]> {
   const rows = await db
     .selectFrom("assign_submissions")
     .selectAll()
@@ -47,7 +47,7 @@ export async function listSubmissions(db: Q, activityId: number): Promise<Submis
 
 /** One submission per student: a second save replaces the text and keeps the first submission time. */
 export async function upsertSubmission(
-  db: Q,
+  db: Db,
   v: { activityId: number; userId: number; text: string; now: string },
 ): Promise<void> {
   await db

@@ -2,18 +2,18 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { h } from "preact";
 import { z } from "zod";
+import type { AppContext } from "../../../app/context.js";
+import { requireActor } from "../../../http/access.js";
 import { pageContext, redirectWithFlash } from "../../../http/app.js";
-import type { AppContext } from "../../../http/context.js";
 import { NotFoundError, ValidationError } from "../../../shared/errors.js";
 import { idParam, parseInput } from "../../../shared/validation.js";
 import { TextArea, TextField } from "../../../views/forms.js";
-import { sendPage } from "../../courses/courses.routes.js";
+import { sendPage } from "../../../views/send-page.js";
 import { listParticipants } from "../../enrolments/enrolments.service.js";
 import { findActivityItem, findGrade, listCourseGrades, listHistory } from "../../grades/grades.service.js";
-import { requireActor } from "../../roles/access.service.js";
 import { findUserById } from "../../users/users.service.js";
 import { type OpenActivity, openActivityWith } from "../activity-access.js";
-import { type Activity, registerActivityType } from "../activity-types.js";
+import type { Activity, ActivityType } from "../activity-types.js";
 import {
   type AssignSettings,
   assignSettingsSchema,
@@ -137,7 +137,7 @@ function routes(app: FastifyInstance, ctx: AppContext) {
   });
 }
 
-registerActivityType<AssignSettings>({
+export const assignType: ActivityType<AssignSettings> = {
   type: "assign",
   label: "Assignment",
   description: "Students hand in text; teachers grade it with feedback.",
@@ -182,4 +182,4 @@ registerActivityType<AssignSettings>({
     return h(StudentAssignView, { pc, activity, submission, grade });
   },
   routes,
-});
+};

@@ -1,10 +1,11 @@
 // Assignment views: the student's submission box, the teachers' submissions table, the grading page.
 import { formatInstant } from "../../../shared/time-zone.js";
 import { CourseLayout } from "../../../views/course-layout.js";
+import { DataTable } from "../../../views/data-table.js";
+import { FormProblem } from "../../../views/form-problem.js";
 import { Csrf, type Errors, TextArea, TextField } from "../../../views/forms.js";
 import type { PageContext } from "../../../views/page-context.js";
 import type { Course } from "../../courses/courses.service.js";
-import { FormProblem } from "../../courses/form-problem.js";
 import type { Capability } from "../../roles/capabilities.js";
 import type { Activity } from "../activity-types.js";
 import type { AssignSettings, Submission } from "./assign.service.js";
@@ -177,35 +178,20 @@ export function GradeSubmissionPage(p: {
         />
         <button type="submit">Save grade</button>
       </form>
-      <table>
-        <caption>Grade history</caption>
-        <thead>
-          <tr>
-            <th scope="col">When</th>
-            <th scope="col">Grade</th>
-            <th scope="col">Feedback</th>
-            <th scope="col">Source</th>
-            <th scope="col">By</th>
-          </tr>
-        </thead>
-        <tbody>
-          {p.history.length === 0 ? (
-            <tr>
-              <td colSpan={5}>No grade yet.</td>
-            </tr>
-          ) : (
-            p.history.map((h, i) => (
-              <tr key={`${h.at}-${i}`}>
-                <td>{when(h.at)}</td>
-                <td>{h.grade === null ? "–" : fmt(h.grade)}</td>
-                <td>{h.feedback}</td>
-                <td>{h.source}</td>
-                <td>{h.by}</td>
-              </tr>
-            ))
-          )}
-        </tbody>
-      </table>
+      <DataTable
+        caption="Grade history"
+        rows={p.history}
+        rowKey={(h, i) => `${h.at}-${i}`}
+        empty="No grade yet."
+        emptyInTable
+        columns={[
+          { header: "When", cell: (h) => when(h.at) },
+          { header: "Grade", cell: (h) => (h.grade === null ? "–" : fmt(h.grade)) },
+          { header: "Feedback", cell: (h) => h.feedback },
+          { header: "Source", cell: (h) => h.source },
+          { header: "By", cell: (h) => h.by },
+        ]}
+      />
     </CourseLayout>
   );
 }

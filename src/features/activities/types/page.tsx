@@ -3,7 +3,7 @@
 import sanitizeHtml from "sanitize-html";
 import { z } from "zod";
 import { TextArea } from "../../../views/forms.js";
-import { registerActivityType } from "../activity-types.js";
+import type { ActivityType } from "../activity-types.js";
 
 export const PAGE_CONTENT_MAX = 200_000;
 
@@ -42,7 +42,7 @@ const pageSettingsSchema = z.object({
     .refine((v) => v.length > 0, "Page content is required"),
 });
 
-registerActivityType<PageSettings>({
+export const pageType: ActivityType<PageSettings> = {
   type: "page",
   label: "Page",
   description: "A page of text, images and links that students read.",
@@ -68,4 +68,4 @@ registerActivityType<PageSettings>({
       dangerouslySetInnerHTML={{ __html: sanitizePageHtml(String(activity.settings.content ?? "")) }}
     />
   ),
-});
+};

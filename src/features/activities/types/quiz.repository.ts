@@ -1,8 +1,8 @@
 // The only file that touches quiz_attempts.
-import type { Kysely, Selectable, Transaction } from "kysely";
-import type { Database } from "../../../db/schema.js";
 
-type Q = Kysely<Database> | Transaction<Database>;
+import type { Selectable } from "kysely";
+import type { Db } from "../../../db/database.js";
+import type { Database } from "../../../db/schema.js";
 
 export interface Attempt {
   id: number;
@@ -33,7 +33,7 @@ const toAttempt = (r: Selectable<Database["quiz_attempts"]>): Attempt => ({
   createdAt: r.created_at,
 });
 
-export async function insertAttempt(db: Q, v: Omit<Attempt, "id">): Promise<Attempt> {
+export async function insertAttempt(db: Db, v: Omit<Attempt, "id">): Promise<Attempt> {
   const r = await db
     .insertInto("quiz_attempts")
     .values({
@@ -50,7 +50,7 @@ export async function insertAttempt(db: Q, v: Omit<Attempt, "id">): Promise<Atte
 }
 
 /** Attempts at a quiz, oldest first: one user's, or everyone's. */
-export async function listAttempts(db: Q, activityId: number, userId?: number): Promise<Attempt[]> {
+export async function listAttempts(db: Db, activityId: number, userId?: number): Promise<Attempt[]> {
   let q = db.selectFrom("quiz_attempts").selectAll().where("activity_id", "=", activityId).orderBy("id");
   if (userId !== undefined) q = q.where("user_id", "=", userId);
   return (await q.execute()).map(toAttempt);

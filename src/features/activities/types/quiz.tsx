@@ -3,16 +3,16 @@
 import type { FastifyInstance, FastifyRequest } from "fastify";
 import { h } from "preact";
 import { z } from "zod";
+import type { AppContext } from "../../../app/context.js";
+import { requireActor } from "../../../http/access.js";
 import { redirectWithFlash } from "../../../http/app.js";
-import type { AppContext } from "../../../http/context.js";
 import { addApiOperation } from "../../../http/openapi.js";
 import { ForbiddenError, ValidationError } from "../../../shared/errors.js";
 import { idParam, parseInput } from "../../../shared/validation.js";
 import { type Errors, TextArea, TextField } from "../../../views/forms.js";
 import { listParticipants } from "../../enrolments/enrolments.service.js";
-import { requireActor } from "../../roles/access.service.js";
 import { type OpenActivity, openActivity, openActivityWith } from "../activity-access.js";
-import { type Activity, registerActivityType } from "../activity-types.js";
+import type { Activity, ActivityType } from "../activity-types.js";
 import { fmt } from "./assign.views.js";
 import { formNumber } from "./form-values.js";
 import {
@@ -98,7 +98,7 @@ function routes(app: FastifyInstance, ctx: AppContext) {
   });
 }
 
-registerActivityType<QuizSettings>({
+export const quizType: ActivityType<QuizSettings> = {
   type: "quiz",
   label: "Quiz",
   description: "Multiple-choice questions, graded automatically when the student submits.",
@@ -177,4 +177,4 @@ registerActivityType<QuizSettings>({
     return h(LearnerQuizView, { pc, activity, attempts: await listAttempts(ctx.db, activity.id, actor.id) });
   },
   routes,
-});
+};

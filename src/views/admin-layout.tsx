@@ -1,11 +1,9 @@
 // The frame of every site admin page: breadcrumbs and the site admin menu beside the content.
 // Links are data in src/views/nav.ts; a group (e.g. "Integrations") shows only when it has links.
 import type { ComponentChildren } from "preact";
-import type { ErrorCode, FieldError } from "../../shared/errors.js";
-import { FormErrors } from "../../views/forms.js";
-import { type Crumb, Layout } from "../../views/layout.js";
-import { type SiteAdminLink, siteAdminLinks } from "../../views/nav.js";
-import type { PageContext } from "../../views/page-context.js";
+import { type Crumb, Layout } from "./layout.js";
+import { type SiteAdminLink, siteAdminLinks } from "./nav.js";
+import type { PageContext } from "./page-context.js";
 
 export const SITE_ADMINISTRATION = "Site administration";
 export const INTEGRATIONS = "Integrations";
@@ -73,27 +71,5 @@ export function AdminLayout({
     >
       {children}
     </Layout>
-  );
-}
-
-/** Why a form was refused: an AppError's code (as data-error-code), its message, its fields. */
-export interface FormProblemInfo {
-  code: ErrorCode;
-  message: string;
-  fields: readonly FieldError[];
-}
-
-export function FormProblem({ problem }: { problem: FormProblemInfo | undefined }) {
-  if (!problem) return null;
-  return (
-    <div class="form-problem" data-error-code={problem.code}>
-      {problem.fields.length > 0 ? (
-        <FormErrors errors={problem.fields} />
-      ) : (
-        <p class="error-message" role="alert">
-          {problem.message}
-        </p>
-      )}
-    </div>
   );
 }

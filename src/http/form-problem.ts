@@ -1,8 +1,9 @@
 // Turns the errors a form can fix (validation, conflict) into a FormProblemInfo for re-rendering
 // the form with the user's input; anything else goes on to the central error handler.
-import { STATUS } from "../../http/status.js";
-import { AppError, ValidationError } from "../../shared/errors.js";
-import type { FormProblemInfo } from "./admin-layout.js";
+
+import { AppError, ValidationError } from "../shared/errors.js";
+import type { FormProblemInfo } from "../views/form-problem.js";
+import { STATUS } from "./status.js";
 
 export function formProblem(err: unknown): FormProblemInfo | undefined {
   if (err instanceof ValidationError) return { code: err.code, message: err.message, fields: err.fields };

@@ -1,3 +1,6 @@
+// What the application is made of, apart from any way of reaching it: the database, the settings,
+// the clock, the log and the job queue. Routes, services and task handlers all take these; nothing
+// here knows HTTP, so a job can do whatever a request can.
 import type { Logger } from "pino";
 import type { Config } from "../config/config.js";
 import type { Db } from "../db/database.js";
@@ -14,6 +17,12 @@ export interface AppContext {
   log: Logger;
   jobs: JobQueue;
 }
+
+/**
+ * The parts of the context a use case may need besides the database handle, which it takes first
+ * (the caller's transaction, or the database). Services ask for a `Pick` of these.
+ */
+export type Deps = Omit<AppContext, "db">;
 
 /** The logged-in user as routes and services see them. */
 export interface Actor {

@@ -1,0 +1,79 @@
+// Every refusal an LTI path can give, with its HTTP status, in one place: protocol errors (LtiError
+// codes), launch refusals (an HTML page), outcome refusals (a POX failure envelope) and memberships
+// refusals (a memberships failure document). Each map is a full Record over its reason type, so a new
+// code without a status fails the type check. An LtiError nobody caught still gets its status here
+// (classify in app.ts), never a 500.
+import type { FastifyReply } from "fastify";
+import type { MembershipsReason } from "../features/lti-consumer/memberships.service.js";
+import type { OutcomeReason } from "../features/lti-consumer/outcomes.service.js";
+import type { LaunchReason } from "../features/lti-provider/launch-rejection.js";
+import type { LtiErrorCode } from "../lti/errors.js";
+
+/** A protocol error: the request's signature, timestamp or nonce failed (401), or the request is malformed (400). */
+export const LTI_ERROR_STATUS: Record<LtiErrorCode, 400 | 401> = {
+  bad_signature: 401,
+  stale_timestamp: 401,
+  replayed_nonce: 401,
+  unsupported_signature_method: 401,
+  bad_body_hash: 401,
+  missing_parameter: 400,
+  invalid_parameter: 400,
+  unsupported_message_type: 400,
+  unsupported_version: 400,
+  invalid_xml: 400,
+  xml_entities: 400,
+  not_a_cartridge: 400,
+  not_a_pox_message: 400,
+  not_a_memberships_response: 400,
+  unsupported_operation: 400,
+  score_out_of_range: 400,
+};
+
+/** A refused launch into a published tool, answered with the refusal page. */
+export const LAUNCH_STATUS: Record<LaunchReason, 400 | 401 | 403 | 404 | 409> = {
+  ...LTI_ERROR_STATUS,
+  unknown_tool: 404,
+  tool_unavailable: 404,
+  course_full: 409,
+  method_disabled: 403,
+  enrolment_not_started: 403,
+  enrolment_ended: 403,
+};
+
+/** A refused Basic Outcomes request, answered with a POX failure envelope. */
+export const OUTCOME_STATUS: Record<OutcomeReason, number> = {
+  ...LTI_ERROR_STATUS,
+  oauth_missing_parameter: 401,
+  oauth_invalid_parameter: 401,
+  missing_authorization: 401,
+  invalid_sourcedid: 403,
+  unknown_sourcedid: 404,
+  grades_not_accepted: 403,
+  not_enrolled: 403,
+  not_configured: 403,
+  unsupported_media_type: 415,
+  too_large: 413,
+  invalid_request: 400,
+  internal: 500,
+};
+
+/** A refused memberships request, answered with a memberships failure document. */
+export const MEMBERSHIPS_STATUS: Record<MembershipsReason, number> = {
+  ...LTI_ERROR_STATUS,
+  oauth_missing_parameter: 401,
+  oauth_invalid_parameter: 401,
+  invalid_id: 403,
+  unknown_id: 404,
+  unsupported_media_type: 415,
+  too_large: 413,
+  invalid_request: 400,
+  internal: 500,
+};
+
+const XML = "application/xml; charset=utf-8";
+
+/** Sends an LTI service's XML answer; a 401 carries the OAuth challenge (RFC 5849 §3.2). */
+export function sendLtiXml(reply: FastifyReply, status: number, xml: string) {
+  if (status === 401) reply.header("www-authenticate", 'OAuth realm=""');
+  return reply.status(status).type(XML).send(xml);
+}
