@@ -1,6 +1,9 @@
 // Scheduled and queued work of "Publish as LTI tool".
+
+import type { AppContext } from "../../http/context.js";
 import { exponentialBackoff, registerTask } from "../../jobs/registry.js";
 import { addSeconds } from "../../shared/clock.js";
+import { guardedFetch } from "../../shared/outbound.js";
 import { onGradeChanged } from "../grades/grades.service.js";
 import { purgeExpiredNonces } from "../lti-common/nonce-store.js";
 import {
@@ -12,8 +15,13 @@ import {
 } from "./grade-sync.service.js";
 import { purgeHandoffs } from "./handoff.service.js";
 import { syncAllMembers } from "./member-sync.service.js";
+import { syncTransports } from "./sync-transports.js";
 
 onGradeChanged(enqueueOnGradeChange);
+
+/** The transports of a run: outbound requests through the SSRF guard with the site's allow list. */
+const transports = (ctx: AppContext) =>
+  syncTransports({ fetch: guardedFetch(ctx.config.outboundAllow), clock: ctx.clock });
 
 registerTask({
   name: SEND_GRADE_TASK,
@@ -23,7 +31,7 @@ registerTask({
   handler: async (ctx, payload) => {
     const id = (payload as { providerUserId?: unknown }).providerUserId;
     if (typeof id !== "number") return { message: "bad payload: no providerUserId" };
-    const result = await sendGrade(ctx, id);
+    const result = await sendGrade(ctx, transports(ctx).grades, id);
     // Another run is sending this user's grade; it may have read the grade before this change.
     if (result === "busy")
       return {
@@ -41,7 +49,7 @@ registerTask({
   maxAttempts: 1,
   backoffSeconds: exponentialBackoff(60, 15 * 60),
   handler: async (ctx) => {
-    const t = await syncAllGrades(ctx);
+    const t = await syncAllGrades(ctx, transports(ctx).grades);
     const message = `sent ${t.sent}, unchanged ${t.unchanged}, skipped ${t.skipped}, busy ${t.busy}, failed ${t.failed}${t.firstError ? ` (first error: ${t.firstError})` : ""}`;
     if (t.failed > 0 && t.sent === 0 && t.unchanged === 0) throw new Error(message);
     return { message };
@@ -56,7 +64,7 @@ registerTask({
   maxAttempts: 1,
   backoffSeconds: exponentialBackoff(60, 30 * 60),
   handler: async (ctx) => {
-    const t = await syncAllMembers(ctx);
+    const t = await syncAllMembers(ctx, transports(ctx).members);
     const message = `${t.links} resource links (${t.unreachable} unreadable): enrolled ${t.enrolled}, unenrolled ${t.unenrolled}, failed ${t.failed}${t.firstError ? ` (first error: ${t.firstError})` : ""}`;
     // The run failed when no consumer could be read at all; single failures are reported and retried next run.
     if (t.links > 0 && t.unreachable === t.links) throw new Error(message);
