@@ -20,10 +20,10 @@ import type { Activity } from "../activities/activity-types.js";
 import { clearGrade, findActivityItem, findGrade, setGrade, type Trx } from "../grades/grades.service.js";
 import { dbNonceStore } from "../lti-common/nonce-store.js";
 import { courseRolesOf } from "../roles/access.service.js";
-import { OUTCOMES_PATH } from "./launch.service.js";
 import { ltiMaxGrade, readLtiSettings, resolveTool } from "./lti-settings.js";
 import { siteSecret, verifySourcedId } from "./tokens.js";
 
+export const OUTCOMES_PATH = "/lti/outcomes";
 export const OUTCOME_BODY_LIMIT = 64 * 1024;
 
 export interface OutcomeReply {
