@@ -65,6 +65,17 @@ export interface OutboundResponse {
 
 export const OUTBOUND_DEFAULTS = { timeoutMs: 5000, maxBytes: 1024 * 1024, maxRedirects: 3 } as const;
 
+/**
+ * An outbound fetch whose allow list is already fixed: what services and LTI transports are handed (by the
+ * task or route that wires them) instead of importing outboundFetch, so a test or a cache can stand in.
+ */
+export type Fetch = (url: string, options?: Omit<OutboundOptions, "allow">) => Promise<OutboundResponse>;
+
+/** outboundFetch bound to an allow list (ctx.config.outboundAllow). */
+export function guardedFetch(allow: readonly string[]): Fetch {
+  return (url, options) => outboundFetch(url, { ...options, allow });
+}
+
 // --- requests ---------------------------------------------------------------------------------------------
 
 const defaultResolve = (host: string) =>

@@ -10,12 +10,12 @@ import type { Activity } from "../activities/activity-types.js";
 import type { Course } from "../courses/courses.service.js";
 import { writeLaunchLog } from "../lti-common/launch-log.js";
 import { readLtiSettings, resolveTool } from "./lti-settings.js";
+import { MEMBERSHIPS_PATH } from "./memberships.service.js";
+import { OUTCOMES_PATH } from "./outcomes.service.js";
 import { buildMembershipsId, buildSourcedId, opaqueUserId, siteSecret } from "./tokens.js";
 
 export const PRODUCT_FAMILY_CODE = "pluto";
 export const PRODUCT_VERSION = "0.1.0";
-export const OUTCOMES_PATH = "/lti/outcomes";
-export const MEMBERSHIPS_PATH = "/lti/memberships";
 
 export const launchPath = (activityId: number) => `/mod/lti/${activityId}/launch`;
 export const returnPath = (activityId: number) => `/mod/lti/${activityId}/return`;

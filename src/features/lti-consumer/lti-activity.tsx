@@ -2,7 +2,7 @@
 // the guide), its settings checks, and its page (the tool embedded, or a button for a new window).
 import { h } from "preact";
 import { formatCustomParameterLines } from "../../lti/v1p1/custom-params.js";
-import { Checkbox, type Errors, Fieldset, Select, TextArea, TextField } from "../../views/forms.js";
+import { type Errors, Fieldset, Select } from "../../views/forms.js";
 import { renderPage } from "../../views/html.js";
 import type { ActivityType } from "../activities/activity-types.js";
 import { formNumber } from "../activities/types/form-values.js";
@@ -14,7 +14,7 @@ import {
   prepareLtiSettings,
   readLtiSettings,
 } from "./lti-settings.js";
-import { IconUrlFields, LaunchContainerField } from "./tool-fields.js";
+import { PRIVACY_FIELDS, ToolFields, type ToolFieldUse } from "./tool-fields.js";
 import { listToolTypes } from "./tool-types.service.js";
 
 export const AUTOMATIC_LABEL = "Automatic, based on tool URL";
@@ -68,14 +68,25 @@ function fieldValues(s: Record<string, unknown>) {
   };
 }
 
-const MORE_FIELDS = [
-  "consumerKey",
-  "sharedSecret",
-  "customParameters",
+const TOOL_URL_HELP =
+  "The tool's launch URL, or its Cartridge URL: Pluto then reads the launch URL, icon, custom parameters and title from the cartridge.";
+const MAX_GRADE_HELP = "The grade a score of 1.0 from the tool is worth, when grades are accepted.";
+
+/** Behind "Show more", before the privacy settings. */
+const MORE: readonly ToolFieldUse[] = [
+  { name: "consumerKey", help: "Agreed with the tool provider; it can be anything short, but not empty." },
+  { name: "sharedSecret", help: "The secret the tool provider gave you." },
+  {
+    name: "customParameters",
+    help: "One name=value per line; values such as $User.id or $Context.id are filled in at launch.",
+  },
   "iconUrl",
   "secureIconUrl",
   "launchContainer",
 ];
+
+/** A problem with one of these opens "Show more". */
+const MORE_FIELDS = MORE.map((use) => (typeof use === "string" ? use : use.name)) as readonly string[];
 
 export function LtiSettingsFields({
   settings,
@@ -102,62 +113,15 @@ export function LtiSettingsFields({
         ]}
         help="A tool set up by the site administrator, or automatic: the tool URL decides (a site-wide tool of the same domain lends its consumer key and secret)."
       />
-      <TextField
-        name="toolUrl"
-        label="Tool URL"
-        type="url"
-        value={v.toolUrl}
-        errors={errors}
-        maxLength={2000}
-        help="The tool's launch URL, or its Cartridge URL: Pluto then reads the launch URL, icon, custom parameters and title from the cartridge."
-      />
+      <ToolFields values={v} errors={errors} fields={[{ name: "toolUrl", help: TOOL_URL_HELP }]} />
       <details class="show-more" open={open}>
         <summary>Show more</summary>
-        <TextField
-          name="consumerKey"
-          label="Consumer key"
-          value={v.consumerKey}
-          errors={errors}
-          maxLength={255}
-          autocomplete="off"
-          help="Agreed with the tool provider; it can be anything short, but not empty."
-        />
-        <TextField
-          name="sharedSecret"
-          label="Shared secret"
-          type="password"
-          value={v.sharedSecret}
-          errors={errors}
-          maxLength={255}
-          autocomplete="new-password"
-          help="The secret the tool provider gave you."
-        />
-        <TextArea
-          name="customParameters"
-          label="Custom parameters"
-          value={v.customParameters}
-          errors={errors}
-          rows={4}
-          help="One name=value per line; values such as $User.id or $Context.id are filled in at launch."
-        />
-        <IconUrlFields iconUrl={v.iconUrl} secureIconUrl={v.secureIconUrl} errors={errors} />
-        <LaunchContainerField label="Launch container" value={v.launchContainer} errors={errors} />
+        <ToolFields values={v} errors={errors} fields={MORE} />
         <Fieldset legend="Privacy">
-          <Checkbox name="shareName" label="Share launcher's name with the tool" checked={v.shareName} />
-          <Checkbox name="shareEmail" label="Share launcher's email with the tool" checked={v.shareEmail} />
-          <Checkbox name="acceptGrades" label="Accept grades from the tool" checked={v.acceptGrades} />
+          <ToolFields values={v} errors={errors} fields={PRIVACY_FIELDS} />
         </Fieldset>
       </details>
-      <TextField
-        name="maxGrade"
-        label="Maximum grade"
-        type="number"
-        step="any"
-        min={0}
-        value={v.maxGrade}
-        errors={errors}
-        help="The grade a score of 1.0 from the tool is worth, when grades are accepted."
-      />
+      <ToolFields values={v} errors={errors} fields={[{ name: "maxGrade", help: MAX_GRADE_HELP }]} />
     </>
   );
 }

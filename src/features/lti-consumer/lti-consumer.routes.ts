@@ -1,9 +1,11 @@
 // The LTI consumer feature ("External tool" activities): its activity type is registered in
-// src/features/index.ts; this adds the launch pages, the services tools call, and the site-wide tools' admin pages and API.
+// src/features/index.ts; this adds the launch pages, the services tools call (a file per resource), and the
+// site-wide tools' admin pages and API.
 import type { FastifyInstance } from "fastify";
 import type { AppContext } from "../../app/context.js";
 import { registerLaunchRoutes } from "./launch.routes.js";
-import { registerLtiServiceRoutes } from "./services.routes.js";
+import { registerMembershipsRoutes } from "./memberships.routes.js";
+import { registerOutcomesRoutes } from "./outcomes.routes.js";
 import { registerToolTypeApi } from "./tool-types.api.js";
 import { registerToolTypeRoutes } from "./tool-types.routes.js";
 
@@ -11,5 +13,6 @@ export async function registerLtiConsumerRoutes(app: FastifyInstance, ctx: AppCo
   registerLaunchRoutes(app, ctx);
   registerToolTypeRoutes(app, ctx);
   registerToolTypeApi(app, ctx);
-  await registerLtiServiceRoutes(app, ctx);
+  await registerOutcomesRoutes(app, ctx);
+  await registerMembershipsRoutes(app, ctx);
 }

@@ -17,9 +17,11 @@ import { findActivity } from "../activities/activities.service.js";
 import { listParticipants } from "../enrolments/enrolments.service.js";
 import { dbNonceStore } from "../lti-common/nonce-store.js";
 import { rolesGrant } from "../roles/capabilities.js";
-import { MEMBERSHIPS_PATH } from "./launch.service.js";
 import { ltiMaxGrade, readLtiSettings, resolveTool } from "./lti-settings.js";
 import { buildSourcedId, opaqueUserId, siteSecret, verifyMembershipsId } from "./tokens.js";
+
+export const MEMBERSHIPS_PATH = "/lti/memberships";
+export const MEMBERSHIPS_BODY_LIMIT = 64 * 1024;
 
 /** Why a memberships request was refused; src/http/lti-errors.ts gives each its status. */
 export type MembershipsReason =

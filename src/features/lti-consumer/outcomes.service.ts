@@ -22,10 +22,10 @@ import type { Activity } from "../activities/activity-types.js";
 import { clearGrade, findActivityItem, findGrade, setGrade } from "../grades/grades.service.js";
 import { dbNonceStore } from "../lti-common/nonce-store.js";
 import { courseRolesOf } from "../roles/access.service.js";
-import { OUTCOMES_PATH } from "./launch.service.js";
 import { ltiMaxGrade, readLtiSettings, resolveTool } from "./lti-settings.js";
 import { siteSecret, verifySourcedId } from "./tokens.js";
 
+export const OUTCOMES_PATH = "/lti/outcomes";
 export const OUTCOME_BODY_LIMIT = 64 * 1024;
 
 /** Why an outcome request was refused; src/http/lti-errors.ts gives each its status. */

@@ -173,6 +173,17 @@ for (const engine of testEngines()) {
             }),
           415,
         ],
+        [
+          "a body over 64 KiB",
+          () =>
+            t.app.inject({
+              method: "POST",
+              url: "/lti/memberships",
+              headers: { "content-type": "application/x-www-form-urlencoded" },
+              payload: `id=${"x".repeat(65 * 1024)}`,
+            }),
+          413,
+        ],
       ];
       for (const [what, send, status] of cases) {
         const res = await send();

@@ -1,10 +1,9 @@
 // Site admin → Integrations → External Sources / LTI: the site-wide external tools, their form and deletion.
-
 import { AdminLayout } from "../../views/admin-layout.js";
 import { FormProblem, type FormProblemInfo } from "../../views/form-problem.js";
-import { Checkbox, Csrf, Fieldset, TextArea, TextField } from "../../views/forms.js";
+import { Csrf, Fieldset } from "../../views/forms.js";
 import type { PageContext } from "../../views/page-context.js";
-import { IconUrlFields, LaunchContainerField } from "./tool-fields.js";
+import { PRIVACY_FIELDS, ToolFields, type ToolFieldUse } from "./tool-fields.js";
 import { LAUNCH_CONTAINER_LABELS, type ToolType } from "./tool-types.service.js";
 
 export const TOOLS_PATH = "/admin/lti/tools";
@@ -98,6 +97,26 @@ export const EMPTY_TOOL_FORM: ToolFormValues = {
   showInPicker: true,
 };
 
+const TOOL_SETTINGS: readonly ToolFieldUse[] = [
+  { name: "name", help: "Left empty, the cartridge's title is used." },
+  {
+    name: "toolUrl",
+    required: true,
+    help: "The launch URL, or a Cartridge URL from which the launch URL, icons and custom parameters are read. Activities whose tool URL has this domain use this tool's key and secret.",
+  },
+  "description",
+  "consumerKey",
+  "sharedSecret",
+  {
+    name: "customParameters",
+    help: "One name=value per line. They override an activity's own parameters of the same name.",
+  },
+  "iconUrl",
+  "secureIconUrl",
+  { name: "launchContainer", label: "Default launch container" },
+  { name: "showInPicker", help: "It is always offered under “Preconfigured tool”." },
+];
+
 export function ToolTypeFormPage({
   pc,
   tool,
@@ -122,77 +141,10 @@ export function ToolTypeFormPage({
         <Csrf token={pc.csrf} />
         <FormProblem problem={problem} />
         <Fieldset legend="Tool settings">
-          <TextField
-            name="name"
-            label="Tool name"
-            value={values.name}
-            errors={errors}
-            maxLength={254}
-            help="Left empty, the cartridge's title is used."
-          />
-          <TextField
-            name="toolUrl"
-            label="Tool URL"
-            type="url"
-            value={values.toolUrl}
-            errors={errors}
-            required
-            maxLength={2000}
-            help="The launch URL, or a Cartridge URL from which the launch URL, icons and custom parameters are read. Activities whose tool URL has this domain use this tool's key and secret."
-          />
-          <TextArea
-            name="description"
-            label="Tool description"
-            value={values.description}
-            errors={errors}
-            rows={3}
-          />
-          <TextField
-            name="consumerKey"
-            label="Consumer key"
-            value={values.consumerKey}
-            errors={errors}
-            maxLength={255}
-            autocomplete="off"
-          />
-          <TextField
-            name="sharedSecret"
-            label="Shared secret"
-            type="password"
-            value={values.sharedSecret}
-            errors={errors}
-            maxLength={255}
-            autocomplete="new-password"
-          />
-          <TextArea
-            name="customParameters"
-            label="Custom parameters"
-            value={values.customParameters}
-            errors={errors}
-            rows={4}
-            help="One name=value per line. They override an activity's own parameters of the same name."
-          />
-          <IconUrlFields iconUrl={values.iconUrl} secureIconUrl={values.secureIconUrl} errors={errors} />
-          <LaunchContainerField
-            label="Default launch container"
-            value={values.launchContainer}
-            errors={errors}
-          />
-          <Checkbox
-            name="showInPicker"
-            label="Show in the content picker"
-            checked={values.showInPicker}
-            help="It is always offered under “Preconfigured tool”."
-          />
+          <ToolFields values={values} errors={errors} fields={TOOL_SETTINGS} />
         </Fieldset>
         <Fieldset legend="Privacy defaults">
-          <Checkbox name="shareName" label="Share launcher's name with the tool" checked={values.shareName} />
-          <Checkbox
-            name="shareEmail"
-            label="Share launcher's email with the tool"
-            checked={values.shareEmail}
-          />
-          <Checkbox name="acceptGrades" label="Accept grades from the tool" checked={values.acceptGrades} />
+          <ToolFields values={values} errors={errors} fields={PRIVACY_FIELDS} />
         </Fieldset>
         <p class="actions">
           <button type="submit">{tool ? "Save changes" : "Add tool"}</button> <a href={TOOLS_PATH}>Cancel</a>

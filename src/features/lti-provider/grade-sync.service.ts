@@ -1,6 +1,7 @@
-// Grade sync to the consumer (LTI 1.1 Basic Outcomes replaceResult): each LTI user's grade — the
-// course total for a published course, the activity grade for a published activity — as a 0..1
-// score, only when it changed since last sent, only after completion when that is required.
+// Grade sync to the consumer: each LTI user's grade — the course total for a published course, the
+// activity grade for a published activity — as a 0..1 score, only when it changed since last sent,
+// only after completion when that is required. The score goes out through the transport of the
+// endpoint the consumer gave at launch (grade-transport.ts; today LTI 1.1 Basic Outcomes).
 // A grade change enqueues a send in the same transaction (outbox); the scheduled task catches up
 // with everything still unsent, so a consumer that was down gets each pending grade once.
 // Sends may overlap (the queued send and the scheduled run, two runs, two nodes on one database):
@@ -10,11 +11,8 @@
 import { randomUUID } from "node:crypto";
 import type { AppContext } from "../../app/context.js";
 import type { Db } from "../../db/database.js";
-import { signBodyHashRequest } from "../../lti/v1p1/oauth-body-hash.js";
-import { buildReplaceResultRequest, parseOutcomeResponse } from "../../lti/v1p1/outcomes.js";
 import { addSeconds, iso } from "../../shared/clock.js";
-import { NotFoundError, UpstreamError } from "../../shared/errors.js";
-import { outboundFetch } from "../../shared/outbound.js";
+import { NotFoundError } from "../../shared/errors.js";
 import { isActivityComplete, isCourseComplete } from "../completion/completion.service.js";
 import { getInstance } from "../enrolments/enrolments.service.js";
 import {
@@ -24,6 +22,7 @@ import {
   type GradeChange,
   type GradeDeps,
 } from "../grades/grades.service.js";
+import { type GradeTransports, gradeEndpointOf, transportFor } from "./grade-transport.js";
 import * as repo from "./provider.repository.js";
 
 export const SEND_GRADE_TASK = "lti_provider_send_grade";
@@ -85,12 +84,13 @@ function newClaim(ctx: Pick<AppContext, "clock" | "jobs">): repo.GradeClaim {
 }
 
 /**
- * Sends one user's grade if it changed; throws UpstreamError (retryable) when the consumer fails.
+ * Sends one user's grade if it changed; throws TransportError when the consumer fails.
  * Only the run that claims the user's row sends, so a queued send, a scheduled run and a "run now",
  * on this node or another, never send one grade twice; "busy" when another run holds it.
  */
 export async function sendGrade(
   ctx: AppContext,
+  transports: GradeTransports,
   providerUserId: number,
   signal?: AbortSignal,
 ): Promise<SendResult> {
@@ -101,7 +101,7 @@ export async function sendGrade(
   try {
     const pub = await repo.findPublication(ctx.db, pu.publicationId);
     const item = pub && (await gradeSource(ctx, pub));
-    if (pub && item) result = await sendClaimed(ctx, pub, item, pu, claim.token, signal);
+    if (pub && item) result = await sendClaimed(ctx, transports, pub, item, pu, claim.token, signal);
     return result;
   } finally {
     if (result !== "sent") await repo.releaseGradeClaims(ctx.db, [pu.id], claim.token);
@@ -115,49 +115,31 @@ export async function sendGrade(
  */
 async function sendClaimed(
   ctx: AppContext,
+  transports: GradeTransports,
   pub: repo.Publication,
   item: Item,
   pu: repo.ClaimedGradeUser,
   token: string,
   signal: AbortSignal | undefined,
 ): Promise<SendResult> {
-  if (!pu.outcomeUrl || !pu.sourcedid) return "skipped";
+  const endpoint = gradeEndpointOf(pub, pu);
+  if (!endpoint) return "skipped";
   const s = await currentScore(ctx, pub, item, pu.userId);
   if (!("score" in s)) return "skipped";
   // Scores are compared at the precision they are sent with.
   const score = Math.round(s.score * 1e6) / 1e6;
   if (pu.lastGradeSent !== null && Math.abs(pu.lastGradeSent - score) < 1e-9) return "unchanged";
-  const body = buildReplaceResultRequest({
-    sourcedId: pu.sourcedid,
-    score,
-    messageIdentifier: `pluto-${pu.id}-${Date.now()}`,
-  });
-  const { authorization } = signBodyHashRequest({
-    url: pu.outcomeUrl,
-    body,
-    consumerKey: pu.consumerKey,
-    secret: pub.secret,
-  });
-  const res = await outboundFetch(pu.outcomeUrl, {
-    allow: ctx.config.outboundAllow,
-    method: "POST",
-    body,
-    headers: { "content-type": "application/xml", authorization },
-    timeoutMs: 10_000,
-    maxBytes: 256 * 1024,
-    acceptAnyStatus: true,
+  const now = iso(ctx.clock.now());
+  await transportFor(transports, endpoint).send(
+    endpoint,
+    {
+      scoreGiven: score,
+      scoreMaximum: 1,
+      timestamp: now,
+      reference: `pluto-${pu.id}-${Date.now()}`,
+    },
     signal,
-  });
-  let success = false;
-  let description = `HTTP ${res.status}`;
-  try {
-    const parsed = parseOutcomeResponse(res.body);
-    success = parsed.success && res.status < 300;
-    description = parsed.description || description;
-  } catch {
-    success = false;
-  }
-  if (!success) throw new UpstreamError(`the consumer refused the grade: ${description}`.slice(0, 300), true);
+  );
   await repo.markGradeSent(ctx.db, pu.id, token, { grade: score, at: iso(ctx.clock.now()) });
   return "sent";
 }
@@ -210,6 +192,7 @@ export interface SyncTotals {
  */
 export async function syncAllGrades(
   ctx: AppContext,
+  transports: GradeTransports,
   concurrency = 8,
   signal?: AbortSignal,
 ): Promise<SyncTotals> {
@@ -237,7 +220,7 @@ export async function syncAllGrades(
             let result: SendResult = "skipped";
             try {
               if (signal?.aborted) throw signal.reason;
-              result = await sendClaimed(ctx, pub, item, pu, claim.token, signal);
+              result = await sendClaimed(ctx, transports, pub, item, pu, claim.token, signal);
             } catch (err) {
               if (signal?.aborted) {
                 unsent.push(pu.id);

@@ -1,19 +1,17 @@
-// Member sync (LTI 1.1 memberships extension): read each resource link's members from the consumer
-// and apply the publication's mode — enrol new users (created with the instance's defaults and
-// mapped roles), unenrol users no longer listed, or both.
+// Member sync: read each resource link's members from the consumer, through the source of the endpoint
+// it gave at launch (member-source.ts; today the LTI 1.1 memberships extension), and apply the
+// publication's mode — enrol new users (created with the instance's defaults and mapped roles),
+// unenrol users no longer listed, or both.
 import type { AppContext } from "../../app/context.js";
-import {
-  buildMembershipsRequestParams,
-  type Member,
-  parseMembershipsResponse,
-} from "../../lti/v1p1/memberships.js";
-import { signRequest } from "../../lti/v1p1/oauth.js";
-import { formEncode } from "../../lti/v1p1/oauth-encoding.js";
 import { isInstructorRole } from "../../lti/vocab/roles.js";
 import { iso } from "../../shared/clock.js";
-import { UpstreamError } from "../../shared/errors.js";
-import { outboundFetch } from "../../shared/outbound.js";
 import { enrolUser, getInstance, unenrolUser } from "../enrolments/enrolments.service.js";
+import {
+  type MembershipSources,
+  membershipEndpointOf,
+  type RemoteMember,
+  readAllMembers,
+} from "./member-source.js";
 import * as repo from "./provider.repository.js";
 import { provisionUser } from "./provision.service.js";
 
@@ -27,40 +25,15 @@ export interface MemberSyncTotals {
   firstError?: string;
 }
 
+/** The members of a resource link's context (all pages); none when the consumer gave no endpoint. */
 export async function fetchMembers(
-  ctx: AppContext,
+  sources: MembershipSources,
   pub: repo.Publication,
   link: repo.ResourceLink,
   signal?: AbortSignal,
-): Promise<Member[]> {
-  if (!link.membershipsUrl || !link.membershipsId) return [];
-  const params = signRequest(
-    buildMembershipsRequestParams({ id: link.membershipsId }),
-    link.membershipsUrl,
-    "POST",
-    link.consumerKey,
-    pub.secret,
-    { clock: ctx.clock },
-  );
-  const res = await outboundFetch(link.membershipsUrl, {
-    allow: ctx.config.outboundAllow,
-    method: "POST",
-    body: formEncode(params),
-    headers: { "content-type": "application/x-www-form-urlencoded" },
-    timeoutMs: 15_000,
-    maxBytes: 8 * 1024 * 1024,
-    acceptAnyStatus: true,
-    signal,
-  });
-  if (res.status >= 300)
-    throw new UpstreamError(`the consumer's memberships service answered HTTP ${res.status}`, true);
-  const parsed = parseMembershipsResponse(res.body);
-  if (!parsed.success)
-    throw new UpstreamError(
-      `the consumer's memberships service failed: ${parsed.description ?? parsed.codeMajor}`,
-      true,
-    );
-  return parsed.members;
+): Promise<RemoteMember[]> {
+  const endpoint = membershipEndpointOf(pub, link);
+  return endpoint ? readAllMembers(sources, endpoint, signal) : [];
 }
 
 /** Applies one resource link's member list according to the publication's mode. */
@@ -68,7 +41,7 @@ export async function applyMembers(
   ctx: AppContext,
   pub: repo.Publication,
   link: repo.ResourceLink,
-  members: Member[],
+  members: readonly RemoteMember[],
   totals: MemberSyncTotals,
 ): Promise<void> {
   const instance = await getInstance(ctx.db, pub.instanceId);
@@ -128,7 +101,11 @@ export async function applyMembers(
 
 /** The scheduled task: every enabled publication with member sync "Yes", every resource link with a memberships URL. */
 /** `signal` (the process is stopping) ends the run: it throws the signal's reason, links not reached wait for the next run. */
-export async function syncAllMembers(ctx: AppContext, signal?: AbortSignal): Promise<MemberSyncTotals> {
+export async function syncAllMembers(
+  ctx: AppContext,
+  sources: MembershipSources,
+  signal?: AbortSignal,
+): Promise<MemberSyncTotals> {
   const totals: MemberSyncTotals = { links: 0, unreachable: 0, enrolled: 0, unenrolled: 0, failed: 0 };
   for (const pub of await repo.listPublications(ctx.db, { memberSync: true })) {
     const instance = await getInstance(ctx.db, pub.instanceId);
@@ -138,7 +115,7 @@ export async function syncAllMembers(ctx: AppContext, signal?: AbortSignal): Pro
       signal?.throwIfAborted();
       totals.links++;
       try {
-        await applyMembers(ctx, pub, link, await fetchMembers(ctx, pub, link, signal), totals);
+        await applyMembers(ctx, pub, link, await fetchMembers(sources, pub, link, signal), totals);
       } catch (err) {
         signal?.throwIfAborted();
         totals.unreachable++;

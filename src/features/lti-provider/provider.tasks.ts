@@ -1,15 +1,22 @@
 // Scheduled and queued work of "Publish as LTI tool" (registered in src/features/index.ts). Job
 // payloads are parsed with a schema: a job row is input like any other.
 import { z } from "zod";
+import type { AppContext } from "../../app/context.js";
 import { exponentialBackoff, type TaskDefinition } from "../../jobs/registry.js";
 import { addSeconds } from "../../shared/clock.js";
+import { guardedFetch } from "../../shared/outbound.js";
 import { purgeExpiredNonces } from "../lti-common/nonce-store.js";
 import { BUSY_RETRY_SECONDS, SEND_GRADE_TASK, sendGrade, syncAllGrades } from "./grade-sync.service.js";
 import { purgeHandoffs } from "./handoff.service.js";
 import { syncAllMembers } from "./member-sync.service.js";
+import { syncTransports } from "./sync-transports.js";
 
 /** What enqueueOnGradeChange puts in a send-grade job. */
 const sendGradePayload = z.object({ providerUserId: z.number() });
+
+/** The transports of a run: outbound requests through the SSRF guard with the site's allow list. */
+const transports = (ctx: AppContext) =>
+  syncTransports({ fetch: guardedFetch(ctx.config.outboundAllow), clock: ctx.clock });
 
 export const providerTasks: TaskDefinition[] = [
   {
@@ -20,7 +27,7 @@ export const providerTasks: TaskDefinition[] = [
     handler: async (ctx, payload, run) => {
       const parsed = sendGradePayload.safeParse(payload);
       if (!parsed.success) return { message: "bad payload: no providerUserId" };
-      const result = await sendGrade(ctx, parsed.data.providerUserId, run.signal);
+      const result = await sendGrade(ctx, transports(ctx).grades, parsed.data.providerUserId, run.signal);
       // Another run is sending this user's grade; it may have read the grade before this change.
       if (result === "busy")
         return {
@@ -37,7 +44,7 @@ export const providerTasks: TaskDefinition[] = [
     maxAttempts: 1,
     backoffSeconds: exponentialBackoff(60, 15 * 60),
     handler: async (ctx, _payload, run) => {
-      const t = await syncAllGrades(ctx, undefined, run.signal);
+      const t = await syncAllGrades(ctx, transports(ctx).grades, undefined, run.signal);
       const message = `sent ${t.sent}, unchanged ${t.unchanged}, skipped ${t.skipped}, busy ${t.busy}, failed ${t.failed}${t.firstError ? ` (first error: ${t.firstError})` : ""}`;
       if (t.failed > 0 && t.sent === 0 && t.unchanged === 0) throw new Error(message);
       return { message };
@@ -51,7 +58,7 @@ export const providerTasks: TaskDefinition[] = [
     maxAttempts: 1,
     backoffSeconds: exponentialBackoff(60, 30 * 60),
     handler: async (ctx, _payload, run) => {
-      const t = await syncAllMembers(ctx, run.signal);
+      const t = await syncAllMembers(ctx, transports(ctx).members, run.signal);
       const message = `${t.links} resource links (${t.unreachable} unreadable): enrolled ${t.enrolled}, unenrolled ${t.unenrolled}, failed ${t.failed}${t.firstError ? ` (first error: ${t.firstError})` : ""}`;
       // The run failed when no consumer could be read at all; single failures are reported and retried next run.
       if (t.links > 0 && t.unreachable === t.links) throw new Error(message);
