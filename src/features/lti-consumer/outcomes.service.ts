@@ -18,10 +18,10 @@ import {
 import { findActivity } from "../activities/activities.service.js";
 import type { Activity } from "../activities/activity-types.js";
 import { clearGrade, findActivityItem, findGrade, setGrade, type Trx } from "../grades/grades.service.js";
-import { dbNonceStore } from "../lti-common/nonce-store.js";
+import { toolNonceStore } from "../lti-common/nonce-store.js";
 import { courseRolesOf } from "../roles/access.service.js";
 import { OUTCOMES_PATH } from "./launch.service.js";
-import { ltiMaxGrade, readLtiSettings, resolveTool } from "./lti-settings.js";
+import { ltiMaxGrade, readLtiSettings, resolveTool, toolDeploymentOf } from "./lti-settings.js";
 import { siteSecret, verifySourcedId } from "./tokens.js";
 
 export const OUTCOME_BODY_LIMIT = 64 * 1024;
@@ -96,6 +96,7 @@ interface Target {
   maxGrade: number;
   consumerKey: string;
   sharedSecret: string;
+  deployment: { activityId: number } | { toolTypeId: number };
 }
 
 async function findTarget(ctx: AppContext, sourcedId: string): Promise<Target> {
@@ -125,6 +126,7 @@ async function findTarget(ctx: AppContext, sourcedId: string): Promise<Target> {
     maxGrade,
     consumerKey: tool.consumerKey,
     sharedSecret: tool.sharedSecret,
+    deployment: toolDeploymentOf(activity.id, settings, tool),
   };
 }
 
@@ -192,7 +194,7 @@ export async function handleOutcomeRequest(
           {
             secret: (key) => (key === target.consumerKey ? target.sharedSecret : undefined),
             clock: ctx.clock,
-            nonceStore: dbNonceStore(trx, "tool"),
+            nonceStore: toolNonceStore(trx, ctx.clock, target.deployment),
           },
         );
       } catch (err) {

@@ -30,7 +30,7 @@ export interface MemberSyncTotals {
 export async function fetchMembers(
   ctx: AppContext,
   pub: repo.Publication,
-  link: repo.ResourceLink,
+  link: repo.KeyedResourceLink,
 ): Promise<Member[]> {
   if (!link.membershipsUrl || !link.membershipsId) return [];
   const params = signRequest(
@@ -65,7 +65,7 @@ export async function fetchMembers(
 export async function applyMembers(
   ctx: AppContext,
   pub: repo.Publication,
-  link: repo.ResourceLink,
+  link: repo.KeyedResourceLink,
   members: Member[],
   totals: MemberSyncTotals,
 ): Promise<void> {
@@ -83,7 +83,8 @@ export async function applyMembers(
             email: m.email,
           };
           const userId = await provisionUser(trx, ctx, pub, {
-            consumerKey: link.consumerKey,
+            deploymentId: link.deploymentId,
+            accountScope: link.consumerKey,
             userId: m.userId,
             person,
           });
@@ -96,7 +97,7 @@ export async function applyMembers(
           await repo.upsertProviderUser(trx, {
             publicationId: pub.id,
             userId,
-            consumerKey: link.consumerKey,
+            deploymentId: link.deploymentId,
             remoteUserId: m.userId,
             outcomeUrl: m.resultSourcedId && link.outcomeUrl ? link.outcomeUrl : null,
             sourcedid: m.resultSourcedId && link.outcomeUrl ? m.resultSourcedId : null,
@@ -113,7 +114,7 @@ export async function applyMembers(
   }
   if (mode === "enrol_and_unenrol" || mode === "unenrol_missing") {
     const listed = new Set(members.map((m) => m.userId));
-    for (const pu of await repo.listProviderUsers(ctx.db, pub.id, { consumerKey: link.consumerKey })) {
+    for (const pu of await repo.listProviderUsers(ctx.db, pub.id, { deploymentId: link.deploymentId })) {
       if (listed.has(pu.remoteUserId)) continue;
       await ctx.db.transaction().execute(async (trx) => {
         if (await unenrolUser(trx, { instanceId: instance.id, userId: pu.userId })) totals.unenrolled++;
