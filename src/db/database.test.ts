@@ -1,6 +1,9 @@
-// The database handle: on PostgreSQL, statements with parameters go out as named prepared statements,
+// The database handle: on SQLite, node:sqlite behind Kysely's dialect; on PostgreSQL, statements with parameters go out as named prepared statements,
 // and one whose table changed shape meanwhile (another node's migration) still answers.
 import assert from "node:assert/strict";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { sql } from "kysely";
 import pg from "pg";
@@ -48,3 +51,57 @@ if (process.env.TEST_DATABASE_URL) {
     });
   });
 }
+
+describe("SQLite on node:sqlite", () => {
+  let dir: string;
+  let h: DatabaseHandle;
+  before(() => {
+    dir = mkdtempSync(join(tmpdir(), "pluto-sqlite-"));
+    h = openDatabase(`sqlite:${join(dir, "t.db")}`);
+  });
+  after(async () => {
+    await h.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  const all = () =>
+    sql<Record<string, unknown>>`select * from things order by id`.execute(h.db).then((r) => r.rows);
+
+  it("reads rows as plain objects and reports changes and inserted ids", async () => {
+    await sql`create table things (id integer primary key, name text not null)`.execute(h.db);
+    const inserted = await sql`insert into things (name) values (${"one"}), (${"two"})`.execute(h.db);
+    assert.equal(inserted.numAffectedRows, 2n);
+    assert.equal(inserted.insertId, 2n);
+    assert.deepStrictEqual(await all(), [
+      { id: 1, name: "one" },
+      { id: 2, name: "two" },
+    ]);
+    const updated = await sql`update things set name = ${"uno"} where id = ${1}`.execute(h.db);
+    assert.equal(updated.numAffectedRows, 1n);
+    const returned = await sql`update things set name = ${"dos"} where id = ${2} returning id, name`.execute(
+      h.db,
+    );
+    assert.deepStrictEqual(returned.rows, [{ id: 2, name: "dos" }]);
+  });
+
+  it("answers with the new shape after another process adds a column to the table", async () => {
+    assert.deepStrictEqual((await all())[0], { id: 1, name: "uno" });
+    const other = openDatabase(`sqlite:${join(dir, "t.db")}`);
+    await sql`alter table things add column colour text not null default 'blue'`.execute(other.db);
+    await other.close();
+    assert.deepStrictEqual(await all(), [
+      { id: 1, name: "uno", colour: "blue" },
+      { id: 2, name: "dos", colour: "blue" },
+    ]);
+  });
+
+  it("streams rows as plain objects", async () => {
+    const seen: unknown[] = [];
+    for await (const row of h.db
+      .selectFrom("things" as never)
+      .select(["id" as never])
+      .stream())
+      seen.push(row);
+    assert.deepStrictEqual(seen, [{ id: 1 }, { id: 2 }]);
+  });
+});

@@ -1,7 +1,6 @@
 // One dialect switch by DATABASE_URL: `sqlite:PATH` (WAL mode) or `postgres://…`.
 import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
-import SQLite from "better-sqlite3";
 import {
   type DatabaseIntrospector,
   Kysely,
@@ -10,7 +9,6 @@ import {
   PostgresDialect,
   type PostgresPool,
   type PostgresPoolClient,
-  type SqliteDatabase,
   SqliteDialect,
   sql,
   type TableMetadata,
@@ -19,6 +17,7 @@ import pg from "pg";
 import type { Engine } from "./dialect.js";
 import { migrations } from "./migrations/index.js";
 import type { Database } from "./schema.js";
+import { openSqlite } from "./sqlite.js";
 
 // int8 (count(*), bigserial) as a JS number: Pluto's ids and counts stay far below 2^53.
 pg.types.setTypeParser(20, (v) => Number.parseInt(v, 10));
@@ -41,12 +40,7 @@ export function openDatabase(url: string, opts: OpenOptions = {}): DatabaseHandl
   if (url.startsWith("sqlite:")) {
     const path = url.slice("sqlite:".length);
     if (path !== ":memory:") mkdirSync(dirname(path), { recursive: true });
-    const sqlite = new SQLite(path);
-    sqlite.pragma("journal_mode = WAL");
-    sqlite.pragma("synchronous = NORMAL");
-    sqlite.pragma("foreign_keys = ON");
-    sqlite.pragma("busy_timeout = 5000");
-    const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) });
+    const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: openSqlite(path) }) });
     return { db, engine: "sqlite", close: () => db.destroy() };
   }
   const pool = new pg.Pool({
@@ -98,32 +92,6 @@ function preparing(pool: pg.Pool, max = 2000): PostgresPool {
       };
     },
     end: () => pool.end(),
-  };
-}
-
-/**
- * Kysely's SQLite driver calls prepare() for every query, and compiling the SQL text was the
- * largest single cost of a page. Statements are cached per connection by their SQL text (the
- * text is the statement: values are bound per call). A statement still busy in an iterate()
- * is never handed out twice; the cache is bounded because `in (?, ?, …)` lists vary in length.
- */
-function withStatementCache(sqlite: SQLite.Database, max = 1000): SqliteDatabase {
-  const cache = new Map<string, SQLite.Statement>();
-  return {
-    close: () => sqlite.close(),
-    prepare(text: string) {
-      const hit = cache.get(text);
-      if (hit && !hit.busy) return hit;
-      const stmt = sqlite.prepare(text);
-      if (!hit) {
-        if (cache.size >= max) {
-          const oldest = cache.keys().next().value;
-          if (oldest !== undefined) cache.delete(oldest);
-        }
-        cache.set(text, stmt);
-      }
-      return stmt;
-    },
   };
 }
 

@@ -1,0 +1,91 @@
+// SQLite on Node's built-in `node:sqlite`, shaped as the synchronous database Kysely's SqliteDialect
+// drives (the better-sqlite3 interface: prepare → statement with `reader`, `all`, `run`, `iterate`).
+// Built in, so installing Pluto compiles no native addon (that build was most of `npm install`'s time,
+// and it needs a compiler and the runtime's headers a locked-down machine may not have).
+import { DatabaseSync, type SQLInputValue, type StatementSync } from "node:sqlite";
+import type { SqliteDatabase, SqliteStatement } from "kysely";
+
+type Row = Record<string, unknown>;
+
+/**
+ * Rows are read as arrays and turned into objects by a function made once per statement from its
+ * column names. node:sqlite's own row objects have a null prototype (so they are not equal to plain
+ * objects, and `{...row}` per row cost more than the query), and an object literal with the columns
+ * as fixed keys is the fastest plain object V8 builds. The names are the statement's own result
+ * columns, quoted with JSON.stringify.
+ */
+function rowBuilder(columns: readonly string[]): (values: unknown[]) => Row {
+  const fields = columns.map((name, i) => `${JSON.stringify(name)}: v[${i}]`).join(", ");
+  return new Function("v", `return { ${fields} };`) as (values: unknown[]) => Row;
+}
+
+class Statement implements SqliteStatement {
+  readonly reader: boolean;
+  private toRow: ((values: unknown[]) => Row) | undefined;
+  private width = 0;
+
+  constructor(
+    private readonly stmt: StatementSync,
+    private readonly fresh: () => StatementSync,
+  ) {
+    this.reader = stmt.columns().length > 0;
+    if (this.reader) {
+      stmt.setReturnArrays(true);
+      this.learnColumns();
+    }
+  }
+
+  private learnColumns(): void {
+    const columns = this.stmt.columns().map((c) => c.name);
+    this.width = columns.length;
+    this.toRow = rowBuilder(columns);
+  }
+
+  all(parameters: readonly unknown[]): unknown[] {
+    const rows = this.stmt.all(...(parameters as SQLInputValue[])) as unknown as unknown[][];
+    if (!this.toRow) return rows;
+    // SQLite prepares a statement again by itself when the schema changed (a migration run by another
+    // process on the same file), so a `select *` may now have more or fewer columns.
+    if (rows[0] && rows[0].length !== this.width) this.learnColumns();
+    return rows.map(this.toRow);
+  }
+
+  run(parameters: readonly unknown[]): { changes: number | bigint; lastInsertRowid: number | bigint } {
+    return this.stmt.run(...(parameters as SQLInputValue[]));
+  }
+
+  /** A statement of its own, so a cached statement run again cannot reset the caller's iteration. */
+  *iterate(parameters: readonly unknown[]): IterableIterator<unknown> {
+    const stmt = this.fresh();
+    const columns = stmt.columns().map((c) => c.name);
+    stmt.setReturnArrays(true);
+    const toRow = rowBuilder(columns);
+    for (const values of stmt.iterate(...(parameters as SQLInputValue[])))
+      yield toRow(values as unknown as unknown[]);
+  }
+}
+
+/**
+ * Opens PATH (or `:memory:`) in WAL mode. Kysely prepares every query it runs, and compiling the SQL
+ * text was the largest single cost of a page: statements are cached by their text (values are bound
+ * per call). The cache is bounded because `in (?, ?, …)` lists vary in length.
+ */
+export function openSqlite(path: string, maxCached = 1000): SqliteDatabase {
+  const sqlite = new DatabaseSync(path, { timeout: 5000 });
+  sqlite.exec("pragma journal_mode = WAL; pragma synchronous = NORMAL; pragma foreign_keys = ON;");
+  const cache = new Map<string, Statement>();
+  return {
+    close: () => sqlite.close(),
+    prepare(text: string) {
+      const hit = cache.get(text);
+      if (hit) return hit;
+      const stmt = new Statement(sqlite.prepare(text), () => sqlite.prepare(text));
+      if (cache.size >= maxCached) {
+        const oldest = cache.keys().next().value;
+        if (oldest !== undefined) cache.delete(oldest);
+      }
+      cache.set(text, stmt);
+      return stmt;
+    },
+  };
+}
