@@ -3,8 +3,9 @@
 import type { Generated } from "kysely";
 
 /**
- * A preconfigured (site-wide) tool. `lti_version` is "1.1" today; LTI 1.3 columns (client id, deployment id,
- * login URL, redirect URIs, JWKS URL, scopes) are added beside these by a later migration.
+ * A preconfigured (site-wide) tool, one deployment of Pluto's (lti_deployments, created with it).
+ * `lti_version` is "1.1" today; an LTI 1.3 tool is registered in lti_registrations (client id; login
+ * URL, redirect URIs, JWKS URL and scopes join it later) with a deployment under that registration.
  */
 export interface LtiToolTypesTable {
   id: Generated<number>;

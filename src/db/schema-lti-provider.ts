@@ -25,9 +25,10 @@ export interface LtiPublicationsTable {
   updated_at: string;
 }
 
+/** A remote user's local account, by the deployment that provisioned it (lti_deployments). */
 export interface LtiUserLinksTable {
   id: Generated<number>;
-  consumer_key: string;
+  deployment_id: number;
   remote_user_id: string;
   user_id: number;
   created_at: string;
@@ -36,8 +37,9 @@ export interface LtiUserLinksTable {
 export interface LtiProviderUsersTable {
   id: Generated<number>;
   publication_id: number;
+  /** the deployment the user last came through (it belongs to the publication) */
+  deployment_id: number;
   user_id: number;
-  consumer_key: string;
   remote_user_id: string;
   outcome_url: string | null;
   sourcedid: string | null;
@@ -54,7 +56,8 @@ export interface LtiProviderUsersTable {
 export interface LtiResourceLinksTable {
   id: Generated<number>;
   publication_id: number;
-  consumer_key: string;
+  /** the deployment (of this publication) whose resource link it is */
+  deployment_id: number;
   resource_link_id: string;
   context_id: string;
   context_title: string;
@@ -68,8 +71,9 @@ export interface LtiResourceLinksTable {
   updated_at: string;
 }
 
+/** OAuth nonces seen, per deployment (both sides). */
 export interface LtiNoncesTable {
-  consumer_key: string;
+  deployment_id: number;
   nonce: string;
   expires_at: string;
 }
@@ -93,6 +97,9 @@ export interface LtiLaunchLogTable {
   course_id: number | null;
   publication_id: number | null;
   activity_id: number | null;
+  /** the deployment that launched (in) or was launched (out); null when none was established */
+  deployment_id: number | null;
+  /** the consumer key the launch was signed with, as sent (a refused launch may name no deployment) */
   consumer_key: string;
   remote_user_id: string;
   user_id: number | null;

@@ -2,6 +2,7 @@
 // Times are ISO 8601 UTC strings (sortable, identical on SQLite and PostgreSQL).
 // Booleans are 0/1 integers on both engines.
 import type { Generated, Insertable, Selectable, Updateable } from "kysely";
+import type { LtiCommonTables } from "./schema-lti-common.js";
 import type { LtiConsumerTables } from "./schema-lti-consumer.js";
 import type { LtiProviderTables } from "./schema-lti-provider.js";
 
@@ -236,7 +237,7 @@ export interface TaskLogTable {
   message: string;
 }
 
-export interface Database extends LtiProviderTables, LtiConsumerTables {
+export interface Database extends LtiProviderTables, LtiConsumerTables, LtiCommonTables {
   users: UsersTable;
   sessions: SessionsTable;
   api_tokens: ApiTokensTable;

@@ -7,17 +7,32 @@ import { writeBatcher } from "./write-batch.js";
 for (const engine of testEngines()) {
   describe(`writes grouped into shared transactions (${engine})`, () => {
     let t: TestApp;
+    // Units write nonces, one deployment per key (a deployment of no publication, as rows allow).
+    const deployments = new Map<string, number>();
     before(async () => {
       t = await startTestApp(engine);
+      for (const key of ["batch-a", "batch-b", "batch-c"]) {
+        const d = await t.ctx.db
+          .insertInto("lti_deployments")
+          .values({ side: "provider", consumer_key: key, created_at: "2026-01-01T00:00:00.000Z" })
+          .returning("id")
+          .executeTakeFirstOrThrow();
+        deployments.set(key, d.id);
+      }
     });
     after(() => t.close());
 
+    const deploymentOf = (key: string) => {
+      const id = deployments.get(key);
+      if (id === undefined) throw new Error(`no deployment for ${key}`);
+      return id;
+    };
     const nonces = async (prefix: string) =>
       (
         await t.ctx.db
           .selectFrom("lti_nonces")
           .select("nonce")
-          .where("consumer_key", "=", prefix)
+          .where("deployment_id", "=", deploymentOf(prefix))
           .orderBy("nonce")
           .execute()
       ).map((r) => r.nonce);
@@ -26,7 +41,7 @@ for (const engine of testEngines()) {
       (trx: Parameters<Parameters<ReturnType<typeof writeBatcher>["run"]>[0]>[0]) =>
         trx
           .insertInto("lti_nonces")
-          .values({ consumer_key: key, nonce, expires_at: "2999-01-01T00:00:00.000Z" })
+          .values({ deployment_id: deploymentOf(key), nonce, expires_at: "2999-01-01T00:00:00.000Z" })
           .execute();
 
     it("commits every unit of simultaneous work, and a failing unit rolls back alone with its own error", async () => {

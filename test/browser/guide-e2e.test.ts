@@ -143,9 +143,10 @@ for (const { mode, label } of MODES) {
       return provider.ctx.db
         .selectFrom("lti_user_links as l")
         .innerJoin("users as u", "u.id", "l.user_id")
+        .innerJoin("lti_deployments as d", "d.id", "l.deployment_id")
         .leftJoin("role_assignments as r", "r.user_id", "u.id")
         .select(["u.id", "u.auth", "u.country", "u.city", "u.timezone", "u.institution", "r.role"])
-        .where("l.consumer_key", "=", CONSUMER_KEY)
+        .where("d.consumer_key", "=", CONSUMER_KEY)
         .where("u.firstname", "=", firstname)
         .execute();
     }

@@ -59,10 +59,11 @@ export async function launchWithOutcomes(
   });
   if (res.statusCode !== 303) throw new Error(`launch refused: ${res.statusCode} ${res.body}`);
   const link = await t.ctx.db
-    .selectFrom("lti_user_links")
-    .select("user_id")
-    .where("remote_user_id", "=", v.remoteId)
-    .where("consumer_key", "=", v.consumerKey)
+    .selectFrom("lti_user_links as l")
+    .innerJoin("lti_deployments as d", "d.id", "l.deployment_id")
+    .select("l.user_id")
+    .where("l.remote_user_id", "=", v.remoteId)
+    .where("d.consumer_key", "=", v.consumerKey)
     .executeTakeFirstOrThrow();
   return link.user_id;
 }

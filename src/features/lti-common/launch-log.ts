@@ -8,6 +8,9 @@ export interface LaunchLogEntry {
   courseId: number | null;
   publicationId?: number | null;
   activityId?: number | null;
+  /** The deployment that launched (in) or was launched (out); null when none was established. */
+  deploymentId: number | null;
+  /** The consumer key the launch was signed with, as sent. */
   consumerKey: string;
   remoteUserId: string;
   userId: number | null;
@@ -19,9 +22,9 @@ export interface LaunchLogEntry {
 /** Written on every launch, in and out: an SQL text, as the builder cost more than the insert. */
 export async function writeLaunchLog(db: Db, at: Date, e: LaunchLogEntry): Promise<void> {
   await sql`insert into lti_launch_log (created_at, direction, course_id, publication_id, activity_id,
-      consumer_key, remote_user_id, user_id, result, reason, message)
+      deployment_id, consumer_key, remote_user_id, user_id, result, reason, message)
     values (${at.toISOString()}, ${e.direction}, ${e.courseId}, ${e.publicationId ?? null}, ${e.activityId ?? null},
-      ${e.consumerKey.slice(0, 255)}, ${e.remoteUserId.slice(0, 255)}, ${e.userId}, ${e.result},
+      ${e.deploymentId}, ${e.consumerKey.slice(0, 255)}, ${e.remoteUserId.slice(0, 255)}, ${e.userId}, ${e.result},
       ${e.reason.slice(0, 60)}, ${e.message.slice(0, 1000)})`.execute(db);
 }
 
@@ -34,6 +37,7 @@ export interface LaunchLogRow {
   publicationId: number | null;
   activityId: number | null;
   activityName: string | null;
+  deploymentId: number | null;
   consumerKey: string;
   remoteUserId: string;
   userId: number | null;
@@ -61,6 +65,7 @@ export async function listLaunchLog(
       "l.publication_id",
       "l.activity_id",
       "a.name as activity_name",
+      "l.deployment_id",
       "l.consumer_key",
       "l.remote_user_id",
       "l.user_id",
@@ -84,6 +89,7 @@ export async function listLaunchLog(
     publicationId: r.publication_id,
     activityId: r.activity_id,
     activityName: r.activity_name,
+    deploymentId: r.deployment_id,
     consumerKey: r.consumer_key,
     remoteUserId: r.remote_user_id,
     userId: r.user_id,

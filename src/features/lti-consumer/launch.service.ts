@@ -4,12 +4,14 @@ import type { AppContext } from "../../app/context.js";
 import { buildLaunchParams } from "../../lti/v1p1/launch.js";
 import { signRequest } from "../../lti/v1p1/oauth.js";
 import { type ContextRole, launchRoles } from "../../lti/vocab/roles.js";
+import { iso } from "../../shared/clock.js";
 import { AppError } from "../../shared/errors.js";
 import { resolveTimeZone } from "../../shared/time-zone.js";
 import type { Activity } from "../activities/activity-types.js";
 import type { Course } from "../courses/courses.service.js";
+import { ensureDeployment } from "../lti-common/deployments.repository.js";
 import { writeLaunchLog } from "../lti-common/launch-log.js";
-import { readLtiSettings, resolveTool } from "./lti-settings.js";
+import { readLtiSettings, resolveTool, toolDeploymentOf } from "./lti-settings.js";
 import { MEMBERSHIPS_PATH } from "./memberships.service.js";
 import { OUTCOMES_PATH } from "./outcomes.service.js";
 import { buildMembershipsId, buildSourcedId, opaqueUserId, siteSecret } from "./tokens.js";
@@ -37,6 +39,8 @@ export interface SignedLaunch {
   fields: Record<string, string>;
   consumerKey: string;
   remoteUserId: string;
+  /** Pluto's deployment of the tool: what the launch log points at. */
+  deployment: { activityId: number } | { toolTypeId: number };
 }
 
 /** A launch that cannot be made: the tool is not (or no longer) configured. */
@@ -133,7 +137,13 @@ export async function buildSignedLaunch(
   const fields = signRequest(params, tool.launchUrl, "POST", tool.consumerKey, tool.sharedSecret, {
     clock: ctx.clock,
   });
-  return { url: tool.launchUrl, fields, consumerKey: tool.consumerKey, remoteUserId: userId };
+  return {
+    url: tool.launchUrl,
+    fields,
+    consumerKey: tool.consumerKey,
+    remoteUserId: userId,
+    deployment: toolDeploymentOf(activity.id, s, tool),
+  };
 }
 
 /** Builds the launch and records it (or why it could not be made) in the launch log, direction "out". */
@@ -149,8 +159,10 @@ export async function launchAndLog(
   };
   try {
     const launch = await buildSignedLaunch(ctx, v);
-    await writeLaunchLog(ctx.db, ctx.clock.now(), {
+    const now = ctx.clock.now();
+    await writeLaunchLog(ctx.db, now, {
       ...entry,
+      deploymentId: await ensureDeployment(ctx.db, launch.deployment, iso(now)),
       consumerKey: launch.consumerKey,
       remoteUserId: launch.remoteUserId,
       result: "ok",
@@ -162,6 +174,7 @@ export async function launchAndLog(
     if (err instanceof LaunchUnavailableError) {
       await writeLaunchLog(ctx.db, ctx.clock.now(), {
         ...entry,
+        deploymentId: null,
         consumerKey: "",
         remoteUserId: "",
         result: "rejected",

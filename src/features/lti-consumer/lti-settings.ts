@@ -212,3 +212,16 @@ export async function resolveTool(ctx: AppContext, s: StoredLtiSettings): Promis
     toolType: type,
   };
 }
+
+/**
+ * Pluto's deployment of the tool an activity launches: the activity's own when it carries its own key
+ * and secret (also when it has none: nothing can then be verified against it), else its site tool's.
+ */
+export function toolDeploymentOf(
+  activityId: number,
+  s: StoredLtiSettings,
+  tool: ResolvedTool,
+): { activityId: number } | { toolTypeId: number } {
+  const own = s.consumerKey !== "" && s.sharedSecret !== "";
+  return !own && tool.toolType ? { toolTypeId: tool.toolType.id } : { activityId };
+}

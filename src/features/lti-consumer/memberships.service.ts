@@ -15,9 +15,9 @@ import { launchRoles } from "../../lti/vocab/roles.js";
 import { iso } from "../../shared/clock.js";
 import { findActivity } from "../activities/activities.service.js";
 import { listParticipants } from "../enrolments/enrolments.service.js";
-import { dbNonceStore } from "../lti-common/nonce-store.js";
+import { toolNonceStore } from "../lti-common/nonce-store.js";
 import { rolesGrant } from "../roles/capabilities.js";
-import { ltiMaxGrade, readLtiSettings, resolveTool } from "./lti-settings.js";
+import { ltiMaxGrade, readLtiSettings, resolveTool, toolDeploymentOf } from "./lti-settings.js";
 import { buildSourcedId, opaqueUserId, siteSecret, verifyMembershipsId } from "./tokens.js";
 
 export const MEMBERSHIPS_PATH = "/lti/memberships";
@@ -80,7 +80,7 @@ export async function handleMembershipsRequest(
       {
         secret: (key) => (tool.consumerKey && key === tool.consumerKey ? tool.sharedSecret : undefined),
         clock: ctx.clock,
-        nonceStore: dbNonceStore(ctx.db, "tool"),
+        nonceStore: toolNonceStore(ctx.db, ctx.clock, toolDeploymentOf(activity.id, settings, tool)),
       },
     );
     parseMembershipsRequest(params);

@@ -20,9 +20,9 @@ import {
 import { findActivity } from "../activities/activities.service.js";
 import type { Activity } from "../activities/activity-types.js";
 import { clearGrade, findActivityItem, findGrade, setGrade } from "../grades/grades.service.js";
-import { dbNonceStore } from "../lti-common/nonce-store.js";
+import { toolNonceStore } from "../lti-common/nonce-store.js";
 import { courseRolesOf } from "../roles/access.service.js";
-import { ltiMaxGrade, readLtiSettings, resolveTool } from "./lti-settings.js";
+import { ltiMaxGrade, readLtiSettings, resolveTool, toolDeploymentOf } from "./lti-settings.js";
 import { siteSecret, verifySourcedId } from "./tokens.js";
 
 export const OUTCOMES_PATH = "/lti/outcomes";
@@ -102,6 +102,7 @@ interface Target {
   maxGrade: number;
   consumerKey: string;
   sharedSecret: string;
+  deployment: { activityId: number } | { toolTypeId: number };
 }
 
 async function findTarget(ctx: AppContext, sourcedId: string): Promise<Target> {
@@ -127,6 +128,7 @@ async function findTarget(ctx: AppContext, sourcedId: string): Promise<Target> {
     maxGrade,
     consumerKey: tool.consumerKey,
     sharedSecret: tool.sharedSecret,
+    deployment: toolDeploymentOf(activity.id, settings, tool),
   };
 }
 
@@ -193,7 +195,7 @@ export async function handleOutcomeRequest(
           {
             secret: (key) => (key === target.consumerKey ? target.sharedSecret : undefined),
             clock: ctx.clock,
-            nonceStore: dbNonceStore(trx, "tool"),
+            nonceStore: toolNonceStore(trx, ctx.clock, target.deployment),
           },
         );
       } catch (err) {

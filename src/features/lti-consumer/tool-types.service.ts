@@ -7,6 +7,7 @@ import { parseCustomParameterLines } from "../../lti/v1p1/custom-params.js";
 import { type Clock, iso } from "../../shared/clock.js";
 import { NotFoundError, ValidationError } from "../../shared/errors.js";
 import { parseInput } from "../../shared/validation.js";
+import { ensureDeployment } from "../lti-common/deployments.repository.js";
 import {
   type CartridgeConfig,
   type CartridgeDeps,
@@ -140,7 +141,13 @@ export async function createToolType(
   input: unknown,
 ): Promise<ToolType> {
   const f = await fieldsFrom(input, deps);
-  return repo.insertToolType(db, f, iso(clock.now()));
+  const now = iso(clock.now());
+  // A site tool is one deployment of Pluto's (lti_deployments), created with it.
+  return db.transaction().execute(async (trx) => {
+    const t = await repo.insertToolType(trx, f, now);
+    await ensureDeployment(trx, { toolTypeId: t.id }, now);
+    return t;
+  });
 }
 
 export async function getToolType(db: Db, id: number): Promise<ToolType> {

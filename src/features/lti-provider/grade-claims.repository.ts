@@ -21,6 +21,7 @@ export interface ClaimedGradeUser {
   id: number;
   publicationId: number;
   userId: number;
+  /** the LTI 1.1 consumer key of the user's deployment: what the grade is signed with */
   consumerKey: string;
   outcomeUrl: string | null;
   sourcedid: string | null;
@@ -72,11 +73,15 @@ export async function claimGradeUsers(
       )
     : q.where("id", "in", [...ids]);
   const rows = await q
-    .returning([
+    .returning((eb) => [
       "id",
       "publication_id",
       "user_id",
-      "consumer_key",
+      eb
+        .selectFrom("lti_deployments as d")
+        .select("d.consumer_key")
+        .whereRef("d.id", "=", "lti_provider_users.deployment_id")
+        .as("consumer_key"),
       "outcome_url",
       "sourcedid",
       "last_grade_sent",
@@ -87,7 +92,7 @@ export async function claimGradeUsers(
       id: r.id,
       publicationId: r.publication_id,
       userId: r.user_id,
-      consumerKey: r.consumer_key,
+      consumerKey: r.consumer_key ?? "",
       outcomeUrl: r.outcome_url,
       sourcedid: r.sourcedid,
       lastGradeSent: r.last_grade_sent,

@@ -130,8 +130,9 @@ for (const engine of engines) {
       t.ctx.db
         .selectFrom("lti_user_links as l")
         .innerJoin("users as u", "u.id", "l.user_id")
+        .innerJoin("lti_deployments as d", "d.id", "l.deployment_id")
         .select(["u.id", "u.firstname", "u.lastname", "u.email", "u.auth"])
-        .where("l.consumer_key", "=", "moodle.example")
+        .where("d.consumer_key", "=", "moodle.example")
         .where("l.remote_user_id", "=", remote)
         .executeTakeFirst();
     const roleOf = async (userId: number) =>

@@ -1,11 +1,11 @@
 // The read side of a launch, in one query: the publication and its enrolment instance, and — for the
-// (consumer key, user_id, resource_link_id) the request names — the linked account, its enrolment
-// through the instance, whether it holds the instructor or learner role, its outcome details and
-// the resource link as recorded. A launch is the hottest request of a published course; six
+// (consumer key, user_id, resource_link_id) the request names — the deployment of that key, the
+// linked account, its enrolment through the instance, whether it holds the instructor or learner
+// role, its outcome details and the resource link as recorded. A launch is the hottest request of a published course; six
 // separate lookups were a third of its cost (and six round trips on PostgreSQL).
 //
 // This is the feature's one read across other features' tables (users, enrol_instances, enrolments,
-// role_assignments, activities); every write still goes through their services.
+// role_assignments, activities, lti_deployments); every write still goes through their owners.
 
 import { sql } from "kysely";
 import type { Db } from "../../db/database.js";
@@ -24,13 +24,15 @@ export interface LaunchContext {
   instance: EnrolInstance;
   /** The published activity still exists (always true for a published course). */
   activityExists: boolean;
+  /** The deployment of the named consumer key for this publication, if it launched before. */
+  deploymentId: number | undefined;
   user?: LinkedUser;
   /** Status of the user's enrolment through the instance. */
   enrolmentStatus?: string;
   hasInstructorRole: boolean;
   hasLearnerRole: boolean;
   providerUser?: {
-    consumerKey: string;
+    deploymentId: number;
     remoteUserId: string;
     outcomeUrl: string | null;
     sourcedid: string | null;
@@ -74,8 +76,9 @@ interface Row {
   e_status: string | null;
   has_instructor_role: number;
   has_learner_role: number;
+  d_id: number | null;
   pu_id: number | null;
-  pu_consumer_key: string;
+  pu_deployment_id: number;
   pu_remote_user_id: string;
   pu_outcome_url: string | null;
   pu_sourcedid: string | null;
@@ -112,7 +115,7 @@ const ROLES = sql`case when exists (select 1 from role_assignments r
   case when exists (select 1 from role_assignments r
     where r.course_id = p.course_id and r.user_id = u.id and r.role = p.role_learner) then 1 else 0 end
     as has_learner_role`;
-const PROVIDER_USER = sql`pu.id as pu_id, pu.consumer_key as pu_consumer_key,
+const PROVIDER_USER = sql`pu.id as pu_id, pu.deployment_id as pu_deployment_id,
   pu.remote_user_id as pu_remote_user_id, pu.outcome_url as pu_outcome_url, pu.sourcedid as pu_sourcedid,
   pu.last_launch_at as pu_last_launch_at`;
 const RESOURCE_LINK = sql`rl.id as rl_id, rl.context_id as rl_context_id, rl.context_title as rl_context_title,
@@ -122,9 +125,12 @@ const RESOURCE_LINK = sql`rl.id as rl_id, rl.context_id as rl_context_id, rl.con
 /**
  * Everything a launch reads, by the publication's uuid and the (unverified) identifiers the request
  * names. SQLite runs the flat join from its statement cache. PostgreSQL plans every query it is
- * sent, and searching the join order of eight tables took longer than running them (0.5 ms against
+ * sent, and searching the join order of nine tables took longer than running them (0.5 ms against
  * 0.1 ms): there the user's and the resource link's parts are fenced subqueries (offset 0), planned
  * on their own.
+ *
+ * The account is looked for under every deployment of the consumer key, not only this
+ * publication's (see accounts.repository.ts findLinkedUser, which must agree).
  */
 export async function findLaunchContext(
   db: Db,
@@ -143,29 +149,34 @@ export async function findLaunchContext(
     left join lateral (
       select ${USER}, ${ROLES}, ${PROVIDER_USER},
         (select e.status from enrolments e where e.instance_id = p.instance_id and e.user_id = u.id) as e_status
-      from lti_user_links l
+      from lti_deployments ld
+      join lti_user_links l on l.deployment_id = ld.id
       join users u on u.id = l.user_id
       left join lti_provider_users pu on pu.publication_id = p.id and pu.user_id = u.id
-      where l.consumer_key = ${consumerKey} and l.remote_user_id = ${remoteUserId}
-      offset 0) x on true
+      where ld.consumer_key = ${consumerKey} and ld.side = 'provider' and l.remote_user_id = ${remoteUserId}
+      order by l.id limit 1 offset 0) x on true
     left join lateral (
-      select ${RESOURCE_LINK}
-      from lti_resource_links rl
-      where rl.publication_id = p.id and rl.consumer_key = ${consumerKey} and rl.resource_link_id = ${resourceLinkId}
+      select d.id as d_id, ${RESOURCE_LINK}
+      from lti_deployments d
+      left join lti_resource_links rl on rl.deployment_id = d.id and rl.resource_link_id = ${resourceLinkId}
+      where d.publication_id = p.id and d.consumer_key = ${consumerKey}
       offset 0) y on true
     where p.uuid = ${uuid}`
       : sql<Row>`
-    select ${PUBLICATION_AND_INSTANCE}, a.id as a_id, ${USER}, e.status as e_status, ${ROLES}, ${PROVIDER_USER},
-      ${RESOURCE_LINK}
+    select ${PUBLICATION_AND_INSTANCE}, a.id as a_id, d.id as d_id, ${USER}, e.status as e_status, ${ROLES},
+      ${PROVIDER_USER}, ${RESOURCE_LINK}
     from lti_publications p
     join enrol_instances i on i.id = p.instance_id
     left join activities a on a.id = p.activity_id
-    left join lti_user_links l on l.consumer_key = ${consumerKey} and l.remote_user_id = ${remoteUserId}
+    left join lti_deployments d on d.publication_id = p.id and d.consumer_key = ${consumerKey}
+    left join lti_user_links l on l.id = (select l2.id from lti_deployments ld
+      join lti_user_links l2 on l2.deployment_id = ld.id
+      where ld.consumer_key = ${consumerKey} and ld.side = 'provider' and l2.remote_user_id = ${remoteUserId}
+      order by l2.id limit 1)
     left join users u on u.id = l.user_id
     left join enrolments e on e.instance_id = p.instance_id and e.user_id = u.id
     left join lti_provider_users pu on pu.publication_id = p.id and pu.user_id = u.id
-    left join lti_resource_links rl on rl.publication_id = p.id and rl.consumer_key = ${consumerKey}
-      and rl.resource_link_id = ${resourceLinkId}
+    left join lti_resource_links rl on rl.deployment_id = d.id and rl.resource_link_id = ${resourceLinkId}
     where p.uuid = ${uuid}`;
   const { rows } = await query.execute(db);
   const r = rows[0];
@@ -205,6 +216,7 @@ export async function findLaunchContext(
     publication,
     instance,
     activityExists: r.activity_id === null || r.a_id !== null,
+    deploymentId: r.d_id ?? undefined,
     ...(r.u_id !== null
       ? {
           user: {
@@ -222,7 +234,7 @@ export async function findLaunchContext(
     ...(r.pu_id !== null
       ? {
           providerUser: {
-            consumerKey: r.pu_consumer_key,
+            deploymentId: r.pu_deployment_id,
             remoteUserId: r.pu_remote_user_id,
             outcomeUrl: r.pu_outcome_url,
             sourcedid: r.pu_sourcedid,
@@ -235,7 +247,7 @@ export async function findLaunchContext(
           resourceLink: {
             id: r.rl_id,
             publicationId: r.id,
-            consumerKey,
+            deploymentId: r.d_id ?? 0,
             resourceLinkId,
             contextId: r.rl_context_id,
             contextTitle: r.rl_context_title,

@@ -1,14 +1,16 @@
-// Receiving an LTI 1.1 basic launch on a published course or activity: verify everything before
-// any write, then provision the remote user (exactly once, even under simultaneous first
-// launches), enrol them with the mapped role (capacity holds under parallel launches), record the
-// resource link and outcome details, and say where to send the user.
+// Receiving a launch on a published course or activity: verify everything before any write, then
+// provision the remote user (exactly once, even under simultaneous first launches), enrol them with
+// the mapped role (capacity holds under parallel launches), record the resource link and outcome
+// details, and say where to send the user. The request comes through its LTI version's adapter
+// (launch-v1p1.adapter.ts), which verifies it into a VerifiedLaunch; from there on nothing here
+// knows the version.
 //
 // Performance: the launch reads everything it needs in one query (launch.repository.ts) and writes
-// everything (nonce, account, enrolment, outcome details, launch log, and the caller's session) in
-// ONE transaction, shared with other launches on SQLite (write-batch.ts). A returning user who is
-// already enrolled with the role needs no enrolment write, so no lock on the instance row
-// (PostgreSQL); an unchanged resource link is not rewritten (every launch from one consumer link
-// would otherwise queue on that row), nor the user's outcome details.
+// everything (deployment when new, nonce, account, enrolment, outcome details, launch log, and the
+// caller's session) in ONE transaction, shared with other launches on SQLite (write-batch.ts). A
+// returning user who is already enrolled with the role needs no enrolment write, so no lock on the
+// instance row (PostgreSQL); an unchanged resource link is not rewritten (every launch from one
+// consumer link would otherwise queue on that row), nor the user's outcome details.
 
 import type { AppContext } from "../../app/context.js";
 import type { Db } from "../../db/database.js";
@@ -16,23 +18,45 @@ import { isUniqueViolation } from "../../db/errors.js";
 import { writeBatcher } from "../../db/write-batch.js";
 import { OAuthError } from "../../lti/errors.js";
 import type { NonceStore } from "../../lti/ports.js";
-import type { Lti11Launch } from "../../lti/v1p1/launch.js";
 import { iso } from "../../shared/clock.js";
 import { enrolUser } from "../enrolments/enrolments.service.js";
+import { ensureDeployment } from "../lti-common/deployments.repository.js";
 import { type LaunchLogEntry, writeLaunchLog } from "../lti-common/launch-log.js";
 import { dbNonceStore } from "../lti-common/nonce-store.js";
 import { findLaunchContext } from "./launch.repository.js";
-import { first, type LaunchParams, type Plan, prepare, resourceLinkOf } from "./launch-plan.js";
+import { type Plan, plan, resourceLinkOf } from "./launch-plan.js";
 import { LaunchRejected, rejectionOf } from "./launch-rejection.js";
 import type * as repo from "./provider.repository.js";
 import { upsertProviderUser, upsertResourceLink } from "./provider.repository.js";
 import { provisionUser, refreshProfile } from "./provision.service.js";
+import { isEmbedded, type VerifiedLaunch } from "./verified-launch.js";
 
 export { LaunchRejected } from "./launch-rejection.js";
 
-export interface LaunchInput {
+/** What a request says it is before it is verified: read in the launch's one query, trusted for nothing. */
+export interface ClaimedLaunch {
+  /** The LTI 1.1 consumer key: a publication's deployments are found by it. */
+  consumerKey: string;
+  remoteUserId: string;
+  resourceLinkId: string;
+}
+
+/** A launch request as its version's adapter presents it. */
+export interface LaunchRequest {
+  /** The publication's public identifier (the launch URL's). */
   uuid: string;
-  params: LaunchParams;
+  claimed: ClaimedLaunch;
+  /**
+   * Checks the request against the publication and reads it: throws an LtiError (its code is the
+   * refusal's reason) or returns the verified launch, naming `deploymentId` when the claimed
+   * deployment exists. The nonce goes to `nonceStore`, which the launch's write records.
+   */
+  verify(
+    ctx: AppContext,
+    pub: repo.Publication,
+    nonceStore: NonceStore,
+    deploymentId: number | undefined,
+  ): Promise<VerifiedLaunch>;
 }
 
 export interface LaunchOutcome {
@@ -43,15 +67,16 @@ export interface LaunchOutcome {
   embedded: boolean;
   returnUrl: string | undefined;
   publicationId: number;
-  launch: Lti11Launch;
+  launch: VerifiedLaunch;
 }
 
 /** Runs inside the accepted launch's transaction (the route opens the session there). */
 export type OnAccepted = (trx: Db, outcome: LaunchOutcome) => Promise<void>;
 
 /**
- * The nonce check of verifyRequest, deferred into the launch's transaction: verification records
- * the nonce here, the transaction inserts it first and refuses a replay (nothing else is written).
+ * The nonce check of verification, deferred into the launch's transaction: verification records
+ * the nonce here, the transaction inserts it first, for the deployment, and refuses a replay
+ * (nothing else is written).
  */
 function deferredNonce() {
   let pending: { consumerKey: string; nonce: string; expiresAt: Date } | undefined;
@@ -64,12 +89,17 @@ function deferredNonce() {
   return {
     store,
     /** Records the nonce in `trx`; false when it was recorded before (a replay). */
-    async record(trx: Db): Promise<boolean> {
+    async record(trx: Db, deploymentId: number): Promise<boolean> {
       if (!pending) return true;
-      return !(await dbNonceStore(trx, "in").seen(pending.consumerKey, pending.nonce, pending.expiresAt));
+      return !(await dbNonceStore(trx, deploymentId).seen(
+        pending.consumerKey,
+        pending.nonce,
+        pending.expiresAt,
+      ));
     },
-    get pending() {
-      return pending !== undefined;
+    /** The key that signed a request that passed verification (its nonce is then used). */
+    get verifiedKey() {
+      return pending?.consumerKey;
     },
   };
 }
@@ -77,22 +107,16 @@ function deferredNonce() {
 /** Handles one launch; every outcome, accepted or not, is written to the launch log. */
 export async function handleLaunch(
   ctx: AppContext,
-  input: LaunchInput,
+  req: LaunchRequest,
   onAccepted?: OnAccepted,
 ): Promise<LaunchOutcome> {
-  const consumerKey = first(input.params, "oauth_consumer_key");
-  const remoteUserId = first(input.params, "user_id");
-  const c = await findLaunchContext(
-    ctx.db,
-    ctx.engine,
-    input.uuid,
-    consumerKey,
-    remoteUserId,
-    first(input.params, "resource_link_id"),
-  );
+  const { consumerKey, remoteUserId, resourceLinkId } = req.claimed;
+  const c = await findLaunchContext(ctx.db, ctx.engine, req.uuid, consumerKey, remoteUserId, resourceLinkId);
   if (!c) throw new LaunchRejected("unknown_tool", "There is no published tool at this address.");
   const pub = c.publication;
-  const log = (e: Pick<LaunchLogEntry, "userId" | "result" | "reason" | "message">): LaunchLogEntry => ({
+  const log = (
+    e: Pick<LaunchLogEntry, "userId" | "deploymentId" | "result" | "reason" | "message">,
+  ): LaunchLogEntry => ({
     direction: "in",
     courseId: pub.courseId,
     publicationId: pub.id,
@@ -103,29 +127,52 @@ export async function handleLaunch(
   });
   const nonce = deferredNonce();
   try {
-    const plan = await prepare(ctx, c, input, nonce.store);
+    // 1. Authenticity and the launch's values (the adapter), then 2. the enrolment rules.
+    let l = await req.verify(ctx, pub, nonce.store, c.deploymentId);
+    let read = c;
+    if (
+      l.deployment.owner.consumerKey !== consumerKey ||
+      l.userId !== remoteUserId ||
+      l.resourceLink.id !== resourceLinkId
+    ) {
+      // The verified values are not the ones read for (an adapter may normalise): read for them.
+      read =
+        (await findLaunchContext(
+          ctx.db,
+          ctx.engine,
+          req.uuid,
+          l.deployment.owner.consumerKey,
+          l.userId,
+          l.resourceLink.id,
+        )) ?? c;
+      l = { ...l, deployment: { ...l.deployment, id: read.deploymentId } };
+    }
+    const p = plan(ctx, read, l);
     return await withRetry(() =>
       writeBatcher(ctx.db, ctx.engine).run(async (trx) => {
-        if (!(await nonce.record(trx)))
+        const now = iso(ctx.clock.now());
+        const deploymentId = l.deployment.id ?? (await ensureDeployment(trx, l.deployment.owner, now));
+        if (!(await nonce.record(trx, deploymentId)))
           throw new OAuthError("replayed_nonce", "oauth_nonce has already been used", { consumerKey });
-        const out = await apply(trx, ctx, pub, plan);
+        const out = await apply(trx, ctx, pub, p, deploymentId, now);
         await writeLaunchLog(
           trx,
           ctx.clock.now(),
           log({
             userId: out.userId,
+            deploymentId,
             result: "ok",
             reason: "",
-            message: plan.l.isInstructor ? "instructor" : "learner",
+            message: l.roles.instructor ? "instructor" : "learner",
           }),
         );
         await onAccepted?.(trx, out);
         // Last, so the instance row (locked for the capacity count on PostgreSQL) is held only to the commit.
-        if (!plan.enrolled)
+        if (!p.enrolled)
           await enrolUser(
             trx,
             { clock: ctx.clock, engine: ctx.engine, timeZone: ctx.config.timezone },
-            { instanceId: plan.instance.id, userId: out.userId, role: plan.role },
+            { instanceId: p.instance.id, userId: out.userId, role: p.role },
           );
         return out;
       }),
@@ -134,12 +181,21 @@ export async function handleLaunch(
     const r = rejectionOf(err);
     ctx.log.info({ reason: r.reason, consumerKey, publicationId: pub.id }, "LTI launch rejected");
     await ctx.db.transaction().execute(async (trx) => {
-      // A request that passed verification has used its nonce, whatever refused it afterwards.
-      if (nonce.pending && r.reason !== "replayed_nonce") await nonce.record(trx);
+      // A request that passed verification has used its nonce, whatever refused it afterwards; its
+      // deployment is known to be genuine. An unverified one points at no deployment.
+      const key = nonce.verifiedKey;
+      let deploymentId: number | null = null;
+      if (key !== undefined) {
+        deploymentId =
+          key === consumerKey && c.deploymentId !== undefined
+            ? c.deploymentId
+            : await ensureDeployment(trx, { publicationId: pub.id, consumerKey: key }, iso(ctx.clock.now()));
+        if (r.reason !== "replayed_nonce") await nonce.record(trx, deploymentId);
+      }
       await writeLaunchLog(
         trx,
         ctx.clock.now(),
-        log({ userId: null, result: "rejected", reason: r.reason, message: r.message }),
+        log({ userId: null, deploymentId, result: "rejected", reason: r.reason, message: r.message }),
       );
     });
     throw r;
@@ -147,37 +203,44 @@ export async function handleLaunch(
 }
 
 /** The account and outcome details of an accepted launch, in the caller's transaction. */
-async function apply(trx: Db, ctx: AppContext, pub: repo.Publication, p: Plan): Promise<LaunchOutcome> {
+async function apply(
+  trx: Db,
+  ctx: AppContext,
+  pub: repo.Publication,
+  p: Plan,
+  deploymentId: number,
+  now: string,
+): Promise<LaunchOutcome> {
   const { l } = p;
-  const now = iso(ctx.clock.now());
+  const remote = {
+    deploymentId,
+    accountScope: l.deployment.accountScope,
+    userId: l.userId,
+    person: l.person,
+  };
   let userId: number;
   if (p.known) {
-    await refreshProfile(trx, ctx, p.known, l);
+    await refreshProfile(trx, ctx, p.known, remote);
     userId = p.known.id;
-  } else userId = await provisionUser(trx, ctx, pub, l, true);
+  } else userId = await provisionUser(trx, ctx, pub, remote, true);
   if (p.writeProviderUser || !p.known)
     await upsertProviderUser(trx, {
       publicationId: pub.id,
       userId,
-      consumerKey: l.consumerKey,
-      remoteUserId: l.userId ?? "",
-      outcomeUrl: l.outcome?.serviceUrl ?? null,
-      sourcedid: l.outcome?.sourcedId ?? null,
+      deploymentId,
+      remoteUserId: l.userId,
+      outcomeUrl: l.gradeService?.url ?? null,
+      sourcedid: l.gradeService?.sourcedid ?? null,
       launchedAt: now,
       now,
     });
-  if (p.writeLink) await upsertResourceLink(trx, { ...resourceLinkOf(pub, l), now });
-  const docTarget = l.presentation.documentTarget;
+  if (p.writeLink) await upsertResourceLink(trx, { ...resourceLinkOf(pub, l), deploymentId, now });
   return {
     userId,
     courseId: pub.courseId,
     target: p.target,
-    embedded:
-      docTarget === "iframe" ||
-      docTarget === "frame" ||
-      docTarget === "embed" ||
-      l.custom.force_embed === "1",
-    returnUrl: l.presentation.returnUrl,
+    embedded: isEmbedded(l),
+    returnUrl: l.returnUrl,
     publicationId: pub.id,
     launch: l,
   };

@@ -3,7 +3,7 @@
 // paged by Link headers) will be a sibling. The service (member-sync.service.ts) keeps what is the same for
 // every protocol: the sync modes, provisioning and enrolment. Endpoints are read from the stored resource
 // link: its kind picks the source.
-import type { Publication, ResourceLink } from "./provider.repository.js";
+import type { KeyedResourceLink, Publication } from "./provider.repository.js";
 
 /** Where a resource link's members are read, as the consumer gave it at launch. */
 export type MembershipEndpoint = MembershipsExtEndpoint;
@@ -48,7 +48,10 @@ export interface MembershipSource<K extends MembershipEndpointKind = MembershipE
 export type MembershipSources = { [K in MembershipEndpointKind]: MembershipSource<K> };
 
 /** The endpoint stored for a resource link, or undefined when the consumer gave none. */
-export function membershipEndpointOf(pub: Publication, link: ResourceLink): MembershipEndpoint | undefined {
+export function membershipEndpointOf(
+  pub: Publication,
+  link: KeyedResourceLink,
+): MembershipEndpoint | undefined {
   if (!link.membershipsUrl || !link.membershipsId) return undefined;
   return {
     kind: "memberships_ext",

@@ -29,7 +29,7 @@ export interface MemberSyncTotals {
 export async function fetchMembers(
   sources: MembershipSources,
   pub: repo.Publication,
-  link: repo.ResourceLink,
+  link: repo.KeyedResourceLink,
   signal?: AbortSignal,
 ): Promise<RemoteMember[]> {
   const endpoint = membershipEndpointOf(pub, link);
@@ -40,7 +40,7 @@ export async function fetchMembers(
 export async function applyMembers(
   ctx: AppContext,
   pub: repo.Publication,
-  link: repo.ResourceLink,
+  link: repo.KeyedResourceLink,
   members: readonly RemoteMember[],
   totals: MemberSyncTotals,
 ): Promise<void> {
@@ -58,7 +58,8 @@ export async function applyMembers(
             email: m.email,
           };
           const userId = await provisionUser(trx, ctx, pub, {
-            consumerKey: link.consumerKey,
+            deploymentId: link.deploymentId,
+            accountScope: link.consumerKey,
             userId: m.userId,
             person,
           });
@@ -71,7 +72,7 @@ export async function applyMembers(
           await repo.upsertProviderUser(trx, {
             publicationId: pub.id,
             userId,
-            consumerKey: link.consumerKey,
+            deploymentId: link.deploymentId,
             remoteUserId: m.userId,
             outcomeUrl: m.resultSourcedId && link.outcomeUrl ? link.outcomeUrl : null,
             sourcedid: m.resultSourcedId && link.outcomeUrl ? m.resultSourcedId : null,
@@ -88,7 +89,7 @@ export async function applyMembers(
   }
   if (mode === "enrol_and_unenrol" || mode === "unenrol_missing") {
     const listed = new Set(members.map((m) => m.userId));
-    for (const pu of await repo.listProviderUsers(ctx.db, pub.id, { consumerKey: link.consumerKey })) {
+    for (const pu of await repo.listProviderUsers(ctx.db, pub.id, { deploymentId: link.deploymentId })) {
       if (listed.has(pu.remoteUserId)) continue;
       await ctx.db.transaction().execute(async (trx) => {
         if (await unenrolUser(trx, { instanceId: instance.id, userId: pu.userId })) totals.unenrolled++;

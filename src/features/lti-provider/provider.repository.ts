@@ -165,7 +165,7 @@ export interface ProviderUser {
   id: number;
   publicationId: number;
   userId: number;
-  consumerKey: string;
+  deploymentId: number;
   remoteUserId: string;
   outcomeUrl: string | null;
   sourcedid: string | null;
@@ -179,7 +179,7 @@ function toProviderUser(r: Selectable<Database["lti_provider_users"]>): Provider
     id: r.id,
     publicationId: r.publication_id,
     userId: r.user_id,
-    consumerKey: r.consumer_key,
+    deploymentId: r.deployment_id,
     remoteUserId: r.remote_user_id,
     outcomeUrl: r.outcome_url,
     sourcedid: r.sourcedid,
@@ -194,7 +194,7 @@ export async function upsertProviderUser(
   v: {
     publicationId: number;
     userId: number;
-    consumerKey: string;
+    deploymentId: number;
     remoteUserId: string;
     outcomeUrl: string | null;
     sourcedid: string | null;
@@ -207,7 +207,7 @@ export async function upsertProviderUser(
     .values({
       publication_id: v.publicationId,
       user_id: v.userId,
-      consumer_key: v.consumerKey,
+      deployment_id: v.deploymentId,
       remote_user_id: v.remoteUserId,
       outcome_url: v.outcomeUrl,
       sourcedid: v.sourcedid,
@@ -216,7 +216,7 @@ export async function upsertProviderUser(
     })
     .onConflict((oc) =>
       oc.columns(["publication_id", "user_id"]).doUpdateSet({
-        consumer_key: v.consumerKey,
+        deployment_id: v.deploymentId,
         remote_user_id: v.remoteUserId,
         // A launch without outcome parameters keeps the ones recorded before.
         ...(v.outcomeUrl ? { outcome_url: v.outcomeUrl, sourcedid: v.sourcedid } : {}),
@@ -243,14 +243,14 @@ export async function findProviderUser(
 export async function listProviderUsers(
   db: Db,
   publicationId: number,
-  filter: { consumerKey?: string; userIds?: number[] } = {},
+  filter: { deploymentId?: number; userIds?: number[] } = {},
 ): Promise<ProviderUser[]> {
   let q = db
     .selectFrom("lti_provider_users")
     .selectAll()
     .where("publication_id", "=", publicationId)
     .orderBy("id");
-  if (filter.consumerKey !== undefined) q = q.where("consumer_key", "=", filter.consumerKey);
+  if (filter.deploymentId !== undefined) q = q.where("deployment_id", "=", filter.deploymentId);
   if (filter.userIds) {
     if (filter.userIds.length === 0) return [];
     q = q.where("user_id", "in", filter.userIds);

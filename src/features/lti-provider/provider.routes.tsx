@@ -17,6 +17,7 @@ import { listInstances } from "../enrolments/enrolments.service.js";
 import { listLaunchLog } from "../lti-common/launch-log.js";
 import { consumeHandoff, createHandoff, peekHandoff } from "./handoff.service.js";
 import { handleLaunch, LaunchRejected } from "./launch.service.js";
+import { v1p1LaunchRequest } from "./launch-v1p1.adapter.js";
 import {
   CookieBlockedPage,
   CourseLaunchLogPage,
@@ -64,7 +65,7 @@ export function registerProviderRoutes(app: FastifyInstance, ctx: AppContext) {
         throw new LaunchRejected("unknown_tool", "There is no published tool at this address.");
       let token = "";
       // The session and the hand-off token are written in the launch's own transaction (one commit).
-      await handleLaunch(ctx, { uuid: uuid.data.uuid, params }, async (trx, out) => {
+      await handleLaunch(ctx, v1p1LaunchRequest(uuid.data.uuid, params), async (trx, out) => {
         const data = {
           lti: { publicationId: out.publicationId, courseId: out.courseId },
           embedded: out.embedded,

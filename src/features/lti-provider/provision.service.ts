@@ -1,25 +1,32 @@
-// The local account of a remote LTI user: found by (consumer key, user_id), created once with the
-// publication's user default values (auth "lti"), names and email refreshed from lis_person_* on
-// later launches and member syncs.
-
+// The local account of a remote LTI user: found by (deployment, user id), created once with the
+// publication's user default values (auth "lti"), names and email refreshed from what the platform
+// sent on later launches and member syncs. Version-neutral: launches of every LTI version and the
+// member syncs come here with the same values.
 import { createHash } from "node:crypto";
 import type { AppContext } from "../../app/context.js";
 import type { Db } from "../../db/database.js";
-import type { Lti11Launch } from "../../lti/v1p1/launch.js";
 import { iso } from "../../shared/clock.js";
 import { ConflictError } from "../../shared/errors.js";
 import { createExternalUser, updateExternalUser } from "../users/users.service.js";
 import * as accounts from "./accounts.repository.js";
 import type { Publication } from "./provider.repository.js";
+import type { RemotePerson } from "./verified-launch.js";
 
-type Person = Pick<Lti11Launch, "consumerKey" | "userId" | "person">;
-
-/** A stable, opaque username per (consumer key, remote user id); collisions between launches are the point. */
-export function ltiUsername(consumerKey: string, remoteUserId: string): string {
-  return `lti_${createHash("sha256").update(`${consumerKey}\n${remoteUserId}`).digest("hex").slice(0, 32)}`;
+/** A remote user as the platform names them, and the deployment they come through. */
+export interface RemoteUser {
+  deploymentId: number;
+  /** The deployment's account scope (see LaunchDeployment): names the account. */
+  accountScope: string;
+  userId: string;
+  person: RemotePerson;
 }
 
-function personNames(p: Lti11Launch["person"], remoteId: string): { firstname: string; lastname: string } {
+/** A stable, opaque username per (account scope, remote user id); collisions between launches are the point. */
+export function ltiUsername(accountScope: string, remoteUserId: string): string {
+  return `lti_${createHash("sha256").update(`${accountScope}\n${remoteUserId}`).digest("hex").slice(0, 32)}`;
+}
+
+function personNames(p: RemotePerson, remoteId: string): { firstname: string; lastname: string } {
   const clip = (s: string) => s.trim().slice(0, 100);
   if (p.givenName || p.familyName)
     return { firstname: clip(p.givenName ?? ""), lastname: clip(p.familyName ?? "") };
@@ -40,12 +47,12 @@ function validEmail(e: string | undefined): string | undefined {
  */
 export function profileChanges(
   u: accounts.LinkedUser,
-  l: Person,
+  l: Pick<RemoteUser, "userId" | "person">,
 ): { firstname?: string; lastname?: string; email?: string } {
   const changes: { firstname?: string; lastname?: string; email?: string } = {};
   if (u.auth !== "lti") return changes;
   if (l.person.givenName || l.person.familyName || l.person.fullName) {
-    const names = personNames(l.person, l.userId ?? "");
+    const names = personNames(l.person, l.userId);
     if (u.firstname !== names.firstname) changes.firstname = names.firstname;
     if (u.lastname !== names.lastname) changes.lastname = names.lastname;
   }
@@ -59,14 +66,14 @@ export async function refreshProfile(
   trx: Db,
   ctx: Pick<AppContext, "clock">,
   u: accounts.LinkedUser,
-  l: Person,
+  l: Pick<RemoteUser, "userId" | "person">,
 ) {
   const changes = profileChanges(u, l);
   if (Object.keys(changes).length > 0) await updateExternalUser(trx, u.id, changes, iso(ctx.clock.now()));
 }
 
 /**
- * The local account of a remote user: found by (consumer key, user_id), created once, refreshed on
+ * The local account of a remote user: found by (deployment, user id), created once, refreshed on
  * each launch. `knownAbsent`: the caller has just looked and found no account, so creating is tried
  * first (a launch of a new user then needs no second look).
  */
@@ -74,12 +81,12 @@ export async function provisionUser(
   trx: Db,
   ctx: Pick<AppContext, "clock">,
   pub: Pick<Publication, "defaults">,
-  l: Person,
+  l: RemoteUser,
   knownAbsent = false,
 ): Promise<number> {
-  const remote = l.userId ?? "";
+  const remote = l.userId;
   const linked = async () => {
-    const existing = await accounts.findLinkedUser(trx, l.consumerKey, remote);
+    const existing = await accounts.findLinkedUser(trx, l.deploymentId, remote);
     if (existing) await refreshProfile(trx, ctx, existing, l);
     return existing?.id;
   };
@@ -88,7 +95,7 @@ export async function provisionUser(
     if (id !== undefined) return id;
   }
   const now = iso(ctx.clock.now());
-  const username = ltiUsername(l.consumerKey, remote);
+  const username = ltiUsername(l.accountScope, remote);
   const id = await createExternalUser(trx, {
     username,
     email: validEmail(l.person.email) ?? "",
@@ -103,6 +110,6 @@ export async function provisionUser(
     if (existing === undefined) throw new ConflictError(`The account ${username} exists but is not linked`);
     return existing;
   }
-  await accounts.insertUserLink(trx, { consumerKey: l.consumerKey, remoteUserId: remote, userId: id, now });
+  await accounts.insertUserLink(trx, { deploymentId: l.deploymentId, remoteUserId: remote, userId: id, now });
   return id;
 }

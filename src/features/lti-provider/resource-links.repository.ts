@@ -1,5 +1,6 @@
 // The resource links consumers launch from, with the service URLs they sent (memberships,
-// outcomes, return). Part of the provider's repository.
+// outcomes, return), each under the deployment (lti_deployments) it belongs to. Part of the
+// provider's repository.
 
 import type { Selectable } from "kysely";
 import type { Db } from "../../db/database.js";
@@ -8,7 +9,7 @@ import type { Database } from "../../db/schema.js";
 export interface ResourceLink {
   id: number;
   publicationId: number;
-  consumerKey: string;
+  deploymentId: number;
   resourceLinkId: string;
   contextId: string;
   contextTitle: string;
@@ -40,14 +41,12 @@ export async function upsertResourceLink(
     .insertInto("lti_resource_links")
     .values({
       publication_id: v.publicationId,
-      consumer_key: v.consumerKey,
+      deployment_id: v.deploymentId,
       resource_link_id: v.resourceLinkId,
       created_at: v.now,
       ...values,
     })
-    .onConflict((oc) =>
-      oc.columns(["publication_id", "consumer_key", "resource_link_id"]).doUpdateSet(changes),
-    )
+    .onConflict((oc) => oc.columns(["deployment_id", "resource_link_id"]).doUpdateSet(changes))
     .execute();
 }
 
@@ -55,7 +54,7 @@ function toResourceLink(r: Selectable<Database["lti_resource_links"]>): Resource
   return {
     id: r.id,
     publicationId: r.publication_id,
-    consumerKey: r.consumer_key,
+    deploymentId: r.deployment_id,
     resourceLinkId: r.resource_link_id,
     contextId: r.context_id,
     contextTitle: r.context_title,
@@ -67,14 +66,19 @@ function toResourceLink(r: Selectable<Database["lti_resource_links"]>): Resource
   };
 }
 
-export async function listResourceLinks(db: Db, publicationId: number): Promise<ResourceLink[]> {
+/** A resource link with the LTI 1.1 consumer key of its deployment (what its services are signed with). */
+export type KeyedResourceLink = ResourceLink & { consumerKey: string };
+
+export async function listResourceLinks(db: Db, publicationId: number): Promise<KeyedResourceLink[]> {
   const rows = await db
-    .selectFrom("lti_resource_links")
-    .selectAll()
-    .where("publication_id", "=", publicationId)
-    .orderBy("id")
+    .selectFrom("lti_resource_links as rl")
+    .innerJoin("lti_deployments as d", "d.id", "rl.deployment_id")
+    .selectAll("rl")
+    .select("d.consumer_key")
+    .where("rl.publication_id", "=", publicationId)
+    .orderBy("rl.id")
     .execute();
-  return rows.map(toResourceLink);
+  return rows.map((r) => ({ ...toResourceLink(r), consumerKey: r.consumer_key ?? "" }));
 }
 
 export async function markMemberSync(db: Db, id: number, at: string): Promise<void> {

@@ -1,0 +1,46 @@
+// Tables both LTI sides share: the remote party of an exchange (a deployment) and, for LTI 1.3, the
+// registration it lives under. Created by migration 0040.
+import type { Generated } from "kysely";
+
+/** provider: Pluto is the tool (a platform launches a publication); consumer: Pluto is the platform. */
+export type DeploymentSide = "provider" | "consumer";
+
+/**
+ * An LTI 1.3 registration. Provider side: a platform (issuer, client_id) registered with a
+ * publication. Consumer side: a tool registered with a tool type, client_id issued by Pluto.
+ * Only the identity columns for now; keys, endpoints and redirect URIs come with the issues that
+ * use them.
+ */
+export interface LtiRegistrationsTable {
+  id: Generated<number>;
+  side: DeploymentSide;
+  publication_id: number | null;
+  tool_type_id: number | null;
+  issuer: string;
+  client_id: string;
+  created_at: string;
+}
+
+/**
+ * The remote party. Provider side: publication_id plus the LTI 1.1 consumer_key it signs with, or
+ * the LTI 1.3 registration_id plus the platform's deployment_id (publication_id becomes null when
+ * the publication is deleted, so remote users keep their link). Consumer side: Pluto's deployment of
+ * a tool, for a site tool (tool_type_id) or an External tool activity with its own key
+ * (activity_id); for LTI 1.3 also registration_id and the deployment_id Pluto issued.
+ */
+export interface LtiDeploymentsTable {
+  id: Generated<number>;
+  side: DeploymentSide;
+  publication_id: number | null;
+  consumer_key: string | null;
+  registration_id: number | null;
+  deployment_id: string | null;
+  tool_type_id: number | null;
+  activity_id: number | null;
+  created_at: string;
+}
+
+export interface LtiCommonTables {
+  lti_registrations: LtiRegistrationsTable;
+  lti_deployments: LtiDeploymentsTable;
+}
