@@ -4,10 +4,7 @@
 // that verifies with the publication's secret. Consumer side, Pluto's deployment of a tool: one per
 // site tool (created with it) and one per External tool activity with its own key (created when
 // first used). Remote users, resource links, nonces and launch-log rows point at a deployment.
-import type { Kysely, Transaction } from "kysely";
-import type { Database } from "../../db/schema.js";
-
-type Q = Kysely<Database> | Transaction<Database>;
+import type { Db } from "../../db/database.js";
 
 /** What a deployment is a deployment of: the identity that finds (or creates) it. */
 export type DeploymentOwner =
@@ -25,7 +22,7 @@ function values(o: DeploymentOwner) {
   return { side: "consumer" as const, activity_id: o.activityId };
 }
 
-export async function findDeploymentId(db: Q, o: DeploymentOwner): Promise<number | undefined> {
+export async function findDeploymentId(db: Db, o: DeploymentOwner): Promise<number | undefined> {
   let q = db.selectFrom("lti_deployments").select("id");
   if ("consumerKey" in o)
     q = q.where("publication_id", "=", o.publicationId).where("consumer_key", "=", o.consumerKey);
@@ -38,7 +35,7 @@ export async function findDeploymentId(db: Q, o: DeploymentOwner): Promise<numbe
  * The deployment of `o`, created when there is none. A simultaneous first use creates it once: the
  * insert does nothing on the unique key, and the row is read back.
  */
-export async function ensureDeployment(db: Q, o: DeploymentOwner, now: string): Promise<number> {
+export async function ensureDeployment(db: Db, o: DeploymentOwner, now: string): Promise<number> {
   const found = await findDeploymentId(db, o);
   if (found !== undefined) return found;
   const v = values(o);

@@ -9,7 +9,7 @@ import { AppError } from "../../shared/errors.js";
 import { resolveTimeZone } from "../../shared/time-zone.js";
 import type { Activity } from "../activities/activity-types.js";
 import type { Course } from "../courses/courses.service.js";
-import { ensureDeployment } from "../lti-common/deployments.repository.js";
+import { ensureDeployment } from "../lti-common/deployments.service.js";
 import { writeLaunchLog } from "../lti-common/launch-log.js";
 import { readLtiSettings, resolveTool, toolDeploymentOf } from "./lti-settings.js";
 import { MEMBERSHIPS_PATH } from "./memberships.service.js";

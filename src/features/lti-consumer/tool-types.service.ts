@@ -7,7 +7,7 @@ import { parseCustomParameterLines } from "../../lti/v1p1/custom-params.js";
 import { type Clock, iso } from "../../shared/clock.js";
 import { NotFoundError, ValidationError } from "../../shared/errors.js";
 import { parseInput } from "../../shared/validation.js";
-import { ensureDeployment } from "../lti-common/deployments.repository.js";
+import { ensureDeployment } from "../lti-common/deployments.service.js";
 import {
   type CartridgeConfig,
   type CartridgeDeps,

@@ -20,7 +20,7 @@ import { OAuthError } from "../../lti/errors.js";
 import type { NonceStore } from "../../lti/ports.js";
 import { iso } from "../../shared/clock.js";
 import { enrolUser } from "../enrolments/enrolments.service.js";
-import { ensureDeployment } from "../lti-common/deployments.repository.js";
+import { ensureDeployment } from "../lti-common/deployments.service.js";
 import { type LaunchLogEntry, writeLaunchLog } from "../lti-common/launch-log.js";
 import { dbNonceStore } from "../lti-common/nonce-store.js";
 import { findLaunchContext } from "./launch.repository.js";
