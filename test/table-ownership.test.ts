@@ -31,23 +31,23 @@ const OWNERS: Record<string, readonly string[]> = {
   lti_tool_types: ["src/features/lti-consumer/lti-consumer.repository.ts"],
   lti_consumer_keys: ["src/features/lti-consumer/lti-consumer.repository.ts"],
   lti_publications: [
-    "src/features/lti-provider/provider.repository.ts",
-    "src/features/lti-provider/launch.repository.ts",
+    "src/features/lti-provider/publications/publications.repository.ts",
+    "src/features/lti-provider/launch/launch.repository.ts",
   ],
   lti_provider_users: [
-    "src/features/lti-provider/provider.repository.ts",
-    "src/features/lti-provider/grade-claims.repository.ts",
-    "src/features/lti-provider/launch.repository.ts",
+    "src/features/lti-provider/publications/publications.repository.ts",
+    "src/features/lti-provider/grade-sync/grade-claims.repository.ts",
+    "src/features/lti-provider/launch/launch.repository.ts",
   ],
   lti_user_links: [
-    "src/features/lti-provider/accounts.repository.ts",
-    "src/features/lti-provider/launch.repository.ts",
+    "src/features/lti-provider/accounts/accounts.repository.ts",
+    "src/features/lti-provider/launch/launch.repository.ts",
   ],
   lti_resource_links: [
-    "src/features/lti-provider/resource-links.repository.ts",
-    "src/features/lti-provider/launch.repository.ts",
+    "src/features/lti-provider/launch/resource-links.repository.ts",
+    "src/features/lti-provider/launch/launch.repository.ts",
   ],
-  lti_handoffs: ["src/features/lti-provider/handoffs.repository.ts"],
+  lti_handoffs: ["src/features/lti-provider/launch/handoffs.repository.ts"],
   lti_nonces: ["src/features/lti-common/nonce-store.ts"],
   lti_launch_log: ["src/features/lti-common/launch-log.ts"],
 };
@@ -74,11 +74,11 @@ const CROSS_READS: Record<string, { tables: readonly string[]; why: string }> = 
     tables: ["users", "courses", "activities"],
     why: "the launch log shows whose launch into what",
   },
-  "src/features/lti-provider/accounts.repository.ts": {
+  "src/features/lti-provider/accounts/accounts.repository.ts": {
     tables: ["users"],
     why: "a launch finds the linked account with its names in one query",
   },
-  "src/features/lti-provider/launch.repository.ts": {
+  "src/features/lti-provider/launch/launch.repository.ts": {
     tables: ["users", "enrol_instances", "enrolments", "role_assignments", "activities"],
     why: "a launch reads everything it needs in one query (the launch read model)",
   },
