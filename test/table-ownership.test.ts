@@ -48,8 +48,8 @@ const OWNERS: Record<string, readonly string[]> = {
     "src/features/lti-provider/launch/launch.repository.ts",
   ],
   lti_handoffs: ["src/features/lti-provider/launch/handoffs.repository.ts"],
-  lti_nonces: ["src/features/lti-common/nonce-store.ts"],
-  lti_launch_log: ["src/features/lti-common/launch-log.ts"],
+  lti_nonces: ["src/features/lti-common/nonces.repository.ts"],
+  lti_launch_log: ["src/features/lti-common/launch-log.repository.ts"],
 };
 
 /** Reads (joins) of another feature's tables, by file, with the reason each is allowed. */
@@ -70,7 +70,7 @@ const CROSS_READS: Record<string, { tables: readonly string[]; why: string }> = 
     tables: ["activities"],
     why: "grade items carry their activity's visibility for the students' reports",
   },
-  "src/features/lti-common/launch-log.ts": {
+  "src/features/lti-common/launch-log.repository.ts": {
     tables: ["users", "courses", "activities"],
     why: "the launch log shows whose launch into what",
   },

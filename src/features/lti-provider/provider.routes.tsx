@@ -14,7 +14,7 @@ import { renderPage } from "../../views/html.js";
 import { addCourseAdminLink, addSiteAdminLink } from "../../views/nav.js";
 import { getCourse } from "../courses/courses.service.js";
 import { listInstances } from "../enrolments/enrolments.service.js";
-import { listLaunchLog } from "../lti-common/launch-log.js";
+import { listLaunchLog } from "../lti-common/launch-log.service.js";
 import { consumeHandoff, createHandoff, peekHandoff } from "./launch/handoff.service.js";
 import { handleLaunch, LaunchRejected } from "./launch/launch.service.js";
 import { v1p1LaunchRequest } from "./launch/v1p1.adapter.js";

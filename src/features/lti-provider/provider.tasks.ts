@@ -5,7 +5,7 @@ import type { AppContext } from "../../app/context.js";
 import { exponentialBackoff, type TaskDefinition } from "../../jobs/registry.js";
 import { addSeconds } from "../../shared/clock.js";
 import { guardedFetch } from "../../shared/outbound.js";
-import { purgeExpiredNonces } from "../lti-common/nonce-store.js";
+import { purgeExpiredNonces } from "../lti-common/nonces.service.js";
 import {
   BUSY_RETRY_SECONDS,
   SEND_GRADE_TASK,

@@ -16,7 +16,7 @@ import {
 } from "../../../../test/support/fake-lti-tool.js";
 import type { Course } from "../../courses/courses.service.js";
 import { findActivityItem, findGrade, listHistory } from "../../grades/grades.service.js";
-import { listLaunchLog } from "../../lti-common/launch-log.js";
+import { listLaunchLog } from "../../lti-common/launch-log.service.js";
 
 const KEY = "pluto-course-key";
 const SECRET = "tool-shared-secret";

@@ -10,7 +10,7 @@ import { resolveTimeZone } from "../../../shared/time-zone.js";
 import type { Activity } from "../../activities/activity-types.js";
 import type { Course } from "../../courses/courses.service.js";
 import { ensureDeployment } from "../../lti-common/deployments.service.js";
-import { writeLaunchLog } from "../../lti-common/launch-log.js";
+import { writeLaunchLog } from "../../lti-common/launch-log.service.js";
 import { MEMBERSHIPS_PATH } from "../services/memberships.service.js";
 import { OUTCOMES_PATH } from "../services/outcomes.service.js";
 import { buildMembershipsId, buildSourcedId, opaqueUserId, siteSecret } from "../tokens.service.js";

@@ -15,7 +15,7 @@ import { launchRoles } from "../../../lti/vocab/roles.js";
 import { iso } from "../../../shared/clock.js";
 import { findActivity } from "../../activities/activities.service.js";
 import { listParticipants } from "../../enrolments/enrolments.service.js";
-import { toolNonceStore } from "../../lti-common/nonce-store.js";
+import { toolNonceStore } from "../../lti-common/nonces.service.js";
 import { rolesGrant } from "../../roles/capabilities.js";
 import { buildSourcedId, opaqueUserId, siteSecret, verifyMembershipsId } from "../tokens.service.js";
 import { ltiMaxGrade, readLtiSettings, resolveTool, toolDeploymentOf } from "../tools/lti-settings.js";

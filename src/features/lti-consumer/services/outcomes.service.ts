@@ -20,7 +20,7 @@ import {
 import { findActivity } from "../../activities/activities.service.js";
 import type { Activity } from "../../activities/activity-types.js";
 import { clearGrade, findActivityItem, findGrade, setGrade } from "../../grades/grades.service.js";
-import { toolNonceStore } from "../../lti-common/nonce-store.js";
+import { toolNonceStore } from "../../lti-common/nonces.service.js";
 import { courseRolesOf } from "../../roles/access.service.js";
 import { siteSecret, verifySourcedId } from "../tokens.service.js";
 import { ltiMaxGrade, readLtiSettings, resolveTool, toolDeploymentOf } from "../tools/lti-settings.js";

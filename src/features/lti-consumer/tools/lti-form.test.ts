@@ -9,7 +9,7 @@ import { addActivity, enrolAs, makeCourse } from "../../../../test/support/facto
 import { readLaunchForm } from "../../../../test/support/fake-lti-tool.js";
 import { findActivity, listCourseActivities } from "../../activities/activities.service.js";
 import type { Course } from "../../courses/courses.service.js";
-import { listLaunchLog } from "../../lti-common/launch-log.js";
+import { listLaunchLog } from "../../lti-common/launch-log.service.js";
 import { createToolType, deleteToolType } from "./tool-types.service.js";
 
 const form = (extra: Record<string, string> = {}) => ({

@@ -1,5 +1,6 @@
 // The launch log: every LTI launch in (a consumer launching a published course) and out (Pluto
-// launching an external tool), with its result and, when rejected, the reason code.
+// launching an external tool), with its result and, when rejected, the reason code. The table's
+// statements; the LTI features write and list it through launch-log.service.ts.
 import { sql } from "kysely";
 import type { Db } from "../../db/database.js";
 
