@@ -20,6 +20,8 @@ import { type EnrolMethod, findEnrolMethod } from "./enrol-methods.js";
 import * as repo from "./enrolments.repository.js";
 
 export type { CourseEnrolment, EnrolInstance, Enrolment, Participant } from "./enrolments.repository.js";
+/** An enrolment instance from its enrol_instances row, for a read model that joins the table (lti-provider's launch). */
+export { toInstance as enrolInstanceOf } from "./enrolments.repository.js";
 
 export type EnrolReason = "disabled" | "not_started" | "ended" | "full";
 

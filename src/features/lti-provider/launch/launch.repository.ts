@@ -10,14 +10,14 @@
 import { sql } from "kysely";
 import type { Db } from "../../../db/database.js";
 import type { Engine } from "../../../db/dialect.js";
-import type { EnrolInstance } from "../../enrolments/enrolments.service.js";
+import { type EnrolInstance, enrolInstanceOf } from "../../enrolments/enrolments.service.js";
 import type { LinkedUser } from "../accounts/accounts.repository.js";
 import {
-  EMPTY_DEFAULTS,
   type Publication,
-  type ResourceLink,
-  type UserDefaults,
+  type PublicationRow,
+  toPublication,
 } from "../publications/publications.repository.js";
+import { type ResourceLink, toResourceLink } from "./resource-links.repository.js";
 
 export interface LaunchContext {
   publication: Publication;
@@ -41,21 +41,8 @@ export interface LaunchContext {
   resourceLink?: ResourceLink;
 }
 
-interface Row {
-  id: number;
-  instance_id: number;
-  uuid: string;
-  course_id: number;
-  activity_id: number | null;
-  lti_version: string;
-  secret: string;
-  grade_sync: number;
-  grade_sync_completion: number;
-  member_sync: number;
-  member_sync_mode: string;
-  role_instructor: string;
-  role_learner: string;
-  defaults: string;
+/** The publication's own columns, then its instance's and the rest, prefixed by table. */
+interface Row extends PublicationRow {
   i_method: string;
   i_name: string;
   i_status: string;
@@ -91,14 +78,6 @@ interface Row {
   rl_memberships_id: string | null;
   rl_outcome_url: string | null;
   rl_return_url: string | null;
-}
-
-function json<T>(text: string, fallback: T): T {
-  try {
-    return JSON.parse(text) as T;
-  } catch {
-    return fallback;
-  }
 }
 
 const PUBLICATION_AND_INSTANCE = sql`p.id, p.instance_id, p.uuid, p.course_id, p.activity_id, p.lti_version,
@@ -181,37 +160,23 @@ export async function findLaunchContext(
   const { rows } = await query.execute(db);
   const r = rows[0];
   if (!r) return undefined;
-  const publication: Publication = {
-    id: r.id,
-    instanceId: r.instance_id,
-    uuid: r.uuid,
-    courseId: r.course_id,
-    activityId: r.activity_id,
-    ltiVersion: r.lti_version,
-    secret: r.secret,
-    gradeSync: r.grade_sync === 1,
-    gradeSyncCompletion: r.grade_sync_completion === 1,
-    memberSync: r.member_sync === 1,
-    memberSyncMode: r.member_sync_mode as Publication["memberSyncMode"],
-    roleInstructor: r.role_instructor,
-    roleLearner: r.role_learner,
-    defaults: { ...EMPTY_DEFAULTS, ...json<Partial<UserDefaults>>(r.defaults, {}) },
-  };
-  const instance: EnrolInstance = {
+  // The owners' mappers build the publication, the instance and the resource link from their columns.
+  const publication = toPublication(r);
+  const instance = enrolInstanceOf({
     id: r.instance_id,
-    courseId: r.course_id,
+    course_id: r.course_id,
     method: r.i_method,
     name: r.i_name,
-    status: r.i_status === "disabled" ? "disabled" : "enabled",
-    enrolPeriod: r.i_enrol_period,
-    enrolStart: r.i_enrol_start,
-    enrolEnd: r.i_enrol_end,
-    maxEnrolled: r.i_max_enrolled,
+    status: r.i_status,
+    enrol_period: r.i_enrol_period,
+    enrol_start: r.i_enrol_start,
+    enrol_end: r.i_enrol_end,
+    max_enrolled: r.i_max_enrolled,
     role: r.i_role,
-    settings: json<Record<string, unknown>>(r.i_settings, {}),
-    createdAt: r.i_created_at,
-    updatedAt: r.i_updated_at,
-  };
+    settings: r.i_settings,
+    created_at: r.i_created_at,
+    updated_at: r.i_updated_at,
+  });
   return {
     publication,
     instance,
@@ -244,19 +209,19 @@ export async function findLaunchContext(
       : {}),
     ...(r.rl_id !== null
       ? {
-          resourceLink: {
+          resourceLink: toResourceLink({
             id: r.rl_id,
-            publicationId: r.id,
-            deploymentId: r.d_id ?? 0,
-            resourceLinkId,
-            contextId: r.rl_context_id,
-            contextTitle: r.rl_context_title,
+            publication_id: r.id,
+            deployment_id: r.d_id ?? 0,
+            resource_link_id: resourceLinkId,
+            context_id: r.rl_context_id,
+            context_title: r.rl_context_title,
             title: r.rl_title,
-            membershipsUrl: r.rl_memberships_url,
-            membershipsId: r.rl_memberships_id,
-            outcomeUrl: r.rl_outcome_url,
-            returnUrl: r.rl_return_url,
-          },
+            memberships_url: r.rl_memberships_url,
+            memberships_id: r.rl_memberships_id,
+            outcome_url: r.rl_outcome_url,
+            return_url: r.rl_return_url,
+          }),
         }
       : {}),
   };

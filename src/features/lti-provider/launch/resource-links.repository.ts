@@ -50,7 +50,14 @@ export async function upsertResourceLink(
     .execute();
 }
 
-function toResourceLink(r: Selectable<Database["lti_resource_links"]>): ResourceLink {
+/** An lti_resource_links row as the mapper reads it (sync and audit columns are not part of a ResourceLink). */
+export type ResourceLinkRow = Omit<
+  Selectable<Database["lti_resource_links"]>,
+  "last_member_sync_at" | "created_at" | "updated_at"
+>;
+
+/** A resource link from its row; also composed by the launch read model (launch.repository.ts). */
+export function toResourceLink(r: ResourceLinkRow): ResourceLink {
   return {
     id: r.id,
     publicationId: r.publication_id,

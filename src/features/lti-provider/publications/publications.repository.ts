@@ -39,7 +39,11 @@ export const EMPTY_DEFAULTS: UserDefaults = {
   institution: "",
 };
 
-function toPublication(r: Selectable<Database["lti_publications"]>): Publication {
+/** An lti_publications row as the mapper reads it (its timestamps are not part of a Publication). */
+export type PublicationRow = Omit<Selectable<Database["lti_publications"]>, "created_at" | "updated_at">;
+
+/** A publication from its row; also composed by the launch read model (launch/launch.repository.ts). */
+export function toPublication(r: PublicationRow): Publication {
   let defaults = EMPTY_DEFAULTS;
   try {
     defaults = { ...EMPTY_DEFAULTS, ...(JSON.parse(r.defaults) as Partial<UserDefaults>) };
