@@ -1,11 +1,13 @@
 // The read side of a launch, in one query: the publication and its enrolment instance, and — for the
 // (consumer key, user_id, resource_link_id) the request names — the deployment of that key, the
 // linked account, its enrolment through the instance, whether it holds the instructor or learner
-// role, its outcome details and the resource link as recorded. A launch is the hottest request of a published course; six
-// separate lookups were a third of its cost (and six round trips on PostgreSQL).
+// role, its outcome details and the resource link as recorded. A launch is the hottest request of a
+// published course; six separate lookups were a third of its cost (and six round trips on PostgreSQL).
 //
 // This is the feature's one read across other features' tables (users, enrol_instances, enrolments,
-// role_assignments, activities, lti_deployments); every write still goes through their owners.
+// role_assignments, activities, lti_deployments; listed in test/table-ownership.test.ts); every write
+// still goes through their owners. The values are built by the owners' mappers (toPublication,
+// enrolments' enrolInstanceOf, toResourceLink) from the columns this query selects.
 
 import { sql } from "kysely";
 import type { Db } from "../../../db/database.js";
