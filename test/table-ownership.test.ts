@@ -22,9 +22,21 @@ const OWNERS: Record<string, readonly string[]> = {
   grade_items: ["src/features/grades/grades.repository.ts"],
   grades: ["src/features/grades/grades.repository.ts"],
   grade_history: ["src/features/grades/grades.repository.ts"],
-  enrol_instances: ["src/features/enrolments/enrolments.repository.ts"],
-  enrolments: ["src/features/enrolments/enrolments.repository.ts"],
-  role_assignments: ["src/features/enrolments/enrolments.repository.ts"],
+  enrol_instances: [
+    "src/features/enrolments/enrolments.repository.ts",
+    "src/features/enrolments/participants.repository.ts",
+    "src/features/enrolments/role-assignments.repository.ts",
+  ],
+  enrolments: [
+    "src/features/enrolments/enrolments.repository.ts",
+    "src/features/enrolments/participants.repository.ts",
+    "src/features/enrolments/role-assignments.repository.ts",
+  ],
+  role_assignments: [
+    "src/features/enrolments/enrolments.repository.ts",
+    "src/features/enrolments/participants.repository.ts",
+    "src/features/enrolments/role-assignments.repository.ts",
+  ],
   scheduled_tasks: ["src/jobs/queue.ts", "src/features/tasks/tasks.repository.ts"],
   jobs: ["src/jobs/queue.ts", "src/features/tasks/tasks.repository.ts"],
   task_log: ["src/jobs/queue.ts", "src/features/tasks/tasks.repository.ts"],
@@ -62,7 +74,7 @@ const CROSS_READS: Record<string, { tables: readonly string[]; why: string }> = 
     tables: ["sections"],
     why: "activities are listed and placed by their section",
   },
-  "src/features/enrolments/enrolments.repository.ts": {
+  "src/features/enrolments/participants.repository.ts": {
     tables: ["users"],
     why: "the participants list shows names in one query",
   },
