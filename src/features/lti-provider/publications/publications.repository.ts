@@ -1,4 +1,6 @@
-// The only file that touches the "Publish as LTI tool" tables.
+// Publications (lti_publications, one per "Publish as LTI tool" instance) and the remote users each
+// has served (lti_provider_users). Grade claims on lti_provider_users (grade-sync/) and resource links
+// (launch/) have repositories of their own, re-exported at the end; accounts and hand-offs too.
 
 import { type Selectable, sql } from "kysely";
 import type { Db } from "../../../db/database.js";
