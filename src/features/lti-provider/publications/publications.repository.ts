@@ -1,6 +1,6 @@
 // Publications (lti_publications, one per "Publish as LTI tool" instance) and the remote users each
 // has served (lti_provider_users). Grade claims on lti_provider_users (grade-sync/) and resource links
-// (launch/) have repositories of their own, re-exported at the end; accounts and hand-offs too.
+// (launch/) have repositories of their own, re-exported at the end (accounts/ and hand-offs have theirs too).
 
 import { type Selectable, sql } from "kysely";
 import type { Db } from "../../../db/database.js";
