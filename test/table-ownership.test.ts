@@ -22,34 +22,46 @@ const OWNERS: Record<string, readonly string[]> = {
   grade_items: ["src/features/grades/grades.repository.ts"],
   grades: ["src/features/grades/grades.repository.ts"],
   grade_history: ["src/features/grades/grades.repository.ts"],
-  enrol_instances: ["src/features/enrolments/enrolments.repository.ts"],
-  enrolments: ["src/features/enrolments/enrolments.repository.ts"],
-  role_assignments: ["src/features/enrolments/enrolments.repository.ts"],
+  enrol_instances: [
+    "src/features/enrolments/enrolments.repository.ts",
+    "src/features/enrolments/participants.repository.ts",
+    "src/features/enrolments/role-assignments.repository.ts",
+  ],
+  enrolments: [
+    "src/features/enrolments/enrolments.repository.ts",
+    "src/features/enrolments/participants.repository.ts",
+    "src/features/enrolments/role-assignments.repository.ts",
+  ],
+  role_assignments: [
+    "src/features/enrolments/enrolments.repository.ts",
+    "src/features/enrolments/participants.repository.ts",
+    "src/features/enrolments/role-assignments.repository.ts",
+  ],
   scheduled_tasks: ["src/jobs/queue.ts", "src/features/tasks/tasks.repository.ts"],
   jobs: ["src/jobs/queue.ts", "src/features/tasks/tasks.repository.ts"],
   task_log: ["src/jobs/queue.ts", "src/features/tasks/tasks.repository.ts"],
   lti_tool_types: ["src/features/lti-consumer/lti-consumer.repository.ts"],
   lti_consumer_keys: ["src/features/lti-consumer/lti-consumer.repository.ts"],
   lti_publications: [
-    "src/features/lti-provider/provider.repository.ts",
-    "src/features/lti-provider/launch.repository.ts",
+    "src/features/lti-provider/publications/publications.repository.ts",
+    "src/features/lti-provider/launch/launch.repository.ts",
   ],
   lti_provider_users: [
-    "src/features/lti-provider/provider.repository.ts",
-    "src/features/lti-provider/grade-claims.repository.ts",
-    "src/features/lti-provider/launch.repository.ts",
+    "src/features/lti-provider/publications/publications.repository.ts",
+    "src/features/lti-provider/grade-sync/grade-claims.repository.ts",
+    "src/features/lti-provider/launch/launch.repository.ts",
   ],
   lti_user_links: [
-    "src/features/lti-provider/accounts.repository.ts",
-    "src/features/lti-provider/launch.repository.ts",
+    "src/features/lti-provider/accounts/accounts.repository.ts",
+    "src/features/lti-provider/launch/launch.repository.ts",
   ],
   lti_resource_links: [
-    "src/features/lti-provider/resource-links.repository.ts",
-    "src/features/lti-provider/launch.repository.ts",
+    "src/features/lti-provider/launch/resource-links.repository.ts",
+    "src/features/lti-provider/launch/launch.repository.ts",
   ],
-  lti_handoffs: ["src/features/lti-provider/handoffs.repository.ts"],
-  lti_nonces: ["src/features/lti-common/nonce-store.ts"],
-  lti_launch_log: ["src/features/lti-common/launch-log.ts"],
+  lti_handoffs: ["src/features/lti-provider/launch/handoffs.repository.ts"],
+  lti_nonces: ["src/features/lti-common/nonces.repository.ts"],
+  lti_launch_log: ["src/features/lti-common/launch-log.repository.ts"],
 };
 
 /** Reads (joins) of another feature's tables, by file, with the reason each is allowed. */
@@ -62,7 +74,7 @@ const CROSS_READS: Record<string, { tables: readonly string[]; why: string }> = 
     tables: ["sections"],
     why: "activities are listed and placed by their section",
   },
-  "src/features/enrolments/enrolments.repository.ts": {
+  "src/features/enrolments/participants.repository.ts": {
     tables: ["users"],
     why: "the participants list shows names in one query",
   },
@@ -70,15 +82,15 @@ const CROSS_READS: Record<string, { tables: readonly string[]; why: string }> = 
     tables: ["activities"],
     why: "grade items carry their activity's visibility for the students' reports",
   },
-  "src/features/lti-common/launch-log.ts": {
+  "src/features/lti-common/launch-log.repository.ts": {
     tables: ["users", "courses", "activities"],
     why: "the launch log shows whose launch into what",
   },
-  "src/features/lti-provider/accounts.repository.ts": {
+  "src/features/lti-provider/accounts/accounts.repository.ts": {
     tables: ["users"],
     why: "a launch finds the linked account with its names in one query",
   },
-  "src/features/lti-provider/launch.repository.ts": {
+  "src/features/lti-provider/launch/launch.repository.ts": {
     tables: ["users", "enrol_instances", "enrolments", "role_assignments", "activities"],
     why: "a launch reads everything it needs in one query (the launch read model)",
   },

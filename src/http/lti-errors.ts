@@ -4,9 +4,9 @@
 // code without a status fails the type check. An LtiError nobody caught still gets its status here
 // (classify in app.ts), never a 500.
 import type { FastifyReply } from "fastify";
-import type { MembershipsReason } from "../features/lti-consumer/memberships.service.js";
-import type { OutcomeReason } from "../features/lti-consumer/outcomes.service.js";
-import type { LaunchReason } from "../features/lti-provider/launch-rejection.js";
+import type { MembershipsReason } from "../features/lti-consumer/services/memberships.service.js";
+import type { OutcomeReason } from "../features/lti-consumer/services/outcomes.service.js";
+import type { LaunchReason } from "../features/lti-provider/launch/rejection.js";
 import type { LtiErrorCode } from "../lti/errors.js";
 
 /** A protocol error: the request's signature, timestamp or nonce failed (401), or the request is malformed (400). */

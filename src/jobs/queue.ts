@@ -6,6 +6,8 @@
 // Stopping (the process got SIGTERM or SIGINT) claims nothing more, gives back the jobs claimed but
 // not started, and lets running handlers finish within a grace period; a handler still running then
 // is cut off (its signal is aborted) and its job given back to run again, on this node or another.
+// One file past ~300 lines on purpose: enqueue, claim, run, retry and stop share the claim protocol and
+// its SQL, which reads best in one place.
 import { randomUUID } from "node:crypto";
 import { sql } from "kysely";
 import type { AppContext } from "../app/context.js";

@@ -1,5 +1,6 @@
 // The "Enrollment methods" page of a course: list, add (through the "Add method" drop-down),
 // edit, enable/disable and delete method instances. Capability enrol:manage.
+// Past ~300 lines: one page's five actions share its form parsing and re-render on a problem.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { h } from "preact";
 import { z } from "zod";

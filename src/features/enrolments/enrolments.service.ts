@@ -1,6 +1,8 @@
 // Enrolment methods (instances per course) and enrolling users through them. The capacity
 // ("max enrolled users") holds under concurrency: the instance row is locked (PostgreSQL) or the
 // transaction is serial (SQLite) while counting and inserting.
+// Past ~300 lines: the enrolment use cases and the role rules they check (which roles an actor may give,
+// an enrolment's state) are read together; the role rules are the candidate to move out next.
 import { z } from "zod";
 import type { AppContext } from "../../app/context.js";
 import type { Db } from "../../db/database.js";
@@ -20,6 +22,8 @@ import { type EnrolMethod, findEnrolMethod } from "./enrol-methods.js";
 import * as repo from "./enrolments.repository.js";
 
 export type { CourseEnrolment, EnrolInstance, Enrolment, Participant } from "./enrolments.repository.js";
+/** An enrolment instance from its enrol_instances row, for a read model that joins the table (lti-provider's launch). */
+export { toInstance as enrolInstanceOf } from "./enrolments.repository.js";
 
 export type EnrolReason = "disabled" | "not_started" | "ended" | "full";
 

@@ -1,5 +1,6 @@
 // The only file that touches grade_items, grades and grade_history (reads join activities for
 // their visibility).
+// Past ~300 lines: three tables that change together (an item, its grades, their history) in one file.
 
 import { type Selectable, sql } from "kysely";
 import type { Db } from "../../db/database.js";

@@ -3,11 +3,11 @@
 // site-wide tools' admin pages and API.
 import type { FastifyInstance } from "fastify";
 import type { AppContext } from "../../app/context.js";
-import { registerLaunchRoutes } from "./launch.routes.js";
-import { registerMembershipsRoutes } from "./memberships.routes.js";
-import { registerOutcomesRoutes } from "./outcomes.routes.js";
-import { registerToolTypeApi } from "./tool-types.api.js";
-import { registerToolTypeRoutes } from "./tool-types.routes.js";
+import { registerLaunchRoutes } from "./launch/launch.routes.js";
+import { registerMembershipsRoutes } from "./services/memberships.routes.js";
+import { registerOutcomesRoutes } from "./services/outcomes.routes.js";
+import { registerToolTypeApi } from "./tools/tool-types.api.js";
+import { registerToolTypeRoutes } from "./tools/tool-types.routes.js";
 
 export async function registerLtiConsumerRoutes(app: FastifyInstance, ctx: AppContext) {
   registerLaunchRoutes(app, ctx);

@@ -14,10 +14,10 @@ import { renderPage } from "../../views/html.js";
 import { addCourseAdminLink, addSiteAdminLink } from "../../views/nav.js";
 import { getCourse } from "../courses/courses.service.js";
 import { listInstances } from "../enrolments/enrolments.service.js";
-import { listLaunchLog } from "../lti-common/launch-log.js";
-import { consumeHandoff, createHandoff, peekHandoff } from "./handoff.service.js";
-import { handleLaunch, LaunchRejected } from "./launch.service.js";
-import { v1p1LaunchRequest } from "./launch-v1p1.adapter.js";
+import { listLaunchLog } from "../lti-common/launch-log.service.js";
+import { consumeHandoff, createHandoff, peekHandoff } from "./launch/handoff.service.js";
+import { handleLaunch, LaunchRejected } from "./launch/launch.service.js";
+import { v1p1LaunchRequest } from "./launch/v1p1.adapter.js";
 import {
   CookieBlockedPage,
   CourseLaunchLogPage,
@@ -27,7 +27,7 @@ import {
   PublishedPage,
   SiteLaunchLogPage,
 } from "./provider.views.js";
-import { cartridgeXml, publishedDetails } from "./publications.service.js";
+import { cartridgeXml, publishedDetails } from "./publications/publications.service.js";
 
 const publishedUrl = (courseId: number) => `/course/${courseId}/lti-publications`;
 const launchLogUrl = (courseId: number) => `/course/${courseId}/lti-launches`;

@@ -5,10 +5,15 @@ import type { AppContext } from "../../app/context.js";
 import { exponentialBackoff, type TaskDefinition } from "../../jobs/registry.js";
 import { addSeconds } from "../../shared/clock.js";
 import { guardedFetch } from "../../shared/outbound.js";
-import { purgeExpiredNonces } from "../lti-common/nonce-store.js";
-import { BUSY_RETRY_SECONDS, SEND_GRADE_TASK, sendGrade, syncAllGrades } from "./grade-sync.service.js";
-import { purgeHandoffs } from "./handoff.service.js";
-import { syncAllMembers } from "./member-sync.service.js";
+import { purgeExpiredNonces } from "../lti-common/nonces.service.js";
+import {
+  BUSY_RETRY_SECONDS,
+  SEND_GRADE_TASK,
+  sendGrade,
+  syncAllGrades,
+} from "./grade-sync/grade-sync.service.js";
+import { purgeHandoffs } from "./launch/handoff.service.js";
+import { syncAllMembers } from "./member-sync/member-sync.service.js";
 import { syncTransports } from "./sync-transports.js";
 
 /** What enqueueOnGradeChange puts in a send-grade job. */

@@ -4,9 +4,9 @@ import { formatInstant } from "../../shared/time-zone.js";
 import { CourseLayout, type CourseRef } from "../../views/course-layout.js";
 import { Layout } from "../../views/layout.js";
 import type { PageContext } from "../../views/page-context.js";
-import type { LaunchLogRow } from "../lti-common/launch-log.js";
+import type { LaunchLogRow } from "../lti-common/launch-log.service.js";
 import type { Capability } from "../roles/capabilities.js";
-import type { PublishedDetails } from "./publications.service.js";
+import type { PublishedDetails } from "./publications/publications.service.js";
 
 export const PUBLISHED_TITLE = "Published as LTI tools";
 export const LAUNCH_LOG_TITLE = "LTI launch log";

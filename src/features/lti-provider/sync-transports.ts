@@ -3,10 +3,10 @@
 // them over another fetch.
 import type { Clock } from "../../shared/clock.js";
 import type { Fetch } from "../../shared/outbound.js";
-import { basicOutcomesTransport } from "./grade-transport.basic-outcomes.js";
-import type { GradeTransports } from "./grade-transport.js";
-import type { MembershipSources } from "./member-source.js";
-import { membershipsExtSource } from "./member-source.memberships-ext.js";
+import { basicOutcomesTransport } from "./grade-sync/transport.basic-outcomes.js";
+import type { GradeTransports } from "./grade-sync/transport.js";
+import type { MembershipSources } from "./member-sync/source.js";
+import { membershipsExtSource } from "./member-sync/source.memberships-ext.js";
 
 export interface SyncTransports {
   grades: GradeTransports;

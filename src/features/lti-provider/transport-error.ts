@@ -1,4 +1,4 @@
-// The error of a sync transport (grade-transport.ts, member-source.ts): a request to the consumer that failed,
+// The error of a sync transport (grade-sync/transport.ts, member-sync/source.ts): a request to the consumer that failed,
 // with whether trying again later can help. The services count and log it; the task runner retries.
 import { UpstreamError } from "../../shared/errors.js";
 import { OutboundError, type OutboundFailure } from "../../shared/outbound.js";

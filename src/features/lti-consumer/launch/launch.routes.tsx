@@ -1,0 +1,79 @@
+// GET /mod/lti/:id/launch renders the signed, auto-submitting launch form (inside the activity page's frame or
+// in a new window); GET /mod/lti/:id/return is launch_presentation_return_url.
+import type { FastifyInstance } from "fastify";
+import { h } from "preact";
+import { z } from "zod";
+import type { AppContext } from "../../../app/context.js";
+import { requireActor } from "../../../http/access.js";
+import { pageContext } from "../../../http/app.js";
+import { ForbiddenError, NotFoundError } from "../../../shared/errors.js";
+import { renderPage } from "../../../views/html.js";
+import { sendPage } from "../../../views/send-page.js";
+import { openActivityWith } from "../../activities/activity-access.js";
+import { LaunchUnavailableError, launchAndLog } from "./launch.service.js";
+import { LaunchFormPage, LaunchUnavailablePage, ReturnPage } from "./launch.views.js";
+
+const returnQuery = z.object({
+  lti_msg: z.string().max(1000).optional().catch(undefined),
+  lti_errormsg: z.string().max(1000).optional().catch(undefined),
+  lti_log: z.string().max(2000).optional().catch(undefined),
+  lti_errorlog: z.string().max(2000).optional().catch(undefined),
+});
+
+export function registerLaunchRoutes(app: FastifyInstance, ctx: AppContext) {
+  app.get("/mod/lti/:id/launch", async (request, reply) => {
+    const o = await openActivityWith(ctx, request, null);
+    if (o.activity.type !== "lti") throw new NotFoundError("External tool");
+    const canManage = o.caps.has("course:managematerial");
+    if (!canManage && !o.caps.has("activity:participate")) {
+      throw new ForbiddenError("Only course participants can open this tool.");
+    }
+    const actor = requireActor(request);
+    try {
+      const launch = await launchAndLog(ctx, {
+        activity: o.activity,
+        course: o.course,
+        user: actor,
+        instructor: canManage,
+      });
+      reply.header("referrer-policy", "origin");
+      return reply
+        .type("text/html; charset=utf-8")
+        .send(
+          renderPage(h(LaunchFormPage, { name: o.activity.name, url: launch.url, fields: launch.fields })),
+        );
+    } catch (err) {
+      if (!(err instanceof LaunchUnavailableError)) throw err;
+      const pc = pageContext(ctx, request, reply);
+      return sendPage(
+        reply,
+        h(LaunchUnavailablePage, { pc, name: o.activity.name, message: err.message }),
+        409,
+      );
+    }
+  });
+
+  app.get("/mod/lti/:id/return", async (request, reply) => {
+    const o = await openActivityWith(ctx, request, null);
+    if (o.activity.type !== "lti") throw new NotFoundError("External tool");
+    const q = returnQuery.parse(request.query ?? {});
+    if (q.lti_errorlog || q.lti_log) {
+      request.log.info(
+        { activityId: o.activity.id, lti_log: q.lti_log, lti_errorlog: q.lti_errorlog },
+        "tool returned",
+      );
+    }
+    const pc = pageContext(ctx, request, reply);
+    return sendPage(
+      reply,
+      h(ReturnPage, {
+        pc,
+        course: o.course,
+        caps: o.caps,
+        name: o.activity.name,
+        message: q.lti_msg,
+        error: q.lti_errormsg,
+      }),
+    );
+  });
+}

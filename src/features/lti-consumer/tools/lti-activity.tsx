@@ -1,0 +1,187 @@
+// The "External tool" activity type: its fields in the shared add/edit form (with the "Show more" section of
+// the guide), its settings checks, and its page (the tool embedded, or a button for a new window).
+import { h } from "preact";
+import { formatCustomParameterLines } from "../../../lti/v1p1/custom-params.js";
+import { type Errors, Fieldset, Select } from "../../../views/forms.js";
+import { renderPage } from "../../../views/html.js";
+import type { ActivityType } from "../../activities/activity-types.js";
+import { formNumber } from "../../activities/types/form-values.js";
+import { FullWidthActivityPage, ToolLaunchArea } from "../launch/launch.views.js";
+import {
+  type LtiSettings,
+  ltiMaxGrade,
+  ltiSettingsSchema,
+  prepareLtiSettings,
+  readLtiSettings,
+} from "./lti-settings.js";
+import { PRIVACY_FIELDS, ToolFields, type ToolFieldUse } from "./tool-fields.js";
+import { listToolTypes } from "./tool-types.service.js";
+
+export const AUTOMATIC_LABEL = "Automatic, based on tool URL";
+
+const str = (v: unknown): string => (typeof v === "string" ? v : typeof v === "number" ? String(v) : "");
+
+/** The form fields of an activity type become raw settings; settingsSchema checks them afterwards. */
+function settingsFromForm(body: Record<string, unknown>): unknown {
+  const typeId = str(body.toolTypeId).trim();
+  return {
+    toolUrl: str(body.toolUrl),
+    toolTypeId: typeId === "" || typeId === "0" ? null : /^\d+$/.test(typeId) ? Number(typeId) : typeId,
+    consumerKey: str(body.consumerKey),
+    sharedSecret: str(body.sharedSecret),
+    customParameters: str(body.customParameters),
+    iconUrl: str(body.iconUrl),
+    secureIconUrl: str(body.secureIconUrl),
+    launchContainer: str(body.launchContainer) || undefined,
+    shareName: body.shareName === "1",
+    shareEmail: body.shareEmail === "1",
+    acceptGrades: body.acceptGrades === "1",
+    maxGrade: formNumber(body.maxGrade),
+  };
+}
+
+/**
+ * What the form shows: stored settings (editing), the submitted body (coming back with errors: marked by the
+ * hidden ltiForm field, so an unticked box stays unticked), or a preset from the content picker (strings).
+ */
+function fieldValues(s: Record<string, unknown>) {
+  const submitted = s.ltiForm === "1";
+  const flag = (k: string) =>
+    typeof s[k] === "boolean" ? (s[k] as boolean) : submitted ? s[k] === "1" : s[k] !== "0";
+  const custom = s.customParameters;
+  return {
+    toolTypeId: s.toolTypeId === null || s.toolTypeId === undefined ? "" : str(s.toolTypeId),
+    toolUrl: str(s.toolUrl),
+    consumerKey: str(s.consumerKey),
+    sharedSecret: str(s.sharedSecret),
+    customParameters:
+      custom && typeof custom === "object"
+        ? formatCustomParameterLines(custom as Record<string, string>)
+        : str(custom),
+    iconUrl: str(s.iconUrl),
+    secureIconUrl: str(s.secureIconUrl),
+    launchContainer: str(s.launchContainer) || "embed",
+    shareName: flag("shareName"),
+    shareEmail: flag("shareEmail"),
+    acceptGrades: flag("acceptGrades"),
+    maxGrade: str(s.maxGrade) || "100",
+  };
+}
+
+const TOOL_URL_HELP =
+  "The tool's launch URL, or its Cartridge URL: Pluto then reads the launch URL, icon, custom parameters and title from the cartridge.";
+const MAX_GRADE_HELP = "The grade a score of 1.0 from the tool is worth, when grades are accepted.";
+
+/** Behind "Show more", before the privacy settings. */
+const MORE: readonly ToolFieldUse[] = [
+  { name: "consumerKey", help: "Agreed with the tool provider; it can be anything short, but not empty." },
+  { name: "sharedSecret", help: "The secret the tool provider gave you." },
+  {
+    name: "customParameters",
+    help: "One name=value per line; values such as $User.id or $Context.id are filled in at launch.",
+  },
+  "iconUrl",
+  "secureIconUrl",
+  "launchContainer",
+];
+
+/** A problem with one of these opens "Show more". */
+const MORE_FIELDS = MORE.map((use) => (typeof use === "string" ? use : use.name)) as readonly string[];
+
+export function LtiSettingsFields({
+  settings,
+  errors,
+  toolTypes,
+}: {
+  settings: Record<string, unknown>;
+  errors: Errors;
+  toolTypes: ReadonlyArray<{ id: number; name: string }>;
+}) {
+  const v = fieldValues(settings);
+  const open = (errors ?? []).some((e) => MORE_FIELDS.includes(e.field)) || undefined;
+  return (
+    <>
+      <input type="hidden" name="ltiForm" value="1" />
+      <Select
+        name="toolTypeId"
+        label="Preconfigured tool"
+        value={v.toolTypeId}
+        errors={errors}
+        options={[
+          { value: "", label: AUTOMATIC_LABEL },
+          ...toolTypes.map((t) => ({ value: String(t.id), label: t.name })),
+        ]}
+        help="A tool set up by the site administrator, or automatic: the tool URL decides (a site-wide tool of the same domain lends its consumer key and secret)."
+      />
+      <ToolFields values={v} errors={errors} fields={[{ name: "toolUrl", help: TOOL_URL_HELP }]} />
+      <details class="show-more" open={open}>
+        <summary>Show more</summary>
+        <ToolFields values={v} errors={errors} fields={MORE} />
+        <Fieldset legend="Privacy">
+          <ToolFields values={v} errors={errors} fields={PRIVACY_FIELDS} />
+        </Fieldset>
+      </details>
+      <ToolFields values={v} errors={errors} fields={[{ name: "maxGrade", help: MAX_GRADE_HELP }]} />
+    </>
+  );
+}
+
+export const externalToolType: ActivityType<LtiSettings> = {
+  type: "lti",
+  label: "External tool",
+  description: "A learning tool from another site (LTI), shown inside the course; it can send grades back.",
+  gradable: true,
+  settingsSchema: ltiSettingsSchema,
+  settingsFromForm,
+  prepare: (ctx, _courseId, settings) => prepareLtiSettings(ctx, settings),
+  maxGrade: (settings) => ltiMaxGrade(settings),
+  defaultName: (settings) => settings.toolName || undefined,
+  formData: async (ctx) => ({
+    toolTypes: (await listToolTypes(ctx.db)).map((t) => ({ id: t.id, name: t.name })),
+  }),
+  pickerEntries: async (ctx) =>
+    (await listToolTypes(ctx.db))
+      .filter((t) => t.showInPicker)
+      .map((t) => ({
+        label: t.name,
+        description: t.description || "A site-wide external tool.",
+        params: {
+          toolTypeId: String(t.id),
+          launchContainer: t.launchContainer,
+          shareName: t.shareName ? "1" : "0",
+          shareEmail: t.shareEmail ? "1" : "0",
+          acceptGrades: t.acceptGrades ? "1" : "0",
+        },
+      })),
+  SettingsFields: ({ settings, errors, data }) => (
+    <LtiSettingsFields
+      settings={settings}
+      errors={errors}
+      toolTypes={(data as { toolTypes?: Array<{ id: number; name: string }> } | undefined)?.toolTypes ?? []}
+    />
+  ),
+  view: async ({ reply, pc, course, activity, canManage, caps }) => {
+    const settings = readLtiSettings(activity.settings);
+    const canLaunch = canManage || caps.has("activity:participate");
+    const area = h(ToolLaunchArea, {
+      activityId: activity.id,
+      name: activity.name,
+      settings,
+      canLaunch,
+      canManage,
+    });
+    if (settings.launchContainer !== "embed_no_blocks") return area;
+    const page = h(FullWidthActivityPage, {
+      pc,
+      course,
+      caps,
+      activityId: activity.id,
+      name: activity.name,
+      canManage,
+      children: area,
+    });
+    reply.status(200).type("text/html; charset=utf-8").send(renderPage(page));
+    await reply;
+    return null;
+  },
+};

@@ -1,0 +1,147 @@
+// Site admin pages for site-wide external tools: list, add, edit, delete.
+import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
+import { z } from "zod";
+import type { AppContext } from "../../../app/context.js";
+import { requireSiteAdmin } from "../../../http/access.js";
+import { pageContext, redirectWithFlash } from "../../../http/app.js";
+import { formProblem, problemStatus } from "../../../http/form-problem.js";
+import { idParam, parseInput } from "../../../shared/validation.js";
+import { INTEGRATIONS } from "../../../views/admin-layout.js";
+import { addSiteAdminLink } from "../../../views/nav.js";
+import { sendPage } from "../../../views/send-page.js";
+import { cartridgeDeps } from "./lti-settings.js";
+import {
+  createToolType,
+  deleteToolType,
+  getToolType,
+  listToolTypes,
+  type ToolType,
+  toolTypeInputOf,
+  updateToolType,
+} from "./tool-types.service.js";
+import {
+  DeleteToolTypePage,
+  EMPTY_TOOL_FORM,
+  TOOLS_PATH,
+  TOOLS_TITLE,
+  type ToolFormValues,
+  ToolTypeFormPage,
+  ToolTypesPage,
+} from "./tool-types.views.js";
+
+const idParams = z.object({ id: idParam });
+const TEXT_FIELDS = [
+  "name",
+  "description",
+  "toolUrl",
+  "consumerKey",
+  "sharedSecret",
+  "customParameters",
+  "iconUrl",
+  "secureIconUrl",
+  "launchContainer",
+] as const;
+const FLAGS = ["shareName", "shareEmail", "acceptGrades", "showInPicker"] as const;
+
+/** The submitted form as typed (for re-display) and as service input (checkboxes as booleans). */
+function fromForm(body: unknown): ToolFormValues {
+  const b = (body && typeof body === "object" ? body : {}) as Record<string, unknown>;
+  const out = { ...EMPTY_TOOL_FORM };
+  for (const k of TEXT_FIELDS) out[k] = typeof b[k] === "string" ? (b[k] as string) : "";
+  for (const k of FLAGS) out[k] = b[k] === "1";
+  return out;
+}
+
+function valuesOf(t: ToolType): ToolFormValues {
+  return toolTypeInputOf(t);
+}
+
+export function registerToolTypeRoutes(app: FastifyInstance, ctx: AppContext) {
+  const deps = cartridgeDeps(ctx);
+
+  async function save(
+    request: FastifyRequest,
+    reply: FastifyReply,
+    tool: ToolType | undefined,
+    run: (input: ToolFormValues) => Promise<ToolType>,
+  ) {
+    const values = fromForm(request.body);
+    try {
+      const saved = await run(values);
+      return redirectWithFlash(reply, TOOLS_PATH, `External tool “${saved.name}” saved.`);
+    } catch (err) {
+      const problem = formProblem(err);
+      if (!problem) throw err;
+      const pc = pageContext(ctx, request, reply);
+      return sendPage(
+        reply,
+        <ToolTypeFormPage pc={pc} tool={tool} values={values} problem={problem} />,
+        problemStatus(problem),
+      );
+    }
+  }
+
+  app.get(TOOLS_PATH, async (request, reply) => {
+    requireSiteAdmin(request);
+    const tools = await listToolTypes(ctx.db);
+    return sendPage(reply, <ToolTypesPage pc={pageContext(ctx, request, reply)} tools={tools} />);
+  });
+
+  app.get(`${TOOLS_PATH}/new`, async (request, reply) => {
+    requireSiteAdmin(request);
+    return sendPage(
+      reply,
+      <ToolTypeFormPage pc={pageContext(ctx, request, reply)} values={EMPTY_TOOL_FORM} />,
+    );
+  });
+
+  app.post(`${TOOLS_PATH}/new`, async (request, reply) => {
+    requireSiteAdmin(request);
+    return save(request, reply, undefined, (input) => createToolType(ctx.db, ctx.clock, deps, input));
+  });
+
+  app.get(`${TOOLS_PATH}/:id/edit`, async (request, reply) => {
+    requireSiteAdmin(request);
+    const { id } = parseInput(idParams, request.params);
+    const tool = await getToolType(ctx.db, id);
+    return sendPage(
+      reply,
+      <ToolTypeFormPage pc={pageContext(ctx, request, reply)} tool={tool} values={valuesOf(tool)} />,
+    );
+  });
+
+  app.post(`${TOOLS_PATH}/:id/edit`, async (request, reply) => {
+    requireSiteAdmin(request);
+    const { id } = parseInput(idParams, request.params);
+    const tool = await getToolType(ctx.db, id);
+    return save(request, reply, tool, (input) => updateToolType(ctx.db, ctx.clock, deps, id, { ...input }));
+  });
+
+  app.get(`${TOOLS_PATH}/:id/delete`, async (request, reply) => {
+    requireSiteAdmin(request);
+    const { id } = parseInput(idParams, request.params);
+    const tool = await getToolType(ctx.db, id);
+    return sendPage(reply, <DeleteToolTypePage pc={pageContext(ctx, request, reply)} tool={tool} />);
+  });
+
+  app.post(`${TOOLS_PATH}/:id/delete`, async (request, reply) => {
+    const actor = requireSiteAdmin(request);
+    const { id } = parseInput(idParams, request.params);
+    const tool = await getToolType(ctx.db, id);
+    await deleteToolType(ctx.db, id);
+    request.log.info({ toolTypeId: id, actorId: actor.id }, "site-wide external tool deleted");
+    return redirectWithFlash(reply, TOOLS_PATH, `External tool “${tool.name}” deleted.`);
+  });
+}
+
+/** Links to these pages in the course and site admin menus (called from src/features/index.ts). */
+export function registerToolTypesLinks(): void {
+  addSiteAdminLink({
+    label: TOOLS_TITLE,
+    href: TOOLS_PATH,
+    group: INTEGRATIONS,
+    order: 10,
+    description:
+      "External LTI tools that every course can add as an External tool activity: tool URL, consumer key and shared secret.",
+  });
+}

@@ -1,0 +1,246 @@
+// Grade sync to the consumer: each LTI user's grade — the course total for a published course, the
+// activity grade for a published activity — as a 0..1 score, only when it changed since last sent,
+// only after completion when that is required. The score goes out through the transport of the
+// endpoint the consumer gave at launch (transport.ts; today LTI 1.1 Basic Outcomes).
+// A grade change enqueues a send in the same transaction (outbox); the scheduled task catches up
+// with everything still unsent, so a consumer that was down gets each pending grade once.
+// Sends may overlap (the queued send and the scheduled run, two runs, two nodes on one database):
+// a run sends a user's grade only while it holds the claim on the user's row, a lease in the
+// database that ends by itself if the node stops, and gives it back with the value it sent.
+
+import { randomUUID } from "node:crypto";
+import type { AppContext } from "../../../app/context.js";
+import type { Db } from "../../../db/database.js";
+import { addSeconds, iso } from "../../../shared/clock.js";
+import { NotFoundError } from "../../../shared/errors.js";
+import { isActivityComplete, isCourseComplete } from "../../completion/completion.service.js";
+import { getInstance } from "../../enrolments/enrolments.service.js";
+import {
+  findActivityItem,
+  findCourseTotalItem,
+  findGrade,
+  type GradeChange,
+  type GradeDeps,
+} from "../../grades/grades.service.js";
+import * as repo from "../publications/publications.repository.js";
+import { type GradeTransports, gradeEndpointOf, transportFor } from "./transport.js";
+
+export const SEND_GRADE_TASK = "lti_provider_send_grade";
+
+/**
+ * How long a run may hold a user's grade before another run may take it over (its node stopped).
+ * Longer than a worker's slice can take: SLICE sends one after the other, each at most 10 s.
+ */
+export const GRADE_CLAIM_SECONDS = 300;
+/** When a queued send finds the grade claimed by another run, it runs again this much later. */
+export const BUSY_RETRY_SECONDS = 10;
+/** Users claimed and sent one after the other by one worker of the scheduled run. */
+const SLICE = 16;
+
+type Item = { id: number; maxGrade: number };
+
+/** The grade item whose grade a publication sends; none while grade sync or the method is off. */
+async function gradeSource(ctx: Pick<AppContext, "db">, pub: repo.Publication): Promise<Item | undefined> {
+  if (!pub.gradeSync) return undefined;
+  const instance = await getInstance(ctx.db, pub.instanceId).catch((err: unknown) => {
+    if (err instanceof NotFoundError) return undefined;
+    throw err;
+  });
+  if (instance?.status !== "enabled") return undefined;
+  const item = pub.activityId
+    ? await findActivityItem(ctx.db, pub.activityId)
+    : await findCourseTotalItem(ctx.db, pub.courseId);
+  return item && item.maxGrade > 0 ? item : undefined;
+}
+
+/** The score to send now, or why nothing is sent. */
+async function currentScore(
+  ctx: Pick<AppContext, "db">,
+  pub: repo.Publication,
+  item: Item,
+  userId: number,
+): Promise<{ score: number } | { skip: "no_grade" | "not_complete" }> {
+  const grade = await findGrade(ctx.db, item.id, userId);
+  if (!grade || grade.grade === null) return { skip: "no_grade" };
+  if (pub.gradeSyncCompletion) {
+    const complete = pub.activityId
+      ? await isActivityComplete(ctx.db, pub.activityId, userId)
+      : await isCourseComplete(ctx.db, pub.courseId, userId);
+    if (!complete) return { skip: "not_complete" };
+  }
+  return { score: Math.min(1, Math.max(0, grade.grade / item.maxGrade)) };
+}
+
+/** busy: another run holds this user's grade (it is being sent); nothing was done. */
+export type SendResult = "sent" | "unchanged" | "skipped" | "busy";
+
+function newClaim(ctx: Pick<AppContext, "clock" | "jobs">): repo.GradeClaim {
+  const now = ctx.clock.now();
+  return {
+    token: `${ctx.jobs.workerId}:${randomUUID().slice(0, 8)}`,
+    until: iso(addSeconds(now, GRADE_CLAIM_SECONDS)),
+    now: iso(now),
+  };
+}
+
+/**
+ * Sends one user's grade if it changed; throws TransportError when the consumer fails.
+ * Only the run that claims the user's row sends, so a queued send, a scheduled run and a "run now",
+ * on this node or another, never send one grade twice; "busy" when another run holds it.
+ */
+export async function sendGrade(
+  ctx: AppContext,
+  transports: GradeTransports,
+  providerUserId: number,
+  signal?: AbortSignal,
+): Promise<SendResult> {
+  const claim = newClaim(ctx);
+  const [pu] = await repo.claimGradeUsers(ctx.db, [providerUserId], claim, ctx.engine === "postgres");
+  if (!pu) return (await repo.providerUserExists(ctx.db, providerUserId)) ? "busy" : "skipped";
+  let result: SendResult = "skipped";
+  try {
+    const pub = await repo.findPublication(ctx.db, pu.publicationId);
+    const item = pub && (await gradeSource(ctx, pub));
+    if (pub && item) result = await sendClaimed(ctx, transports, pub, item, pu, claim.token, signal);
+    return result;
+  } finally {
+    if (result !== "sent") await repo.releaseGradeClaims(ctx.db, [pu.id], claim.token);
+  }
+}
+
+/**
+ * Sends the grade of a user whose row this run has claimed. The last grade sent was read with the
+ * claim and the grade is read after it, so the comparison sees every earlier send. A grade that
+ * was sent is recorded and its claim given back; otherwise the caller gives the claim back.
+ */
+async function sendClaimed(
+  ctx: AppContext,
+  transports: GradeTransports,
+  pub: repo.Publication,
+  item: Item,
+  pu: repo.ClaimedGradeUser,
+  token: string,
+  signal: AbortSignal | undefined,
+): Promise<SendResult> {
+  const endpoint = gradeEndpointOf(pub, pu);
+  if (!endpoint) return "skipped";
+  const s = await currentScore(ctx, pub, item, pu.userId);
+  if (!("score" in s)) return "skipped";
+  // Scores are compared at the precision they are sent with.
+  const score = Math.round(s.score * 1e6) / 1e6;
+  if (pu.lastGradeSent !== null && Math.abs(pu.lastGradeSent - score) < 1e-9) return "unchanged";
+  const now = iso(ctx.clock.now());
+  await transportFor(transports, endpoint).send(
+    endpoint,
+    {
+      scoreGiven: score,
+      scoreMaximum: 1,
+      timestamp: now,
+      reference: `pluto-${pu.id}-${Date.now()}`,
+    },
+    signal,
+  );
+  await repo.markGradeSent(ctx.db, pu.id, token, { grade: score, at: iso(ctx.clock.now()) });
+  return "sent";
+}
+
+/** Grade changes of LTI users enqueue a send in the same transaction (one lookup per write, not per change). */
+export async function enqueueOnGradeChange(
+  trx: Db,
+  deps: GradeDeps,
+  changes: readonly GradeChange[],
+): Promise<void> {
+  const first = changes[0];
+  if (!first) return;
+  const pubs = await repo.listGradeSyncPublications(trx, first.courseId);
+  for (const change of changes) {
+    for (const pub of pubs) {
+      const relevant =
+        pub.courseId === change.courseId &&
+        (pub.activityId === null
+          ? change.item.activityId === null
+          : change.item.activityId === pub.activityId);
+      if (!relevant) continue;
+      const pu = await repo.findProviderUser(trx, pub.id, change.userId);
+      if (!pu?.outcomeUrl) continue;
+      await deps.jobs.enqueue(
+        trx,
+        SEND_GRADE_TASK,
+        { providerUserId: pu.id },
+        { dedupeKey: `lti-grade:${pu.id}` },
+      );
+    }
+  }
+}
+
+export interface SyncTotals {
+  sent: number;
+  unchanged: number;
+  skipped: number;
+  /** users whose grade another run was sending */
+  busy: number;
+  failed: number;
+  firstError?: string;
+}
+
+/**
+ * The scheduled catch-up: every LTI user of every grade-syncing publication, a few workers in
+ * parallel. Each worker claims a slice of users in one statement, sends their grades one after the
+ * other and gives back the claims of those not sent in one statement; users another run holds are
+ * left to it. `signal` (the process is stopping) ends the run: claims are given back, and it throws
+ * the signal's reason.
+ */
+export async function syncAllGrades(
+  ctx: AppContext,
+  transports: GradeTransports,
+  concurrency = 8,
+  signal?: AbortSignal,
+): Promise<SyncTotals> {
+  const totals: SyncTotals = { sent: 0, unchanged: 0, skipped: 0, busy: 0, failed: 0 };
+  const postgres = ctx.engine === "postgres";
+  for (const pub of await repo.listPublications(ctx.db, { gradeSync: true })) {
+    const ids = await repo.listGradeSyncUserIds(ctx.db, pub.id);
+    const item = ids.length > 0 ? await gradeSource(ctx, pub) : undefined;
+    if (!item) {
+      totals.skipped += ids.length;
+      continue;
+    }
+    const slice = Math.min(SLICE, Math.ceil(ids.length / concurrency));
+    let next = 0;
+    const worker = async () => {
+      while (next < ids.length && !signal?.aborted) {
+        const claim = newClaim(ctx);
+        const wanted = ids.slice(next, next + slice);
+        next += slice;
+        const claimed = await repo.claimGradeUsers(ctx.db, wanted, claim, postgres);
+        totals.busy += wanted.length - claimed.length;
+        const unsent: number[] = [];
+        try {
+          for (const pu of claimed) {
+            let result: SendResult = "skipped";
+            try {
+              if (signal?.aborted) throw signal.reason;
+              result = await sendClaimed(ctx, transports, pub, item, pu, claim.token, signal);
+            } catch (err) {
+              if (signal?.aborted) {
+                unsent.push(pu.id);
+                continue;
+              }
+              totals.failed++;
+              totals.firstError ??= err instanceof Error ? err.message : String(err);
+              unsent.push(pu.id);
+              continue;
+            }
+            totals[result]++;
+            if (result !== "sent") unsent.push(pu.id);
+          }
+        } finally {
+          await repo.releaseGradeClaims(ctx.db, unsent, claim.token);
+        }
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(concurrency, ids.length) }, worker));
+    signal?.throwIfAborted();
+  }
+  return totals;
+}

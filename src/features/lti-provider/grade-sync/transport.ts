@@ -1,0 +1,69 @@
+// What grade sync needs from a protocol: send one score for one remote user to the endpoint the consumer
+// gave at launch. Basic Outcomes (LTI 1.1 replaceResult) implements it today
+// (transport.basic-outcomes.ts); AGS scores (LTI 1.3) will be a sibling. The service
+// (grade-sync.service.ts) keeps what is the same for every protocol: leases, the last grade sent,
+// completion gating and retries; a transport only turns a score into a request and its answer into an
+// outcome. Endpoints are read from the stored row: its kind picks the transport.
+import type { ClaimedGradeUser, Publication } from "../publications/publications.repository.js";
+
+/** Where one remote user's grades go, as the consumer gave it at launch. */
+export type GradeEndpoint = BasicOutcomesEndpoint;
+
+/** LTI 1.1 Basic Outcomes: the outcome service URL, the user's lis_result_sourcedid, signed with OAuth. */
+export interface BasicOutcomesEndpoint {
+  kind: "basic_outcomes";
+  serviceUrl: string;
+  sourcedId: string;
+  consumerKey: string;
+  secret: string;
+}
+
+export type GradeEndpointKind = GradeEndpoint["kind"];
+
+/** One score for one user, in the terms of AGS (Basic Outcomes sends scoreGiven / scoreMaximum). */
+export interface Score {
+  scoreGiven: number;
+  scoreMaximum: number;
+  /** When the grade was read (ISO 8601). */
+  timestamp: string;
+  /** Unique per send, for the consumer's logs (Basic Outcomes: imsx_messageIdentifier). */
+  reference: string;
+}
+
+/** What the consumer said when it took the score. */
+export interface GradeReceipt {
+  description: string;
+}
+
+export interface GradeTransport<K extends GradeEndpointKind = GradeEndpointKind> {
+  readonly kind: K;
+  /**
+   * Resolves when the consumer took the score; throws TransportError otherwise. `signal` aborts the
+   * request (a task cut off when the process stops).
+   */
+  send(
+    endpoint: Extract<GradeEndpoint, { kind: K }>,
+    score: Score,
+    signal?: AbortSignal,
+  ): Promise<GradeReceipt>;
+}
+
+/** One transport per endpoint kind: a new kind without a transport fails the type check. */
+export type GradeTransports = { [K in GradeEndpointKind]: GradeTransport<K> };
+
+/** The endpoint stored for a claimed user, or undefined when the consumer gave none (nothing to send). */
+export function gradeEndpointOf(pub: Publication, pu: ClaimedGradeUser): GradeEndpoint | undefined {
+  if (!pu.outcomeUrl || !pu.sourcedid) return undefined;
+  return {
+    kind: "basic_outcomes",
+    serviceUrl: pu.outcomeUrl,
+    sourcedId: pu.sourcedid,
+    consumerKey: pu.consumerKey,
+    secret: pub.secret,
+  };
+}
+
+/** Picks the transport for an endpoint by its kind. */
+export function transportFor(transports: GradeTransports, endpoint: GradeEndpoint): GradeTransport {
+  return transports[endpoint.kind];
+}

@@ -1,0 +1,79 @@
+// What member sync needs from a protocol: the members of a consumer's context, page by page. The LTI 1.1
+// memberships extension implements it today (source.memberships-ext.ts, one page); NRPS (LTI 1.3,
+// paged by Link headers) will be a sibling. The service (member-sync.service.ts) keeps what is the same for
+// every protocol: the sync modes, provisioning and enrolment. Endpoints are read from the stored resource
+// link: its kind picks the source.
+import type { KeyedResourceLink, Publication } from "../publications/publications.repository.js";
+
+/** Where a resource link's members are read, as the consumer gave it at launch. */
+export type MembershipEndpoint = MembershipsExtEndpoint;
+
+/** The LTI 1.1 memberships extension: ext_ims_lis_memberships_url and _id, signed with OAuth. */
+export interface MembershipsExtEndpoint {
+  kind: "memberships_ext";
+  url: string;
+  membershipsId: string;
+  consumerKey: string;
+  secret: string;
+}
+
+export type MembershipEndpointKind = MembershipEndpoint["kind"];
+
+/** One member of the consumer's context, as every protocol names them. */
+export interface RemoteMember {
+  /** The consumer's id for the user (LTI 1.1 user_id, LTI 1.3 sub). */
+  userId: string;
+  roles: string[];
+  givenName?: string;
+  familyName?: string;
+  fullName?: string;
+  email?: string;
+  /** Basic Outcomes: the member's lis_result_sourcedid on this link, when the consumer takes grades. */
+  resultSourcedId?: string;
+}
+
+export interface MembershipSource<K extends MembershipEndpointKind = MembershipEndpointKind> {
+  readonly kind: K;
+  /**
+   * The members, a page at a time; throws TransportError when a page cannot be read. `signal` aborts
+   * the reading (a task cut off when the process stops).
+   */
+  pages(
+    endpoint: Extract<MembershipEndpoint, { kind: K }>,
+    signal?: AbortSignal,
+  ): AsyncIterable<readonly RemoteMember[]>;
+}
+
+/** One source per endpoint kind: a new kind without a source fails the type check. */
+export type MembershipSources = { [K in MembershipEndpointKind]: MembershipSource<K> };
+
+/** The endpoint stored for a resource link, or undefined when the consumer gave none. */
+export function membershipEndpointOf(
+  pub: Publication,
+  link: KeyedResourceLink,
+): MembershipEndpoint | undefined {
+  if (!link.membershipsUrl || !link.membershipsId) return undefined;
+  return {
+    kind: "memberships_ext",
+    url: link.membershipsUrl,
+    membershipsId: link.membershipsId,
+    consumerKey: link.consumerKey,
+    secret: pub.secret,
+  };
+}
+
+/** Picks the source for an endpoint by its kind. */
+export function sourceFor(sources: MembershipSources, endpoint: MembershipEndpoint): MembershipSource {
+  return sources[endpoint.kind];
+}
+
+/** Every page of a source, read to the end (a mode that unenrols needs the whole list). */
+export async function readAllMembers(
+  sources: MembershipSources,
+  endpoint: MembershipEndpoint,
+  signal?: AbortSignal,
+): Promise<RemoteMember[]> {
+  const all: RemoteMember[] = [];
+  for await (const page of sourceFor(sources, endpoint).pages(endpoint, signal)) all.push(...page);
+  return all;
+}
