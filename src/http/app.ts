@@ -18,6 +18,7 @@ import { h } from "preact";
 import { ZodError } from "zod";
 import type { Actor, AppContext } from "../app/context.js";
 import { isReachable } from "../db/database.js";
+import { isDatabaseUnavailable } from "../db/errors.js";
 import { isLtiError } from "../lti/errors.js";
 import { AppError, ValidationError } from "../shared/errors.js";
 import { resolveTimeZone } from "../shared/time-zone.js";
@@ -199,7 +200,10 @@ export async function buildApp(ctx: AppContext, registrars: RouteRegistrar[]): P
 
   app.setErrorHandler(async (error, request, reply) => {
     const { status, code, message, fields } = classify(error);
-    if (status >= 500) request.log.error({ err: error }, "unhandled error");
+    if (code === "unavailable") {
+      const e = error as { code?: unknown; message?: unknown };
+      request.log.warn({ dbError: { code: e.code, message: e.message } }, "database unavailable");
+    } else if (status >= 500) request.log.error({ err: error }, "unhandled error");
     else
       request.log.info(
         { code, status, reason: isLtiError(error) ? error.message : message },
@@ -272,6 +276,16 @@ function classify(error: unknown): Classified {
       status: LTI_ERROR_STATUS[error.code],
       code: "lti",
       message: "The LTI request was rejected.",
+      fields: [],
+    };
+  }
+  // The database broke the connection, is restarting or did not answer in time: the request was
+  // fine and may succeed when sent again.
+  if (isDatabaseUnavailable(error)) {
+    return {
+      status: STATUS.unavailable,
+      code: "unavailable",
+      message: "The database is unavailable. Please try again in a moment.",
       fields: [],
     };
   }
