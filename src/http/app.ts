@@ -110,13 +110,27 @@ export function redirectWithFlash(reply: FastifyReply, location: string, message
 }
 
 export async function buildApp(ctx: AppContext, registrars: RouteRegistrar[]): Promise<FastifyInstance> {
+  const { httpHeadersTimeoutMs: headersTimeout, httpRequestTimeoutMs: requestTimeout } = ctx.config;
   const app = Fastify({
     loggerInstance: ctx.log as FastifyBaseLogger,
     trustProxy: ctx.config.trustProxy,
     bodyLimit: 1024 * 1024,
     routerOptions: { ignoreTrailingSlash: true },
     logController: new OneLinePerRequest(),
+    // Slow clients: a request whose headers, or whole body, have not arrived in time is answered 408
+    // and its connection closed (the time a handler takes does not count), and an idle keep-alive
+    // connection is closed after its timeout. Node checks the first two every
+    // connectionsCheckingInterval (30 s unless set), so that interval follows the header timeout.
+    requestTimeout,
+    keepAliveTimeout: ctx.config.httpKeepAliveTimeoutMs,
+    http: {
+      headersTimeout,
+      requestTimeout,
+      connectionsCheckingInterval: Math.max(25, Math.min(1000, Math.floor(headersTimeout / 4))),
+    },
   });
+  // Connections beyond the cap are closed as soon as they are accepted, before reading anything.
+  app.server.maxConnections = ctx.config.httpMaxConnections;
 
   await app.register(cookie);
   await app.register(formbody, { bodyLimit: 1024 * 1024 });
