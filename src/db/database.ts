@@ -14,7 +14,7 @@ import {
   type TableMetadata,
 } from "kysely";
 import pg from "pg";
-import type { Engine } from "./dialect.js";
+import { type Engine, engineOf } from "./dialect.js";
 import { isConnectionLost } from "./errors.js";
 import { migrations } from "./migrations/index.js";
 import type { Database } from "./schema.js";
@@ -203,8 +203,26 @@ export class MigrationError extends Error {
   override name = "MigrationError";
 }
 
-/** Brings the schema up to date. Safe to call from several processes at once (Kysely locks). */
+/**
+ * Brings the schema up to date. Safe to call from several processes at once (Kysely locks). On
+ * PostgreSQL the migrations run on one connection without the statement and lock timeouts: a
+ * migration may take long on a big table, and a node starting meanwhile waits for its lock.
+ */
 export async function migrateToLatest(db: Db): Promise<MigrationResult[]> {
+  if (engineOf(db) !== "postgres") return migrate(db);
+  return db.connection().execute(async (conn) => {
+    await sql`set statement_timeout = 0`.execute(conn);
+    await sql`set lock_timeout = 0`.execute(conn);
+    try {
+      return await migrate(conn);
+    } finally {
+      await sql`reset statement_timeout`.execute(conn);
+      await sql`reset lock_timeout`.execute(conn);
+    }
+  });
+}
+
+async function migrate(db: Db): Promise<MigrationResult[]> {
   const migrator = new Migrator({
     db,
     provider: { getMigrations: async () => migrations },
