@@ -10,8 +10,10 @@ import { after, before, describe, it } from "node:test";
 import pg from "pg";
 import { startTestApp, type TestApp } from "../../test/support/app.js";
 import { testEngines } from "../../test/support/db.js";
+import { OUTCOMES_PATH } from "../features/lti-consumer/outcomes.service.js";
+import { buildReplaceResultRequest } from "../lti/v1p1/outcomes.js";
 
-/** A session of its own that holds an exclusive lock on one of Pluto's tables until released. */
+/** A session of its own that holds an exclusive lock on Pluto's tables (all: "*") until released. */
 async function lockTable(t: TestApp, table: string): Promise<{ release(): Promise<void> }> {
   const schema = (
     await t.ctx.db.selectNoFrom((eb) => eb.fn<string>("current_schema").as("s")).executeTakeFirst()
@@ -19,7 +21,18 @@ async function lockTable(t: TestApp, table: string): Promise<{ release(): Promis
   const client = new pg.Client({ connectionString: process.env.TEST_DATABASE_URL });
   await client.connect();
   await client.query("begin");
-  await client.query(`lock table ${schema}.${table} in access exclusive mode`);
+  const tables =
+    table === "*"
+      ? (
+          await client.query<{ name: string }>(
+            "select quote_ident(schemaname) || '.' || quote_ident(tablename) as name from pg_tables where schemaname = $1",
+            [schema],
+          )
+        ).rows
+          .map((r) => r.name)
+          .join(", ")
+      : `${schema}.${table}`;
+  await client.query(`lock table ${tables} in access exclusive mode`);
   let released = false;
   const release = async () => {
     if (released) return;
@@ -120,6 +133,34 @@ for (const engine of testEngines().filter((e) => e === "postgres")) {
       );
       const again = await t.app.inject({ url: "/healthz" });
       assert.equal(again.statusCode, 200);
+    });
+  });
+}
+
+for (const engine of testEngines().filter((e) => e === "postgres")) {
+  describe(`the Basic Outcomes endpoint with every ${engine} table locked`, () => {
+    let t: TestApp;
+    before(async () => {
+      t = await startTestApp(engine, { config: { dbLockTimeoutMs: 300 } });
+    });
+    after(() => t.close());
+
+    it("answers a tool's request with a POX failure and 503, not 500", async () => {
+      const lock = await lockTable(t, "*");
+      try {
+        const res = await t.app.inject({
+          method: "POST",
+          url: OUTCOMES_PATH,
+          headers: { "content-type": "application/xml", authorization: 'OAuth oauth_consumer_key="k"' },
+          payload: buildReplaceResultRequest({ sourcedId: "1:2:whatever", score: 0.5 }),
+        });
+        assert.equal(res.statusCode, 503);
+        assert.match(String(res.headers["content-type"]), /xml/);
+        assert.match(res.body, /<imsx_codeMajor>failure<\/imsx_codeMajor>/);
+        assert.match(res.body, /database is unavailable/);
+      } finally {
+        await lock.release();
+      }
     });
   });
 }
