@@ -18,6 +18,54 @@ describe("configuration", () => {
     assert.equal(parseConfig({ PLUTO_SHUTDOWN_TIMEOUT_MS: "0" }).shutdownTimeoutMs, 0);
   });
 
+  it("has database and slow-client timeouts by default, each settable, and refuses a malformed one", () => {
+    const c = parseConfig({});
+    assert.equal(c.dbStatementTimeoutMs, 10_000);
+    assert.equal(c.dbLockTimeoutMs, 5_000);
+    assert.equal(c.httpHeadersTimeoutMs, 10_000);
+    assert.equal(c.httpRequestTimeoutMs, 30_000);
+    assert.equal(c.httpKeepAliveTimeoutMs, 72_000);
+    assert.equal(c.httpMaxConnections, 1_000);
+    const set = parseConfig({
+      PLUTO_DB_STATEMENT_TIMEOUT_MS: "2000",
+      PLUTO_DB_LOCK_TIMEOUT_MS: "500",
+      PLUTO_HTTP_HEADERS_TIMEOUT_MS: "300",
+      PLUTO_HTTP_REQUEST_TIMEOUT_MS: "600",
+      PLUTO_HTTP_KEEP_ALIVE_TIMEOUT_MS: "400",
+      PLUTO_HTTP_MAX_CONNECTIONS: "5",
+    });
+    assert.deepEqual(
+      [
+        set.dbStatementTimeoutMs,
+        set.dbLockTimeoutMs,
+        set.httpHeadersTimeoutMs,
+        set.httpRequestTimeoutMs,
+        set.httpKeepAliveTimeoutMs,
+        set.httpMaxConnections,
+      ],
+      [2000, 500, 300, 600, 400, 5],
+    );
+    for (const [name, value] of [
+      ["PLUTO_DB_STATEMENT_TIMEOUT_MS", "0"],
+      ["PLUTO_DB_LOCK_TIMEOUT_MS", "5s"],
+      ["PLUTO_HTTP_MAX_CONNECTIONS", "-1"],
+      ["PLUTO_HTTP_KEEP_ALIVE_TIMEOUT_MS", "1.5"],
+    ] as const) {
+      assert.throws(
+        () => parseConfig({ [name]: value }),
+        (e: Error) => {
+          assert.ok(e instanceof ConfigError);
+          assert.match(e.message, new RegExp(name));
+          return true;
+        },
+      );
+    }
+    assert.throws(
+      () => parseConfig({ PLUTO_HTTP_HEADERS_TIMEOUT_MS: "20000", PLUTO_HTTP_REQUEST_TIMEOUT_MS: "10000" }),
+      /must not exceed PLUTO_HTTP_REQUEST_TIMEOUT_MS/,
+    );
+  });
+
   it("takes the site time zone from PLUTO_TIMEZONE", () => {
     assert.equal(parseConfig({ PLUTO_TIMEZONE: "Australia/Sydney" }).timezone, "Australia/Sydney");
     assert.equal(parseConfig({ PLUTO_TIMEZONE: "" }).timezone, "UTC");

@@ -26,6 +26,18 @@ export interface Config {
    * their connections are closed and the jobs are cut off (to be retried).
    */
   shutdownTimeoutMs: number;
+  /** PostgreSQL: a statement running longer than this is cancelled (the request gets a 503). */
+  dbStatementTimeoutMs: number;
+  /** PostgreSQL: a statement waiting longer than this for a lock is cancelled (a 503). */
+  dbLockTimeoutMs: number;
+  /** Slow clients: the request line and headers must arrive within this time (else 408 and closed). */
+  httpHeadersTimeoutMs: number;
+  /** Slow clients: the whole request, body included, must arrive within this time. */
+  httpRequestTimeoutMs: number;
+  /** An idle keep-alive connection is closed after this time. */
+  httpKeepAliveTimeoutMs: number;
+  /** Connections open at once; one beyond this is closed as soon as it is accepted. */
+  httpMaxConnections: number;
 }
 
 export class ConfigError extends Error {
@@ -45,6 +57,12 @@ const KNOWN = new Set([
   "PLUTO_OUTBOUND_ALLOW",
   "PLUTO_TIMEZONE",
   "PLUTO_SHUTDOWN_TIMEOUT_MS",
+  "PLUTO_DB_STATEMENT_TIMEOUT_MS",
+  "PLUTO_DB_LOCK_TIMEOUT_MS",
+  "PLUTO_HTTP_HEADERS_TIMEOUT_MS",
+  "PLUTO_HTTP_REQUEST_TIMEOUT_MS",
+  "PLUTO_HTTP_KEEP_ALIVE_TIMEOUT_MS",
+  "PLUTO_HTTP_MAX_CONNECTIONS",
 ]);
 const LEVELS: LogLevel[] = ["fatal", "error", "warn", "info", "debug", "trace", "silent"];
 const FORMATS: LogFormat[] = ["auto", "json", "pretty"];
@@ -125,6 +143,14 @@ export function parseConfig(env: Record<string, string | undefined>, cwd = proce
     );
   }
 
+  const headersTimeout = whole(env, "PLUTO_HTTP_HEADERS_TIMEOUT_MS", 10_000, 1, 600_000);
+  const requestTimeout = whole(env, "PLUTO_HTTP_REQUEST_TIMEOUT_MS", 30_000, 1, 3_600_000);
+  // Node refuses a header timeout longer than the request's: the headers are part of the request.
+  if (headersTimeout > requestTimeout)
+    throw new ConfigError(
+      `PLUTO_HTTP_HEADERS_TIMEOUT_MS (${headersTimeout}) must not exceed PLUTO_HTTP_REQUEST_TIMEOUT_MS (${requestTimeout})`,
+    );
+
   return {
     port,
     host,
@@ -138,7 +164,29 @@ export function parseConfig(env: Record<string, string | undefined>, cwd = proce
     outboundAllow,
     timezone,
     shutdownTimeoutMs: Number(graceText),
+    dbStatementTimeoutMs: whole(env, "PLUTO_DB_STATEMENT_TIMEOUT_MS", 10_000, 1, 3_600_000),
+    dbLockTimeoutMs: whole(env, "PLUTO_DB_LOCK_TIMEOUT_MS", 5_000, 1, 3_600_000),
+    httpHeadersTimeoutMs: headersTimeout,
+    httpRequestTimeoutMs: requestTimeout,
+    httpKeepAliveTimeoutMs: whole(env, "PLUTO_HTTP_KEEP_ALIVE_TIMEOUT_MS", 72_000, 1, 3_600_000),
+    httpMaxConnections: whole(env, "PLUTO_HTTP_MAX_CONNECTIONS", 1_000, 1, 1_000_000),
   };
+}
+
+/** A whole number setting between `min` and `max`, `fallback` when unset or empty. */
+function whole(
+  env: Record<string, string | undefined>,
+  name: string,
+  fallback: number,
+  min: number,
+  max: number,
+): number {
+  const text = (env[name] ?? "").trim();
+  if (text === "") return fallback;
+  const n = Number(text);
+  if (!/^\d{1,10}$/.test(text) || n < min || n > max)
+    throw new ConfigError(`${name} must be a whole number from ${min} to ${max}, got "${env[name]}"`);
+  return n;
 }
 
 /** Picks Pluto's own variables out of a process environment. */

@@ -8,7 +8,7 @@ import { after, before, describe, it } from "node:test";
 import { sql } from "kysely";
 import pg from "pg";
 import { createTestDatabase, type TestDatabase } from "../../test/support/db.js";
-import { type DatabaseHandle, openDatabase } from "./database.js";
+import { type DatabaseHandle, migrateToLatest, openDatabase } from "./database.js";
 
 if (process.env.TEST_DATABASE_URL) {
   describe("PostgreSQL statements prepared once per connection", () => {
@@ -105,3 +105,38 @@ describe("SQLite on node:sqlite", () => {
     assert.deepStrictEqual(seen, [{ id: 1 }, { id: 2 }]);
   });
 });
+
+if (process.env.TEST_DATABASE_URL) {
+  describe("PostgreSQL migrations and the statement and lock timeouts", () => {
+    it("wait for another node's migration past the timeouts, which hold again afterwards", async () => {
+      const tdb = await createTestDatabase("postgres");
+      const h = openDatabase(tdb.url, {
+        pgSchema: tdb.pgSchema,
+        poolSize: 1,
+        statementTimeoutMs: 200,
+        lockTimeoutMs: 100,
+      });
+      // Another node migrating: it holds Kysely's migration lock for longer than both timeouts.
+      const other = new pg.Client({ connectionString: tdb.url });
+      await other.connect();
+      try {
+        await other.query("select pg_advisory_lock(3853314791062309107)");
+        const released = new Promise((r) => setTimeout(r, 700)).then(() =>
+          other.query("select pg_advisory_unlock(3853314791062309107)"),
+        );
+        const results = await migrateToLatest(h.db);
+        await released;
+        assert.ok(results.length > 0 && results.every((r) => r.status === "Success"));
+        const settings = await sql<{ s: string; l: string }>`
+          select current_setting('statement_timeout') as s, current_setting('lock_timeout') as l`.execute(
+          h.db,
+        );
+        assert.deepStrictEqual(settings.rows, [{ s: "200ms", l: "100ms" }]);
+      } finally {
+        await other.end();
+        await h.close();
+        await tdb.drop();
+      }
+    });
+  });
+}

@@ -14,7 +14,8 @@ import {
   type TableMetadata,
 } from "kysely";
 import pg from "pg";
-import type { Engine } from "./dialect.js";
+import { type Engine, engineOf } from "./dialect.js";
+import { isConnectionLost } from "./errors.js";
 import { migrations } from "./migrations/index.js";
 import type { Database } from "./schema.js";
 import { openSqlite } from "./sqlite.js";
@@ -24,13 +25,24 @@ pg.types.setTypeParser(20, (v) => Number.parseInt(v, 10));
 
 export type Db = Kysely<Database>;
 
-/** Whether the database answers a query (for the health check); touches no table. */
-export async function isReachable(db: Db): Promise<boolean> {
+/**
+ * Whether the database answers a query within `withinMs` (for the health check); touches no table.
+ * A database that does not answer (held up, or every connection of the pool waiting on a lock) is as
+ * unavailable as one that refuses: a load balancer asking should route around this node at once.
+ */
+export async function isReachable(db: Db, withinMs = 1000): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<false>((resolve) => {
+    timer = setTimeout(() => resolve(false), withinMs);
+  });
+  const answered = sql`select 1`.execute(db).then(
+    () => true,
+    () => false,
+  );
   try {
-    await sql`select 1`.execute(db);
-    return true;
-  } catch {
-    return false;
+    return await Promise.race([answered, late]);
+  } finally {
+    clearTimeout(timer);
   }
 }
 
@@ -44,7 +56,19 @@ export interface OpenOptions {
   /** PostgreSQL only: the schema to use (tests isolate themselves this way). */
   pgSchema?: string;
   poolSize?: number;
+  /** PostgreSQL: the server cancels a statement running longer (SQLSTATE 57014). */
+  statementTimeoutMs?: number;
+  /** PostgreSQL: the server cancels a statement waiting longer for a lock (SQLSTATE 55P03). */
+  lockTimeoutMs?: number;
+  /**
+   * PostgreSQL: a connection the server or the network broke (a failover, a restart,
+   * pg_terminate_backend). The pool drops it and opens a new one when next needed; this only reports.
+   */
+  onConnectionError?: (err: Error) => void;
 }
+
+/** PostgreSQL: how long opening a connection may take before the query waiting for it fails. */
+const CONNECT_TIMEOUT_MS = 5000;
 
 export function openDatabase(url: string, opts: OpenOptions = {}): DatabaseHandle {
   if (url.startsWith("sqlite:")) {
@@ -57,8 +81,21 @@ export function openDatabase(url: string, opts: OpenOptions = {}): DatabaseHandl
     connectionString: url,
     max: opts.poolSize ?? 10,
     ...(opts.pgSchema ? { options: `-c search_path=${opts.pgSchema}` } : {}),
+    // Sent at connection start-up, so no statement runs on a connection without them. A URL's own
+    // parameters (`?application_name=…`) win over these.
+    ...(opts.statementTimeoutMs ? { statement_timeout: opts.statementTimeoutMs } : {}),
+    ...(opts.lockTimeoutMs ? { lock_timeout: opts.lockTimeoutMs } : {}),
+    fallback_application_name: "pluto",
+    connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
+    keepAlive: true,
   });
-  const db = new Kysely<Database>({ dialect: new CurrentSchemaPostgresDialect({ pool: preparing(pool) }) });
+  const onConnectionError = opts.onConnectionError ?? (() => {});
+  // An idle connection the server closed: the pool has dropped it already. Without a listener the
+  // 'error' event would end the process.
+  pool.on("error", onConnectionError);
+  const db = new Kysely<Database>({
+    dialect: new CurrentSchemaPostgresDialect({ pool: preparing(pool, onConnectionError) }),
+  });
   return { db, engine: "postgres", close: () => db.destroy() };
 }
 
@@ -72,8 +109,12 @@ export function openDatabase(url: string, opts: OpenOptions = {}): DatabaseHandl
  * plan must not change result type": it is sent again unnamed, and its text stays unnamed from then
  * on. Inside a transaction that retry cannot help (PostgreSQL has aborted the transaction), so such a
  * transaction fails once.
+ *
+ * A connection that breaks while checked out (between the statements of a transaction, or as its
+ * query fails) emits 'error' on its client, which the pool listens to only while the client is idle:
+ * it is reported here instead, and the pool drops the client when it comes back.
  */
-function preparing(pool: pg.Pool, max = 2000): PostgresPool {
+function preparing(pool: pg.Pool, onConnectionError: (err: Error) => void, max = 2000): PostgresPool {
   const names = new Map<string, string>();
   const nameOf = (text: string): string | undefined => {
     let name = names.get(text);
@@ -86,19 +127,39 @@ function preparing(pool: pg.Pool, max = 2000): PostgresPool {
   return {
     connect: async () => {
       const client = await pool.connect();
+      // A query failed because the connection is gone (the server terminated it): the client may not
+      // have seen the socket close yet, and must not go back to the pool for the next request.
+      let broken = false;
+      const onError = (err: Error) => {
+        broken = true;
+        onConnectionError(err);
+      };
+      const failed = (err: unknown) => {
+        if (isConnectionLost(err)) broken = true;
+        throw err;
+      };
+      client.on("error", onError);
+      const send = (text: unknown, values?: readonly unknown[]): Promise<unknown> => {
+        if (typeof text !== "string" || values === undefined || values.length === 0)
+          return client.query(text as never, values as never);
+        const name = nameOf(text);
+        if (!name) return client.query(text, [...values]);
+        return client.query({ name, text, values: [...values] }).catch((err: { code?: string }) => {
+          if (err.code !== "0A000") throw err;
+          names.set(text, "");
+          return client.query(text, [...values]);
+        });
+      };
       return {
         query: ((text: unknown, values?: readonly unknown[]) => {
-          if (typeof text !== "string" || values === undefined || values.length === 0)
-            return client.query(text as never, values as never);
-          const name = nameOf(text);
-          if (!name) return client.query(text, [...values]);
-          return client.query({ name, text, values: [...values] }).catch((err: { code?: string }) => {
-            if (err.code !== "0A000") throw err;
-            names.set(text, "");
-            return client.query(text, [...values]);
-          });
+          const result = send(text, values);
+          // A submittable (a cursor) is returned as it is.
+          return result instanceof Promise ? result.catch(failed) : result;
         }) as unknown as PostgresPoolClient["query"],
-        release: (destroy?: boolean) => client.release(destroy),
+        release: (destroy?: boolean) => {
+          client.removeListener("error", onError);
+          client.release(destroy || broken);
+        },
       };
     },
     end: () => pool.end(),
@@ -142,8 +203,26 @@ export class MigrationError extends Error {
   override name = "MigrationError";
 }
 
-/** Brings the schema up to date. Safe to call from several processes at once (Kysely locks). */
+/**
+ * Brings the schema up to date. Safe to call from several processes at once (Kysely locks). On
+ * PostgreSQL the migrations run on one connection without the statement and lock timeouts: a
+ * migration may take long on a big table, and a node starting meanwhile waits for its lock.
+ */
 export async function migrateToLatest(db: Db): Promise<MigrationResult[]> {
+  if (engineOf(db) !== "postgres") return migrate(db);
+  return db.connection().execute(async (conn) => {
+    await sql`set statement_timeout = 0`.execute(conn);
+    await sql`set lock_timeout = 0`.execute(conn);
+    try {
+      return await migrate(conn);
+    } finally {
+      await sql`reset statement_timeout`.execute(conn);
+      await sql`reset lock_timeout`.execute(conn);
+    }
+  });
+}
+
+async function migrate(db: Db): Promise<MigrationResult[]> {
   const migrator = new Migrator({
     db,
     provider: { getMigrations: async () => migrations },

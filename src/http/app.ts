@@ -18,6 +18,7 @@ import { h } from "preact";
 import { ZodError } from "zod";
 import type { Actor, AppContext } from "../app/context.js";
 import { isReachable } from "../db/database.js";
+import { isDatabaseUnavailable } from "../db/errors.js";
 import { isLtiError } from "../lti/errors.js";
 import { AppError, ValidationError } from "../shared/errors.js";
 import { resolveTimeZone } from "../shared/time-zone.js";
@@ -109,13 +110,27 @@ export function redirectWithFlash(reply: FastifyReply, location: string, message
 }
 
 export async function buildApp(ctx: AppContext, registrars: RouteRegistrar[]): Promise<FastifyInstance> {
+  const { httpHeadersTimeoutMs: headersTimeout, httpRequestTimeoutMs: requestTimeout } = ctx.config;
   const app = Fastify({
     loggerInstance: ctx.log as FastifyBaseLogger,
     trustProxy: ctx.config.trustProxy,
     bodyLimit: 1024 * 1024,
     routerOptions: { ignoreTrailingSlash: true },
     logController: new OneLinePerRequest(),
+    // Slow clients: a request whose headers, or whole body, have not arrived in time is answered 408
+    // and its connection closed (the time a handler takes does not count), and an idle keep-alive
+    // connection is closed after its timeout. Node checks the first two every
+    // connectionsCheckingInterval (30 s unless set), so that interval follows the header timeout.
+    requestTimeout,
+    keepAliveTimeout: ctx.config.httpKeepAliveTimeoutMs,
+    http: {
+      headersTimeout,
+      requestTimeout,
+      connectionsCheckingInterval: Math.max(25, Math.min(1000, Math.floor(headersTimeout / 4))),
+    },
   });
+  // Connections beyond the cap are closed as soon as they are accepted, before reading anything.
+  app.server.maxConnections = ctx.config.httpMaxConnections;
 
   await app.register(cookie);
   await app.register(formbody, { bodyLimit: 1024 * 1024 });
@@ -199,7 +214,10 @@ export async function buildApp(ctx: AppContext, registrars: RouteRegistrar[]): P
 
   app.setErrorHandler(async (error, request, reply) => {
     const { status, code, message, fields } = classify(error);
-    if (status >= 500) request.log.error({ err: error }, "unhandled error");
+    if (code === "unavailable") {
+      const e = error as { code?: unknown; message?: unknown };
+      request.log.warn({ dbError: { code: e.code, message: e.message } }, "database unavailable");
+    } else if (status >= 500) request.log.error({ err: error }, "unhandled error");
     else
       request.log.info(
         { code, status, reason: isLtiError(error) ? error.message : message },
@@ -272,6 +290,16 @@ function classify(error: unknown): Classified {
       status: LTI_ERROR_STATUS[error.code],
       code: "lti",
       message: "The LTI request was rejected.",
+      fields: [],
+    };
+  }
+  // The database broke the connection, is restarting or did not answer in time: the request was
+  // fine and may succeed when sent again.
+  if (isDatabaseUnavailable(error)) {
+    return {
+      status: STATUS.unavailable,
+      code: "unavailable",
+      message: "The database is unavailable. Please try again in a moment.",
       fields: [],
     };
   }

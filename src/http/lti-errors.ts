@@ -54,6 +54,7 @@ export const OUTCOME_STATUS: Record<OutcomeReason, number> = {
   unsupported_media_type: 415,
   too_large: 413,
   invalid_request: 400,
+  unavailable: 503,
   internal: 500,
 };
 
@@ -67,6 +68,7 @@ export const MEMBERSHIPS_STATUS: Record<MembershipsReason, number> = {
   unsupported_media_type: 415,
   too_large: 413,
   invalid_request: 400,
+  unavailable: 503,
   internal: 500,
 };
 

@@ -12,6 +12,7 @@ export const STATUS: Record<ErrorCode, number> = {
   payload_too_large: 413,
   upstream: 502,
   lti: 400,
+  unavailable: 503,
 };
 
 export const TITLES: Record<ErrorCode, string> = {
@@ -25,4 +26,5 @@ export const TITLES: Record<ErrorCode, string> = {
   payload_too_large: "Request too large",
   upstream: "Remote system error",
   lti: "LTI launch rejected",
+  unavailable: "Temporarily unavailable",
 };

@@ -50,7 +50,16 @@ export async function createContext(
   registerFeatures();
   const clock = opts.clock ?? systemClock;
   const log = opts.log ?? createLogger(config);
-  const handle = openDatabase(config.databaseUrl, opts);
+  const handle = openDatabase(config.databaseUrl, {
+    statementTimeoutMs: config.dbStatementTimeoutMs,
+    lockTimeoutMs: config.dbLockTimeoutMs,
+    onConnectionError: (err) =>
+      log.warn(
+        { err: { message: err.message, code: (err as { code?: string }).code } },
+        "database connection lost; it is dropped and a new one opened when needed",
+      ),
+    ...opts,
+  });
   await migrateToLatest(handle.db);
   const jobs = new JobQueue(handle.db, handle.engine, clock);
   const ctx: AppContext = { db: handle.db, engine: handle.engine, config, clock, log, jobs };

@@ -11,6 +11,7 @@ export const ERROR_CODES = [
   "payload_too_large",
   "upstream",
   "lti",
+  "unavailable",
 ] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];
 

@@ -16,7 +16,12 @@ export async function registerMembershipsRoutes(app: FastifyInstance, ctx: AppCo
     bodyLimit: MEMBERSHIPS_BODY_LIMIT,
     refused: (reason) => ({
       status: MEMBERSHIPS_STATUS[reason],
-      xml: membershipsFailure(reason, "The request could not be processed.").xml,
+      xml: membershipsFailure(
+        reason,
+        reason === "unavailable"
+          ? "The database is unavailable. Please try again in a moment."
+          : "The request could not be processed.",
+      ).xml,
     }),
     routes: (scope) => {
       scope.post(

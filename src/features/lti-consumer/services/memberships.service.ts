@@ -33,6 +33,7 @@ export type MembershipsReason =
   | "unsupported_media_type"
   | "too_large"
   | "invalid_request"
+  | "unavailable"
   | "internal";
 
 export interface MembershipsReply {

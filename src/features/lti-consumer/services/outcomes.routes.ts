@@ -16,6 +16,7 @@ const REFUSED_TEXT = {
   too_large: "The request body is too large.",
   unsupported_media_type: "The request could not be read.",
   invalid_request: "The request could not be read.",
+  unavailable: "The database is unavailable. Please try again in a moment.",
   internal: "The request could not be processed.",
 } as const;
 

@@ -42,6 +42,7 @@ export type OutcomeReason =
   | "unsupported_media_type"
   | "too_large"
   | "invalid_request"
+  | "unavailable"
   | "internal";
 
 export interface OutcomeReply {

@@ -5,10 +5,19 @@
 // failure is answered in the resource's own envelope — even a body that is too large or cannot be read —
 // from an error handler scoped to that resource. Statuses come from src/http/lti-errors.ts.
 import type { FastifyInstance } from "fastify";
+import { isDatabaseUnavailable } from "../../../db/errors.js";
 import { sendLtiXml } from "../../../http/lti-errors.js";
 
-/** Why a request was refused before the resource's handler ran. */
-export type RefusedBeforeHandler = "too_large" | "unsupported_media_type" | "invalid_request" | "internal";
+/**
+ * Why a request was refused before the resource's handler ran, or failed in it: `unavailable` when the
+ * database could not answer (worth a retry).
+ */
+export type RefusedBeforeHandler =
+  | "too_large"
+  | "unsupported_media_type"
+  | "invalid_request"
+  | "unavailable"
+  | "internal";
 
 export interface ToolService {
   /** The largest body accepted, in bytes. */
@@ -36,8 +45,15 @@ export async function registerToolService(app: FastifyInstance, service: ToolSer
             ? "unsupported_media_type"
             : e.statusCode !== undefined && e.statusCode >= 400 && e.statusCode < 500
               ? "invalid_request"
-              : "internal";
+              : isDatabaseUnavailable(error)
+                ? "unavailable"
+                : "internal";
       if (reason === "internal") request.log.error({ err: error }, "LTI service error");
+      else if (reason === "unavailable")
+        request.log.warn(
+          { dbError: { code: e.code, message: (error as Error).message } },
+          "database unavailable",
+        );
       else request.log.info({ reason, code: e.code }, "LTI service request rejected");
       const r = service.refused(reason);
       return sendLtiXml(reply, r.status, r.xml);
