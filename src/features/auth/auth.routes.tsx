@@ -18,9 +18,27 @@ const loginSchema = z.object({
   next: z.string().max(2000).optional(),
 });
 
-/** Only same-site relative paths are followed after login. */
+const AFTER_LOGIN = "/my";
+const OWN_ORIGIN = "http://pluto.invalid";
+
+/**
+ * Only same-site paths are followed after login. A browser drops tabs and newlines from a URL and
+ * reads a backslash as a slash ("/\t/evil.example" is "//evil.example", another host), so any
+ * control character or backslash is refused outright; what is left must parse, against a placeholder
+ * origin, to that same origin with a path of its own (not "//…" once dot segments are resolved).
+ */
 export function safeNext(next: string | undefined): string {
-  return next?.startsWith("/") && !next.startsWith("//") && !next.startsWith("/\\") ? next : "/my";
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what is refused
+  if (!next || !next.startsWith("/") || /[\u0000-\u001f\u007f\\]/.test(next)) return AFTER_LOGIN;
+  let url: URL;
+  try {
+    url = new URL(next, OWN_ORIGIN);
+  } catch {
+    return AFTER_LOGIN;
+  }
+  if (url.origin !== OWN_ORIGIN || !url.pathname.startsWith("/") || url.pathname.startsWith("//"))
+    return AFTER_LOGIN;
+  return `${url.pathname}${url.search}${url.hash}`;
 }
 
 export function registerAuthRoutes(app: FastifyInstance, ctx: AppContext) {
