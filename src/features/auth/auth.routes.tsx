@@ -29,7 +29,7 @@ const OWN_ORIGIN = "http://pluto.invalid";
  */
 export function safeNext(next: string | undefined): string {
   // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what is refused
-  if (!next || !next.startsWith("/") || /[\u0000-\u001f\u007f\\]/.test(next)) return AFTER_LOGIN;
+  if (!next?.startsWith("/") || /[\u0000-\u001f\u007f\\]/.test(next)) return AFTER_LOGIN;
   let url: URL;
   try {
     url = new URL(next, OWN_ORIGIN);
