@@ -10,7 +10,7 @@ import { verifyPassword } from "../../shared/secrets.js";
 import { renderPage } from "../../views/html.js";
 import { findUserByUsername } from "../users/users.service.js";
 import { LoginPage } from "./auth.views.js";
-import { clearFailures, isThrottled, recordFailure } from "./login-throttle.js";
+import { clearFailures, countAttempt, MAX_FAILURES, uncountAttempt } from "./login-throttle.js";
 
 const loginSchema = z.object({
   username: z.string().trim().toLowerCase().max(100).default(""),
@@ -56,15 +56,16 @@ export function registerAuthRoutes(app: FastifyInstance, ctx: AppContext) {
     const parsed = loginSchema.safeParse(request.body ?? {});
     const input = parsed.success ? parsed.data : { username: "", password: "", next: undefined };
     const now = ctx.clock.now();
-    const keys = [`u:${input.username}`, `ip:${request.ip}`];
-    if (await isThrottled(ctx.db, keys, now)) {
+    const accountKey = `u:${input.username}`;
+    const addressKey = `ip:${request.ip}`;
+    // Counted before the password is checked: parallel guesses cannot all get past the limit.
+    if ((await countAttempt(ctx.db, [accountKey, addressKey], now)) > MAX_FAILURES) {
       request.log.warn({ username: input.username }, "login throttled");
       throw new AppError("rate_limited", "Too many failed logins. Wait 15 minutes and try again.");
     }
     const user = input.username ? await findUserByUsername(ctx.db, input.username) : undefined;
     const ok = user && !user.suspended && (await verifyPassword(input.password, user.passwordHash));
     if (!user || !ok) {
-      await recordFailure(ctx.db, keys, now);
       request.log.info({ username: input.username }, "login failed");
       const page = h(LoginPage, {
         pc: pageContext(ctx, request, reply),
@@ -74,7 +75,8 @@ export function registerAuthRoutes(app: FastifyInstance, ctx: AppContext) {
       });
       return reply.status(401).type("text/html; charset=utf-8").send(renderPage(page));
     }
-    await clearFailures(ctx.db, `u:${input.username}`);
+    await clearFailures(ctx.db, accountKey);
+    await uncountAttempt(ctx.db, addressKey);
     await createSession(ctx, reply, user.id);
     request.log.info({ userId: user.id }, "login");
     return reply.redirect(safeNext(input.next), 303);
