@@ -6,7 +6,7 @@ import type { AppContext } from "../../app/context.js";
 import { pageContext } from "../../http/app.js";
 import { createSession, destroySession } from "../../http/session.js";
 import { AppError } from "../../shared/errors.js";
-import { verifyPassword } from "../../shared/secrets.js";
+import { sha256Hex, verifyPassword } from "../../shared/secrets.js";
 import { renderPage } from "../../views/html.js";
 import { findUserByUsername } from "../users/users.service.js";
 import { LoginPage } from "./auth.views.js";
@@ -41,6 +41,14 @@ export function safeNext(next: string | undefined): string {
   return `${url.pathname}${url.search}${url.hash}`;
 }
 
+/**
+ * A failed login is logged by its account's id, or when no account has that name by a short hash of
+ * what was typed: people type their password into the user name field by mistake.
+ */
+function typedNameHash(username: string): string {
+  return sha256Hex(username).slice(0, 12);
+}
+
 export function registerAuthRoutes(app: FastifyInstance, ctx: AppContext) {
   app.get("/", async (request, reply) => reply.redirect(request.actor ? "/my" : "/login"));
 
@@ -60,13 +68,16 @@ export function registerAuthRoutes(app: FastifyInstance, ctx: AppContext) {
     const addressKey = `ip:${request.ip}`;
     // Counted before the password is checked: parallel guesses cannot all get past the limit.
     if ((await countAttempt(ctx.db, [accountKey, addressKey], now)) > MAX_FAILURES) {
-      request.log.warn({ username: input.username }, "login throttled");
+      request.log.warn({ usernameHash: typedNameHash(input.username) }, "login throttled");
       throw new AppError("rate_limited", "Too many failed logins. Wait 15 minutes and try again.");
     }
     const user = input.username ? await findUserByUsername(ctx.db, input.username) : undefined;
     const ok = user && !user.suspended && (await verifyPassword(input.password, user.passwordHash));
     if (!user || !ok) {
-      request.log.info({ username: input.username }, "login failed");
+      request.log.info(
+        user ? { userId: user.id } : { usernameHash: typedNameHash(input.username) },
+        "login failed",
+      );
       const page = h(LoginPage, {
         pc: pageContext(ctx, request, reply),
         username: input.username,
