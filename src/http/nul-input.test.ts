@@ -90,10 +90,10 @@ for (const engine of testEngines()) {
       });
     }
 
-    function outcome(body: string) {
+    function outcome(body: string, nonce?: string) {
       const { authorization } = signBodyHashRequest(
         { url: outcomesUrl, body, consumerKey: "ok", secret: "ok-secret" },
-        { clock: t.clock },
+        { clock: t.clock, ...(nonce === undefined ? {} : { nonce: () => nonce }) },
       );
       return t.app.inject({
         method: "POST",
@@ -176,6 +176,18 @@ for (const engine of testEngines()) {
         assert.deepEqual(await counts(), before);
       });
     }
+
+    // An OAuth parameter of the Authorization header that cannot be read is an OAuth failure, 401 like
+    // every other invalid OAuth parameter of the outcome service (oauth_invalid_parameter).
+    it("refuses a POX request whose OAuth header carries a NUL in oauth_nonce with a 401 naming it, and writes nothing", async () => {
+      const before = await counts();
+      const body = buildReplaceResultRequest({ sourcedId, score: 0.5, messageIdentifier: "m2" });
+      const res = await outcome(body, `n${NUL}1`);
+      assert.equal(res.statusCode, 401, res.body);
+      assert.match(res.body, /<imsx_codeMajor>failure<\/imsx_codeMajor>/);
+      assert.match(res.body, /oauth_nonce/);
+      assert.deepEqual(await counts(), before);
+    });
 
     for (const [name, sid] of [
       ["a raw NUL", NUL],
