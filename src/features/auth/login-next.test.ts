@@ -51,10 +51,16 @@ for (const engine of testEngines()) {
         const c = await t.client();
         await c.get("/login");
         const posted = await c.post("/login", { username: "alice", password: "password123", next: decoded });
-        assert.equal(posted.statusCode, 303);
         const loggedIn = await c.get(`/login?next=${raw}`);
-        assert.equal(loggedIn.statusCode, 302);
-        for (const location of [posted.headers.location, loggedIn.headers.location] as string[]) {
+        for (const res of [posted, loggedIn]) {
+          // A NUL is refused before the login is tried at all (a 400 naming the field, no redirect).
+          if (decoded.includes("\u0000")) {
+            assert.equal(res.statusCode, 400);
+            assert.equal(res.headers.location, undefined);
+            continue;
+          }
+          assert.equal(res.statusCode, res === posted ? 303 : 302);
+          const location = String(res.headers.location);
           const url = followed(location);
           assert.equal(url.origin, SITE, `${raw} → ${location}`);
           assert.match(location, /^\/(?![/\\])/, `${raw} → ${location}`);
