@@ -27,6 +27,7 @@ import { renderPage } from "../views/html.js";
 import type { PageContext } from "../views/page-context.js";
 import { checkCsrf, csrfTokenFor } from "./csrf.js";
 import { LTI_ERROR_STATUS } from "./lti-errors.js";
+import { refuseNulInput } from "./nul-input.js";
 import { loadSession, loadTokenActor, SESSION_COOKIE, type SessionInfo } from "./session.js";
 import { STATUS, TITLES } from "./status.js";
 
@@ -179,6 +180,8 @@ export async function buildApp(ctx: AppContext, registrars: RouteRegistrar[]): P
     if (dest === "iframe" || dest === "frame") request.embedded = true;
     if ((request.query as Record<string, unknown> | undefined)?.embed === "1") request.embedded = true;
   });
+
+  app.addHook("preValidation", refuseNulInput);
 
   app.addHook("preHandler", async (request) => {
     const method = request.method;

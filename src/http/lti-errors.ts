@@ -26,6 +26,7 @@ export const LTI_ERROR_STATUS: Record<LtiErrorCode, 400 | 401> = {
   not_a_pox_message: 400,
   not_a_memberships_response: 400,
   unsupported_operation: 400,
+  multiple_operations: 400,
   score_out_of_range: 400,
 };
 

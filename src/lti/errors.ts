@@ -22,6 +22,7 @@ export const LTI_ERROR_CODES = [
   "not_a_memberships_response",
   // Basic Outcomes
   "unsupported_operation",
+  "multiple_operations",
   "score_out_of_range",
 ] as const;
 export type LtiErrorCode = (typeof LTI_ERROR_CODES)[number];
@@ -93,7 +94,9 @@ export class XmlError extends LtiError<
 }
 
 /** Basic Outcomes semantic failures (the envelope itself was readable). */
-export class OutcomeError extends LtiError<"unsupported_operation" | "score_out_of_range"> {
+export class OutcomeError extends LtiError<
+  "unsupported_operation" | "multiple_operations" | "score_out_of_range"
+> {
   override name = "OutcomeError";
   constructor(
     code: OutcomeError["code"],

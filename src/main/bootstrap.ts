@@ -10,6 +10,7 @@ import { JobQueue } from "../jobs/queue.js";
 import { type Clock, systemClock } from "../shared/clock.js";
 import { randomPassword, sha256Hex } from "../shared/secrets.js";
 import { type LineSink, readableLines } from "./log-lines.js";
+import { REDACTED, serializers } from "./log-redaction.js";
 
 export const REDACT = [
   "req.headers.authorization",
@@ -25,13 +26,14 @@ export const REDACT = [
 /**
  * The app's logger. JSON lines (one per request) with LOG_FORMAT=json, or when stdout is not a
  * terminal (a service manager, a container, a pipe); readable lines at a terminal or with
- * LOG_FORMAT=pretty. Redaction applies before either, so secrets appear in neither.
+ * LOG_FORMAT=pretty. Redaction applies before either, so secrets appear in neither: the REDACT paths,
+ * and the secret values in a request's URL (log-redaction.ts).
  */
 export function createLogger(
   config: Pick<Config, "logLevel" | "logFormat">,
   opts: { tty?: boolean; out?: LineSink } = {},
 ): Logger {
-  const options = { level: config.logLevel, redact: { paths: REDACT, censor: "[redacted]" } };
+  const options = { level: config.logLevel, redact: { paths: REDACT, censor: REDACTED }, serializers };
   const tty = opts.tty ?? process.stdout.isTTY === true;
   if (config.logFormat === "pretty" || (config.logFormat === "auto" && tty))
     return pino(options, readableLines(opts.out ?? process.stdout));

@@ -6,11 +6,11 @@ import type { AppContext } from "../../app/context.js";
 import { pageContext } from "../../http/app.js";
 import { createSession, destroySession } from "../../http/session.js";
 import { AppError } from "../../shared/errors.js";
-import { verifyPassword } from "../../shared/secrets.js";
+import { sha256Hex, verifyPassword } from "../../shared/secrets.js";
 import { renderPage } from "../../views/html.js";
 import { findUserByUsername } from "../users/users.service.js";
 import { LoginPage } from "./auth.views.js";
-import { clearFailures, isThrottled, recordFailure } from "./login-throttle.js";
+import { clearFailures, countAttempt, MAX_FAILURES, uncountAttempt } from "./login-throttle.js";
 
 const loginSchema = z.object({
   username: z.string().trim().toLowerCase().max(100).default(""),
@@ -18,9 +18,35 @@ const loginSchema = z.object({
   next: z.string().max(2000).optional(),
 });
 
-/** Only same-site relative paths are followed after login. */
+const AFTER_LOGIN = "/my";
+const OWN_ORIGIN = "http://pluto.invalid";
+
+/**
+ * Only same-site paths are followed after login. A browser drops tabs and newlines from a URL and
+ * reads a backslash as a slash ("/\t/evil.example" is "//evil.example", another host), so any
+ * control character or backslash is refused outright; what is left must parse, against a placeholder
+ * origin, to that same origin with a path of its own (not "//…" once dot segments are resolved).
+ */
 export function safeNext(next: string | undefined): string {
-  return next?.startsWith("/") && !next.startsWith("//") && !next.startsWith("/\\") ? next : "/my";
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what is refused
+  if (!next?.startsWith("/") || /[\u0000-\u001f\u007f\\]/.test(next)) return AFTER_LOGIN;
+  let url: URL;
+  try {
+    url = new URL(next, OWN_ORIGIN);
+  } catch {
+    return AFTER_LOGIN;
+  }
+  if (url.origin !== OWN_ORIGIN || !url.pathname.startsWith("/") || url.pathname.startsWith("//"))
+    return AFTER_LOGIN;
+  return `${url.pathname}${url.search}${url.hash}`;
+}
+
+/**
+ * A failed login is logged by its account's id, or when no account has that name by a short hash of
+ * what was typed: people type their password into the user name field by mistake.
+ */
+function typedNameHash(username: string): string {
+  return sha256Hex(username).slice(0, 12);
 }
 
 export function registerAuthRoutes(app: FastifyInstance, ctx: AppContext) {
@@ -38,16 +64,20 @@ export function registerAuthRoutes(app: FastifyInstance, ctx: AppContext) {
     const parsed = loginSchema.safeParse(request.body ?? {});
     const input = parsed.success ? parsed.data : { username: "", password: "", next: undefined };
     const now = ctx.clock.now();
-    const keys = [`u:${input.username}`, `ip:${request.ip}`];
-    if (await isThrottled(ctx.db, keys, now)) {
-      request.log.warn({ username: input.username }, "login throttled");
+    const accountKey = `u:${input.username}`;
+    const addressKey = `ip:${request.ip}`;
+    // Counted before the password is checked: parallel guesses cannot all get past the limit.
+    if ((await countAttempt(ctx.db, [accountKey, addressKey], now)) > MAX_FAILURES) {
+      request.log.warn({ usernameHash: typedNameHash(input.username) }, "login throttled");
       throw new AppError("rate_limited", "Too many failed logins. Wait 15 minutes and try again.");
     }
     const user = input.username ? await findUserByUsername(ctx.db, input.username) : undefined;
     const ok = user && !user.suspended && (await verifyPassword(input.password, user.passwordHash));
     if (!user || !ok) {
-      await recordFailure(ctx.db, keys, now);
-      request.log.info({ username: input.username }, "login failed");
+      request.log.info(
+        user ? { userId: user.id } : { usernameHash: typedNameHash(input.username) },
+        "login failed",
+      );
       const page = h(LoginPage, {
         pc: pageContext(ctx, request, reply),
         username: input.username,
@@ -56,7 +86,8 @@ export function registerAuthRoutes(app: FastifyInstance, ctx: AppContext) {
       });
       return reply.status(401).type("text/html; charset=utf-8").send(renderPage(page));
     }
-    await clearFailures(ctx.db, `u:${input.username}`);
+    await clearFailures(ctx.db, accountKey);
+    await uncountAttempt(ctx.db, addressKey);
     await createSession(ctx, reply, user.id);
     request.log.info({ userId: user.id }, "login");
     return reply.redirect(safeNext(input.next), 303);

@@ -40,7 +40,17 @@ export function parseAuthorizationHeader(header: string): AuthorizationHeader {
     const raw = m[2] ?? m[3] ?? "";
     // realm is an RFC 2617 quoted-string, not percent-encoded: keep it as sent.
     if (name === "realm") out.realm = raw;
-    else out.params.push([name, percentDecode(raw, "Authorization")]);
+    else {
+      const value = percentDecode(raw, "Authorization");
+      // No OAuth parameter holds a NUL (%00): refused here, naming it, before anything stores it.
+      if (`${name}${value}`.includes("\u0000"))
+        throw new ParameterError(
+          "invalid_parameter",
+          name.replaceAll("\u0000", "\\0"),
+          "contains a NUL character",
+        );
+      out.params.push([name, value]);
+    }
     pos = PARAM.lastIndex;
     if (m[4] === "" && pos < rest.length) {
       throw new ParameterError("invalid_parameter", "Authorization", "missing comma");

@@ -114,6 +114,40 @@ describe("outcome requests", () => {
     ["XML with an entity", `<!DOCTYPE x [<!ENTITY a "1">]>${replace("&a;")}`, "xml_entities"],
     ["broken XML", replace("0.5").slice(0, 200), "invalid_xml"],
   ];
+  const record = (sid: string, score = "0.5") =>
+    `<resultRecord><sourcedGUID><sourcedId>${sid}</sourcedId></sourcedGUID><result><resultScore><textString>${score}</textString></resultScore></result></resultRecord>`;
+  const read = (sid: string) =>
+    `<readResultRequest><resultRecord><sourcedGUID><sourcedId>${sid}</sourcedId></sourcedGUID></resultRecord></readResultRequest>`;
+  const bodyOnce = replace("0.5").match(/<imsx_POXBody>[\s\S]*<\/imsx_POXBody>/)?.[0] ?? "";
+  const twoOperations: Array<[string, string]> = [
+    [
+      "two replaceResult operations",
+      envelope(
+        `<replaceResultRequest>${record("s-1")}</replaceResultRequest><replaceResultRequest>${record("s-2", "1.0")}</replaceResultRequest>`,
+      ),
+    ],
+    [
+      "a replaceResult and a deleteResult",
+      envelope(
+        `<replaceResultRequest>${record("s-1")}</replaceResultRequest><deleteResultRequest>${record("s-1")}</deleteResultRequest>`,
+      ),
+    ],
+    ["two readResult operations", envelope(`${read("s-1")}${read("s-2")}`)],
+    ["an unknown element after the operation", envelope(`${read("s-1")}<readPersonRequest/>`)],
+    [
+      "two resultRecords in one replaceResult",
+      envelope(`<replaceResultRequest>${record("s-1")}${record("s-2")}</replaceResultRequest>`),
+    ],
+    ["two imsx_POXBody elements", replace("0.5").replace(bodyOnce, `${bodyOnce}${bodyOnce}`)],
+  ];
+  for (const [what, xml] of twoOperations) {
+    it(`refuses ${what} with multiple_operations, naming the message`, () =>
+      assert.throws(() => parseOutcomeRequest(xml), {
+        code: "multiple_operations",
+        details: { messageIdentifier: "msg-1" },
+      }));
+  }
+
   for (const [what, xml, code] of refused) {
     it(`refuses ${what} with ${code}`, () => assert.throws(() => parseOutcomeRequest(xml), { code }));
   }

@@ -11,7 +11,7 @@ import {
   type OutcomeOperation,
   POX_NS,
 } from "./pox.js";
-import { child, parseXml, renderXml, textAt, type XmlElement, type XmlNode } from "./xml.js";
+import { child, children, parseXml, renderXml, textAt, type XmlElement, type XmlNode } from "./xml.js";
 
 function envelope(messageIdentifier: string, operation: OutcomeOperation, record: XmlNode[]): string {
   return renderXml({
@@ -101,6 +101,25 @@ export interface OutcomeRequest {
   resultData?: { text?: string; url?: string };
 }
 
+/**
+ * A POX request message carries one operation on one result record (LTI 1.1 Basic Outcomes defines
+ * each message as a single replaceResult, readResult or deleteResult request). A second operation, a
+ * second imsx_POXBody or a second resultRecord is refused rather than only one of them acted on.
+ */
+function assertSingleOperation(root: XmlElement, messageIdentifier: string): void {
+  const bodies = children(root, "imsx_POXBody");
+  const operations = bodies.flatMap((b) => b.children);
+  const records = operations.flatMap((op) => children(op, "resultRecord"));
+  if (bodies.length > 1 || operations.length > 1 || records.length > 1) {
+    const names = operations.map((op) => op.name).join(", ");
+    throw new OutcomeError(
+      "multiple_operations",
+      `A POX request holds exactly one operation on one resultRecord; this one has ${bodies.length} imsx_POXBody, ${operations.length} operations (${names}) and ${records.length} resultRecord`,
+      { messageIdentifier },
+    );
+  }
+}
+
 /** The operation named by the first child of imsx_POXBody ("replaceResultRequest" → "replaceResult"). */
 function operationElement(root: XmlElement): { name: string; el: XmlElement } | undefined {
   const el = child(root, "imsx_POXBody")?.children[0];
@@ -131,7 +150,8 @@ export function peekOutcomeRequest(xml: string | Uint8Array): {
 /**
  * Reads a POX request. Errors: the XML ones (invalid_xml, xml_entities), not_a_pox_message for another
  * document, missing_parameter for an absent imsx_messageIdentifier, sourcedId or replaceResult score,
- * unsupported_operation for an operation other than the three (case 53), score_out_of_range for a score
+ * unsupported_operation for an operation other than the three (case 53), multiple_operations for more
+ * than one operation (or imsx_POXBody, or resultRecord) in one message, score_out_of_range for a score
  * that is not a number from 0.0 to 1.0 (case 50).
  */
 export function parseOutcomeRequest(xml: string | Uint8Array): OutcomeRequest {
@@ -147,6 +167,7 @@ export function parseOutcomeRequest(xml: string | Uint8Array): OutcomeRequest {
   // Interop: python-lti's outcome client (ToolProvider.post_replace_result) sends an empty
   // <imsx_messageIdentifier/>; Moodle and Canvas take it and echo an empty reference, and so does Pluto.
   const messageIdentifier = idElement.text.trim();
+  assertSingleOperation(root, messageIdentifier);
   const op = operationElement(root);
   if (op === undefined) throw new XmlError("not_a_pox_message", "The POX body names no operation");
   const operation = op.name;

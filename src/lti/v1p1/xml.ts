@@ -99,6 +99,17 @@ export function parseXml(input: string | Uint8Array): XmlElement {
   } catch (cause) {
     throw new XmlError("invalid_xml", "XML is not valid UTF-8", { cause });
   }
+  // XML 1.0 §2.2: Char ::= #x9 | #xA | #xD | [#x20-#xD7FF] | [#xE000-#xFFFD] | [#x10000-#x10FFFF].
+  // A NUL or other control character can never be part of a document (and PostgreSQL cannot store NUL).
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: these characters are what is refused
+  const bad = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\ufffe\uffff]/.exec(xml);
+  if (bad) {
+    const cp = bad[0].charCodeAt(0).toString(16).toUpperCase().padStart(4, "0");
+    throw new XmlError(
+      "invalid_xml",
+      `Character U+${cp} at offset ${bad.index} is not a valid XML character`,
+    );
+  }
   if (/<!DOCTYPE|<!ENTITY/i.test(xml)) {
     throw new XmlError("xml_entities", "XML with a DOCTYPE or ENTITY declaration is not accepted");
   }

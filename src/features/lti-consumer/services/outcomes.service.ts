@@ -71,6 +71,7 @@ const LTI_DESCRIPTIONS: Partial<Record<LtiErrorCode, string>> = {
   invalid_xml: "The request is not well-formed XML.",
   xml_entities: "XML entity declarations are not accepted.",
   not_a_pox_message: "The request is not an imsx_POXEnvelopeRequest.",
+  multiple_operations: "A request must hold exactly one operation on one result record.",
   score_out_of_range: "The score must be a number from 0.0 to 1.0.",
 };
 

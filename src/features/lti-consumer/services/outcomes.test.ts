@@ -124,6 +124,7 @@ for (const engine of testEngines()) {
       send: () => Promise<{ statusCode: number; body: string }>;
       status: number;
       code?: string;
+      description?: RegExp;
     }> = [
       {
         name: "a bad signature (wrong secret)",
@@ -172,6 +173,25 @@ for (const engine of testEngines()) {
         status: 415,
       },
       {
+        name: "two operations in one message",
+        send: () => {
+          const op = (score: number) =>
+            /<replaceResultRequest>[\s\S]*<\/replaceResultRequest>/.exec(replace(score))?.[0] ?? "";
+          return signed(replace(0.5).replace(op(0.5), `${op(0.5)}${op(0.9)}`));
+        },
+        status: 400,
+        description: /exactly one operation/,
+      },
+      {
+        name: "two resultRecords in one operation",
+        send: () => {
+          const rec = /<resultRecord>[\s\S]*<\/resultRecord>/.exec(replace(0.5))?.[0] ?? "";
+          return signed(replace(0.5).replace(rec, `${rec}${rec}`));
+        },
+        status: 400,
+        description: /exactly one operation/,
+      },
+      {
         name: "an operation that does not exist",
         send: () => signed(replace(0.5).replaceAll("replaceResultRequest", "replaceEverythingRequest")),
         status: 400,
@@ -185,6 +205,7 @@ for (const engine of testEngines()) {
         const r = parseOutcomeResponse(res.body);
         assert.notEqual(r.codeMajor, "success");
         assert.ok(r.description && r.description.length > 5, `a description: ${res.body}`);
+        if (c.description) assert.match(r.description, c.description);
         assert.equal((await listHistory(t.ctx.db, itemId, studentId)).length, 0);
         assert.equal((await listHistory(t.ctx.db, itemId, outsiderId)).length, 0);
         assert.equal(await nonces(), before, "no nonce recorded");
