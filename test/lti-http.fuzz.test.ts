@@ -149,6 +149,8 @@ async function run(
         payload: JSON.stringify(String(r.payload).slice(0, 400)),
       });
       refusedSince += 1;
+      if (!r.mustRefuse) signedRefusals += 1;
+      recent.push(`${i} ${r.kind} → ${res.statusCode}`);
       continue;
     }
     if (isAccepted(r, res.statusCode, String(res.headers.location ?? ""))) {

@@ -77,7 +77,7 @@ export function hostile(rng: Rng, maxLength = 40, nul = false): string {
     else if (r < 0.5) s += String.fromCharCode(0x20 + rng.int(95));
     else if (r < 0.7) s += rng.pick(SPECIAL);
     else if (r < 0.9) s += rng.pick(UNICODE);
-    else s += String.fromCharCode(rng.int(0x20));
+    else s += String.fromCharCode(1 + rng.int(0x1f));
   }
   return nul && !s.includes("\u0000") ? `${s}\u0000` : s;
 }
@@ -85,6 +85,11 @@ export function hostile(rng: Rng, maxLength = 40, nul = false): string {
 /** Text that may travel in an HTTP header (tab, printable ASCII, Latin-1). */
 function headerSafe(s: string): string {
   return s.replace(/[^\t\x20-\x7e\x80-\xff]/g, "?");
+}
+
+/** A fresh nonce; with `nul`, one in five carries a NUL byte. */
+function nonce(rng: Rng, nul: boolean): string {
+  return nul && rng.chance(0.2) ? `${rng.hex(16)}\u0000${rng.hex(15)}` : rng.hex(32);
 }
 
 export interface FuzzRequest {
@@ -184,7 +189,7 @@ export function launchFuzzer(rng: Rng, target: LaunchTarget, opts: { nul: boolea
   const key = () =>
     opts.nul && rng.chance(0.2) ? `consumer\u0000${rng.int(9)}` : rng.pick(["consumer-a", "consumer-b"]);
   const sign = (pairs: Pairs, k = key()) =>
-    signPairs(pairs, target.launchUrl, k, target.secret, target.clock, rng.hex(32));
+    signPairs(pairs, target.launchUrl, k, target.secret, target.clock, nonce(rng, opts.nul));
   const req = (
     kind: string,
     mustRefuse: boolean,
@@ -420,7 +425,7 @@ export function outcomeFuzzer(rng: Rng, target: OutcomeTarget, opts: { nul: bool
         consumerKey: o.key ?? target.key,
         secret: o.secret ?? target.secret,
       },
-      { clock: target.clock, nonce: () => rng.hex(32) },
+      { clock: target.clock, nonce: () => nonce(rng, opts.nul) },
     ).authorization;
   const req = (
     kind: string,
@@ -462,6 +467,7 @@ export function outcomeFuzzer(rng: Rng, target: OutcomeTarget, opts: { nul: bool
         );
     }
   };
+  const changedFrom = (original: string, m: string) => (m === original ? `${m} ` : m);
   const withText = (tag: string, text: string) =>
     message().replace(new RegExp(`<${tag}>[^<]*</${tag}>`), `<${tag}>${text}</${tag}>`);
 
@@ -522,7 +528,7 @@ export function outcomeFuzzer(rng: Rng, target: OutcomeTarget, opts: { nul: bool
     },
     () => {
       const body = message();
-      return req("body changed after signing", true, mutate(body) + (rng.chance(0.5) ? "" : " "), {
+      return req("body changed after signing", true, changedFrom(body, mutate(body)), {
         "content-type": xml,
         authorization: signFor(body),
       });
