@@ -6,7 +6,7 @@ import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import { after, before, describe, it } from "node:test";
 import { sql } from "kysely";
-import { buildSourcedId, siteSecret } from "../src/features/lti-consumer/tokens.js";
+import { buildSourcedId, siteSecret } from "../src/features/lti-consumer/tokens.service.js";
 import { api, startTestApp, type TestApp } from "./support/app.js";
 import { testEngines } from "./support/db.js";
 import { addActivity, enrolAs, makeCourse } from "./support/factories.js";

@@ -7,7 +7,7 @@ import { api, type Client, startTestApp, type TestApp } from "../../test/support
 import { testEngines } from "../../test/support/db.js";
 import { addActivity, enrolAs, makeCourse } from "../../test/support/factories.js";
 import { baseLaunch, signLaunch } from "../../test/support/lti11-consumer.js";
-import { buildSourcedId, siteSecret } from "../features/lti-consumer/tokens.js";
+import { buildSourcedId, siteSecret } from "../features/lti-consumer/tokens.service.js";
 import { signBodyHashRequest } from "../lti/v1p1/oauth-body-hash.js";
 import { buildReplaceResultRequest } from "../lti/v1p1/outcomes.js";
 
