@@ -62,6 +62,7 @@ const OWNERS: Record<string, readonly string[]> = {
   lti_handoffs: ["src/features/lti-provider/launch/handoffs.repository.ts"],
   lti_nonces: ["src/features/lti-common/nonces.repository.ts"],
   lti_launch_log: ["src/features/lti-common/launch-log.repository.ts"],
+  lti_deployments: ["src/features/lti-common/deployments.repository.ts"],
 };
 
 /** Reads (joins) of another feature's tables, by file, with the reason each is allowed. */
@@ -87,12 +88,24 @@ const CROSS_READS: Record<string, { tables: readonly string[]; why: string }> = 
     why: "the launch log shows whose launch into what",
   },
   "src/features/lti-provider/accounts/accounts.repository.ts": {
-    tables: ["users"],
+    tables: ["users", "lti_deployments"],
     why: "a launch finds the linked account with its names in one query",
   },
   "src/features/lti-provider/launch/launch.repository.ts": {
-    tables: ["users", "enrol_instances", "enrolments", "role_assignments", "activities"],
+    tables: ["users", "enrol_instances", "enrolments", "role_assignments", "activities", "lti_deployments"],
     why: "a launch reads everything it needs in one query (the launch read model)",
+  },
+  "src/features/lti-provider/launch/resource-links.repository.ts": {
+    tables: ["lti_deployments"],
+    why: "member sync signs with the consumer key of the link's deployment, read with the links",
+  },
+  "src/features/lti-provider/grade-sync/grade-claims.repository.ts": {
+    tables: ["lti_deployments"],
+    why: "a claimed user comes back with the consumer key its grade is signed with",
+  },
+  "src/features/lti-common/nonces.repository.ts": {
+    tables: ["lti_deployments"],
+    why: "a nonce is stored for its deployment, found in the same statement",
   },
 };
 
