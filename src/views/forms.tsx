@@ -154,22 +154,32 @@ export function Checkbox(props: {
   value?: string;
   id?: string;
   help?: ComponentChildren;
+  errors?: Errors;
+  /** Shown but not sent (a disabled box is left out of the submitted form). */
+  disabled?: boolean;
 }) {
   const id = props.id ?? `f-${props.name}`;
+  const error = errorFor(props.errors, props.name);
   return (
-    <div class="field checkbox">
+    <div class={error ? "field checkbox has-error" : "field checkbox"}>
       <input
         type="checkbox"
         id={id}
         name={props.name}
         value={props.value ?? "1"}
         checked={props.checked}
-        aria-describedby={props.help ? `${id}-help` : undefined}
+        disabled={props.disabled}
+        aria-describedby={describedBy(id, error, props.help)}
       />
       <label for={id}>{props.label}</label>
       {props.help ? (
         <p class="help" id={`${id}-help`}>
           {props.help}
+        </p>
+      ) : null}
+      {error ? (
+        <p class="field-error" id={`${id}-error`}>
+          {error}
         </p>
       ) : null}
     </div>

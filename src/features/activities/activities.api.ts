@@ -29,7 +29,8 @@ addApiOperation({
   summary:
     "Add an activity (needs course:managematerial). `section` is the section's position number (0 = the general section). " +
     "settings by type: page {content}; assign {maxGrade, instructions?}; quiz {maxGrade, questions: [{text, choices: [string], correct: index}]}; " +
-    'lti (External tool) {toolUrl (a launch or cartridge URL), toolTypeId?, consumerKey?, sharedSecret?, customParameters? ("a=b\\nc=d"), launchContainer? ("embed" | "embed_no_blocks" | "window"), shareName?, shareEmail?, acceptGrades?, maxGrade?}; an unusable cartridge is a 400 naming the reason.',
+    'lti (External tool) {toolUrl (a launch or cartridge URL), toolTypeId?, consumerKey?, sharedSecret?, customParameters? ("a=b\\nc=d"), launchContainer? ("embed" | "embed_no_blocks" | "window"), shareName?, shareEmail?, acceptGrades?, maxGrade?}; an unusable cartridge is a 400 naming the reason. ' +
+    "An lti activity that uses a site-wide tool (toolTypeId, or a toolUrl matching one with no consumerKey/sharedSecret of its own) launches with that tool's key and secret only on its launch URL's origin (scheme, host, port; any path): a toolUrl elsewhere, a consumerKey or sharedSecret with a toolTypeId, or shareName/shareEmail/acceptGrades true where the tool has false is a 400 naming settings.<field>; left out, they take the tool's values.",
   tag: "Activities",
   body: newActivitySchema.extend({ settings: z.record(z.string(), z.unknown()) }),
   responses: {

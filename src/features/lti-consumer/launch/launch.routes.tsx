@@ -44,6 +44,7 @@ export function registerLaunchRoutes(app: FastifyInstance, ctx: AppContext) {
         );
     } catch (err) {
       if (!(err instanceof LaunchUnavailableError)) throw err;
+      request.log.warn({ activityId: o.activity.id, reason: err.reason }, "external tool launch refused");
       const pc = pageContext(ctx, request, reply);
       return sendPage(
         reply,

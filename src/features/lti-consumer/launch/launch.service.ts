@@ -47,7 +47,7 @@ export interface SignedLaunch {
 export class LaunchUnavailableError extends AppError {
   override name = "LaunchUnavailableError";
   constructor(
-    readonly reason: "no_launch_url" | "no_credentials",
+    readonly reason: "no_launch_url" | "no_credentials" | "tool_url_mismatch",
     message: string,
   ) {
     super("conflict", message);
@@ -61,6 +61,7 @@ export async function buildSignedLaunch(
 ): Promise<SignedLaunch> {
   const s = readLtiSettings(v.activity.settings);
   const tool = await resolveTool(ctx, s);
+  if (tool.refusal) throw new LaunchUnavailableError(tool.refusal.reason, tool.refusal.message);
   if (!tool.launchUrl) {
     throw new LaunchUnavailableError(
       "no_launch_url",
@@ -80,19 +81,20 @@ export async function buildSignedLaunch(
   const roles = launchRoles([role]);
   const fullName = `${v.user.firstname} ${v.user.lastname}`.trim();
   const { course, activity } = v;
+  const { shareName, shareEmail, acceptGrades } = tool.privacy;
   const params = buildLaunchParams({
     resourceLink: { id: String(activity.id), title: activity.name, description: s.description || undefined },
     user: {
       id: userId,
       roles,
-      ...(s.shareName
+      ...(shareName
         ? {
             givenName: v.user.firstname || undefined,
             familyName: v.user.lastname || undefined,
             fullName: fullName || undefined,
           }
         : {}),
-      ...(s.shareEmail && v.user.email ? { email: v.user.email } : {}),
+      ...(shareEmail && v.user.email ? { email: v.user.email } : {}),
     },
     context: {
       id: String(course.id),
@@ -101,7 +103,7 @@ export async function buildSignedLaunch(
       type: "CourseSection",
     },
     // Case 19: the result sourcedid goes to learners on graded links only.
-    ...(s.acceptGrades && !v.instructor
+    ...(acceptGrades && !v.instructor
       ? {
           outcome: {
             serviceUrl: `${base}${OUTCOMES_PATH}`,
@@ -123,7 +125,7 @@ export async function buildSignedLaunch(
     },
     custom: tool.custom,
     substitutions: {
-      "$User.username": s.shareName ? v.user.username : undefined,
+      "$User.username": shareName ? v.user.username : undefined,
       "$CourseSection.title": course.fullname,
       "$CourseSection.label": course.shortname,
       "$CourseSection.longDescription": course.summary,
@@ -142,7 +144,7 @@ export async function buildSignedLaunch(
     fields,
     consumerKey: tool.consumerKey,
     remoteUserId: userId,
-    deployment: toolDeploymentOf(activity.id, s, tool),
+    deployment: toolDeploymentOf(activity.id, tool),
   };
 }
 

@@ -18,7 +18,7 @@ import { listParticipants } from "../../enrolments/enrolments.service.js";
 import { toolNonceStore } from "../../lti-common/nonces.service.js";
 import { rolesGrant } from "../../roles/capabilities.js";
 import { buildSourcedId, opaqueUserId, siteSecret, verifyMembershipsId } from "../tokens.service.js";
-import { ltiMaxGrade, readLtiSettings, resolveTool, toolDeploymentOf } from "../tools/lti-settings.js";
+import { effectiveMaxGrade, readLtiSettings, resolveTool, toolDeploymentOf } from "../tools/lti-settings.js";
 
 export const MEMBERSHIPS_PATH = "/lti/memberships";
 export const MEMBERSHIPS_BODY_LIMIT = 64 * 1024;
@@ -81,7 +81,7 @@ export async function handleMembershipsRequest(
       {
         secret: (key) => (tool.consumerKey && key === tool.consumerKey ? tool.sharedSecret : undefined),
         clock: ctx.clock,
-        nonceStore: toolNonceStore(ctx.db, ctx.clock, toolDeploymentOf(activity.id, settings, tool)),
+        nonceStore: toolNonceStore(ctx.db, ctx.clock, toolDeploymentOf(activity.id, tool)),
       },
     );
     parseMembershipsRequest(params);
@@ -95,7 +95,8 @@ export async function handleMembershipsRequest(
   }
 
   const now = iso(ctx.clock.now());
-  const grades = ltiMaxGrade(settings) !== null;
+  const grades = effectiveMaxGrade(tool, settings) !== null;
+  const { shareName, shareEmail } = tool.privacy;
   const members: Member[] = [];
   for (const p of await listParticipants(ctx.db, activity.courseId)) {
     const current =
@@ -106,13 +107,13 @@ export async function handleMembershipsRequest(
       userId: opaqueUserId(secret, p.userId),
       roles: launchRoles([instructor ? "Instructor" : "Learner"]).split(","),
     };
-    if (settings.shareName) {
+    if (shareName) {
       if (p.firstname) m.givenName = p.firstname;
       if (p.lastname) m.familyName = p.lastname;
       const full = `${p.firstname} ${p.lastname}`.trim();
       if (full) m.fullName = full;
     }
-    if (settings.shareEmail && p.email) m.email = p.email;
+    if (shareEmail && p.email) m.email = p.email;
     if (grades && !instructor) m.resultSourcedId = buildSourcedId(secret, activity.id, p.userId);
     members.push(m);
   }

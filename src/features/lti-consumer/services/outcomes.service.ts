@@ -23,7 +23,7 @@ import { clearGrade, findActivityItem, findGrade, setGrade } from "../../grades/
 import { toolNonceStore } from "../../lti-common/nonces.service.js";
 import { courseRolesOf } from "../../roles/access.service.js";
 import { siteSecret, verifySourcedId } from "../tokens.service.js";
-import { ltiMaxGrade, readLtiSettings, resolveTool, toolDeploymentOf } from "../tools/lti-settings.js";
+import { effectiveMaxGrade, readLtiSettings, resolveTool, toolDeploymentOf } from "../tools/lti-settings.js";
 
 export const OUTCOMES_PATH = "/lti/outcomes";
 export const OUTCOME_BODY_LIMIT = 64 * 1024;
@@ -115,7 +115,8 @@ async function findTarget(ctx: AppContext, sourcedId: string): Promise<Target> {
     throw new OutcomeRefusal("unknown_sourcedid", "The sourcedId names no current result.");
   }
   const settings = readLtiSettings(activity.settings);
-  const maxGrade = ltiMaxGrade(settings);
+  const tool = await resolveTool(ctx, settings);
+  const maxGrade = effectiveMaxGrade(tool, settings);
   if (maxGrade === null) {
     throw new OutcomeRefusal("grades_not_accepted", "This activity does not accept grades from the tool.");
   }
@@ -123,14 +124,13 @@ async function findTarget(ctx: AppContext, sourcedId: string): Promise<Target> {
   if (roles.length === 0) {
     throw new OutcomeRefusal("not_enrolled", "The user is not enrolled in the course.");
   }
-  const tool = await resolveTool(ctx, settings);
   return {
     activity,
     userId: ids.userId,
     maxGrade,
     consumerKey: tool.consumerKey,
     sharedSecret: tool.sharedSecret,
-    deployment: toolDeploymentOf(activity.id, settings, tool),
+    deployment: toolDeploymentOf(activity.id, tool),
   };
 }
 

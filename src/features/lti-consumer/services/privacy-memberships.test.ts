@@ -10,9 +10,12 @@ import { buildMembershipsRequestParams, parseMembershipsResponse } from "../../.
 import { signRequest } from "../../../lti/v1p1/oauth.js";
 import { formEncode } from "../../../lti/v1p1/oauth-encoding.js";
 import type { Course } from "../../courses/courses.service.js";
+import { createToolType, updateToolType } from "../tools/tool-types.service.js";
 
 const KEY = "members-key";
 const SECRET = "members-secret";
+const SITE_KEY = "site-members-key";
+const SITE_SECRET = "site-members-secret";
 
 for (const engine of testEngines()) {
   describe(`privacy and memberships (${engine})`, () => {
@@ -22,6 +25,8 @@ for (const engine of testEngines()) {
     let teacher: Client;
     let openId: number;
     let privateId: number;
+    let siteToolId: number;
+    let siteId: number;
 
     before(async () => {
       t = await startTestApp(engine);
@@ -54,6 +59,26 @@ for (const engine of testEngines()) {
             shareEmail: false,
             acceptGrades: false,
           },
+        })
+      ).id;
+      siteToolId = (
+        await createToolType(
+          t.ctx.db,
+          t.clock,
+          { allow: [] },
+          {
+            name: "Members Site Tool",
+            toolUrl: "http://127.0.0.7:9/launch",
+            consumerKey: SITE_KEY,
+            sharedSecret: SITE_SECRET,
+          },
+        )
+      ).id;
+      siteId = (
+        await addActivity(t, course.id, {
+          type: "lti",
+          name: "Site tool",
+          settings: { toolTypeId: siteToolId },
         })
       ).id;
       student = await t.client("sue");
@@ -214,6 +239,27 @@ for (const engine of testEngines()) {
         });
       assert.equal((await send()).statusCode, 200);
       assert.equal((await send()).statusCode, 401);
+    });
+
+    it("answers within the site tool's privacy settings as they are now, for an activity saved before", async () => {
+      const f = await launchFields(teacher, siteId);
+      const site = { key: SITE_KEY, secret: SITE_SECRET };
+      const sueOf = async () => {
+        const res = await members(f, site);
+        assert.equal(res.statusCode, 200, res.body);
+        return parseMembershipsResponse(res.body).members.find((m) => m.givenName === "Sue");
+      };
+      const open = await sueOf();
+      assert.equal(open?.email, "sue@example.org");
+      assert.ok(open?.resultSourcedId);
+      await updateToolType(t.ctx.db, t.clock, { allow: [] }, siteToolId, {
+        shareEmail: false,
+        acceptGrades: false,
+      });
+      const narrowed = await sueOf();
+      assert.ok(narrowed, "names are still shared");
+      assert.equal(narrowed.email, undefined);
+      assert.equal(narrowed.resultSourcedId, undefined);
     });
   });
 }

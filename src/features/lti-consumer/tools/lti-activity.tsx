@@ -11,11 +11,17 @@ import {
   type LtiSettings,
   ltiMaxGrade,
   ltiSettingsSchema,
+  PRIVACY_FLAGS,
+  type Privacy,
   prepareLtiSettings,
+  privacyCeilingMessage,
   readLtiSettings,
 } from "./lti-settings.js";
-import { PRIVACY_FIELDS, ToolFields, type ToolFieldUse } from "./tool-fields.js";
-import { listToolTypes } from "./tool-types.service.js";
+import { ToolFields, type ToolFieldUse } from "./tool-fields.js";
+import { listToolTypes, matchToolType, type ToolUrls } from "./tool-types.service.js";
+
+/** What the form knows of a site tool: its name, where it launches, and its privacy ceiling (no secrets). */
+export type FormToolType = { id: number; name: string } & ToolUrls & Privacy;
 
 export const AUTOMATIC_LABEL = "Automatic, based on tool URL";
 
@@ -74,8 +80,14 @@ const MAX_GRADE_HELP = "The grade a score of 1.0 from the tool is worth, when gr
 
 /** Behind "Show more", before the privacy settings. */
 const MORE: readonly ToolFieldUse[] = [
-  { name: "consumerKey", help: "Agreed with the tool provider; it can be anything short, but not empty." },
-  { name: "sharedSecret", help: "The secret the tool provider gave you." },
+  {
+    name: "consumerKey",
+    help: "Agreed with the tool provider; it can be anything short, but not empty. Leave it empty for a preconfigured tool: the site administrator's is used.",
+  },
+  {
+    name: "sharedSecret",
+    help: "The secret the tool provider gave you. Leave it empty for a preconfigured tool.",
+  },
   {
     name: "customParameters",
     help: "One name=value per line; values such as $User.id or $Context.id are filled in at launch.",
@@ -87,6 +99,21 @@ const MORE: readonly ToolFieldUse[] = [
 
 /** A problem with one of these opens "Show more". */
 const MORE_FIELDS = MORE.map((use) => (typeof use === "string" ? use : use.name)) as readonly string[];
+const PRIVACY_FIELD_NAMES: readonly string[] = PRIVACY_FLAGS;
+
+/**
+ * The site tool whose privacy settings bound the form's: the preconfigured tool chosen, else (no key and
+ * secret of the activity's own) the one its URL matches, as a save and a launch decide (lti-settings.ts).
+ */
+function siteToolOf(
+  v: ReturnType<typeof fieldValues>,
+  launchUrl: string,
+  types: readonly FormToolType[],
+): FormToolType | undefined {
+  if (v.toolTypeId !== "") return types.find((t) => String(t.id) === v.toolTypeId);
+  if (v.consumerKey !== "" && v.sharedSecret !== "") return undefined;
+  return matchToolType(types, launchUrl || v.toolUrl);
+}
 
 export function LtiSettingsFields({
   settings,
@@ -95,10 +122,19 @@ export function LtiSettingsFields({
 }: {
   settings: Record<string, unknown>;
   errors: Errors;
-  toolTypes: ReadonlyArray<{ id: number; name: string }>;
+  toolTypes: readonly FormToolType[];
 }) {
   const v = fieldValues(settings);
-  const open = (errors ?? []).some((e) => MORE_FIELDS.includes(e.field)) || undefined;
+  const site = siteToolOf(v, str(settings.launchUrl), toolTypes);
+  // A box the site tool does not allow is shown off and disabled, with why (a disabled box is not sent).
+  const privacy: ToolFieldUse[] = PRIVACY_FLAGS.map((name) => {
+    if (!site || site[name]) return name;
+    v[name] = false;
+    return { name, disabled: true, help: privacyCeilingMessage(name, site) };
+  });
+  const open =
+    (errors ?? []).some((e) => MORE_FIELDS.includes(e.field) || PRIVACY_FIELD_NAMES.includes(e.field)) ||
+    undefined;
   return (
     <>
       <input type="hidden" name="ltiForm" value="1" />
@@ -111,14 +147,14 @@ export function LtiSettingsFields({
           { value: "", label: AUTOMATIC_LABEL },
           ...toolTypes.map((t) => ({ value: String(t.id), label: t.name })),
         ]}
-        help="A tool set up by the site administrator, or automatic: the tool URL decides (a site-wide tool of the same domain lends its consumer key and secret)."
+        help="A tool set up by the site administrator, or automatic: the tool URL decides (a site-wide tool on the same host lends its consumer key and secret when you leave them empty). A site-wide tool's key and secret go only to its own host, and its privacy settings are the most an activity may share."
       />
       <ToolFields values={v} errors={errors} fields={[{ name: "toolUrl", help: TOOL_URL_HELP }]} />
       <details class="show-more" open={open}>
         <summary>Show more</summary>
         <ToolFields values={v} errors={errors} fields={MORE} />
         <Fieldset legend="Privacy">
-          <ToolFields values={v} errors={errors} fields={PRIVACY_FIELDS} />
+          <ToolFields values={v} errors={errors} fields={privacy} />
         </Fieldset>
       </details>
       <ToolFields values={v} errors={errors} fields={[{ name: "maxGrade", help: MAX_GRADE_HELP }]} />
@@ -137,7 +173,18 @@ export const externalToolType: ActivityType<LtiSettings> = {
   maxGrade: (settings) => ltiMaxGrade(settings),
   defaultName: (settings) => settings.toolName || undefined,
   formData: async (ctx) => ({
-    toolTypes: (await listToolTypes(ctx.db)).map((t) => ({ id: t.id, name: t.name })),
+    toolTypes: (await listToolTypes(ctx.db)).map(
+      (t): FormToolType => ({
+        id: t.id,
+        name: t.name,
+        baseUrl: t.baseUrl,
+        launchUrl: t.launchUrl,
+        secureLaunchUrl: t.secureLaunchUrl,
+        shareName: t.shareName,
+        shareEmail: t.shareEmail,
+        acceptGrades: t.acceptGrades,
+      }),
+    ),
   }),
   pickerEntries: async (ctx) =>
     (await listToolTypes(ctx.db))
@@ -157,7 +204,7 @@ export const externalToolType: ActivityType<LtiSettings> = {
     <LtiSettingsFields
       settings={settings}
       errors={errors}
-      toolTypes={(data as { toolTypes?: Array<{ id: number; name: string }> } | undefined)?.toolTypes ?? []}
+      toolTypes={(data as { toolTypes?: FormToolType[] } | undefined)?.toolTypes ?? []}
     />
   ),
   view: async ({ reply, pc, course, activity, canManage, caps }) => {

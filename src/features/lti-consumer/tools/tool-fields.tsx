@@ -50,7 +50,7 @@ export type ToolFieldName = keyof typeof TOOL_FIELDS;
 /** A field as one form shows it: by name, or with that form's own help, label or required mark. */
 export type ToolFieldUse =
   | ToolFieldName
-  | { name: ToolFieldName; help?: string; label?: string; required?: boolean };
+  | { name: ToolFieldName; help?: string; label?: string; required?: boolean; disabled?: boolean };
 
 /** Text fields take strings, checkboxes booleans. */
 export type ToolFieldValues = Partial<Record<ToolFieldName, string | boolean>>;
@@ -65,7 +65,16 @@ function ToolField({ use, values, errors }: { use: ToolFieldUse; values: ToolFie
   const value = values[name];
   switch (spec.control) {
     case "checkbox":
-      return <Checkbox name={name} label={label} checked={value === true} help={own.help} />;
+      return (
+        <Checkbox
+          name={name}
+          label={label}
+          checked={value === true}
+          help={own.help}
+          errors={errors}
+          disabled={own.disabled}
+        />
+      );
     case "textarea":
       return (
         <TextArea

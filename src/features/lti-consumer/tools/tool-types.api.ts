@@ -53,7 +53,8 @@ addApiOperation({
   method: "post",
   path: "/lti/tool-types",
   summary:
-    "Add a site-wide external tool (site admin). toolUrl may be a cartridge URL: the tool is configured from it; an unusable cartridge is a 400 naming the reason.",
+    "Add a site-wide external tool (site admin). toolUrl may be a cartridge URL: the tool is configured from it; an unusable cartridge is a 400 naming the reason. " +
+    "Its key and secret are only sent to its launch URL's origin, and shareName/shareEmail/acceptGrades are a ceiling: an activity using the tool may turn them off, never on; turning one off later applies to the activities already using it.",
   tag,
   body: toolTypeSchema,
   responses: { 201: `The tool: ${SHAPE}` },

@@ -209,19 +209,48 @@ function thumbprint(url: string): { host: string; path: string } | undefined {
   }
 }
 
+/** The URLs of a site tool that matching and the host rule look at. */
+export type ToolUrls = Pick<ToolType, "baseUrl" | "launchUrl" | "secureLaunchUrl">;
+
+/** A URL's origin (scheme, host and port; default ports dropped, host lower-cased), or "" when it has none. */
+export function originOf(url: string): string {
+  try {
+    const o = new URL(url).origin;
+    return o === "null" ? "" : o;
+  } catch {
+    return "";
+  }
+}
+
+/**
+ * Where a site tool launches: the origins of its launch URL and secure launch URL. Its consumer key and shared
+ * secret are only ever sent to these; an activity using the tool may choose any path and query there.
+ */
+export function launchOrigins(t: ToolUrls): string[] {
+  return [...new Set([t.launchUrl, t.secureLaunchUrl].map(originOf).filter((o) => o !== ""))];
+}
+
+/** The origins a Tool URL typed for a site tool may be on: its launch origins and its cartridge's. */
+export function toolUrlOrigins(t: ToolUrls): string[] {
+  return [...new Set([...launchOrigins(t), originOf(t.baseUrl)].filter((o) => o !== ""))];
+}
+
 /**
  * The site tool whose domain matches `toolUrl` (its tool URL's or launch URL's host, "www." ignored), the
- * closest URL first: an exact match, then the longest matching path prefix, then any tool of that domain.
+ * closest URL first: one on the same origin (scheme, host, port) before any other, then an exact match, then
+ * the longest matching path prefix, then any tool of that domain.
  */
-export function matchToolType(types: readonly ToolType[], toolUrl: string): ToolType | undefined {
+export function matchToolType<T extends ToolUrls>(types: readonly T[], toolUrl: string): T | undefined {
   const target = thumbprint(toolUrl);
   if (!target) return undefined;
-  let best: { t: ToolType; score: number } | undefined;
+  const origin = originOf(toolUrl);
+  let best: { t: T; score: number } | undefined;
   for (const t of types) {
     for (const url of [t.baseUrl, t.launchUrl, t.secureLaunchUrl]) {
       const p = url ? thumbprint(url) : undefined;
       if (!p || p.host !== target.host) continue;
-      const score = p.path === target.path ? 3000 : target.path.startsWith(p.path) ? 1000 + p.path.length : 1;
+      const path = p.path === target.path ? 3000 : target.path.startsWith(p.path) ? 1000 + p.path.length : 1;
+      const score = (originOf(url) === origin ? 10_000 : 0) + path;
       if (!best || score > best.score) best = { t, score };
     }
   }

@@ -144,6 +144,11 @@ export function ToolTypeFormPage({
           <ToolFields values={values} errors={errors} fields={TOOL_SETTINGS} />
         </Fieldset>
         <Fieldset legend="Privacy defaults">
+          <p class="help">
+            Activities using this tool start with these and may turn them off, never on: a box left off here
+            is off for every activity using this tool, those already in courses too. The tool's key and secret
+            are only sent to its launch URL's host.
+          </p>
           <ToolFields values={values} errors={errors} fields={PRIVACY_FIELDS} />
         </Fieldset>
         <p class="actions">
