@@ -272,6 +272,12 @@ describe("verifyToolJwt refuses", () => {
     await refused(sign(claims({ nonce: "n-9" })), "jwt_nonce_reused", { nonceStore }, "nonce");
   });
 
+  it("an unknown kid after exactly one refetch, however the keyset answers", async () => {
+    const { port, calls } = keyset([toolJwk], [toolJwk]);
+    await refused(sign(claims(), { alg: "RS256", kid: "nope" }), "jwt_unknown_kid", { keys: port });
+    assert.deepEqual(calls, { current: 1, refetch: 1 });
+  });
+
   it("a key set that cannot be read: jwt_keyset_unavailable, with the cause", async () => {
     const keys: KeysetPort = {
       current: () => Promise.reject(new Error("ECONNREFUSED")),
