@@ -9,8 +9,12 @@ import type { OutcomeReason } from "../features/lti-consumer/services/outcomes.s
 import type { LaunchReason } from "../features/lti-provider/launch/rejection.js";
 import type { LtiErrorCode } from "../lti/errors.js";
 
-/** A protocol error: the request's signature, timestamp or nonce failed (401), or the request is malformed (400). */
-export const LTI_ERROR_STATUS: Record<LtiErrorCode, 400 | 401> = {
+/**
+ * A protocol error: the request's signature, timestamp or nonce failed (401), or the request is malformed
+ * (400). A tool JWT that fails verification is 401; a refused OIDC authentication request that is shown on
+ * the platform's page is 400, or 403 when the user or the tool may not launch.
+ */
+export const LTI_ERROR_STATUS: Record<LtiErrorCode, 400 | 401 | 403> = {
   bad_signature: 401,
   stale_timestamp: 401,
   replayed_nonce: 401,
@@ -28,6 +32,35 @@ export const LTI_ERROR_STATUS: Record<LtiErrorCode, 400 | 401> = {
   unsupported_operation: 400,
   multiple_operations: 400,
   score_out_of_range: 400,
+  jwt_malformed: 401,
+  jwt_alg_not_allowed: 401,
+  jwt_missing_kid: 401,
+  jwt_unknown_kid: 401,
+  jwt_key_mismatch: 401,
+  jwt_keyset_unavailable: 401,
+  jwt_invalid_signature: 401,
+  jwt_missing_claim: 401,
+  jwt_wrong_issuer: 401,
+  jwt_wrong_audience: 401,
+  jwt_expired: 401,
+  jwt_not_yet_valid: 401,
+  jwt_issued_in_future: 401,
+  jwt_too_old: 401,
+  jwt_nonce_reused: 401,
+  message_hint_invalid: 400,
+  message_hint_expired: 400,
+  message_hint_mismatch: 403,
+  message_hint_reused: 400,
+  auth_missing_parameter: 400,
+  auth_duplicate_parameter: 400,
+  auth_unknown_client: 400,
+  auth_client_not_enabled: 403,
+  auth_invalid_redirect_uri: 400,
+  auth_invalid_scope: 400,
+  auth_unsupported_response_type: 400,
+  auth_invalid_response_mode: 400,
+  auth_invalid_prompt: 400,
+  auth_login_required: 403,
 };
 
 /** A refused launch into a published tool, answered with the refusal page. */

@@ -24,6 +24,38 @@ export const LTI_ERROR_CODES = [
   "unsupported_operation",
   "multiple_operations",
   "score_out_of_range",
+  // JWTs coming in from a tool (LTI 1.3, 1EdTech Security Framework §5.1.3; conformance §L)
+  "jwt_malformed",
+  "jwt_alg_not_allowed",
+  "jwt_missing_kid",
+  "jwt_unknown_kid",
+  "jwt_key_mismatch",
+  "jwt_keyset_unavailable",
+  "jwt_invalid_signature",
+  "jwt_missing_claim",
+  "jwt_wrong_issuer",
+  "jwt_wrong_audience",
+  "jwt_expired",
+  "jwt_not_yet_valid",
+  "jwt_issued_in_future",
+  "jwt_too_old",
+  "jwt_nonce_reused",
+  // the platform's lti_message_hint (conformance case 94)
+  "message_hint_invalid",
+  "message_hint_expired",
+  "message_hint_mismatch",
+  "message_hint_reused",
+  // the OIDC authentication request a tool sends the platform (conformance §J)
+  "auth_missing_parameter",
+  "auth_duplicate_parameter",
+  "auth_unknown_client",
+  "auth_client_not_enabled",
+  "auth_invalid_redirect_uri",
+  "auth_invalid_scope",
+  "auth_unsupported_response_type",
+  "auth_invalid_response_mode",
+  "auth_invalid_prompt",
+  "auth_login_required",
 ] as const;
 export type LtiErrorCode = (typeof LTI_ERROR_CODES)[number];
 
@@ -104,5 +136,74 @@ export class OutcomeError extends LtiError<
     readonly details: { operation?: string; messageIdentifier?: string; value?: string } = {},
   ) {
     super(code, message);
+  }
+}
+
+/** A JWT from a tool that cannot be accepted. `claim` names the claim at fault; `reason` is for the log. */
+export class JwtError extends LtiError<Extract<LtiErrorCode, `jwt_${string}`>> {
+  override name = "JwtError";
+  constructor(
+    code: JwtError["code"],
+    message: string,
+    readonly details: { claim?: string; reason?: string; kid?: string } = {},
+    options?: { cause?: unknown },
+  ) {
+    super(code, message, options);
+  }
+}
+
+/** An `lti_message_hint` that is not one this platform issued, has expired, was used, or is for someone else. */
+export class MessageHintError extends LtiError<Extract<LtiErrorCode, `message_hint_${string}`>> {
+  override name = "MessageHintError";
+  constructor(
+    code: MessageHintError["code"],
+    message: string,
+    readonly details: { reason?: string } = {},
+  ) {
+    super(code, message);
+  }
+}
+
+/**
+ * The OAuth 2.0 / OpenID Connect `error` values an authentication error response can carry (RFC 6749
+ * §4.2.2.1, OpenID Connect Core §3.1.2.6).
+ */
+export type OidcErrorCode =
+  | "invalid_request"
+  | "unauthorized_client"
+  | "access_denied"
+  | "unsupported_response_type"
+  | "invalid_scope"
+  | "server_error"
+  | "login_required";
+
+/**
+ * A refused authentication request. `sendToTool` says whether the refusal may be posted to the tool's
+ * `redirect_uri` (with `error`, `error_description` and `state`): OpenID Connect Core §3.1.2.6 refers to
+ * RFC 6749 §4.1.2.1, "If the request fails due to a missing, invalid, or mismatching redirection URI, or if
+ * the client identifier is missing or invalid, the authorization server ... MUST NOT automatically redirect
+ * the user-agent to the invalid redirection URI." Then the platform shows its own page instead.
+ */
+export class AuthRequestError extends LtiError<
+  Extract<LtiErrorCode, `auth_${string}` | `message_hint_${string}`>
+> {
+  override name = "AuthRequestError";
+  constructor(
+    code: AuthRequestError["code"],
+    /** Written for the tool's developer: it travels as `error_description`. Never holds a secret. */
+    message: string,
+    readonly oidcError: OidcErrorCode,
+    readonly sendToTool: boolean,
+    readonly details: {
+      parameter?: string;
+      reason?: string;
+      clientId?: string;
+      /** Set when `sendToTool`: the validated redirect URI and the state to echo. */
+      redirectUri?: string;
+      state?: string;
+    } = {},
+    options?: { cause?: unknown },
+  ) {
+    super(code, message, options);
   }
 }

@@ -48,3 +48,39 @@ export function memoryNonceStore(clock: Clock): NonceStore & { size(): number } 
     size: () => entries.size,
   };
 }
+
+/** A JSON Web Key as found in a key set (RFC 7517 §4). Only the members the protocol code reads are named. */
+export interface PublicJwk {
+  kty: string;
+  kid?: string;
+  alg?: string;
+  use?: string;
+  n?: string;
+  e?: string;
+  [member: string]: unknown;
+}
+
+/**
+ * A tool's public keys (its JWKS, or the one key an admin pasted). LTI 1.3 verifiers select a key by `kid`
+ * and "refetch once on a miss" (1EdTech Security Framework §6.4; conformance case 116).
+ *
+ * `current()` returns the keys as cached (fetching them the first time). `refetch()` is called once when a
+ * token's `kid` is not among them: it fetches again unless the implementation's rate limit says no, and
+ * returns the keys it then has (see v1p3/jwks-cache.ts). Either may throw when the key set cannot be had.
+ */
+export interface KeysetPort {
+  current(): Promise<readonly PublicJwk[]>;
+  refetch(): Promise<readonly PublicJwk[]>;
+}
+
+/** What the authentication endpoint needs to know of a registered LTI 1.3 tool (its client). */
+export interface ToolClient {
+  clientId: string;
+  /** The registered redirection URIs; a request's `redirect_uri` must equal one byte for byte (case 91). */
+  redirectUris: readonly string[];
+  /** False for a tool that is pending activation or switched off (case 93). */
+  enabled: boolean;
+}
+
+/** Finds a registered tool by its `client_id`, or undefined for an unknown one. */
+export type ToolClientLookup = (clientId: string) => ToolClient | undefined | Promise<ToolClient | undefined>;

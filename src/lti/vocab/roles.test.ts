@@ -5,6 +5,7 @@ import {
   isInstructorRole,
   isLearnerRole,
   launchRoles,
+  lti13RoleUris,
   parseRoles,
   toRoleUrn,
 } from "./roles.js";
@@ -103,5 +104,40 @@ describe("classifyRole, isLearnerRole, toRoleUrn and launchRoles", () => {
   it("sends each launch role in short and URN form", () => {
     assert.equal(launchRoles(["Instructor"]), "Instructor,urn:lti:role:ims/lis/Instructor");
     assert.equal(isInstructorRole(launchRoles(["Learner"])), false);
+  });
+});
+
+describe("lti13RoleUris", () => {
+  it("writes full LTI 1.3 URIs, a sub-role with its principal role, each once", () => {
+    assert.deepEqual(
+      lti13RoleUris([
+        { kind: "context", name: "TeachingAssistant", subRole: "Grader" },
+        { kind: "context", name: "TeachingAssistant" },
+        { kind: "institution", name: "Student" },
+        { kind: "system", name: "User" },
+      ]),
+      [
+        "http://purl.imsglobal.org/vocab/lis/v2/membership#TeachingAssistant",
+        "http://purl.imsglobal.org/vocab/lis/v2/membership/TeachingAssistant#Grader",
+        "http://purl.imsglobal.org/vocab/lis/v2/institution/person#Student",
+        "http://purl.imsglobal.org/vocab/lis/v2/system/person#User",
+      ],
+    );
+    assert.deepEqual(lti13RoleUris([]), []);
+  });
+
+  it("gives URIs that classifyRole reads back as the same roles", () => {
+    const uris = lti13RoleUris([
+      { kind: "context", name: "Instructor", subRole: "Lecturer" },
+      { kind: "system", name: "SysAdmin" },
+    ]);
+    assert.deepEqual(
+      uris.map((u) => classifyRole(u)).map(({ kind, name, subRole }) => ({ kind, name, subRole })),
+      [
+        { kind: "context", name: "Instructor", subRole: undefined },
+        { kind: "context", name: "Instructor", subRole: "Lecturer" },
+        { kind: "system", name: "SysAdmin", subRole: undefined },
+      ],
+    );
   });
 });

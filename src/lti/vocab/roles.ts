@@ -172,3 +172,26 @@ export function toRoleUrn(role: string): string {
 export function launchRoles(roles: readonly ContextRole[]): string {
   return roles.flatMap((r) => [r, `${ROLE_URN_PREFIX.context}${r}`]).join(",");
 }
+
+/** A role as a platform holds it, to be sent as an LTI 1.3 role URI. */
+export type Lti13Role =
+  | { kind: "context"; name: ContextRole; subRole?: string }
+  | { kind: "institution"; name: (typeof INSTITUTION_ROLES)[number] }
+  | { kind: "system"; name: (typeof SYSTEM_ROLES)[number] };
+
+/**
+ * The LTI 1.3 role URIs for a set of roles (Core §5.3.7, Appendix A.2), in order, without duplicates. A
+ * context sub-role is sent with its principal role too: Core A.2.3.1 says a platform sending a sub-role
+ * "SHOULD also include the principal role", and tools that know only principal roles then still work.
+ */
+export function lti13RoleUris(roles: readonly Lti13Role[]): string[] {
+  const out = new Set<string>();
+  for (const r of roles) {
+    if (r.kind === "context") {
+      out.add(`${LTI13_ROLE_PREFIX.context}${r.name}`);
+      if (r.subRole !== undefined) out.add(`${LTI13_ROLE_PREFIX.contextSubRole}${r.name}#${r.subRole}`);
+    } else if (r.kind === "institution") out.add(`${LTI13_ROLE_PREFIX.institution}${r.name}`);
+    else out.add(`${LTI13_ROLE_PREFIX.system}${r.name}`);
+  }
+  return [...out];
+}
