@@ -455,6 +455,45 @@ describe("a Deep Linking response payload", () => {
     }
   });
 
+  it("reads a response shaped as ltijs 5.9.9 builds it: fractional iat/exp, base64 nonce, `errormsg ` key", () => {
+    // Interop: ltijs (src/Provider/Services/DeepLinking.js) sets iat and exp to Date.now() / 1000 (fractional),
+    // exp 60 s later, and writes the error message under ".../errormsg " with a trailing space.
+    const now = NOW.getTime() / 1000 + 0.123;
+    const r = parse({
+      iss: "tool-client-1",
+      aud: "https://pluto.example",
+      iat: now,
+      exp: now + 60,
+      nonce: "q8Jm3kS0l+eY2c/9ZpQx1w==",
+      [`${LTI}deployment_id`]: "dep-1",
+      [`${LTI}message_type`]: "LtiDeepLinkingResponse",
+      [`${LTI}version`]: "1.3.0",
+      [`${DL}msg`]: "Done",
+      [`${DL}errormsg `]: "ignored: not the claim name",
+      [`${DL}data`]: "pending-request-42",
+      [`${DL}content_items`]: [
+        {
+          type: "ltiResourceLink",
+          title: "Chapter 1",
+          url: "https://tool.example/c1",
+          custom: { name: "c1" },
+        },
+      ],
+    });
+    assert.equal(r.message, "Done");
+    assert.equal(r.errorMessage, undefined);
+    assert.equal(r.nonce, "q8Jm3kS0l+eY2c/9ZpQx1w==");
+    assert.deepEqual(r.items, [
+      {
+        index: 0,
+        type: "ltiResourceLink",
+        title: "Chapter 1",
+        url: "https://tool.example/c1",
+        custom: { name: "c1" },
+      },
+    ]);
+  });
+
   it("refuses a payload that is not an object", () => {
     for (const p of [null, "x", [], 3])
       assert.equal(

@@ -79,6 +79,57 @@ describe("a registration request", () => {
     });
   });
 
+  it("leaves out a logo that is not https, and says so, instead of refusing the tool", () => {
+    const reg = parse(changed({ logo_uri: "http://tool.example/logo.png", tos_uri: 5 }));
+    assert.equal(reg.logoUri, undefined);
+    assert.deepEqual(reg.ignoredFields, ["logo_uri: not an https URL", "tos_uri: not an https URL"]);
+  });
+
+  it("reads the body ltijs 5.9.9 posts, which lists the platform's claims_supported as its claims", () => {
+    // Interop: ltijs (src/Provider/Services/DynamicRegistration.js) sends no logo or description when not
+    // configured, the domain with its port, the app URL as the last redirect URI, and claims = claims_supported.
+    const reg = parseClientRegistration(
+      {
+        application_type: "web",
+        response_types: ["id_token"],
+        grant_types: ["implicit", "client_credentials"],
+        initiate_login_uri: "http://127.0.0.2:4000/login",
+        redirect_uris: ["http://127.0.0.2:4000"],
+        client_name: "ltijs tool",
+        jwks_uri: "http://127.0.0.2:4000/keys",
+        token_endpoint_auth_method: "private_key_jwt",
+        scope: `${AGS}lineitem.readonly ${AGS}lineitem ${AGS}score ${AGS}result.readonly ${NRPS}`,
+        [TC]: {
+          domain: "127.0.0.2:4000",
+          target_link_uri: "http://127.0.0.2:4000",
+          custom_parameters: {},
+          claims: [
+            "iss",
+            "sub",
+            "aud",
+            "iat",
+            "exp",
+            "nonce",
+            "name",
+            "given_name",
+            "family_name",
+            "email",
+            "picture",
+            "locale",
+          ],
+          messages: [{ type: "LtiResourceLinkRequest" }, { type: "LtiDeepLinkingRequest" }],
+        },
+      },
+      { supportedScopes: SUPPORTED, allowInsecureLoopback: true },
+    );
+    const s = describeRegistration(reg);
+    assert.equal(s.domain, "127.0.0.2:4000");
+    assert.deepEqual(s.services, { ags: true, acceptGrades: true, nrps: true });
+    assert.deepEqual(s.privacy, { shareName: true, shareEmail: true, sharePicture: true });
+    assert.deepEqual(s.deepLinking, { supported: true, url: "http://127.0.0.2:4000" });
+    assert.deepEqual(reg.droppedScopes, []);
+  });
+
   it("defaults application_type to web and accepts no scope at all", () => {
     const reg = parse(changed({ application_type: undefined, scope: undefined }));
     assert.equal(reg.applicationType, "web");
@@ -166,7 +217,6 @@ describe("a registration request", () => {
     ["no jwks_uri", { jwks_uri: undefined }, "invalid_client_metadata", "jwks_uri"],
     ["a jwks_uri that is not a URL", { jwks_uri: "keys" }, "invalid_client_metadata", "jwks_uri"],
     ["scope not a string", { scope: ["openid"] }, "invalid_client_metadata", "scope"],
-    ["an http logo_uri", { logo_uri: "http://tool.example/logo.png" }, "invalid_client_metadata", "logo_uri"],
     ["no redirect_uris", { redirect_uris: undefined }, "invalid_redirect_uri", "redirect_uris"],
     ["empty redirect_uris", { redirect_uris: [] }, "invalid_redirect_uri", "redirect_uris"],
     [
@@ -304,6 +354,7 @@ describe("the registration response", () => {
     const reg = parse(ltijsLike());
     const again = parse(buildRegistrationResponse(reg, { clientId: "c", deploymentId: "d" }));
     assert.deepEqual({ ...again, droppedScopes: [] }, { ...reg, droppedScopes: [] });
+    assert.deepEqual(again.ignoredFields, []);
   });
 });
 

@@ -43,6 +43,8 @@ export interface ToolRegistrationRequest {
   scopes: string[];
   /** Requested scopes the platform does not support, dropped (RFC 7591 §3.2.1 lets the server replace values). */
   droppedScopes: string[];
+  /** Display-only fields left out, with why (an http logo, say): worth showing the admin, not a refusal. */
+  ignoredFields: string[];
   toolConfiguration: ToolConfiguration;
 }
 
@@ -229,17 +231,22 @@ export function parseClientRegistration(
     tokenEndpointAuthMethod: "private_key_jwt",
     scopes: requested.filter((s) => options.supportedScopes.includes(s)),
     droppedScopes: requested.filter((s) => !options.supportedScopes.includes(s)),
+    ignoredFields: [],
     toolConfiguration: toolConfiguration(body, loopback),
   };
-  // Logo, client and policy URLs are only shown to admins; an http one is refused too (mixed content).
+  // Logo, client and policy URLs are only shown: one that is not https (mixed content) is left out rather than
+  // refusing the tool (RFC 7591 §3.2.1: the server "MAY reject or replace any of the client's requested metadata").
   for (const [name, key] of [
     ["logo_uri", "logoUri"],
     ["client_uri", "clientUri"],
     ["tos_uri", "tosUri"],
     ["policy_uri", "policyUri"],
   ] as const) {
-    const v = url(body, name, loopback);
-    if (v !== undefined) out[key] = v;
+    const v = get(body, name);
+    if (v === undefined || v === null) continue;
+    const ok = registrationUrl(v, loopback);
+    if (ok === undefined) out.ignoredFields.push(`${name}: not an https URL`);
+    else out[key] = ok;
   }
   return out;
 }

@@ -99,6 +99,8 @@ export interface RegistrationSummary {
   unknownMessageTypes: string[];
   grantedScopes: string[];
   droppedScopes: string[];
+  /** Display fields left out of the registration (an http logo). */
+  ignoredFields: string[];
   customParameters: Record<string, string>;
   description?: string;
   logoUri?: string;
@@ -132,6 +134,7 @@ export function describeRegistration(reg: ToolRegistrationRequest): Registration
     unknownMessageTypes: [...new Set(c.messages.map((m) => m.type).filter((t) => !known.includes(t)))],
     grantedScopes: reg.scopes,
     droppedScopes: reg.droppedScopes,
+    ignoredFields: reg.ignoredFields,
     customParameters: c.customParameters,
   };
   // DR §3.5.2.1 messages[].target_link_uri: absent means the tool's target_link_uri.
