@@ -22,7 +22,7 @@ export interface DeepLinkDates {
   endDateTime?: Date;
 }
 export interface DeepLinkLineItem {
-  /** AGS §3.2.8: "scoreMaximum ... MUST be a numeric value greater than 0". */
+  /** AGS §3.2.8: scoreMaximum MUST be a number greater than 0. */
   scoreMaximum: number;
   label?: string;
   resourceId?: string;

@@ -2,6 +2,7 @@
 // 2.0 §4.4, https://www.imsglobal.org/spec/lti-dl/v2p0#deep-linking-request-message; conformance cases
 // 140–142). The id_token itself (iss, aud, sub, nonce, deployment, roles, context …) is built by the v1p3 launch
 // code; this file returns only the claims to merge into it.
+// The MUSTs beside the checks are restated from the spec, not quoted (lti-conformance.md §V: re-check the wording).
 import { randomBytes } from "node:crypto";
 import { ParameterError } from "../errors.js";
 import { LTI13_MESSAGE_TYPES } from "../vocab/messages.js";
@@ -75,7 +76,7 @@ function absoluteUrl(name: string, value: string): string {
  * `resource_link` claim (case 141: a Deep Linking request has none); that is refused here when `base` is given.
  *
  * §4.4.1: `deep_link_return_url`, `accept_types` and `accept_presentation_document_targets` are required
- * ("The platform MUST include ..."), so each is refused here when empty.
+ * (the platform MUST send them), so each is refused here when empty.
  */
 export function buildDeepLinkingRequestClaims(
   settings: DeepLinkingSettings,

@@ -5,6 +5,7 @@
 //   1. message_type and version; 2. iss = the tool's client_id, aud contains the platform issuer, exp/iat;
 //   3. deployment_id as in the request; 4. `data` echoed exactly; 5. content_items against the request's
 //   settings; 6. the nonce, recorded only for a response that passed 1–5.
+// The MUSTs beside the checks are restated from the spec, not quoted (lti-conformance.md §V: re-check the wording).
 import { DeepLinkingError, isLtiError, MessageError } from "../errors.js";
 import type { Clock, NonceStore } from "../ports.js";
 import { LTI13_MESSAGE_TYPES, LTI13_VERSION } from "../vocab/messages.js";
@@ -21,7 +22,7 @@ export type VerifyJwt = (token: string) => Promise<unknown>;
 
 /** What the platform sent in the request this response answers (kept with the pending request). */
 export interface DeepLinkingExpectations {
-  /** The tool's client_id: §4.5 "iss ... MUST be the client_id of the tool". */
+  /** The tool's client_id: §4.5: iss MUST be the client_id of the tool. */
   clientId: string;
   /** Pluto's issuer: the response's `aud`. */
   platformIssuer: string;
@@ -115,15 +116,15 @@ export function parseDeepLinkingResponse(
 ): DeepLinkingResponse {
   if (!isObject(payload)) fail("dl_invalid_jwt", "payload", "not a JSON object");
 
-  // §4.5: "message_type ... MUST be LtiDeepLinkingResponse"; version "MUST be 1.3.0".
+  // §4.5: message_type MUST be LtiDeepLinkingResponse and version MUST be 1.3.0.
   const messageType = requiredString(payload, CORE_CLAIMS.messageType);
   if (messageType !== LTI13_MESSAGE_TYPES.deepLinkingResponse)
     throw new MessageError("unsupported_message_type", CORE_CLAIMS.messageType, messageType);
   const version = requiredString(payload, CORE_CLAIMS.version);
   if (version !== LTI13_VERSION) throw new MessageError("unsupported_version", CORE_CLAIMS.version, version);
 
-  // §4.5 (and Security Framework §5.2): "iss ... MUST be the client_id of the tool" and "aud ... MUST be the
-  // issuer of the platform". Exact string comparison, no trailing-slash or case fixes (case 120).
+  // §4.5 (and Security Framework §5.2): iss MUST be the client_id of the tool and aud MUST be (contain)
+  // the issuer of the platform. Exact string comparison, no trailing-slash or case fixes (case 120).
   const iss = requiredString(payload, "iss");
   if (iss !== options.clientId) fail("dl_issuer_mismatch", "iss", "not the tool's client_id");
   const aud = get(payload, "aud");
@@ -146,12 +147,12 @@ export function parseDeepLinkingResponse(
   if (exp <= now - leeway) fail("dl_expired", "exp", "in the past");
   if (iat > now + leeway) fail("dl_expired", "iat", "in the future");
 
-  // §4.5: "deployment_id ... MUST be the same value as the deployment_id claim from the request".
+  // §4.5: deployment_id MUST be the deployment_id of the request.
   const deploymentId = requiredString(payload, CORE_CLAIMS.deploymentId);
   if (deploymentId !== options.deploymentId)
     fail("dl_deployment_mismatch", CORE_CLAIMS.deploymentId, "not the deployment of the request");
 
-  // §4.5 data: "the tool MUST include this value in the response ... if it was present in the request".
+  // §4.5 data: when the request had one, the tool MUST echo it unchanged.
   const data = get(payload, DL_CLAIMS.data);
   if (options.data !== undefined) {
     if (data === undefined) fail("dl_data_mismatch", DL_CLAIMS.data, "missing, but the request sent one");
@@ -195,7 +196,7 @@ function readContentItems(raw: unknown, options: ParseDeepLinkingOptions, out: D
   const max = options.maxItems ?? DEFAULT_MAX_ITEMS;
   if (raw.length > max) fail("dl_invalid_claim", DL_CLAIMS.contentItems, `more than ${max} items`);
   out.cancelled = raw.length === 0;
-  // §4.4.1 accept_multiple false: "the tool MUST return at most one item" (case 145).
+  // §4.4.1 accept_multiple false: the tool MUST return at most one item (case 145).
   if (!options.acceptMultiple && raw.length > 1)
     fail("dl_multiple_not_accepted", DL_CLAIMS.contentItems, "several items, but accept_multiple was false");
   raw.forEach((item: unknown, index) => {
@@ -241,7 +242,7 @@ function readContentItems(raw: unknown, options: ParseDeepLinkingOptions, out: D
 
 /**
  * Verifies a Deep Linking response posted as the form field `JWT`: the signature through `verifyJwt`, then
- * parseDeepLinkingResponse, then the nonce. "The nonce ... MUST be unique" (single use until exp): a replay
+ * parseDeepLinkingResponse, then the nonce, which MUST NOT be reused (single use until exp): a replay
  * throws dl_replayed_nonce.
  */
 export async function verifyDeepLinkingResponse(

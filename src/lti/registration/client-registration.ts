@@ -2,6 +2,7 @@
 // 1.0 §3.5.2 (Client Registration Request, https://www.imsglobal.org/spec/lti-dr/v1p0#client-registration-request)
 // on RFC 7591 §2 (client metadata) and OpenID Connect Dynamic Client Registration 1.0 §2; conformance cases
 // 193–194, 199. Refusals are RegistrationErrors whose `body` is RFC 7591 §3.2.2's error body.
+// The MUSTs beside the checks are restated from the spec, not quoted (lti-conformance.md §V: re-check the wording).
 import { RegistrationError } from "../errors.js";
 import { registrationUrl, TOOL_CONFIGURATION } from "./vocab.js";
 
@@ -188,7 +189,7 @@ export function parseClientRegistration(
   const grantTypes = strings(body, "grant_types") ?? [];
   for (const g of ["implicit", "client_credentials"])
     if (!grantTypes.includes(g)) metadata("grant_types", `must contain ${g}`);
-  // DR §3.5.2: "token_endpoint_auth_method ... MUST be private_key_jwt"; RFC 7591's default
+  // DR §3.5.2: token_endpoint_auth_method MUST be private_key_jwt; RFC 7591's default
   // (client_secret_basic) does not apply, so an absent value is refused too.
   if (get(body, "token_endpoint_auth_method") !== "private_key_jwt")
     metadata("token_endpoint_auth_method", "must be private_key_jwt");

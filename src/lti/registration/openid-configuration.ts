@@ -1,6 +1,7 @@
 // The platform's OpenID configuration for Dynamic Registration 1.0 §3.4 (Platform OpenID Configuration,
 // https://www.imsglobal.org/spec/lti-dr/v1p0#platform-configuration) on top of OpenID Connect Discovery 1.0 §3;
 // conformance cases 190–191. Tools fetch it from the `openid_configuration` URL and check it (§3.5.1).
+// The MUSTs beside the checks are restated from the spec, not quoted (lti-conformance.md §V: re-check the wording).
 import { ParameterError } from "../errors.js";
 import { MESSAGE_TYPES, PLATFORM_CONFIGURATION, registrationUrl } from "./vocab.js";
 
@@ -81,7 +82,7 @@ function url(name: string, value: string, loopback: boolean): string {
 
 /**
  * Builds the document. DR §3.4 lists what the platform MUST publish; the fixed values are the only ones LTI
- * allows: "token_endpoint_auth_methods_supported ... MUST contain private_key_jwt", signing algorithms RS256,
+ * allows: token_endpoint_auth_methods_supported MUST contain private_key_jwt, signing algorithms RS256,
  * response type id_token.
  */
 export function buildOpenIdConfiguration(input: PlatformConfigurationInput): OpenIdConfiguration {
@@ -119,7 +120,7 @@ export function buildOpenIdConfiguration(input: PlatformConfigurationInput): Ope
 }
 
 /**
- * DR §3.5.1: the tool "MUST validate that the issuer ... matches the openid_configuration URL"; Pluto serves its
+ * DR §3.5.1: the tool MUST check the issuer against the openid_configuration URL; Pluto serves its
  * configuration under its issuer so that this holds. True when `configurationUrl` starts with the issuer at a
  * path boundary.
  */
