@@ -192,4 +192,25 @@ describe("the platform storage script", () => {
     const source = await readFile(new URL("./platform-storage.ts", import.meta.url), "utf8");
     assert.doesNotMatch(source, /^\s*import\s|\brequire\(|\bimport\(/m);
   });
+
+  it("runs as plain JavaScript once its types are erased, as a browser would load it", async () => {
+    const { readFile } = await import("node:fs/promises");
+    const { stripTypeScriptTypes } = await import("node:module");
+    const source = await readFile(new URL("./platform-storage.ts", import.meta.url), "utf8");
+    const js = stripTypeScriptTypes(source);
+    const mod = (await import(
+      `data:text/javascript,${encodeURIComponent(js)}`
+    )) as typeof import("./platform-storage.js");
+    const store = mod.memoryPlatformStorage();
+    mod.handleStorageMessage({ subject: "lti.put_data", message_id: "1", key: "k", value: "v" }, TOOL, store);
+    assert.deepEqual(
+      mod.handleStorageMessage({ subject: "lti.get_data", message_id: "2", key: "k" }, TOOL, store),
+      {
+        subject: "lti.get_data.response",
+        message_id: "2",
+        key: "k",
+        value: "v",
+      },
+    );
+  });
 });
