@@ -61,6 +61,27 @@ export const LTI_ERROR_STATUS: Record<LtiErrorCode, 400 | 401 | 403> = {
   auth_invalid_response_mode: 400,
   auth_invalid_prompt: 400,
   auth_login_required: 403,
+  // --- LTI 1.3 Deep Linking response and Dynamic Registration ---
+  // A Deep Linking response whose signature, issuer, audience, lifetime or nonce fails is not authentic (401);
+  // one that is authentic but does not fit the request is malformed (400).
+  dl_invalid_jwt: 401,
+  dl_missing_claim: 400,
+  dl_invalid_claim: 400,
+  dl_issuer_mismatch: 401,
+  dl_audience_mismatch: 401,
+  dl_expired: 401,
+  dl_deployment_mismatch: 400,
+  dl_data_mismatch: 400,
+  dl_replayed_nonce: 401,
+  dl_type_not_accepted: 400,
+  dl_multiple_not_accepted: 400,
+  dl_invalid_item: 400,
+  // RFC 7591 §3.2.2: 400 with the error body; a missing, bad, expired or used registration token is RFC 6750's 401.
+  invalid_client_metadata: 400,
+  invalid_redirect_uri: 400,
+  invalid_registration_token: 401,
+  registration_token_used: 401,
+  // --- end of the Deep Linking and Dynamic Registration block ---
 };
 
 /** A refused launch into a published tool, answered with the refusal page. */

@@ -56,6 +56,24 @@ export const LTI_ERROR_CODES = [
   "auth_invalid_response_mode",
   "auth_invalid_prompt",
   "auth_login_required",
+  // --- LTI 1.3 Deep Linking response (deep-linking/) and Dynamic Registration (registration/) ---
+  "dl_invalid_jwt",
+  "dl_missing_claim",
+  "dl_invalid_claim",
+  "dl_issuer_mismatch",
+  "dl_audience_mismatch",
+  "dl_expired",
+  "dl_deployment_mismatch",
+  "dl_data_mismatch",
+  "dl_replayed_nonce",
+  "dl_type_not_accepted",
+  "dl_multiple_not_accepted",
+  "dl_invalid_item",
+  "invalid_client_metadata",
+  "invalid_redirect_uri",
+  "invalid_registration_token",
+  "registration_token_used",
+  // --- end of the Deep Linking and Dynamic Registration block ---
 ] as const;
 export type LtiErrorCode = (typeof LTI_ERROR_CODES)[number];
 
@@ -205,5 +223,59 @@ export class AuthRequestError extends LtiError<
     options?: { cause?: unknown },
   ) {
     super(code, message, options);
+  }
+}
+
+// --- LTI 1.3 Deep Linking and Dynamic Registration families ---
+
+export type DeepLinkingErrorCode = Extract<LtiErrorCode, `dl_${string}`>;
+
+/**
+ * A Deep Linking response that cannot be accepted (Deep Linking 2.0 §4.2; conformance cases 151–153).
+ * `claim` names the JWT claim, `index` and `field` the content item (by position) and its property.
+ */
+export class DeepLinkingError extends LtiError<DeepLinkingErrorCode> {
+  override name = "DeepLinkingError";
+  constructor(
+    code: DeepLinkingErrorCode,
+    message: string,
+    readonly details: { claim?: string; index?: number; field?: string; reason?: string } = {},
+    options?: { cause?: unknown },
+  ) {
+    super(code, message, options);
+  }
+}
+
+/** The error body of RFC 7591 §3.2.2 (or RFC 6750 §3.1's `invalid_token` for a bad registration token). */
+export interface RegistrationErrorBody {
+  error: "invalid_client_metadata" | "invalid_redirect_uri" | "invalid_token";
+  error_description: string;
+}
+
+export type RegistrationErrorCode =
+  | "invalid_client_metadata"
+  | "invalid_redirect_uri"
+  | "invalid_registration_token"
+  | "registration_token_used";
+
+/**
+ * A refused Dynamic Registration request (Dynamic Registration 1.0 §3.5; conformance cases 194–195). `body` is
+ * what the registration endpoint answers, as is: RFC 7591 §3.2.2 "the authorization server returns an HTTP
+ * 400 status code ... with ... error [and] error_description".
+ */
+export class RegistrationError extends LtiError<RegistrationErrorCode> {
+  override name = "RegistrationError";
+  readonly body: RegistrationErrorBody;
+  constructor(
+    code: RegistrationErrorCode,
+    description: string,
+    readonly field?: string,
+  ) {
+    super(code, description);
+    this.body = {
+      error:
+        code === "invalid_registration_token" || code === "registration_token_used" ? "invalid_token" : code,
+      error_description: description,
+    };
   }
 }
