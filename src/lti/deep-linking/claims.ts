@@ -1,16 +1,17 @@
 // Claim names and values of Deep Linking 2.0 (https://www.imsglobal.org/spec/lti-dl/v2p0), with the LTI 1.3
-// Core claims its messages carry (LTI 1.3 Core §5.1, §5.3). Kept here so this folder stands alone; the
-// core claim URIs are the same strings as in vocab/claims.ts.
+// Core claims its messages carry (LTI 1.3 Core §5.1, §5.3). The core claim
+// URIs come from vocab/claims.ts.
 
-const LTI = "https://purl.imsglobal.org/spec/lti/claim/";
+import { LTI_CLAIM } from "../vocab/claims.js";
+
 const DL = "https://purl.imsglobal.org/spec/lti-dl/claim/";
 
-/** LTI 1.3 Core claims a Deep Linking message carries. */
+/** LTI 1.3 Core claims a Deep Linking message carries (vocab/claims.ts). */
 export const CORE_CLAIMS = {
-  messageType: `${LTI}message_type`,
-  version: `${LTI}version`,
-  deploymentId: `${LTI}deployment_id`,
-  resourceLink: `${LTI}resource_link`,
+  messageType: LTI_CLAIM.messageType,
+  version: LTI_CLAIM.version,
+  deploymentId: LTI_CLAIM.deploymentId,
+  resourceLink: LTI_CLAIM.resourceLink,
 } as const;
 
 /** Deep Linking 2.0 claims: §4.4 (request settings) and §4.5 (response). */

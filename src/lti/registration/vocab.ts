@@ -1,17 +1,19 @@
 // Names used by Dynamic Registration 1.0 (https://www.imsglobal.org/spec/lti-dr/v1p0): the LTI objects inside
 // the OpenID documents (§3.4, §3.5.2) and the scopes a tool may ask for (AGS 2.0 §3.1, NRPS 2.0 §2.1). Kept
-// here so this folder stands alone; vocab/ may take them over.
+// here; the claim and scope URIs themselves are vocab/claims.ts's.
+
+import { AGS_SCOPE, NRPS_SCOPE_MEMBERSHIP_READONLY } from "../vocab/claims.js";
 
 export const PLATFORM_CONFIGURATION = "https://purl.imsglobal.org/spec/lti-platform-configuration";
 export const TOOL_CONFIGURATION = "https://purl.imsglobal.org/spec/lti-tool-configuration";
 
-/** Service scopes (the `scope` of a registration and of a client_credentials token). */
+/** Service scopes (the `scope` of a registration and of a client_credentials token), from vocab/claims.ts. */
 export const LTI_SCOPES = {
-  agsLineItem: "https://purl.imsglobal.org/spec/lti-ags/scope/lineitem",
-  agsLineItemReadOnly: "https://purl.imsglobal.org/spec/lti-ags/scope/lineitem.readonly",
-  agsResultReadOnly: "https://purl.imsglobal.org/spec/lti-ags/scope/result.readonly",
-  agsScore: "https://purl.imsglobal.org/spec/lti-ags/scope/score",
-  nrpsContextMembershipReadOnly: "https://purl.imsglobal.org/spec/lti-nrps/scope/contextmembership.readonly",
+  agsLineItem: AGS_SCOPE.lineItem,
+  agsLineItemReadOnly: AGS_SCOPE.lineItemReadOnly,
+  agsResultReadOnly: AGS_SCOPE.resultReadOnly,
+  agsScore: AGS_SCOPE.score,
+  nrpsContextMembershipReadOnly: NRPS_SCOPE_MEMBERSHIP_READONLY,
 } as const;
 
 export const AGS_SCOPES: readonly string[] = [

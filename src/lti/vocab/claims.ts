@@ -1,7 +1,7 @@
 // LTI 1.3 claim names, scopes and OIDC parameter values, written once. LTI 1.3 Core §5 (message claims),
 // Assignment and Grade Services 2.0 §3.1 (endpoint claim, scopes), Names and Role Provisioning Services
 // 2.0 §3.6 (service claim), LTI 1.3 Core §4.1 / 1EdTech Security Framework §5.1.1 (authentication request).
-// Deep Linking and Dynamic Registration keep their own constants beside their code.
+// Deep Linking and Dynamic Registration keep their own claim names beside their code and take these.
 
 const LTI = "https://purl.imsglobal.org/spec/lti/claim/";
 
