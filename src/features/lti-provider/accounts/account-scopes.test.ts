@@ -273,6 +273,15 @@ for (const engine of testEngines()) {
       );
     });
 
+    it("is documented in the OpenAPI document, with the body it takes", async () => {
+      const doc = (await api(t.app, undefined, "GET", "/api/v1/openapi.json")).json as {
+        paths: Record<string, Record<string, { requestBody?: unknown }>>;
+      };
+      assert.ok(doc.paths["/lti/consumers"]?.get, "the list");
+      const put = doc.paths["/lti/consumers/{id}/account-scope"]?.put;
+      assert.match(JSON.stringify(put?.requestBody), /"sameAs"/);
+    });
+
     it("refuses bad declarations with a clear 4xx and changes nothing", async () => {
       const p1 = await publish();
       const p2 = await publish();
