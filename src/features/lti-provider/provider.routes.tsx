@@ -73,7 +73,7 @@ function presentConsumer(c: Consumer) {
   };
 }
 const CONSUMER_SHAPE =
-  "{id, consumerKey, publication: {id, courseId, courseName, methodName} | null, label, accountScope, linkedAccounts, sharesWith: [id], sameKey: [id], createdAt}";
+  "{id, consumerKey, publication: {id, instanceId, courseId, courseName, methodName} | null, label, accountScope, linkedAccounts, sharesWith: [id], sameKey: [id], createdAt}";
 
 /** Whom `c` now shares accounts with, for the flash message. */
 function sharedWith(c: Consumer): string {
@@ -96,6 +96,17 @@ export function registerProviderRoutes(app: FastifyInstance, ctx: AppContext) {
     const canManage = await can(ctx.db, request, courseId, "enrol:manage", ctx.clock.now());
     const instances = await listInstances(ctx.db, courseId, "lti");
     return { canManage, items: await Promise.all(instances.map((i) => publishedDetails(ctx, i, canManage))) };
+  }
+
+  /** The consumers that launched each publication of the list, by its enrolment instance (for managers). */
+  async function consumersByPublication(items: readonly { instanceId: number }[]) {
+    const ids = new Set(items.map((i) => i.instanceId));
+    const out = new Map<number, Consumer[]>();
+    for (const c of await listConsumers(ctx.db)) {
+      const id = c.publication?.instanceId;
+      if (id !== undefined && ids.has(id)) out.set(id, [...(out.get(id) ?? []), c]);
+    }
+    return out;
   }
 
   app.post("/enrol/lti/launch/:uuid", { config: { csrf: false } }, async (request, reply) => {
@@ -176,13 +187,19 @@ export function registerProviderRoutes(app: FastifyInstance, ctx: AppContext) {
     await requireCapability(ctx.db, request, id, "course:viewparticipants", ctx.clock.now());
     const { canManage, items } = await publishedList(request, id);
     const caps = await courseCaps(ctx, request, id);
-    return reply
-      .type(html)
-      .send(
-        renderPage(
-          h(PublishedPage, { pc: pageContext(ctx, request, reply), course, caps, items, canManage }),
-        ),
-      );
+    const consumers = canManage ? await consumersByPublication(items) : new Map<number, Consumer[]>();
+    return reply.type(html).send(
+      renderPage(
+        h(PublishedPage, {
+          pc: pageContext(ctx, request, reply),
+          course,
+          caps,
+          items,
+          canManage,
+          consumers,
+        }),
+      ),
+    );
   });
 
   app.get("/course/:id/lti-launches", async (request, reply) => {

@@ -47,6 +47,8 @@ export function PublishedPage(p: {
   caps: ReadonlySet<Capability>;
   items: PublishedDetails[];
   canManage: boolean;
+  /** The consumers that launched each publication, by enrolment instance (shown to managers). */
+  consumers: ReadonlyMap<number, Consumer[]>;
 }) {
   return (
     <CourseLayout
@@ -87,6 +89,7 @@ export function PublishedPage(p: {
             {d.secret !== undefined ? (
               <CopyField id={`secret-${d.id}`} label="Secret" value={d.secret} secret />
             ) : null}
+            {p.canManage ? <LaunchedBy consumers={p.consumers.get(d.instanceId) ?? []} pc={p.pc} /> : null}
             {p.canManage ? (
               <p>
                 <a href={`/course/${p.course.id}/enrol-methods/${d.instanceId}/edit`}>Edit settings</a>
@@ -96,6 +99,35 @@ export function PublishedPage(p: {
         ))
       )}
     </CourseLayout>
+  );
+}
+
+/** The consumer keys a publication was launched with, and whether their remote users share accounts. */
+function LaunchedBy({ consumers, pc }: { consumers: Consumer[]; pc: PageContext }) {
+  if (consumers.length === 0) return <p class="muted">No consumer has launched it yet.</p>;
+  return (
+    <>
+      <p>
+        Launched by these consumers (each keeps its own remote users' accounts unless a site admin declared
+        otherwise):
+      </p>
+      <ul>
+        {consumers.map((c) => (
+          <li key={c.id}>
+            Consumer key <code>{c.consumerKey}</code>: {c.linkedAccounts} account
+            {c.linkedAccounts === 1 ? "" : "s"} made
+            {c.sharesWith.length > 0
+              ? `, shares accounts with ${c.sharesWith.length} other consumer${c.sharesWith.length === 1 ? "" : "s"} of the key`
+              : ""}
+          </li>
+        ))}
+      </ul>
+      {pc.actor?.siteAdmin ? (
+        <p>
+          <a href={CONSUMERS_PATH}>Declare which consumers share accounts</a>
+        </p>
+      ) : null}
+    </>
   );
 }
 

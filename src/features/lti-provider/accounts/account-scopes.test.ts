@@ -221,6 +221,12 @@ for (const engine of testEngines()) {
       const declared = await admin.post(`${CONSUMERS}/${d1}/same-consumer`, { sameAs: String(d2) });
       assert.equal(declared.statusCode, 303, declared.body);
       assert.match((await admin.get(CONSUMERS)).body, /Keep accounts separate/);
+      const published = await admin.get(`/course/${p1.courseId}/lti-publications`);
+      assert.match(
+        published.body,
+        /Consumer key <code>one-lms<\/code>: 1 account made, shares accounts with 1 other consumer of the key/,
+      );
+      assert.match(published.body, new RegExp(`href="${CONSUMERS}"`));
 
       await launched(p1, "one-lms", { user_id: "learner-l" });
       assert.equal(await lastLaunchUser(p1, "learner-l"), learner, "the same account through both");

@@ -19,7 +19,7 @@ export interface Consumer {
   id: number;
   consumerKey: string;
   /** The publication it launches; undefined once the publication was deleted. */
-  publication?: { id: number; courseId: number; courseName: string; methodName: string };
+  publication?: { id: number; instanceId: number; courseId: number; courseName: string; methodName: string };
   /** What to call it beside other deployments of its key. */
   label: string;
   /** Its account scope (the first deployment of its group, or itself). */
@@ -62,6 +62,7 @@ async function present(
   const publication = pub
     ? {
         id: pub.id,
+        instanceId: pub.instanceId,
         courseId: pub.courseId,
         courseName: course?.fullname ?? "",
         methodName: instance?.name ?? "",
