@@ -97,7 +97,7 @@ const CROSS_READS: Record<string, { tables: readonly string[]; why: string }> = 
   },
   "src/features/lti-provider/launch/resource-links.repository.ts": {
     tables: ["lti_deployments"],
-    why: "member sync signs with the consumer key of the link's deployment, read with the links",
+    why: "member sync signs with the consumer key of the link's deployment and provisions in its account scope, read with the links",
   },
   "src/features/lti-provider/grade-sync/grade-claims.repository.ts": {
     tables: ["lti_deployments"],

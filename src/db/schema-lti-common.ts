@@ -1,5 +1,5 @@
 // Tables both LTI sides share: the remote party of an exchange (a deployment) and, for LTI 1.3, the
-// registration it lives under. Created by migration 0040.
+// registration it lives under. Created by migration 0040; account scopes by 0041.
 import type { Generated } from "kysely";
 
 /** provider: Pluto is the tool (a platform launches a publication); consumer: Pluto is the platform. */
@@ -37,6 +37,11 @@ export interface LtiDeploymentsTable {
   deployment_id: string | null;
   tool_type_id: number | null;
   activity_id: number | null;
+  /**
+   * Provider side: the deployment whose accounts this one shares, as declared by a site admin (the
+   * first deployment of the group; migration 0041). Null: its own account scope, or a group's first.
+   */
+  account_scope_id: number | null;
   created_at: string;
 }
 

@@ -111,6 +111,7 @@ for (const engine of testEngines()) {
         ["site admin tasks", "/admin/tasks"],
         ["External Sources / LTI", "/admin/lti/tools"],
         ["LTI launch log", "/admin/lti/launches"],
+        ["Consumers of published tools", "/admin/lti/consumers"],
         ["profile", "/profile"],
       );
       browser = await launchBrowser();

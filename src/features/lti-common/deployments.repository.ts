@@ -4,6 +4,12 @@
 // that verifies with the publication's secret. Consumer side, Pluto's deployment of a tool: one per
 // site tool (created with it) and one per External tool activity with its own key (created when
 // first used). Remote users, resource links, nonces and launch-log rows point at a deployment.
+//
+// Provider side, a deployment is also an account scope: a launch verified with a publication's
+// secret reaches only the accounts linked through deployments of its scope — the deployment
+// itself, or the group a site admin declared to be one consumer (account_scope_id names the
+// group's first deployment; groups are flat, so the scope of a deployment is
+// coalesce(account_scope_id, id)).
 import type { Db } from "../../db/database.js";
 
 /** What a deployment is a deployment of: the identity that finds (or creates) it. */
@@ -55,4 +61,98 @@ export async function ensureDeployment(db: Db, o: DeploymentOwner, now: string):
   const id = await findDeploymentId(db, o);
   if (id === undefined) throw new Error("the deployment could not be stored");
   return id;
+}
+
+/** A provider-side LTI 1.1 deployment as the site admin's list of consumers shows it. */
+export interface ProviderDeployment {
+  id: number;
+  /** Null when the publication was deleted (its remote users keep their links). */
+  publicationId: number | null;
+  consumerKey: string;
+  /** The account scope: the first deployment of its group, or its own id. */
+  accountScope: number;
+  createdAt: string;
+}
+
+type ProviderRow = {
+  id: number;
+  publication_id: number | null;
+  consumer_key: string | null;
+  account_scope_id: number | null;
+  created_at: string;
+};
+
+const toProviderDeployment = (r: ProviderRow): ProviderDeployment => ({
+  id: r.id,
+  publicationId: r.publication_id,
+  consumerKey: r.consumer_key ?? "",
+  accountScope: r.account_scope_id ?? r.id,
+  createdAt: r.created_at,
+});
+
+const PROVIDER_COLUMNS = ["id", "publication_id", "consumer_key", "account_scope_id", "created_at"] as const;
+
+/** Every provider-side LTI 1.1 deployment, by consumer key, then oldest first. */
+export async function listProviderDeployments(db: Db): Promise<ProviderDeployment[]> {
+  const rows = await db
+    .selectFrom("lti_deployments")
+    .select(PROVIDER_COLUMNS)
+    .where("side", "=", "provider")
+    .where("consumer_key", "is not", null)
+    .orderBy("consumer_key")
+    .orderBy("id")
+    .execute();
+  return rows.map(toProviderDeployment);
+}
+
+export async function findProviderDeployment(db: Db, id: number): Promise<ProviderDeployment | undefined> {
+  const r = await db
+    .selectFrom("lti_deployments")
+    .select(PROVIDER_COLUMNS)
+    .where("id", "=", id)
+    .where("side", "=", "provider")
+    .where("consumer_key", "is not", null)
+    .executeTakeFirst();
+  return r ? toProviderDeployment(r) : undefined;
+}
+
+/** Puts the whole scope `from` (its first deployment and its members) into the scope `into`. */
+export async function mergeScopes(db: Db, from: number, into: number): Promise<void> {
+  await db
+    .updateTable("lti_deployments")
+    .set({ account_scope_id: into })
+    .where((eb) => eb.or([eb("id", "=", from), eb("account_scope_id", "=", from)]))
+    .execute();
+}
+
+/**
+ * Takes deployment `id` out of its group: it becomes its own scope again. When it was the group's
+ * first deployment, the next oldest member heads the others.
+ */
+export async function leaveScope(db: Db, id: number): Promise<void> {
+  const members = await db
+    .selectFrom("lti_deployments")
+    .select("id")
+    .where("account_scope_id", "=", id)
+    .orderBy("id")
+    .execute();
+  const [head, ...rest] = members;
+  if (head) {
+    await db
+      .updateTable("lti_deployments")
+      .set({ account_scope_id: null })
+      .where("id", "=", head.id)
+      .execute();
+    if (rest.length > 0)
+      await db
+        .updateTable("lti_deployments")
+        .set({ account_scope_id: head.id })
+        .where(
+          "id",
+          "in",
+          rest.map((m) => m.id),
+        )
+        .execute();
+  }
+  await db.updateTable("lti_deployments").set({ account_scope_id: null }).where("id", "=", id).execute();
 }

@@ -1,24 +1,36 @@
 // HTTP edge of "Publish as LTI tool": the launch endpoint, the cartridge, the published details
-// page and API, the launch log pages, and the cookie-less continuation.
+// page and API, the launch log pages, the cookie-less continuation, and the site admin's consumers
+// page and API (which deployments share accounts).
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { h } from "preact";
 import { z } from "zod";
 import type { AppContext } from "../../app/context.js";
 import { can, courseCaps, requireCapability, requireSiteAdmin } from "../../http/access.js";
-import { pageContext } from "../../http/app.js";
+import { pageContext, redirectWithFlash } from "../../http/app.js";
 import { LAUNCH_STATUS } from "../../http/lti-errors.js";
 import { addApiOperation } from "../../http/openapi.js";
 import { createSession } from "../../http/session.js";
 import { NotFoundError } from "../../shared/errors.js";
+import { idParam, jsonRowId, parseInput, rowId } from "../../shared/validation.js";
 import { renderPage } from "../../views/html.js";
 import { addCourseAdminLink, addSiteAdminLink } from "../../views/nav.js";
 import { getCourse } from "../courses/courses.service.js";
 import { listInstances } from "../enrolments/enrolments.service.js";
 import { listLaunchLog } from "../lti-common/launch-log.service.js";
+import {
+  type Consumer,
+  declareSameConsumer,
+  getConsumer,
+  listConsumers,
+  separateAccounts,
+} from "./accounts/consumers.service.js";
 import { consumeHandoff, createHandoff, peekHandoff } from "./launch/handoff.service.js";
 import { handleLaunch, LaunchRejected } from "./launch/launch.service.js";
 import { v1p1LaunchRequest } from "./launch/v1p1.adapter.js";
 import {
+  CONSUMERS_PATH,
+  CONSUMERS_TITLE,
+  ConsumersPage,
   CookieBlockedPage,
   CourseLaunchLogPage,
   LAUNCH_LOG_TITLE,
@@ -36,6 +48,38 @@ const html = "text/html; charset=utf-8";
 const idParams = z.object({ id: z.coerce.number().int().positive().max(2_147_483_647) });
 const uuidParams = z.object({ uuid: z.string().regex(/^[0-9a-f-]{36}$/) });
 const tokenParams = z.object({ token: z.string().regex(/^[A-Za-z0-9_-]{20,64}$/) });
+const consumerParams = z.object({ id: idParam });
+const sameAsForm = z.object({ sameAs: rowId });
+const accountScopeBody = z.object({
+  sameAs: jsonRowId
+    .nullable()
+    .describe(
+      "another consumer with the same consumer key to share accounts with; null: its own accounts only",
+    ),
+});
+
+/** A consumer (provider-side deployment) as the API shows it to a site admin. */
+function presentConsumer(c: Consumer) {
+  return {
+    id: c.id,
+    consumerKey: c.consumerKey,
+    publication: c.publication ?? null,
+    label: c.label,
+    accountScope: c.accountScope,
+    linkedAccounts: c.linkedAccounts,
+    sharesWith: c.sharesWith,
+    sameKey: c.sameKey,
+    createdAt: c.createdAt,
+  };
+}
+const CONSUMER_SHAPE =
+  "{id, consumerKey, publication: {id, instanceId, courseId, courseName, methodName} | null, label, accountScope, linkedAccounts, sharesWith: [id], sameKey: [id], createdAt}";
+
+/** Whom `c` now shares accounts with, for the flash message. */
+function sharedWith(c: Consumer): string {
+  const n = c.sharesWith.length;
+  return `${n} other consumer${n === 1 ? "" : "s"} of the key ${c.consumerKey}`;
+}
 
 /** Form fields as an ordered list, repeated names kept (the signature covers every one). */
 function formParams(body: unknown): Array<[string, string]> {
@@ -52,6 +96,17 @@ export function registerProviderRoutes(app: FastifyInstance, ctx: AppContext) {
     const canManage = await can(ctx.db, request, courseId, "enrol:manage", ctx.clock.now());
     const instances = await listInstances(ctx.db, courseId, "lti");
     return { canManage, items: await Promise.all(instances.map((i) => publishedDetails(ctx, i, canManage))) };
+  }
+
+  /** The consumers that launched each publication of the list, by its enrolment instance (for managers). */
+  async function consumersByPublication(items: readonly { instanceId: number }[]) {
+    const ids = new Set(items.map((i) => i.instanceId));
+    const out = new Map<number, Consumer[]>();
+    for (const c of await listConsumers(ctx.db)) {
+      const id = c.publication?.instanceId;
+      if (id !== undefined && ids.has(id)) out.set(id, [...(out.get(id) ?? []), c]);
+    }
+    return out;
   }
 
   app.post("/enrol/lti/launch/:uuid", { config: { csrf: false } }, async (request, reply) => {
@@ -132,13 +187,19 @@ export function registerProviderRoutes(app: FastifyInstance, ctx: AppContext) {
     await requireCapability(ctx.db, request, id, "course:viewparticipants", ctx.clock.now());
     const { canManage, items } = await publishedList(request, id);
     const caps = await courseCaps(ctx, request, id);
-    return reply
-      .type(html)
-      .send(
-        renderPage(
-          h(PublishedPage, { pc: pageContext(ctx, request, reply), course, caps, items, canManage }),
-        ),
-      );
+    const consumers = canManage ? await consumersByPublication(items) : new Map<number, Consumer[]>();
+    return reply.type(html).send(
+      renderPage(
+        h(PublishedPage, {
+          pc: pageContext(ctx, request, reply),
+          course,
+          caps,
+          items,
+          canManage,
+          consumers,
+        }),
+      ),
+    );
   });
 
   app.get("/course/:id/lti-launches", async (request, reply) => {
@@ -158,6 +219,64 @@ export function registerProviderRoutes(app: FastifyInstance, ctx: AppContext) {
     return reply
       .type(html)
       .send(renderPage(h(SiteLaunchLogPage, { pc: pageContext(ctx, request, reply), rows })));
+  });
+
+  app.get(CONSUMERS_PATH, async (request, reply) => {
+    requireSiteAdmin(request);
+    const consumers = await listConsumers(ctx.db);
+    return reply
+      .type(html)
+      .send(renderPage(h(ConsumersPage, { pc: pageContext(ctx, request, reply), consumers })));
+  });
+
+  app.post(`${CONSUMERS_PATH}/:id/same-consumer`, async (request, reply) => {
+    const actor = requireSiteAdmin(request);
+    const { id } = parseInput(consumerParams, request.params);
+    const { sameAs } = parseInput(sameAsForm, request.body);
+    const c = await declareSameConsumer(ctx.db, id, sameAs);
+    request.log.info({ deploymentId: id, sameAs, actorId: actor.id }, "LTI consumers declared the same");
+    return redirectWithFlash(reply, CONSUMERS_PATH, `${c.label} now shares accounts with ${sharedWith(c)}.`);
+  });
+
+  app.post(`${CONSUMERS_PATH}/:id/separate`, async (request, reply) => {
+    const actor = requireSiteAdmin(request);
+    const { id } = parseInput(consumerParams, request.params);
+    const c = await separateAccounts(ctx.db, id);
+    request.log.info({ deploymentId: id, actorId: actor.id }, "LTI consumer's accounts kept separate");
+    return redirectWithFlash(reply, CONSUMERS_PATH, `${c.label} now reaches only its own accounts.`);
+  });
+
+  addApiOperation({
+    method: "get",
+    path: "/lti/consumers",
+    summary:
+      "The consumers of the site's published tools (site admin): each publication and consumer key launched with, and whose accounts it shares",
+    tag: "LTI provider",
+    responses: { 200: `[${CONSUMER_SHAPE}]` },
+  });
+  app.get("/api/v1/lti/consumers", async (request) => {
+    requireSiteAdmin(request);
+    return (await listConsumers(ctx.db)).map(presentConsumer);
+  });
+
+  addApiOperation({
+    method: "put",
+    path: "/lti/consumers/{id}/account-scope",
+    summary:
+      "Declare a consumer the same as another consumer with the same consumer key, so remote users keep one account across both (site admin); sameAs null undoes it",
+    tag: "LTI provider",
+    body: accountScopeBody,
+    responses: { 200: CONSUMER_SHAPE },
+  });
+  app.put("/api/v1/lti/consumers/:id/account-scope", async (request) => {
+    const actor = requireSiteAdmin(request);
+    const { id } = parseInput(consumerParams, request.params);
+    if (!(await getConsumer(ctx.db, id))) throw new NotFoundError("LTI consumer");
+    const { sameAs } = parseInput(accountScopeBody, request.body);
+    const c =
+      sameAs === null ? await separateAccounts(ctx.db, id) : await declareSameConsumer(ctx.db, id, sameAs);
+    request.log.info({ deploymentId: id, sameAs, actorId: actor.id }, "LTI consumer's account scope set");
+    return presentConsumer(c);
   });
 
   addApiOperation({
@@ -186,6 +305,14 @@ export function registerProviderLinks(): void {
     order: 15,
   });
   addCourseAdminLink({ label: LAUNCH_LOG_TITLE, href: launchLogUrl, capability: "enrol:manage", order: 16 });
+  addSiteAdminLink({
+    label: CONSUMERS_TITLE,
+    href: CONSUMERS_PATH,
+    group: "Integrations",
+    order: 21,
+    description:
+      "The LMSs launching the courses this site publishes as LTI tools, by consumer key; declare two of them the same consumer so their remote users keep one account.",
+  });
   addSiteAdminLink({
     label: LAUNCH_LOG_TITLE,
     href: "/admin/lti/launches",

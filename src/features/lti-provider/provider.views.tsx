@@ -1,15 +1,21 @@
-// Pages of "Publish as LTI tool": Published as LTI tools, the launch log, and the launch pages a
-// remote user may see (rejection, cookie-less continuation).
+// Pages of "Publish as LTI tool": Published as LTI tools, the launch log, the site admin's list of
+// consumers (which deployments share accounts), and the launch pages a remote user may see
+// (rejection, cookie-less continuation).
 import { formatInstant } from "../../shared/time-zone.js";
+import { AdminLayout } from "../../views/admin-layout.js";
 import { CourseLayout, type CourseRef } from "../../views/course-layout.js";
+import { ActionButton, Csrf, Select } from "../../views/forms.js";
 import { Layout } from "../../views/layout.js";
 import type { PageContext } from "../../views/page-context.js";
 import type { LaunchLogRow } from "../lti-common/launch-log.service.js";
 import type { Capability } from "../roles/capabilities.js";
+import type { Consumer } from "./accounts/consumers.service.js";
 import type { PublishedDetails } from "./publications/publications.service.js";
 
 export const PUBLISHED_TITLE = "Published as LTI tools";
 export const LAUNCH_LOG_TITLE = "LTI launch log";
+export const CONSUMERS_TITLE = "Consumers of published tools";
+export const CONSUMERS_PATH = "/admin/lti/consumers";
 
 function CopyField({
   id,
@@ -41,6 +47,8 @@ export function PublishedPage(p: {
   caps: ReadonlySet<Capability>;
   items: PublishedDetails[];
   canManage: boolean;
+  /** The consumers that launched each publication, by enrolment instance (shown to managers). */
+  consumers: ReadonlyMap<number, Consumer[]>;
 }) {
   return (
     <CourseLayout
@@ -81,6 +89,7 @@ export function PublishedPage(p: {
             {d.secret !== undefined ? (
               <CopyField id={`secret-${d.id}`} label="Secret" value={d.secret} secret />
             ) : null}
+            {p.canManage ? <LaunchedBy consumers={p.consumers.get(d.instanceId) ?? []} pc={p.pc} /> : null}
             {p.canManage ? (
               <p>
                 <a href={`/course/${p.course.id}/enrol-methods/${d.instanceId}/edit`}>Edit settings</a>
@@ -90,6 +99,35 @@ export function PublishedPage(p: {
         ))
       )}
     </CourseLayout>
+  );
+}
+
+/** The consumer keys a publication was launched with, and whether their remote users share accounts. */
+function LaunchedBy({ consumers, pc }: { consumers: Consumer[]; pc: PageContext }) {
+  if (consumers.length === 0) return <p class="muted">No consumer has launched it yet.</p>;
+  return (
+    <>
+      <p>
+        Launched by these consumers (each keeps its own remote users' accounts unless a site admin declared
+        otherwise):
+      </p>
+      <ul>
+        {consumers.map((c) => (
+          <li key={c.id}>
+            Consumer key <code>{c.consumerKey}</code>: {c.linkedAccounts} account
+            {c.linkedAccounts === 1 ? "" : "s"} made
+            {c.sharesWith.length > 0
+              ? `, shares accounts with ${c.sharesWith.length} other consumer${c.sharesWith.length === 1 ? "" : "s"} of the key`
+              : ""}
+          </li>
+        ))}
+      </ul>
+      {pc.actor?.siteAdmin ? (
+        <p>
+          <a href={CONSUMERS_PATH}>Declare which consumers share accounts</a>
+        </p>
+      ) : null}
+    </>
   );
 }
 
@@ -215,5 +253,105 @@ export function CookieBlockedPage(p: { pc: PageContext; handoffUrl: string }) {
         </a>
       </p>
     </Layout>
+  );
+}
+
+/** Site admin: every consumer (deployment) of the published tools, by key, and whose accounts it shares. */
+export function ConsumersPage(p: { pc: PageContext; consumers: Consumer[] }) {
+  const byKey = new Map<string, Consumer[]>();
+  for (const c of p.consumers) byKey.set(c.consumerKey, [...(byKey.get(c.consumerKey) ?? []), c]);
+  const labelOf = new Map(p.consumers.map((c) => [c.id, c.label]));
+  return (
+    <AdminLayout pc={p.pc} title={CONSUMERS_TITLE} crumbs={[{ label: CONSUMERS_TITLE }]}>
+      <p>
+        Each row is a consumer: a course published as an LTI tool and the consumer key it was first launched
+        with. A launch is checked with the publication's own secret, and the consumer key in it is the
+        consumer's own choice, so a key alone proves nothing: a remote user reaches only the account made
+        through the same row.
+      </p>
+      <p>
+        When two rows with the same key really are one consumer (one LMS launching two published courses),
+        declare them the same consumer: a remote user then keeps one account across both courses.{" "}
+        <strong>
+          Only do this when you know who holds both secrets: whoever can sign launches for either publication
+          can then sign in as any remote user of both.
+        </strong>{" "}
+        Remote users who already have an account through a row keep it. Keeping accounts separate again undoes
+        the declaration; accounts stay where they were made.
+      </p>
+      {byKey.size === 0 ? (
+        <p>No published tool has been launched yet.</p>
+      ) : (
+        [...byKey].map(([key, rows], i) => (
+          <section class="card" aria-labelledby={`consumer-key-${i}`} key={key}>
+            <h2 id={`consumer-key-${i}`}>
+              Consumer key <code>{key}</code>
+            </h2>
+            <div class="table-wrap">
+              <table>
+                <caption class="visually-hidden">Consumers launching with the key {key}</caption>
+                <thead>
+                  <tr>
+                    <th scope="col">Published tool</th>
+                    <th scope="col">First launch ({p.pc.timeZone})</th>
+                    <th scope="col">Accounts made</th>
+                    <th scope="col">Shares accounts with</th>
+                    <th scope="col">Actions</th>
+                  </tr>
+                </thead>
+                <tbody>
+                  {rows.map((c) => {
+                    const candidates = c.sameKey.filter((id) => !c.sharesWith.includes(id));
+                    return (
+                      <tr key={c.id}>
+                        <th scope="row">
+                          {c.publication ? (
+                            <a href={`/course/${c.publication.courseId}/lti-publications`}>{c.label}</a>
+                          ) : (
+                            c.label
+                          )}
+                        </th>
+                        <td>{formatInstant(c.createdAt, p.pc.timeZone, { zone: false })}</td>
+                        <td>{c.linkedAccounts}</td>
+                        <td>
+                          {c.sharesWith.length === 0
+                            ? "No one (its own accounts only)"
+                            : c.sharesWith.map((id) => labelOf.get(id) ?? `#${id}`).join(", ")}
+                        </td>
+                        <td>
+                          {candidates.length > 0 ? (
+                            <form method="post" action={`${CONSUMERS_PATH}/${c.id}/same-consumer`}>
+                              <Csrf token={p.pc.csrf} />
+                              <Select
+                                id={`same-as-${c.id}`}
+                                name="sameAs"
+                                label={`Same consumer as… (for ${c.label})`}
+                                options={candidates.map((id) => ({
+                                  value: String(id),
+                                  label: labelOf.get(id) ?? `#${id}`,
+                                }))}
+                              />
+                              <button type="submit">Share accounts</button>
+                            </form>
+                          ) : null}
+                          {c.sharesWith.length > 0 ? (
+                            <ActionButton
+                              action={`${CONSUMERS_PATH}/${c.id}/separate`}
+                              csrf={p.pc.csrf}
+                              label={`Keep accounts separate (${c.label})`}
+                            />
+                          ) : null}
+                          {c.sameKey.length === 0 ? "—" : null}
+                        </td>
+                      </tr>
+                    );
+                  })}
+                </tbody>
+              </table>
+            </div>
+          </section>
+        ))
+      )}
+    </AdminLayout>
   );
 }

@@ -1,6 +1,7 @@
 // LTI accounts: the link from a remote user (the deployment that provisioned it, user_id) to the
 // local account. The accounts themselves (auth "lti", no password) are the users feature's: see
 // createExternalUser.
+import { sql } from "kysely";
 import type { Db } from "../../../db/database.js";
 
 /** A remote user's local account, as a launch needs it (one query: the link and the user row). */
@@ -13,11 +14,12 @@ export interface LinkedUser {
 }
 
 /**
- * The account of a remote user launching through `deploymentId`. The link is looked for under every
- * deployment sharing the deployment's account scope: for LTI 1.1 its consumer key, so one remote user
- * launching two publications with one key keeps one account (as when links were keyed by the key).
- * Narrowing this to the deployment alone is the one change that confines a publication's secret to
- * the accounts provisioned through that publication.
+ * The account of a remote user launching through `deploymentId`: linked through that deployment,
+ * else through another deployment of its account scope (a group a site admin declared to be one
+ * consumer; see lti-common's deployments.repository.ts). Never through a deployment outside the
+ * scope, whatever its consumer key: a publication's secret reaches only its own remote users. A
+ * link through the deployment itself comes first, so a declaration never moves an account away
+ * from the remote user it was made for. Must agree with launch.repository.ts findLaunchContext.
  */
 export async function findLinkedUser(
   db: Db,
@@ -29,13 +31,26 @@ export async function findLinkedUser(
     .innerJoin("users as u", "u.id", "l.user_id")
     .innerJoin("lti_deployments as ld", "ld.id", "l.deployment_id")
     .innerJoin("lti_deployments as d", (j) =>
-      j.onRef("d.side", "=", "ld.side").onRef("d.consumer_key", "=", "ld.consumer_key"),
+      j.on(sql`coalesce(ld.account_scope_id, ld.id)`, "=", sql`coalesce(d.account_scope_id, d.id)`),
     )
     .select(["u.id", "u.firstname", "u.lastname", "u.email", "u.auth"])
     .where("d.id", "=", deploymentId)
     .where("l.remote_user_id", "=", remoteUserId)
+    .orderBy(sql`case when l.deployment_id = ${deploymentId} then 0 else 1 end`)
     .orderBy("l.id")
     .executeTakeFirst();
+}
+
+/** How many remote users are linked through each deployment (of those given). */
+export async function countLinks(db: Db, deploymentIds: readonly number[]): Promise<Map<number, number>> {
+  if (deploymentIds.length === 0) return new Map();
+  const rows = await db
+    .selectFrom("lti_user_links")
+    .select(["deployment_id", (eb) => eb.fn.countAll().as("n")])
+    .where("deployment_id", "in", deploymentIds)
+    .groupBy("deployment_id")
+    .execute();
+  return new Map(rows.map((r) => [r.deployment_id, Number(r.n)]));
 }
 
 /** Links a remote user to a local account (one link per deployment and user_id). */

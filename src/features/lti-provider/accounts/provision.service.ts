@@ -15,15 +15,21 @@ import * as accounts from "./accounts.repository.js";
 /** A remote user as the platform names them, and the deployment they come through. */
 export interface RemoteUser {
   deploymentId: number;
-  /** The deployment's account scope (see LaunchDeployment): names the account. */
-  accountScope: string;
+  /** The deployment's account scope (see LaunchDeployment): where the account is found, and its name. */
+  accountScope: number;
   userId: string;
   person: RemotePerson;
 }
 
-/** A stable, opaque username per (account scope, remote user id); collisions between launches are the point. */
-export function ltiUsername(accountScope: string, remoteUserId: string): string {
-  return `lti_${createHash("sha256").update(`${accountScope}\n${remoteUserId}`).digest("hex").slice(0, 32)}`;
+/**
+ * A stable, opaque username per (account scope, remote user id); collisions between simultaneous
+ * launches of one remote user are the point. Accounts made before account scopes keep the names
+ * they had (hashed from the consumer key and user id, joined by a newline); this input has another
+ * shape, and a clash with one of them would only refuse the creation, never link the account.
+ */
+export function ltiUsername(accountScope: number, remoteUserId: string): string {
+  const input = `scope\u0000${accountScope}\u0000${remoteUserId}`;
+  return `lti_${createHash("sha256").update(input).digest("hex").slice(0, 32)}`;
 }
 
 function personNames(p: RemotePerson, remoteId: string): { firstname: string; lastname: string } {

@@ -1,6 +1,6 @@
 // The read side of a launch, in one query: the publication and its enrolment instance, and — for the
-// (consumer key, user_id, resource_link_id) the request names — the deployment of that key, the
-// linked account, its enrolment through the instance, whether it holds the instructor or learner
+// (consumer key, user_id, resource_link_id) the request names — the deployment of that key and its
+// account scope, the account linked within that scope, its enrolment through the instance, whether it holds the instructor or learner
 // role, its outcome details and the resource link as recorded. A launch is the hottest request of a
 // published course; six separate lookups were a third of its cost (and six round trips on PostgreSQL).
 //
@@ -28,6 +28,8 @@ export interface LaunchContext {
   activityExists: boolean;
   /** The deployment of the named consumer key for this publication, if it launched before. */
   deploymentId: number | undefined;
+  /** That deployment's account scope (itself, or the group it was declared part of). */
+  accountScope: number | undefined;
   user?: LinkedUser;
   /** Status of the user's enrolment through the instance. */
   enrolmentStatus?: string;
@@ -66,6 +68,7 @@ interface Row extends PublicationRow {
   has_instructor_role: number;
   has_learner_role: number;
   d_id: number | null;
+  d_scope: number | null;
   pu_id: number | null;
   pu_deployment_id: number;
   pu_remote_user_id: string;
@@ -110,8 +113,10 @@ const RESOURCE_LINK = sql`rl.id as rl_id, rl.context_id as rl_context_id, rl.con
  * 0.1 ms): there the user's and the resource link's parts are fenced subqueries (offset 0), planned
  * on their own.
  *
- * The account is looked for under every deployment of the consumer key, not only this
- * publication's (see accounts.repository.ts findLinkedUser, which must agree).
+ * The account is looked for only through the deployments of this deployment's account scope, a
+ * link through the deployment itself first; a key this publication has not seen reaches no account,
+ * whatever other publications' deployments of that key hold (see accounts.repository.ts
+ * findLinkedUser, which must agree).
  */
 export async function findLaunchContext(
   db: Db,
@@ -124,36 +129,39 @@ export async function findLaunchContext(
   const query =
     engine === "postgres"
       ? sql<Row>`
-    select ${PUBLICATION_AND_INSTANCE}, (select a.id from activities a where a.id = p.activity_id) as a_id, x.*, y.*
+    select ${PUBLICATION_AND_INSTANCE}, (select a.id from activities a where a.id = p.activity_id) as a_id,
+      d.id as d_id, coalesce(d.account_scope_id, d.id) as d_scope, x.*, y.*
     from lti_publications p
     join enrol_instances i on i.id = p.instance_id
+    left join lti_deployments d on d.publication_id = p.id and d.consumer_key = ${consumerKey}
     left join lateral (
       select ${USER}, ${ROLES}, ${PROVIDER_USER},
         (select e.status from enrolments e where e.instance_id = p.instance_id and e.user_id = u.id) as e_status
-      from lti_deployments ld
-      join lti_user_links l on l.deployment_id = ld.id
+      from lti_user_links l
+      join lti_deployments ld on ld.id = l.deployment_id
       join users u on u.id = l.user_id
       left join lti_provider_users pu on pu.publication_id = p.id and pu.user_id = u.id
-      where ld.consumer_key = ${consumerKey} and ld.side = 'provider' and l.remote_user_id = ${remoteUserId}
-      order by l.id limit 1 offset 0) x on true
+      where l.remote_user_id = ${remoteUserId}
+        and coalesce(ld.account_scope_id, ld.id) = coalesce(d.account_scope_id, d.id)
+      order by case when l.deployment_id = d.id then 0 else 1 end, l.id limit 1 offset 0) x on true
     left join lateral (
-      select d.id as d_id, ${RESOURCE_LINK}
-      from lti_deployments d
-      left join lti_resource_links rl on rl.deployment_id = d.id and rl.resource_link_id = ${resourceLinkId}
-      where d.publication_id = p.id and d.consumer_key = ${consumerKey}
+      select ${RESOURCE_LINK}
+      from lti_resource_links rl where rl.deployment_id = d.id and rl.resource_link_id = ${resourceLinkId}
       offset 0) y on true
     where p.uuid = ${uuid}`
       : sql<Row>`
-    select ${PUBLICATION_AND_INSTANCE}, a.id as a_id, d.id as d_id, ${USER}, e.status as e_status, ${ROLES},
+    select ${PUBLICATION_AND_INSTANCE}, a.id as a_id, d.id as d_id,
+      coalesce(d.account_scope_id, d.id) as d_scope, ${USER}, e.status as e_status, ${ROLES},
       ${PROVIDER_USER}, ${RESOURCE_LINK}
     from lti_publications p
     join enrol_instances i on i.id = p.instance_id
     left join activities a on a.id = p.activity_id
     left join lti_deployments d on d.publication_id = p.id and d.consumer_key = ${consumerKey}
-    left join lti_user_links l on l.id = (select l2.id from lti_deployments ld
-      join lti_user_links l2 on l2.deployment_id = ld.id
-      where ld.consumer_key = ${consumerKey} and ld.side = 'provider' and l2.remote_user_id = ${remoteUserId}
-      order by l2.id limit 1)
+    left join lti_user_links l on l.id = (select l2.id from lti_user_links l2
+      join lti_deployments ld on ld.id = l2.deployment_id
+      where l2.remote_user_id = ${remoteUserId}
+        and coalesce(ld.account_scope_id, ld.id) = coalesce(d.account_scope_id, d.id)
+      order by case when l2.deployment_id = d.id then 0 else 1 end, l2.id limit 1)
     left join users u on u.id = l.user_id
     left join enrolments e on e.instance_id = p.instance_id and e.user_id = u.id
     left join lti_provider_users pu on pu.publication_id = p.id and pu.user_id = u.id
@@ -184,6 +192,7 @@ export async function findLaunchContext(
     instance,
     activityExists: r.activity_id === null || r.a_id !== null,
     deploymentId: r.d_id ?? undefined,
+    accountScope: r.d_scope ?? undefined,
     ...(r.u_id !== null
       ? {
           user: {

@@ -48,15 +48,22 @@ export interface LaunchRequest {
   claimed: ClaimedLaunch;
   /**
    * Checks the request against the publication and reads it: throws an LtiError (its code is the
-   * refusal's reason) or returns the verified launch, naming `deploymentId` when the claimed
-   * deployment exists. The nonce goes to `nonceStore`, which the launch's write records.
+   * refusal's reason) or returns the verified launch, naming `deployment` (its row and account
+   * scope) when the claimed deployment exists. The nonce goes to `nonceStore`, which the launch's
+   * write records.
    */
   verify(
     ctx: AppContext,
     pub: repo.Publication,
     nonceStore: NonceStore,
-    deploymentId: number | undefined,
+    deployment: KnownDeployment,
   ): Promise<VerifiedLaunch>;
+}
+
+/** The claimed deployment as the launch's read found it: both undefined when it is new. */
+export interface KnownDeployment {
+  id: number | undefined;
+  accountScope: number | undefined;
 }
 
 export interface LaunchOutcome {
@@ -128,7 +135,10 @@ export async function handleLaunch(
   const nonce = deferredNonce();
   try {
     // 1. Authenticity and the launch's values (the adapter), then 2. the enrolment rules.
-    let l = await req.verify(ctx, pub, nonce.store, c.deploymentId);
+    let l = await req.verify(ctx, pub, nonce.store, {
+      id: c.deploymentId,
+      accountScope: c.accountScope,
+    });
     let read = c;
     if (
       l.deployment.owner.consumerKey !== consumerKey ||
@@ -145,7 +155,10 @@ export async function handleLaunch(
           l.userId,
           l.resourceLink.id,
         )) ?? c;
-      l = { ...l, deployment: { ...l.deployment, id: read.deploymentId } };
+      l = {
+        ...l,
+        deployment: { ...l.deployment, id: read.deploymentId, accountScope: read.accountScope },
+      };
     }
     const p = plan(ctx, read, l);
     return await withRetry(() =>
@@ -214,7 +227,8 @@ async function apply(
   const { l } = p;
   const remote = {
     deploymentId,
-    accountScope: l.deployment.accountScope,
+    // A deployment created by this launch is its own scope.
+    accountScope: l.deployment.accountScope ?? deploymentId,
     userId: l.userId,
     person: l.person,
   };

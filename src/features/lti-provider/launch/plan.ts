@@ -21,7 +21,7 @@ export interface Plan {
   instance: EnrolInstance;
   target: string;
   role: string;
-  /** The account already linked to (deployment, user id), if any. */
+  /** The account already linked to the remote user within the deployment's account scope, if any. */
   known: LinkedUser | undefined;
   /** Enrolled through this instance, active, holding the mapped role: no enrolment write needed. */
   enrolled: boolean;

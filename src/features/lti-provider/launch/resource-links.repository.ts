@@ -2,7 +2,7 @@
 // outcomes, return), each under the deployment (lti_deployments) it belongs to. Part of the
 // provider's repository.
 
-import type { Selectable } from "kysely";
+import { type Selectable, sql } from "kysely";
 import type { Db } from "../../../db/database.js";
 import type { Database } from "../../../db/schema.js";
 
@@ -73,19 +73,26 @@ export function toResourceLink(r: ResourceLinkRow): ResourceLink {
   };
 }
 
-/** A resource link with the LTI 1.1 consumer key of its deployment (what its services are signed with). */
-export type KeyedResourceLink = ResourceLink & { consumerKey: string };
+/**
+ * A resource link with the LTI 1.1 consumer key of its deployment (what its services are signed
+ * with) and the deployment's account scope (where its members' accounts are found).
+ */
+export type KeyedResourceLink = ResourceLink & { consumerKey: string; accountScope: number };
 
 export async function listResourceLinks(db: Db, publicationId: number): Promise<KeyedResourceLink[]> {
   const rows = await db
     .selectFrom("lti_resource_links as rl")
     .innerJoin("lti_deployments as d", "d.id", "rl.deployment_id")
     .selectAll("rl")
-    .select("d.consumer_key")
+    .select(["d.consumer_key", sql<number>`coalesce(d.account_scope_id, d.id)`.as("account_scope")])
     .where("rl.publication_id", "=", publicationId)
     .orderBy("rl.id")
     .execute();
-  return rows.map((r) => ({ ...toResourceLink(r), consumerKey: r.consumer_key ?? "" }));
+  return rows.map((r) => ({
+    ...toResourceLink(r),
+    consumerKey: r.consumer_key ?? "",
+    accountScope: Number(r.account_scope),
+  }));
 }
 
 export async function markMemberSync(db: Db, id: number, at: string): Promise<void> {

@@ -9,7 +9,7 @@ import { type Lti11Launch, parseLaunch } from "../../../lti/v1p1/launch.js";
 import { verifyRequest } from "../../../lti/v1p1/oauth.js";
 import type { Publication } from "../publications/publications.repository.js";
 import { launchUrl } from "../publications/publications.service.js";
-import type { LaunchRequest } from "./launch.service.js";
+import type { KnownDeployment, LaunchRequest } from "./launch.service.js";
 import type { VerifiedLaunch } from "./verified-launch.js";
 
 /** Form fields exactly as posted, in order. */
@@ -28,8 +28,7 @@ export function v1p1LaunchRequest(uuid: string, params: LaunchParams): LaunchReq
       remoteUserId: first(params, "user_id"),
       resourceLinkId: first(params, "resource_link_id"),
     },
-    verify: (ctx, pub, nonceStore, deploymentId) =>
-      verifyV1p1Launch(ctx, pub, params, nonceStore, deploymentId),
+    verify: (ctx, pub, nonceStore, deployment) => verifyV1p1Launch(ctx, pub, params, nonceStore, deployment),
   };
 }
 
@@ -39,27 +38,27 @@ export async function verifyV1p1Launch(
   pub: Publication,
   params: LaunchParams,
   nonceStore: NonceStore,
-  deploymentId: number | undefined,
+  deployment: KnownDeployment,
 ): Promise<VerifiedLaunch> {
   await verifyRequest(
     { method: "POST", url: launchUrl(ctx, pub), params },
     { secret: pub.secret, clock: ctx.clock, nonceStore },
   );
-  return fromLti11Launch(parseLaunch(params), pub.id, deploymentId);
+  return fromLti11Launch(parseLaunch(params), pub.id, deployment);
 }
 
 /** The version-neutral value of a parsed LTI 1.1 launch; an anonymous launch (no user_id) is refused. */
 export function fromLti11Launch(
   l: Lti11Launch,
   publicationId: number,
-  deploymentId: number | undefined,
+  deployment: KnownDeployment,
 ): VerifiedLaunch {
   if (!l.userId) throw new ParameterError("missing_parameter", "user_id");
   const v: VerifiedLaunch = {
     deployment: {
-      id: deploymentId,
+      id: deployment.id,
       owner: { publicationId, consumerKey: l.consumerKey },
-      accountScope: l.consumerKey,
+      accountScope: deployment.accountScope,
     },
     userId: l.userId,
     roles: { instructor: l.isInstructor, learner: l.isLearner, raw: l.roles },

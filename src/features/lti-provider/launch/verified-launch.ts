@@ -15,11 +15,12 @@ export interface LaunchDeployment {
   /** What finds or creates it: for LTI 1.1, the consumer key signing for the publication. */
   owner: { publicationId: number; consumerKey: string };
   /**
-   * Where the remote user's account is looked for and named: every deployment with the same
-   * scope reaches the same accounts. For LTI 1.1 the consumer key (a remote user launching two
-   * publications with one key has one account, as before deployments existed).
+   * Where the remote user's account is looked for and named: the deployment itself, or the group
+   * of deployments a site admin declared to be one consumer (its first deployment's id). Never the
+   * consumer key alone: any launch that verifies with a publication's secret may name any key.
+   * Undefined with `id` (a new deployment is its own scope).
    */
-  accountScope: string;
+  accountScope: number | undefined;
 }
 
 /** Basic Outcomes today; AGS (line items, scores) joins as another kind. */

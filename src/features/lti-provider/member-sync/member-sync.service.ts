@@ -54,7 +54,7 @@ export async function applyMembers(
           };
           const userId = await provisionUser(trx, ctx, pub, {
             deploymentId: link.deploymentId,
-            accountScope: link.consumerKey,
+            accountScope: link.accountScope,
             userId: m.userId,
             person,
           });
