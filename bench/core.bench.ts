@@ -2,18 +2,11 @@
 // Aim (issue): ≥ 2,000 course-page requests/s on SQLite on 2 cores (autocannon runs on the same
 // machine). The server runs at the default LOG_LEVEL (info: one JSON line per request).
 // BENCH_DURATION (seconds, default 10) sets the length of each measurement.
-import {
-  benchEngines,
-  call,
-  type Figures,
-  freePort,
-  login,
-  measure,
-  measureWithCpu,
-  printTable,
-  type Site,
-  startSite,
-} from "./support.js";
+import autocannon from "autocannon";
+import { machine } from "./machine.js";
+import type { BenchOptions } from "./options.js";
+import { type BenchRow, printRows } from "./report.js";
+import { benchEngines, call, closedLoop, freePort, login, type Site, startSite } from "./support.js";
 
 const DURATION = Number(process.env.BENCH_DURATION ?? 10);
 
@@ -68,36 +61,35 @@ async function prepare(site: Site) {
   return { courseId: course.id, cookie };
 }
 
-export async function run(): Promise<void> {
-  const rows: Figures[] = [];
-  const notes: string[] = [];
-  const engines = await benchEngines();
+export async function run(options: BenchOptions): Promise<void> {
+  if (!options.closed) {
+    console.log("core has closed-loop measurements only: --mode open leaves it nothing to run");
+    return;
+  }
+  const m = machine();
+  const rows: BenchRow[] = [];
+  const engines = await benchEngines(options.engines);
   for (const engine of engines) {
     const site = await startSite(engine, await freePort(), { LOG_LEVEL: "info" });
     try {
       const { courseId, cookie } = await prepare(site);
       const targets: Array<[string, { url: string; headers: Record<string, string> }]> = [
+        ["course page as a student", { url: `${site.url}/course/${courseId}`, headers: { cookie } }],
         [
-          `${engine}: GET /course/:id as a student`,
-          { url: `${site.url}/course/${courseId}`, headers: { cookie } },
-        ],
-        [
-          `${engine}: GET /api/v1/courses/:id/grades`,
+          "grades API (GET /api/v1/courses/:id/grades)",
           {
             url: `${site.url}/api/v1/courses/${courseId}/grades`,
             headers: { authorization: `Bearer ${site.token}` },
           },
         ],
       ];
-      for (const [label, target] of targets) {
-        await measure("warm-up", { ...target, duration: 2 }); // let the JIT settle first
-        await measureWithCpu(rows, notes, site, label, { ...target, duration: DURATION });
+      for (const [what, target] of targets) {
+        await autocannon({ ...target, connections: 50, duration: 2 }); // let the JIT settle first
+        rows.push(await closedLoop(site, "core", what, { ...target, duration: DURATION }));
       }
     } finally {
       await site.stop();
     }
   }
-  printTable(rows);
-  for (const n of notes) console.log(n);
-  console.log("");
+  printRows(rows, m, options.markdown);
 }

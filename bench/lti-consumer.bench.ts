@@ -1,21 +1,17 @@
 // `npm run bench lti-consumer`: signed launches generated per second (in process, and as the launch page a
 // learner's browser loads) and Basic Outcomes replaceResult requests handled per second, on SQLite and
-// PostgreSQL. Aim (issue 4): ≥ 1,500 replaceResult/s on SQLite on 2 cores.
-import { createServer } from "node:net";
+// PostgreSQL, at 50 connections (closed loop); then replaceResult at fixed offered rates (open loop,
+// --rates, default 200, 500 and 1,000/s), each message signed before the run.
+// Aim (issue 4): ≥ 1,500 replaceResult/s on SQLite on 2 cores.
 import { buildLaunchParams } from "../src/lti/v1p1/launch.js";
 import { signRequest } from "../src/lti/v1p1/oauth.js";
 import { signBodyHashRequest } from "../src/lti/v1p1/oauth-body-hash.js";
 import { buildReplaceResultRequest } from "../src/lti/v1p1/outcomes.js";
-import {
-  benchEngines,
-  call,
-  type Figures,
-  login,
-  measureWithCpu,
-  printTable,
-  type Site,
-  startSite,
-} from "./support.js";
+import { machine } from "./machine.js";
+import { type OpenLoopRequest, openLoop, requestsNeeded } from "./open-loop.js";
+import type { BenchOptions } from "./options.js";
+import { type BenchRow, openLoopRow, printRows } from "./report.js";
+import { benchEngines, call, closedLoop, freePort, login, type Site, startSite } from "./support.js";
 
 const KEY = "bench-key";
 const SECRET = "bench-secret";
@@ -79,7 +75,7 @@ async function prepare(site: Site): Promise<Prepared> {
 }
 
 /** Launch parameter sets built and signed per second in this process (no I/O). */
-function signingRate(): Figures {
+function signingRate(): BenchRow {
   const times: number[] = [];
   const end = Date.now() + 3000;
   let n = 0;
@@ -117,67 +113,92 @@ function signingRate(): Figures {
   times.sort((a, b) => a - b);
   const pct = (p: number) => Math.round((times[Math.floor((times.length - 1) * p)] ?? 0) * 1000) / 1000;
   return {
-    label: "in process: buildLaunchParams + signRequest",
-    requestsPerSecond: Math.round(n / 3),
+    bench: "lti-consumer",
+    measure: "signed launches generated (buildLaunchParams + signRequest)",
+    engine: "in process",
+    load: "one loop, 3 s",
+    achieved: n / 3,
     p50: pct(0.5),
     p99: pct(0.99),
-    non2xx: 0,
+    errors: 0,
   };
 }
 
-/** A free port (other benchmarks may run beside this one on fixed ports). */
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const srv = createServer();
-    srv.listen(0, "127.0.0.1", () => {
-      const address = srv.address();
-      const port = typeof address === "object" && address ? address.port : 0;
-      srv.close(() => resolve(port));
-    });
+/** A replaceResult message for one of the students, signed now (each signature has its own nonce). */
+function replaceResult(p: Prepared, i: number): { body: string; authorization: string } {
+  const body = buildReplaceResultRequest({
+    sourcedId: p.sourcedIds[i % p.sourcedIds.length] ?? "",
+    score: (i % 100) / 100,
   });
+  const { authorization } = signBodyHashRequest({
+    url: p.outcomeUrl,
+    body,
+    consumerKey: KEY,
+    secret: SECRET,
+  });
+  return { body, authorization };
 }
 
-export async function run(): Promise<void> {
-  const rows: Figures[] = [signingRate()];
-  const notes: string[] = [];
-  const engines = await benchEngines();
+export async function run(options: BenchOptions): Promise<void> {
+  const m = machine();
+  const rows: BenchRow[] = [];
+  if (options.closed) rows.push(signingRate());
+  const engines = await benchEngines(options.engines);
   for (const engine of engines) {
     const site = await startSite(engine, await freePort());
     try {
       const p = await prepare(site);
-      await measureWithCpu(rows, notes, site, `${engine}: GET /mod/lti/:id/launch (signed launch page)`, {
-        url: `${site.url}/mod/lti/${p.activityId}/launch`,
-        headers: { cookie: p.cookie },
-      });
-      let i = 0;
-      await measureWithCpu(rows, notes, site, `${engine}: POST /lti/outcomes replaceResult`, {
-        url: site.url,
-        requests: [
-          {
-            method: "POST",
-            path: "/lti/outcomes",
-            setupRequest: (req) => {
-              i++;
-              const body = buildReplaceResultRequest({
-                sourcedId: p.sourcedIds[i % p.sourcedIds.length] ?? "",
-                score: (i % 100) / 100,
-              });
-              const { authorization } = signBodyHashRequest({
-                url: p.outcomeUrl,
-                body,
-                consumerKey: KEY,
-                secret: SECRET,
-              });
-              return { ...req, body, headers: { "content-type": "application/xml", authorization } };
-            },
-          },
-        ],
-      });
+      if (options.closed) {
+        rows.push(
+          await closedLoop(site, "lti-consumer", "signed launch page (GET /mod/lti/:id/launch)", {
+            url: `${site.url}/mod/lti/${p.activityId}/launch`,
+            headers: { cookie: p.cookie },
+          }),
+        );
+        let i = 0;
+        rows.push(
+          await closedLoop(site, "lti-consumer", "replaceResult (POST /lti/outcomes)", {
+            url: site.url,
+            requests: [
+              {
+                method: "POST",
+                path: "/lti/outcomes",
+                setupRequest: (req) => {
+                  const { body, authorization } = replaceResult(p, i++);
+                  return { ...req, body, headers: { "content-type": "application/xml", authorization } };
+                },
+              },
+            ],
+          }),
+        );
+      }
+      if (options.open) {
+        for (const rate of options.rates) {
+          const count = requestsNeeded(rate, options.seconds, options.warmupSeconds);
+          const requests: OpenLoopRequest[] = Array.from({ length: count }, (_, i) => {
+            const { body, authorization } = replaceResult(p, i);
+            return {
+              method: "POST",
+              path: "/lti/outcomes",
+              headers: { "content-type": "application/xml", authorization },
+              body,
+            };
+          });
+          const result = await openLoop({
+            url: site.url,
+            rate,
+            seconds: options.seconds,
+            warmupSeconds: options.warmupSeconds,
+            requests,
+            expectBody: /<imsx_codeMajor>success<\/imsx_codeMajor>/,
+            pid: site.pid,
+          });
+          rows.push(openLoopRow("lti-consumer", "replaceResult (POST /lti/outcomes)", engine, result));
+        }
+      }
     } finally {
       await site.stop();
     }
   }
-  printTable(rows);
-  for (const n of notes) console.log(n);
-  console.log("");
+  printRows(rows, m, options.markdown);
 }

@@ -2,12 +2,17 @@
 // call its API, and measure an endpoint with autocannon. Prints figures; asserts nothing.
 import { type ChildProcess, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { mkdtempSync, readFileSync } from "node:fs";
+import { mkdtempSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import autocannon from "autocannon";
 import pg from "pg";
+import { cpuMs } from "./machine.js";
+import type { Engine } from "./options.js";
+import type { BenchRow } from "./report.js";
+
+export { cpuMs };
 
 export const PG_URL = process.env.TEST_DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/test";
 
@@ -33,10 +38,11 @@ export async function pgReachable(): Promise<boolean> {
 }
 
 /**
- * The engines to measure: BENCH_ENGINES (e.g. "sqlite" or "postgres"), otherwise SQLite and, when the local
- * server answers, PostgreSQL.
+ * The engines to measure: those given (--engine), else BENCH_ENGINES (e.g. "sqlite" or "postgres"),
+ * otherwise SQLite and, when the local server answers, PostgreSQL.
  */
-export async function benchEngines(): Promise<Array<"sqlite" | "postgres">> {
+export async function benchEngines(given?: Engine[]): Promise<Engine[]> {
+  if (given?.length) return given;
   const wanted = process.env.BENCH_ENGINES?.split(",").map((e) => e.trim());
   if (wanted?.length) {
     const bad = wanted.filter((e) => e !== "sqlite" && e !== "postgres");
@@ -111,17 +117,6 @@ export async function startSite(
   };
 }
 
-/** The server's CPU time so far (user + system, ms), from /proc; undefined where /proc is unavailable. */
-export function cpuMs(pid: number | undefined): number | undefined {
-  if (pid === undefined) return undefined;
-  try {
-    const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]?.split(" ") ?? [];
-    return (Number(fields[11]) + Number(fields[12])) * 10; // clock ticks of 10 ms
-  } catch {
-    return undefined;
-  }
-}
-
 export async function call<T = Record<string, unknown>>(
   site: Site,
   method: string,
@@ -155,61 +150,36 @@ export async function login(site: Site, username: string, password: string): Pro
   return `pluto_session=${session}`;
 }
 
-export interface Figures {
-  label: string;
-  requestsPerSecond: number;
-  p50: number;
-  p99: number;
-  non2xx: number;
-}
-
-export async function measure(label: string, opts: autocannon.Options): Promise<Figures> {
-  const result = await autocannon({ connections: 50, duration: 10, ...opts });
-  return {
-    label,
-    requestsPerSecond: Math.round(result.requests.average),
-    p50: result.latency.p50,
-    p99: result.latency.p99,
-    non2xx: result.non2xx + result.errors,
-  };
-}
-
 /**
- * Runs one measurement and adds a row with the server's own CPU cost per request: on a loaded machine the
- * requests per second fall with the CPU share the server gets, while the CPU per request does not.
+ * A closed-loop measurement: autocannon's 50 connections, each sending its next request when the last
+ * one is answered, with the server's own CPU per request (on a loaded machine the requests per second
+ * fall with the CPU share the server gets, while the CPU per request does not).
  */
-export async function measureWithCpu(
-  rows: Figures[],
-  notes: string[],
+export async function closedLoop(
   site: Site,
-  label: string,
-  opts: Parameters<typeof measure>[1],
-) {
+  bench: string,
+  what: string,
+  opts: autocannon.Options,
+): Promise<BenchRow> {
+  const connections = opts.connections ?? 50;
   const before = cpuMs(site.pid);
-  const start = Date.now();
-  const f = await measure(label, opts);
-  rows.push(f);
+  const result = await autocannon({ duration: 10, ...opts, connections });
   const after = cpuMs(site.pid);
-  if (before !== undefined && after !== undefined && f.requestsPerSecond > 0) {
-    const seconds = (Date.now() - start) / 1000;
-    const perRequest = (after - before) / (f.requestsPerSecond * seconds);
-    notes.push(
-      `${label}: server CPU ${perRequest.toFixed(2)} ms/request → ${Math.round(1000 / perRequest)} requests/s per server core`,
-    );
-  }
-}
-
-export function printTable(rows: Figures[]): void {
-  console.log("");
-  console.log(
-    `${"benchmark".padEnd(48)} ${"req/s".padStart(8)} ${"p50 ms".padStart(8)} ${"p99 ms".padStart(8)} ${"errors".padStart(7)}`,
-  );
-  for (const r of rows) {
-    console.log(
-      `${r.label.padEnd(48)} ${String(r.requestsPerSecond).padStart(8)} ${String(r.p50).padStart(8)} ${String(r.p99).padStart(8)} ${String(r.non2xx).padStart(7)}`,
-    );
-  }
-  console.log("");
+  const answered = result.requests.total;
+  return {
+    bench,
+    measure: what,
+    engine: site.engine,
+    load: `closed, ${connections} connections`,
+    achieved: result.requests.average,
+    p50: result.latency.p50,
+    p90: result.latency.p90,
+    p99: result.latency.p99,
+    max: result.latency.max,
+    errors: result.non2xx + result.errors, // errors include timeouts
+    cpuMsPerRequest:
+      before !== undefined && after !== undefined && answered > 0 ? (after - before) / answered : undefined,
+  };
 }
 
 /** A TCP port nothing listens on right now (benchmarks of other areas may run at the same time). */

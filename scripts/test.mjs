@@ -184,13 +184,13 @@ function findTests(dir, out = []) {
 
 const env = { ...process.env };
 const filter = process.argv.slice(2);
-const all = [...findTests("src"), ...findTests("test")].sort();
+const all = [...findTests("src"), ...findTests("test"), ...findTests("bench")].sort();
 const files = filter.length ? all.filter((f) => filter.some((x) => f.includes(x))) : all;
 const unmatched = filter.filter((x) => !all.some((f) => f.includes(x)));
 if (unmatched.length > 0) {
   console.error(
     `npm test: no test file matches ${unmatched.map((x) => `"${x}"`).join(", ")}. ` +
-      "A filter is part of a test file's path (files named *.test.ts under src/ and test/), " +
+      "A filter is part of a test file's path (files named *.test.ts under src/, test/ and bench/), " +
       "e.g. npm test -- src/features/users or npm test -- cli.test",
   );
   process.exit(1);
