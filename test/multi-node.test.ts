@@ -248,6 +248,7 @@ for (const engine of testEngines().filter((e) => e === "postgres")) {
         form: { firstname: "Many", lastname: "Nodes" },
       });
       assert.equal(saved.status, 303);
+      assert.match((await browser.page(`${nodes[0]?.url}/profile`)).html, /value="Many"/);
       const logout = await browser.request(`${lb.url}/logout`, { form: {} });
       assert.equal(logout.status, 303);
       for (const node of nodes) assert.equal((await browser.page(`${node.url}/profile`)).status, 401);
@@ -444,8 +445,15 @@ for (const engine of testEngines().filter((e) => e === "postgres")) {
       const seen = await running;
       t.diagnostic(`${kills} connections terminated; answers: ${JSON.stringify(seen)}`);
       assert.ok(kills >= 6, `connections were terminated (${kills})`);
+      const outputs = () =>
+        nodes
+          .map(
+            (n, i) =>
+              `node${i} (exit ${n.child.exitCode}, signal ${n.child.signalCode}):\n${n.output().slice(-3000)}`,
+          )
+          .join("\n");
       for (const key of Object.keys(seen))
-        assert.match(key, /^(balancer|node0|node1) (200|503)$/, JSON.stringify(seen));
+        assert.match(key, /^(balancer|node0|node1) (200|503)$/, `${JSON.stringify(seen)}\n${outputs()}`);
       for (const who of ["balancer", "node0", "node1"])
         assert.ok((seen[`${who} 200`] ?? 0) > 0, `${who} served requests: ${JSON.stringify(seen)}`);
       for (const node of nodes) {
