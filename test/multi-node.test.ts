@@ -482,9 +482,14 @@ for (const engine of testEngines().filter((e) => e === "postgres")) {
       // One by one over two seconds: each node's runner, busy with a held send, leaves the next
       // grades to the other.
       await grade(users, () => 10, 125);
-      await waitFor("node A to hold a send", async () =>
-        (await sends()).some((j) => j.status === "running" && j.locked_by?.startsWith(`${a.child.pid}-`)),
-      );
+      // Each node sends one grade at a time: once the consumer holds as many requests as there are
+      // nodes holding sends, node A's is in flight.
+      await waitFor("node A to have a send in flight", async () => {
+        const holders = new Set(
+          (await sends()).filter((j) => j.status === "running").map((j) => j.locked_by?.split("-")[0]),
+        );
+        return holders.has(String(a.child.pid)) && outcomes.received.length - sentBefore >= holders.size;
+      });
       let stop = false;
       const running = load(
         20,
