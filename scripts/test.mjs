@@ -5,8 +5,9 @@
 // - `npm test -- <path fragment>…` runs only the test files whose path contains one of the fragments;
 //   fragments that match no file fail the run.
 // - Peers the selected tests drive: Chromium (CHROMIUM_PATH, else /usr/bin/chromium) for the browser
-//   tests and a Python with python3-lti (PYTHON3_PATH, else /usr/bin/python3) for the python-lti interop
-//   tests. A missing one is installed with apt-get when the run may (root, apt-get on the PATH, no
+//   tests, a Python with python3-lti (PYTHON3_PATH, else /usr/bin/python3) for the python-lti interop
+//   tests and HAProxy (HAPROXY_PATH, else /usr/sbin/haproxy) for the multi-node tests. A missing one
+//   is installed with apt-get when the run may (root, apt-get on the PATH, no
 //   PLUTO_SKIP_BROWSER_INSTALL); otherwise the run stops and says what is missing and how to point at it.
 // - Leftover PostgreSQL schemas (of runs that were aborted) are dropped at the start; see below.
 import { execFileSync, spawnSync } from "node:child_process";
@@ -64,6 +65,16 @@ const PEERS = [
     pointAt: "a python3 that can import lti, oauthlib and requests_oauthlib",
     works: (path) =>
       spawnSync(path, ["-c", "import lti, oauthlib, requests_oauthlib"], { stdio: "ignore" }).status === 0,
+  },
+  {
+    name: "HAProxy",
+    purpose: "the multi-node tests, several Pluto processes behind a load balancer",
+    usedBy: "support/balancer.js",
+    variable: "HAPROXY_PATH",
+    fallback: "/usr/sbin/haproxy",
+    packages: ["haproxy"],
+    pointAt: "an haproxy executable",
+    works: (path) => isExecutable(path) && spawnSync(path, ["-v"], { stdio: "ignore" }).status === 0,
   },
 ];
 

@@ -5,6 +5,7 @@ import { after, before, describe, it } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
 import type { DatabaseHandle } from "../src/db/database.js";
 import { iso } from "../src/shared/clock.js";
+import { CookieBrowser } from "./support/cookie-browser.js";
 import { testEngines } from "./support/db.js";
 import {
   cleanEnv,
@@ -12,58 +13,8 @@ import {
   processDatabase,
   type ServerProcess,
   startServer,
+  waitFor,
 } from "./support/processes.js";
-
-/** A minimal browser: keeps cookies, reads the form's CSRF token, never follows redirects. */
-class Browser {
-  private cookies = new Map<string, string>();
-  csrf = "";
-
-  async request(
-    url: string,
-    init: { method?: string; form?: Record<string, string> } = {},
-  ): Promise<Response> {
-    const headers: Record<string, string> = {
-      cookie: [...this.cookies].map(([k, v]) => `${k}=${v}`).join("; "),
-    };
-    let body: string | undefined;
-    if (init.form) {
-      headers["content-type"] = "application/x-www-form-urlencoded";
-      body = new URLSearchParams({ _csrf: this.csrf, ...init.form }).toString();
-    }
-    const res = await fetch(url, {
-      method: init.method ?? (init.form ? "POST" : "GET"),
-      headers,
-      body,
-      redirect: "manual",
-    });
-    for (const c of res.headers.getSetCookie()) {
-      const [pair] = c.split(";");
-      const [name, ...value] = (pair ?? "").split("=");
-      if (!name) continue;
-      const v = value.join("=");
-      if (v === "" || /max-age=0|expires=thu, 01 jan 1970/i.test(c)) this.cookies.delete(name.trim());
-      else this.cookies.set(name.trim(), v);
-    }
-    return res;
-  }
-
-  async page(url: string): Promise<{ status: number; html: string }> {
-    const res = await this.request(url);
-    const html = await res.text();
-    const m = /name="_csrf" value="([^"]+)"/.exec(html);
-    if (m?.[1]) this.csrf = m[1];
-    return { status: res.status, html };
-  }
-}
-
-async function waitFor(what: string, check: () => Promise<boolean>, timeoutMs = 20_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(100);
-  }
-}
 
 for (const engine of testEngines()) {
   describe(`two app processes on one ${engine} database`, () => {
@@ -98,7 +49,7 @@ for (const engine of testEngines()) {
     });
 
     it("serves a user who logged in through process A on process B, and logs them out on both", async () => {
-      const browser = new Browser();
+      const browser = new CookieBrowser();
       await browser.page(`${a.url}/login`);
       const login = await browser.request(`${a.url}/login`, {
         form: { username: "admin", password: adminPassword },

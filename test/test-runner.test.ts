@@ -40,10 +40,11 @@ describe("npm test", () => {
       "test/interop/external-tool-python",
       /PYTHON3_PATH=\/nonexistent\/python3 is not a python3/,
     ],
+    ["HAPROXY_PATH", "test/multi-node", /HAPROXY_PATH=\/nonexistent\/haproxy is not an haproxy executable/],
   ];
   for (const [variable, filter, message] of pointers) {
     it(`fails before running anything when ${variable} points at nothing usable`, () => {
-      const path = variable === "CHROMIUM_PATH" ? "/nonexistent/chromium" : "/nonexistent/python3";
+      const path = `/nonexistent/${{ CHROMIUM_PATH: "chromium", PYTHON3_PATH: "python3" }[variable] ?? "haproxy"}`;
       const r = runTests([filter], { [variable]: path });
       assert.equal(r.code, 1, r.out);
       assert.match(r.out, message);

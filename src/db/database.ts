@@ -93,6 +93,17 @@ export function openDatabase(url: string, opts: OpenOptions = {}): DatabaseHandl
   // An idle connection the server closed: the pool has dropped it already. Without a listener the
   // 'error' event would end the process.
   pool.on("error", onConnectionError);
+  // A connection the server ends as it finishes opening (pg_terminate_backend under load) can emit
+  // 'error' in the same read as its ReadyForQuery: after the pool has handed the client out and
+  // removed its idle listener, before the caller's listener is on. Every client keeps this listener
+  // for its life so that no 'error' ever finds none; it reports only what no other listener does.
+  // The client is no longer queryable, so its next query fails as a lost connection and the pool
+  // drops it.
+  pool.on("connect", (client) => {
+    client.on("error", (err) => {
+      if (client.listenerCount("error") === 1) onConnectionError(err);
+    });
+  });
   const db = new Kysely<Database>({
     dialect: new CurrentSchemaPostgresDialect({ pool: preparing(pool, onConnectionError) }),
   });

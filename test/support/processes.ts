@@ -159,7 +159,7 @@ export async function startServer(env: NodeJS.ProcessEnv, timeoutMs = 60_000): P
     output: () => out,
     stop: () =>
       new Promise<void>((resolvePromise) => {
-        if (child.exitCode !== null) return resolvePromise();
+        if (child.exitCode !== null || child.signalCode !== null) return resolvePromise();
         const timer = setTimeout(() => child.kill("SIGKILL"), 10_000);
         child.once("exit", () => {
           clearTimeout(timer);
