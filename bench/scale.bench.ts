@@ -10,17 +10,10 @@ import autocannon from "autocannon";
 import pg from "pg";
 import { type Balancer, startBalancer } from "../test/support/balancer.js";
 import { baseLaunch, signLaunch } from "../test/support/lti11-consumer.js";
-import {
-  call,
-  cpuMs,
-  type Figures,
-  freePort,
-  login,
-  PG_URL,
-  pgReachable,
-  printTable,
-  type Site,
-} from "./support.js";
+import { machine } from "./machine.js";
+import type { BenchOptions } from "./options.js";
+import { type BenchRow, printRows } from "./report.js";
+import { call, cpuMs, freePort, login, PG_URL, pgReachable, type Site } from "./support.js";
 
 const DURATION = Number(process.env.BENCH_DURATION ?? 10);
 const CONNECTIONS = 50;
@@ -131,8 +124,7 @@ async function measure(
   ok: number,
   nodePids: Array<number | undefined>,
   balancerPid: number | undefined,
-  notes: string[],
-): Promise<Figures> {
+): Promise<BenchRow> {
   const nodesBefore = cpuOf(nodePids);
   const lbBefore = cpuMs(balancerPid);
   const result = await autocannon({ connections: CONNECTIONS, duration: DURATION, timeout: 30, ...opts });
@@ -140,23 +132,29 @@ async function measure(
   const good = codes[String(ok)]?.count ?? 0;
   const nodesAfter = cpuOf(nodePids);
   const lbAfter = cpuMs(balancerPid);
-  if (nodesBefore !== undefined && nodesAfter !== undefined && good > 0) {
-    const lb =
-      lbBefore !== undefined && lbAfter !== undefined
-        ? `, HAProxy ${((lbAfter - lbBefore) / good).toFixed(2)} ms/request`
-        : "";
-    notes.push(`${label}: nodes' CPU ${((nodesAfter - nodesBefore) / good).toFixed(2)} ms/request${lb}`);
-  }
+  const lb =
+    lbBefore !== undefined && lbAfter !== undefined && good > 0
+      ? `HAProxy ${((lbAfter - lbBefore) / good).toFixed(2)} ms/request`
+      : undefined;
   return {
-    label,
-    requestsPerSecond: Math.round(good / (result.duration || 1)),
+    bench: "scale",
+    measure: label,
+    engine: "postgres",
+    load: `closed, ${CONNECTIONS} connections`,
+    achieved: good / (result.duration || 1),
     p50: result.latency.p50,
     p99: result.latency.p99,
-    non2xx: result.requests.total - good + result.errors + result.timeouts,
+    errors: result.requests.total - good + result.errors + result.timeouts,
+    cpuMsPerRequest:
+      nodesBefore !== undefined && nodesAfter !== undefined && good > 0
+        ? (nodesAfter - nodesBefore) / good
+        : undefined,
+    ...(lb ? { note: lb } : {}),
   };
 }
 
-export async function run(): Promise<void> {
+export async function run(options: BenchOptions): Promise<void> {
+  const m = machine();
   if (!(await pgReachable())) {
     console.log(`scale: PostgreSQL at ${PG_URL} does not answer; several nodes need it (SQLite is one node)`);
     return;
@@ -172,8 +170,7 @@ export async function run(): Promise<void> {
   const token = `bench_${randomBytes(24).toString("hex")}`;
   const lbPort = await freePort();
   const lbUrl = `http://127.0.0.1:${lbPort}`;
-  const rows: Figures[] = [];
-  const notes: string[] = [];
+  const rows: BenchRow[] = [];
   const nodes: Node[] = [];
   let lb: Balancer | undefined;
   try {
@@ -205,7 +202,7 @@ export async function run(): Promise<void> {
       const pids = nodes.map((n) => n.pid);
       const page = { url: `${base}/course/${courseId}`, headers: { cookie } };
       await autocannon({ ...page, connections: CONNECTIONS, duration: 2 }); // warm-up
-      rows.push(await measure(`${setup}: GET /course/:id`, page, 200, pids, balancerPid, notes));
+      rows.push(await measure(`${setup}: GET /course/:id`, page, 200, pids, balancerPid));
       // Launches/s at most ~1,000 each second for DURATION seconds: sign enough beforehand.
       const bodies = launchBodies(pub, Math.max(2000, DURATION * 1500));
       let next = 0;
@@ -226,7 +223,6 @@ export async function run(): Promise<void> {
           303,
           pids,
           balancerPid,
-          notes,
         ),
       );
     };
@@ -249,7 +245,5 @@ export async function run(): Promise<void> {
     await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
     await c.end();
   }
-  printTable(rows);
-  for (const n of notes) console.log(n);
-  console.log("");
+  printRows(rows, m, options.markdown);
 }
