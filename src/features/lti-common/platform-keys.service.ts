@@ -218,8 +218,12 @@ export async function publishedJwks(ctx: Ctx): Promise<{ keys: PublicJwk[] }> {
   return buildJwks(plan.publishedKids.flatMap((kid) => (byKid.has(kid) ? [byKid.get(kid)!] : [])));
 }
 
-/** Every stored key with its state, for the admin page and API (never a private key). */
+/**
+ * Every stored key with its state, for the admin page and API (never a private key). A fresh site gets its
+ * first key here too, so the page shows the key tools will be given.
+ */
 export async function listPlatformKeys(ctx: Ctx): Promise<PlatformKeyInfo[]> {
+  await signingKey(ctx);
   const { keys, plan, policy } = await readPlan(ctx);
   const published = new Set(plan.publishedKids);
   const now = ctx.clock.now().getTime();

@@ -60,33 +60,29 @@ export function PlatformKeysPage({
         {hours === 1 ? "" : "s"} before it starts signing, and a retired key stays published until everything
         it signed has expired.
       </p>
-      {keys.length === 0 ? (
-        <p>No key yet: the first is created when Pluto first signs or publishes its keys.</p>
-      ) : (
-        <table>
-          <caption class="visually-hidden">Platform keys</caption>
-          <thead>
-            <tr>
-              <th scope="col">Key id (kid)</th>
-              <th scope="col">State</th>
-              <th scope="col">Created</th>
-              <th scope="col">Signs from</th>
+      <table>
+        <caption class="visually-hidden">Platform keys</caption>
+        <thead>
+          <tr>
+            <th scope="col">Key id (kid)</th>
+            <th scope="col">State</th>
+            <th scope="col">Created</th>
+            <th scope="col">Signs from</th>
+          </tr>
+        </thead>
+        <tbody>
+          {keys.map((k) => (
+            <tr key={k.kid}>
+              <td>
+                <code>{k.kid}</code>
+              </td>
+              <td>{stateLabel(k, pc.timeZone)}</td>
+              <td>{formatInstant(k.createdAt, pc.timeZone)}</td>
+              <td>{formatInstant(k.activatesAt, pc.timeZone)}</td>
             </tr>
-          </thead>
-          <tbody>
-            {keys.map((k) => (
-              <tr key={k.kid}>
-                <td>
-                  <code class="break">{k.kid}</code>
-                </td>
-                <td>{stateLabel(k, pc.timeZone)}</td>
-                <td>{formatInstant(k.createdAt, pc.timeZone)}</td>
-                <td>{formatInstant(k.activatesAt, pc.timeZone)}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      )}
+          ))}
+        </tbody>
+      </table>
       <form method="post" action={`${KEYS_PATH}/settings`} novalidate>
         <Csrf token={pc.csrf} />
         <FormProblem problem={problem} />
