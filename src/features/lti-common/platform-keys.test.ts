@@ -14,6 +14,7 @@ import { parseConfig } from "../../config/config.js";
 import { signPlatformJwt } from "../../lti/v1p3/keys.js";
 import { createContext, createLogger } from "../../main/bootstrap.js";
 import { FakeClock } from "../../shared/clock.js";
+import { KEY_ROTATION_TASK } from "./lti-common.tasks.js";
 import {
   JWKS_CACHE_PERIOD_SECONDS,
   listPlatformKeys,
@@ -128,6 +129,21 @@ for (const engine of testEngines()) {
       assert.equal(await verifies(oldToken), false);
       assert.ok(await verifies(await sign()));
       assert.equal((await listPlatformKeys(t.ctx)).find((k) => k.kid === old)?.state, "revoked");
+    });
+
+    it("the scheduled lti_platform_key_rotation task creates the next key when its time comes", async () => {
+      const signing = (await signingKey(t.ctx)).kid;
+      const before = (await rows()).length;
+      const quiet = await t.ctx.jobs.runNow(KEY_ROTATION_TASK);
+      assert.equal(quiet.status, "ok");
+      assert.match(quiet.message, new RegExp(`signing ${signing}; created none`));
+      assert.equal((await rows()).length, before);
+      t.clock.advance(2 * DAY);
+      const run = await t.ctx.jobs.runNow(KEY_ROTATION_TASK);
+      assert.equal(run.status, "ok", run.message);
+      const created = /created (\S+);/.exec(run.message)?.[1];
+      assert.ok(created && created !== "none", run.message);
+      assert.deepEqual(kids(await publishedJwks(t.ctx)), [signing, created]);
     });
 
     it("refuses a rotation period that is not a whole number of days from 1 to 3650", async () => {
