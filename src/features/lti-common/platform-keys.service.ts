@@ -22,7 +22,7 @@ import {
   type RotationPolicy,
 } from "../../lti/v1p3/keys.js";
 import { addSeconds } from "../../shared/clock.js";
-import { ValidationError } from "../../shared/errors.js";
+import { ConflictError, ValidationError } from "../../shared/errors.js";
 import * as repo from "./platform-keys.repository.js";
 
 /** How long verifiers may cache Pluto's JWKS: served as `Cache-Control: max-age`; the next key is published this long before it signs. */
@@ -72,13 +72,9 @@ export async function rotationPeriodDays(ctx: Pick<AppContext, "db">): Promise<n
 
 /** Sets the rotation period; `days` as typed (a whole number, 1 to 3650). Takes effect at the next plan. */
 export async function setRotationPeriodDays(ctx: Ctx, days: unknown, actorUserId: number): Promise<number> {
-  const n = typeof days === "number" ? days : Number(String(days ?? "").trim());
-  if (
-    String(days ?? "").trim() === "" ||
-    !Number.isInteger(n) ||
-    n < MIN_ROTATION_PERIOD_DAYS ||
-    n > MAX_ROTATION_PERIOD_DAYS
-  ) {
+  const typed = typeof days === "number" ? String(days) : typeof days === "string" ? days.trim() : "";
+  const n = /^[0-9]{1,6}$/.test(typed) ? Number(typed) : Number.NaN;
+  if (!Number.isInteger(n) || n < MIN_ROTATION_PERIOD_DAYS || n > MAX_ROTATION_PERIOD_DAYS) {
     const message = `The rotation period must be a whole number of days from ${MIN_ROTATION_PERIOD_DAYS} to ${MAX_ROTATION_PERIOD_DAYS}.`;
     throw new ValidationError(message, [{ field: "rotationPeriodDays", message }]);
   }
@@ -156,11 +152,12 @@ async function createKey(
 ): Promise<string | undefined> {
   const generated = await generatePlatformKey(ctx.clock);
   const slot = keys.reduce((m, k) => Math.max(m, k.slot), 0) + 1;
-  const stored = await repo.insertKey(ctx.db, { ...generated, slot, activatesAt: after(keys, activatesAt) });
+  const at = after(keys, activatesAt);
+  const stored = await repo.insertKey(ctx.db, { ...generated, slot, activatesAt: at });
   plans.delete(ctx.db);
   if (!stored) return undefined;
   ctx.log.info(
-    { event: "lti_platform_key_created", kid: generated.kid, activatesAt },
+    { event: "lti_platform_key_created", kid: generated.kid, activatesAt: at },
     "LTI platform key created",
   );
   return generated.kid;
@@ -336,7 +333,7 @@ export async function rotateNow(
     const result = await rotateKeys(ctx);
     return { revoked: change.revoke.map((r) => r.kid), signingKid: result.signingKid ?? generated.kid };
   }
-  throw new Error("The LTI platform keys changed during Rotate now; try again");
+  throw new ConflictError("The LTI platform keys changed during Rotate now; try again");
 }
 
 class SlotTaken extends Error {}
