@@ -16,8 +16,9 @@ export const KEYS_PATH = "/admin/lti/platform-keys";
 export const KEYS_TITLE = "LTI platform keys";
 export const JWKS_PATH = "/lti/jwks";
 
-export const ROTATE_NOW_CONFIRM =
-  "Rotate now? The signing key is withdrawn at once and a new key signs from now on. Tools fetch Pluto's key set again when they meet the new key; launches signed in the last minutes with the old key fail. Use this when a key may have leaked.";
+const ROTATE_NOW_EXPLAINED =
+  "The signing key is withdrawn from the key set at once and a new key signs from now on. Tools fetch Pluto's key set again when they meet the new key; launches signed with the old key in the last minutes fail. Use this when a key may have leaked: scheduled rotation needs no action.";
+export const ROTATE_NOW_CONFIRM = `Rotate the LTI platform keys now? ${ROTATE_NOW_EXPLAINED}`;
 
 function stateLabel(k: PlatformKeyInfo, timeZone: string): string {
   switch (k.state) {
@@ -102,7 +103,7 @@ export function PlatformKeysPage({
         <button type="submit">Save</button>
       </form>
       <h2>Rotate now</h2>
-      <p>{ROTATE_NOW_CONFIRM}</p>
+      <p>{ROTATE_NOW_EXPLAINED}</p>
       <form method="post" action={`${KEYS_PATH}/rotate`} class="inline" data-confirm={ROTATE_NOW_CONFIRM}>
         <Csrf token={pc.csrf} />
         <button type="submit" class="danger">
