@@ -19,6 +19,7 @@ import {
   JWKS_CACHE_PERIOD_SECONDS,
   listPlatformKeys,
   MAX_TOKEN_LIFETIME_SECONDS,
+  PLAN_CACHE_SECONDS,
   publishedJwks,
   rotateKeys,
   rotateNow,
@@ -129,6 +130,19 @@ for (const engine of testEngines()) {
       assert.equal(await verifies(oldToken), false);
       assert.ok(await verifies(await sign()));
       assert.equal((await listPlatformKeys(t.ctx)).find((k) => k.kid === old)?.state, "revoked");
+    });
+
+    it("another node follows Rotate now within the plan cache period", async () => {
+      const other = await t.anotherNode();
+      try {
+        const old = (await signingKey(other.ctx)).kid;
+        const r = await rotateNow(t.ctx, 7);
+        t.clock.advance(PLAN_CACHE_SECONDS);
+        assert.equal((await signingKey(other.ctx)).kid, r.signingKid);
+        assert.ok(!kids(await publishedJwks(other.ctx)).includes(old));
+      } finally {
+        await other.close();
+      }
     });
 
     it("the scheduled lti_platform_key_rotation task creates the next key when its time comes", async () => {
