@@ -7,6 +7,7 @@ import { after, before, describe, it } from "node:test";
 import { createRemoteJWKSet, jwtVerify } from "jose";
 import { api, startTestApp, type TestApp } from "../../../test/support/app.js";
 import { testEngines } from "../../../test/support/db.js";
+import { errorCodeOf } from "../../../test/support/errors.js";
 import { enrolAs, makeCourse } from "../../../test/support/factories.js";
 import { signPlatformJwt } from "../../lti/v1p3/keys.js";
 import { JWKS_CACHE_PERIOD_SECONDS, signingKey } from "./platform-keys.service.js";
@@ -79,13 +80,17 @@ for (const engine of testEngines()) {
       for (const [method, url] of [
         ["GET", "/api/v1/lti/platform-keys"],
         ["POST", "/api/v1/lti/platform-keys/rotate"],
+        ["PUT", "/api/v1/lti/platform-keys/settings"],
       ] as const) {
-        const r = await api(t.app, teacherToken, method, url);
-        assert.equal(r.status, 403, url);
-        assert.equal(
-          (r.json as { error?: { code?: string } }).error?.code ?? (r.json as { code?: string }).code,
-          "forbidden",
+        const r = await api(
+          t.app,
+          teacherToken,
+          method,
+          url,
+          method === "PUT" ? { rotationPeriodDays: 5 } : undefined,
         );
+        assert.equal(r.status, 403, url);
+        assert.equal(errorCodeOf(r), "forbidden");
       }
       assert.equal((await signingKey(t.ctx)).kid, kid, "the refused rotation changed nothing");
     });
@@ -95,22 +100,40 @@ for (const engine of testEngines()) {
       await admin.get(PAGE);
       const ok = await admin.post(`${PAGE}/settings`, { rotationPeriodDays: "30" });
       assert.equal(ok.statusCode, 303);
-      assert.equal(
-        (await api(t.app, adminToken, "GET", "/api/v1/lti/platform-keys")).json &&
-          (
-            (await api(t.app, adminToken, "GET", "/api/v1/lti/platform-keys")).json as {
-              rotationPeriodDays: number;
-            }
-          ).rotationPeriodDays,
-        30,
-      );
+      assert.match((await admin.get(PAGE)).body, /name="rotationPeriodDays" value="30"/);
       for (const bad of ["0", "abc", "1.5", "", "99999"]) {
         const res = await admin.post(`${PAGE}/settings`, { rotationPeriodDays: bad });
         assert.equal(res.statusCode, 400, bad);
+        assert.equal(errorCodeOf(res), "validation");
         assert.match(res.body, /whole number of days/);
       }
       const res = await admin.post(`${PAGE}/settings`, { rotationPeriodDays: "7", _csrf: "wrong" });
       assert.equal(res.statusCode, 403);
+      assert.match((await admin.get(PAGE)).body, /name="rotationPeriodDays" value="30"/);
+    });
+
+    it("sets the rotation period through the API and answers bad input with a 400 naming the field", async () => {
+      const ok = await api(t.app, adminToken, "PUT", "/api/v1/lti/platform-keys/settings", {
+        rotationPeriodDays: 14,
+      });
+      assert.equal(ok.status, 200);
+      assert.deepEqual(ok.json, { rotationPeriodDays: 14 });
+      for (const bad of [
+        { rotationPeriodDays: 0 },
+        { rotationPeriodDays: "x" },
+        { rotationPeriodDays: 1.5 },
+        {},
+        [],
+      ]) {
+        const r = await api(t.app, adminToken, "PUT", "/api/v1/lti/platform-keys/settings", bad);
+        assert.equal(r.status, 400, JSON.stringify(bad));
+        assert.equal(errorCodeOf(r), "validation");
+        assert.match(r.body, /rotationPeriodDays/);
+      }
+      const listed = (await api(t.app, adminToken, "GET", "/api/v1/lti/platform-keys")).json as {
+        rotationPeriodDays: number;
+      };
+      assert.equal(listed.rotationPeriodDays, 14);
     });
 
     it("Rotate now from the page and the API: the old kid leaves the JWKS at once, the new one signs", async () => {
@@ -153,6 +176,7 @@ for (const engine of testEngines()) {
       };
       assert.ok(doc.paths["/lti/platform-keys"]?.get);
       assert.ok(doc.paths["/lti/platform-keys/rotate"]?.post);
+      assert.ok(doc.paths["/lti/platform-keys/settings"]?.put);
     });
   });
 }

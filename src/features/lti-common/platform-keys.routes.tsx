@@ -58,6 +58,15 @@ addApiOperation({
   responses: { 200: `{revoked: [kid], signingKid, keys: [${SHAPE}]}` },
 });
 
+addApiOperation({
+  method: "put",
+  path: "/lti/platform-keys/settings",
+  summary:
+    "Set the key rotation period (site admin): {rotationPeriodDays}, a whole number from 1 to 3650 (default 90). The next key is created one hour before the signing key's period ends.",
+  tag,
+  responses: { 200: "{rotationPeriodDays}" },
+});
+
 export function registerPlatformKeyRoutes(app: FastifyInstance, ctx: AppContext) {
   const jwksUrl = `${ctx.config.publicUrl.replace(/\/$/, "")}${JWKS_PATH}`;
 
@@ -123,6 +132,16 @@ export function registerPlatformKeyRoutes(app: FastifyInstance, ctx: AppContext)
     requireSiteAdmin(request);
     const [keys, days] = await Promise.all([listPlatformKeys(ctx), rotationPeriodDays(ctx)]);
     return { rotationPeriodDays: days, jwksUrl, keys: keys.map(presentPlatformKey) };
+  });
+
+  app.put(`${API}/settings`, async (request) => {
+    const actor = requireSiteAdmin(request);
+    const body = request.body;
+    const days =
+      body && typeof body === "object" && !Array.isArray(body)
+        ? (body as Record<string, unknown>).rotationPeriodDays
+        : undefined;
+    return { rotationPeriodDays: await setRotationPeriodDays(ctx, days, actor.id) };
   });
 
   app.post(`${API}/rotate`, async (request) => {
