@@ -112,6 +112,7 @@ for (const engine of testEngines()) {
         ["External Sources / LTI", "/admin/lti/tools"],
         ["LTI launch log", "/admin/lti/launches"],
         ["Consumers of published tools", "/admin/lti/consumers"],
+        ["LTI platform keys", "/admin/lti/platform-keys"],
         ["profile", "/profile"],
       );
       browser = await launchBrowser();
