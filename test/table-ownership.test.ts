@@ -63,6 +63,7 @@ const OWNERS: Record<string, readonly string[]> = {
   lti_nonces: ["src/features/lti-common/nonces.repository.ts"],
   lti_launch_log: ["src/features/lti-common/launch-log.repository.ts"],
   lti_deployments: ["src/features/lti-common/deployments.repository.ts"],
+  lti_registrations: ["src/features/lti-common/deployments.repository.ts"],
 };
 
 /** Reads (joins) of another feature's tables, by file, with the reason each is allowed. */

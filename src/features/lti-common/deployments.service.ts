@@ -9,3 +9,11 @@ export type { DeploymentOwner } from "./deployments.repository.js";
 export function ensureDeployment(db: Db, owner: repo.DeploymentOwner, now: string): Promise<number> {
   return repo.ensureDeployment(db, owner, now);
 }
+
+export type { ToolRegistration, ToolRegistrationFields } from "./deployments.repository.js";
+export {
+  findToolRegistration,
+  insertToolRegistration,
+  listToolRegistrations,
+  updateToolRegistration,
+} from "./deployments.repository.js";
