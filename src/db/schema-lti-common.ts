@@ -49,7 +49,32 @@ export interface LtiDeploymentsTable {
   created_at: string;
 }
 
+/**
+ * Pluto's LTI 1.3 platform keys (migration 0042): RSA 2048 pairs for RS256. `private_key_pem` is a secret
+ * (PKCS #8): never logged, never in a response. Dates are ISO strings; `slot` is unique, in creation order.
+ */
+export interface LtiPlatformKeysTable {
+  kid: string;
+  slot: number;
+  /** JSON: the public JWK as published (kty, n, e, kid, alg, use). */
+  public_jwk: string;
+  private_key_pem: string;
+  created_at: string;
+  activates_at: string;
+  retired_at: string | null;
+  revoked_at: string | null;
+}
+
+/** LTI site settings by name (migration 0042), e.g. the key rotation period. */
+export interface LtiSettingsTable {
+  name: string;
+  value: string;
+  updated_at: string;
+}
+
 export interface LtiCommonTables {
   lti_registrations: LtiRegistrationsTable;
   lti_deployments: LtiDeploymentsTable;
+  lti_platform_keys: LtiPlatformKeysTable;
+  lti_settings: LtiSettingsTable;
 }

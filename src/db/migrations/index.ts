@@ -6,6 +6,7 @@ import * as m0020 from "./0020-lti-consumer.js";
 import * as m0030 from "./0030-lookup-indexes.js";
 import * as m0031 from "./0031-lti-grade-claim.js";
 import * as m0040 from "./0040-lti-deployments.js";
+import * as m0042 from "./0042-lti-platform-keys.js";
 import * as m0043 from "./0043-lti-tool-registrations.js";
 
 export const migrations: Record<string, Migration> = {
@@ -15,5 +16,6 @@ export const migrations: Record<string, Migration> = {
   "0030-lookup-indexes": m0030,
   "0031-lti-grade-claim": m0031,
   "0040-lti-deployments": m0040,
+  "0042-lti-platform-keys": m0042,
   "0043-lti-tool-registrations": m0043,
 };
