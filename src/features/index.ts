@@ -21,6 +21,8 @@ import { registerEnrolmentRoutes } from "./enrolments/enrolments.routes.js";
 import { registerParticipantsLinks } from "./enrolments/participants.routes.js";
 import { registerGradebookRoutes, registerGradesLinks } from "./grades/grades.routes.js";
 import { onGradeChanged } from "./grades/grades.service.js";
+import { ltiCommonTasks } from "./lti-common/lti-common.tasks.js";
+import { registerPlatformKeyRoutes, registerPlatformKeysLinks } from "./lti-common/platform-keys.routes.js";
 import { registerLtiConsumerRoutes } from "./lti-consumer/lti-consumer.routes.js";
 import { externalToolType } from "./lti-consumer/tools/lti-activity.js";
 import { registerToolTypesLinks } from "./lti-consumer/tools/tool-types.routes.js";
@@ -51,6 +53,7 @@ export const routeRegistrars: RouteRegistrar[] = [
   registerCompletionRoutes,
   registerProviderRoutes,
   registerLtiConsumerRoutes,
+  registerPlatformKeyRoutes,
 ];
 
 let registered = false;
@@ -85,4 +88,7 @@ export function registerFeatures(): void {
   // External tools (LTI consumer): the activity type and the site-wide tools
   registerActivityType(externalToolType);
   registerToolTypesLinks();
+  // LTI 1.3 platform keys: the rotation task and the admin page
+  for (const task of ltiCommonTasks) registerTask(task);
+  registerPlatformKeysLinks();
 }

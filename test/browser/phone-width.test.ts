@@ -111,6 +111,7 @@ for (const engine of testEngines()) {
         ["site admin tasks", "/admin/tasks"],
         ["External Sources / LTI", "/admin/lti/tools"],
         ["LTI launch log", "/admin/lti/launches"],
+        ["LTI platform keys", "/admin/lti/platform-keys"],
         ["profile", "/profile"],
       );
       browser = await launchBrowser();

@@ -135,6 +135,17 @@ async function readPlan(ctx: Ctx): Promise<CachedPlan> {
 }
 
 /**
+ * `activatesAt`, or just after the latest key that activated by then: the plan orders keys by activation,
+ * so a new key (Rotate now within the millisecond of the previous key's creation) must come after it.
+ */
+function after(keys: readonly repo.StoredPlatformKey[], activatesAt: Date): Date {
+  const latest = keys
+    .filter((k) => k.activatesAt.getTime() <= activatesAt.getTime())
+    .reduce((m, k) => Math.max(m, k.activatesAt.getTime()), Number.NEGATIVE_INFINITY);
+  return latest < activatesAt.getTime() ? activatesAt : new Date(latest + 1);
+}
+
+/**
  * Generates a key and stores it in the slot after the newest key the caller read. False when another
  * node (or an earlier call) took that slot first: the caller re-reads and plans again.
  */
@@ -145,7 +156,7 @@ async function createKey(
 ): Promise<string | undefined> {
   const generated = await generatePlatformKey(ctx.clock);
   const slot = keys.reduce((m, k) => Math.max(m, k.slot), 0) + 1;
-  const stored = await repo.insertKey(ctx.db, { ...generated, slot, activatesAt });
+  const stored = await repo.insertKey(ctx.db, { ...generated, slot, activatesAt: after(keys, activatesAt) });
   plans.delete(ctx.db);
   if (!stored) return undefined;
   ctx.log.info(
@@ -207,8 +218,12 @@ export async function publishedJwks(ctx: Ctx): Promise<{ keys: PublicJwk[] }> {
   return buildJwks(plan.publishedKids.flatMap((kid) => (byKid.has(kid) ? [byKid.get(kid)!] : [])));
 }
 
-/** Every stored key with its state, for the admin page and API (never a private key). */
+/**
+ * Every stored key with its state, for the admin page and API (never a private key). A fresh site gets its
+ * first key here too, so the page shows the key tools will be given.
+ */
 export async function listPlatformKeys(ctx: Ctx): Promise<PlatformKeyInfo[]> {
+  await signingKey(ctx);
   const { keys, plan, policy } = await readPlan(ctx);
   const published = new Set(plan.publishedKids);
   const now = ctx.clock.now().getTime();
@@ -297,7 +312,8 @@ export async function rotateNow(
       .transaction()
       .execute(async (trx) => {
         for (const r of change.revoke) await repo.revokeKey(trx, r.kid, r.revokedAt);
-        const ok = await repo.insertKey(trx, { ...generated, slot, activatesAt: change.create.activatesAt });
+        const activatesAt = after(keys, change.create.activatesAt);
+        const ok = await repo.insertKey(trx, { ...generated, slot, activatesAt });
         if (!ok) throw new SlotTaken();
         return ok;
       })

@@ -9,8 +9,11 @@ import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { createLocalJWKSet, decodeProtectedHeader, jwtVerify } from "jose";
 import { startTestApp, type TestApp } from "../../../test/support/app.js";
-import { testEngines } from "../../../test/support/db.js";
+import { createTestDatabase, testEngines } from "../../../test/support/db.js";
+import { parseConfig } from "../../config/config.js";
 import { signPlatformJwt } from "../../lti/v1p3/keys.js";
+import { createContext, createLogger } from "../../main/bootstrap.js";
+import { FakeClock } from "../../shared/clock.js";
 import {
   JWKS_CACHE_PERIOD_SECONDS,
   listPlatformKeys,
@@ -135,6 +138,46 @@ for (const engine of testEngines()) {
         });
       }
       assert.equal(await rotationPeriodDays(t.ctx), 2);
+    });
+  });
+}
+
+for (const engine of testEngines()) {
+  describe(`LTI platform keys in the log (${engine})`, () => {
+    it("logs Rotate now with its actor and the kids, and never a private key", async () => {
+      let out = "";
+      const config = parseConfig({ LOG_LEVEL: "info", LOG_FORMAT: "json", DATABASE_URL: "sqlite::memory:" });
+      const log = createLogger(config, { out: { write: (s: string) => (out += s) } });
+      const tdb = await createTestDatabase(engine);
+      const { ctx, close } = await createContext(parseConfig({ DATABASE_URL: tdb.url }), {
+        log,
+        pgSchema: tdb.pgSchema,
+        poolSize: 2,
+        clock: new FakeClock(),
+      });
+      try {
+        const first = (await signingKey(ctx)).kid;
+        const r = await rotateNow(ctx, 42);
+        await rotateKeys(ctx);
+        const pems = (await ctx.db.selectFrom("lti_platform_keys").select("private_key_pem").execute()).map(
+          (row) => row.private_key_pem,
+        );
+        assert.equal(pems.length, 2);
+        const line = out.split("\n").find((l) => l.includes("lti_platform_key_rotate_now"));
+        assert.ok(line, out);
+        const entry = JSON.parse(line) as { actorUserId: number; revoked: string[]; kid: string };
+        assert.equal(entry.actorUserId, 42);
+        assert.deepEqual(entry.revoked, [first]);
+        assert.equal(entry.kid, r.signingKid);
+        assert.ok(!out.includes("PRIVATE KEY"), out);
+        for (const pem of pems) {
+          const body = pem.split("\n").slice(1, 4).join("");
+          assert.ok(!out.includes(body.slice(0, 40)), "a private key reached the log");
+        }
+      } finally {
+        await close();
+        await tdb.drop();
+      }
     });
   });
 }
