@@ -1,20 +1,19 @@
 // LTI 1.3 launches of an External tool activity whose preconfigured tool is an LTI 1.3 site tool, received
 // by a tool written here with jose in a real HTTP server: it gets the login initiation, sends the
 // authentication request back to Pluto (listening on a real port, without Pluto's session cookie, as a
-// cross-site frame would), gets the id_token and verifies it against Pluto's published keys. Then the §J
+// cross-site frame would), gets the id_token and verifies it against Pluto's JWKS URL (/lti/jwks). Then the §J
 // refusals at the authentication endpoint, each with its code in the launch log.
 import assert from "node:assert/strict";
 import { randomUUID } from "node:crypto";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { after, before, describe, it } from "node:test";
-import { createLocalJWKSet, decodeProtectedHeader, type JWTPayload, jwtVerify } from "jose";
+import { createRemoteJWKSet, decodeProtectedHeader, type JWTPayload, jwtVerify } from "jose";
 import { api, type Client, startTestApp, type TestApp } from "../../../../test/support/app.js";
 import { testEngines } from "../../../../test/support/db.js";
 import { enrolAs, makeCourse } from "../../../../test/support/factories.js";
 import { freePort, readLaunchForm } from "../../../../test/support/fake-lti-tool.js";
 import { listLaunchLog } from "../../lti-common/launch-log.service.js";
-import { publishedJwks } from "../../lti-common/platform-keys.service.js";
 
 const CLAIM = "https://purl.imsglobal.org/spec/lti/claim/";
 
@@ -211,7 +210,7 @@ for (const engine of testEngines()) {
       assert.equal(form.fields.state, state);
       const idToken = form.fields.id_token ?? "";
       assert.equal(decodeProtectedHeader(idToken).alg, "RS256");
-      const jwks = createLocalJWKSet(await publishedJwks(t.ctx));
+      const jwks = createRemoteJWKSet(new URL(`${pluto}/lti/jwks`));
       const { payload } = await jwtVerify<JWTPayload & Record<string, unknown>>(idToken, jwks, {
         issuer: pluto,
         audience: clientId,
@@ -249,7 +248,7 @@ for (const engine of testEngines()) {
     it("sends a teacher as Instructor, with the same sub for every launch of one user", async () => {
       const first = formOf((await authenticate(await startLogin(tina))).html);
       const second = formOf((await authenticate(await startLogin(tina))).html);
-      const jwks = createLocalJWKSet(await publishedJwks(t.ctx));
+      const jwks = createRemoteJWKSet(new URL(`${pluto}/lti/jwks`));
       const a = (await jwtVerify(first?.fields.id_token ?? "", jwks)).payload;
       const b = (await jwtVerify(second?.fields.id_token ?? "", jwks)).payload;
       assert.deepEqual(a[`${CLAIM}roles`], ["http://purl.imsglobal.org/vocab/lis/v2/membership#Instructor"]);
