@@ -194,8 +194,8 @@ for (const engine of testEngines()) {
     it("registers a tool through the form (no JS) and shows the Tool configuration details", async () => {
       const page = await admin.get("/admin/lti/tools/new");
       assert.equal(page.statusCode, 200);
-      assert.match(page.body, /<legend>LTI 1\.1<\/legend>/);
-      assert.match(page.body, /<legend>LTI 1\.3<\/legend>/);
+      assert.match(page.body, /<fieldset data-lti-version="1.1"><legend>LTI 1\.1<\/legend>/);
+      assert.match(page.body, /<fieldset data-lti-version="1.3"><legend>LTI 1\.3<\/legend>/);
       assert.match(page.body, /<option value="1\.3"[^>]*>LTI 1\.3<\/option>/);
       const form = {
         ltiVersion: "1.3",

@@ -200,13 +200,13 @@ export function ToolTypeFormPage({
           <ToolFields values={values} errors={errors} fields={TOOL_SETTINGS} />
         </Fieldset>
         {tool?.ltiVersion === "1.3" ? null : (
-          <fieldset>
+          <fieldset data-lti-version="1.1">
             <legend>LTI 1.1</legend>
             <ToolFields values={values} errors={errors} fields={LTI11_FIELDS} />
           </fieldset>
         )}
         {tool && tool.ltiVersion !== "1.3" ? null : (
-          <fieldset>
+          <fieldset data-lti-version="1.3">
             <legend>LTI 1.3</legend>
             <p class="help">
               Required for an LTI 1.3 tool. On saving, Pluto issues the tool's Client ID and Deployment ID and
