@@ -89,6 +89,8 @@ for (const engine of testEngines()) {
     let courseId: number;
     let activityId: number;
     let clientId: string;
+    let adminToken: string;
+    let toolTypeId: number;
 
     before(async () => {
       tool = await startTool();
@@ -99,7 +101,7 @@ for (const engine of testEngines()) {
         config: { publicUrl: pluto, outboundAllow: ["127.0.0.1"] },
       });
       const admin = await t.admin();
-      const adminToken = await t.token(admin.id);
+      adminToken = await t.token(admin.id);
       const reg = await api(t.app, adminToken, "POST", "/api/v1/lti/tool-types", {
         ltiVersion: "1.3",
         name: "Jose Tool",
@@ -113,6 +115,7 @@ for (const engine of testEngines()) {
       assert.equal(reg.status, 201, reg.body);
       const toolType = reg.json as { id: number; clientId: string };
       clientId = toolType.clientId;
+      toolTypeId = toolType.id;
       const course = await makeCourse(t, { fullname: "Biology", shortname: "BIO1" });
       courseId = course.id;
       const teacher = await t.user("tina", {
@@ -327,6 +330,25 @@ for (const engine of testEngines()) {
       assert.equal(res.status, 400);
       assert.equal(formOf(res.html), undefined);
       assert.equal((await lastIn())?.reason, "auth_unknown_client");
+    });
+
+    it("does not launch a pending tool, and refuses its authentication requests (unauthorized_client)", async () => {
+      const url = await startLogin();
+      const setStatus = (status: string) =>
+        api(t.app, adminToken, "PATCH", `/api/v1/lti/tool-types/${toolTypeId}`, { status });
+      assert.equal((await setStatus("pending")).status, 200);
+      try {
+        const form = formOf((await authenticate(url)).html);
+        assert.equal(form?.fields.error, "unauthorized_client");
+        assert.equal((await lastIn())?.reason, "auth_client_not_enabled");
+        const page = await sam.get(`/mod/lti/${activityId}/launch`);
+        assert.equal(page.statusCode, 409);
+        assert.equal(formOf(page.body), undefined);
+        const out = (await listLaunchLog(t.ctx.db, { direction: "out", limit: 1 }))[0];
+        assert.equal(out?.reason, "tool_pending");
+      } finally {
+        await setStatus("active");
+      }
     });
   });
 }
