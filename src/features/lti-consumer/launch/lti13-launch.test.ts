@@ -91,6 +91,7 @@ for (const engine of testEngines()) {
     let clientId: string;
     let adminToken: string;
     let toolTypeId: number;
+    let teacherToken: string;
 
     before(async () => {
       tool = await startTool();
@@ -131,18 +132,13 @@ for (const engine of testEngines()) {
       samId = student.id;
       await enrolAs(t, course.id, teacher.id, "editingteacher");
       await enrolAs(t, course.id, student.id, "student");
-      const a = await api(
-        t.app,
-        await t.token(teacher.id),
-        "POST",
-        `/api/v1/courses/${course.id}/activities`,
-        {
-          type: "lti",
-          name: "Cell quiz",
-          section: 1,
-          settings: { toolTypeId: toolType.id },
-        },
-      );
+      teacherToken = await t.token(teacher.id);
+      const a = await api(t.app, teacherToken, "POST", `/api/v1/courses/${course.id}/activities`, {
+        type: "lti",
+        name: "Cell quiz",
+        section: 1,
+        settings: { toolTypeId: toolType.id },
+      });
       assert.equal(a.status, 201, a.body);
       activityId = (a.json as { id: number }).id;
       sam = await t.client("sam");
@@ -350,5 +346,23 @@ for (const engine of testEngines()) {
         await setStatus("active");
       }
     });
+
+    const ceiling: Array<[string, Record<string, unknown>, string]> = [
+      ["a tool URL on another host", { toolUrl: "http://127.0.0.9/launch" }, "settings.toolUrl"],
+      ["a consumer key of its own", { consumerKey: "k", sharedSecret: "s" }, "settings.consumerKey"],
+      ["email sharing the site tool turned off", { shareEmail: true }, "settings.shareEmail"],
+    ];
+    for (const [why, extra, field] of ceiling) {
+      it(`refuses an activity using the LTI 1.3 tool with ${why} (400 on ${field})`, async () => {
+        const res = await api(t.app, teacherToken, "POST", `/api/v1/courses/${courseId}/activities`, {
+          type: "lti",
+          name: "Ceiling",
+          section: 1,
+          settings: { toolTypeId, ...extra },
+        });
+        assert.equal(res.status, 400, res.body);
+        assert.match(res.body, new RegExp(`"field":"${field.replace(".", "\\.")}"`));
+      });
+    }
   });
 }
