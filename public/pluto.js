@@ -27,6 +27,17 @@
       }, 1500);
     });
   }
+  // The site tool form: only the fieldset of the chosen LTI version (<fieldset data-lti-version>) shows.
+  const version = document.querySelector("select[name=ltiVersion]");
+  if (version instanceof HTMLSelectElement) {
+    const sync = () => {
+      for (const set of document.querySelectorAll("fieldset[data-lti-version]")) {
+        if (set instanceof HTMLElement) set.hidden = set.dataset.ltiVersion !== version.value;
+      }
+    };
+    version.addEventListener("change", sync);
+    sync();
+  }
   // Auto-submit forms (LTI launches): <form data-autosubmit>.
   for (const form of document.querySelectorAll("form[data-autosubmit]")) {
     form.submit();

@@ -63,6 +63,7 @@ const OWNERS: Record<string, readonly string[]> = {
   lti_nonces: ["src/features/lti-common/nonces.repository.ts"],
   lti_launch_log: ["src/features/lti-common/launch-log.repository.ts"],
   lti_deployments: ["src/features/lti-common/deployments.repository.ts"],
+  lti_registrations: ["src/features/lti-common/deployments.repository.ts"],
   lti_platform_keys: ["src/features/lti-common/platform-keys.repository.ts"],
   lti_settings: ["src/features/lti-common/platform-keys.repository.ts"],
 };

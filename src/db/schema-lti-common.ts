@@ -8,8 +8,7 @@ export type DeploymentSide = "provider" | "consumer";
 /**
  * An LTI 1.3 registration. Provider side: a platform (issuer, client_id) registered with a
  * publication. Consumer side: a tool registered with a tool type, client_id issued by Pluto.
- * Only the identity columns for now; keys, endpoints and redirect URIs come with the issues that
- * use them.
+ * Consumer-side columns (login URL, redirect URIs, public key, status) come from migration 0043.
  */
 export interface LtiRegistrationsTable {
   id: Generated<number>;
@@ -19,6 +18,16 @@ export interface LtiRegistrationsTable {
   issuer: string;
   client_id: string;
   created_at: string;
+  /** Consumer side (migration 0043): the tool's OIDC login initiation URL. */
+  initiate_login_url: Generated<string>;
+  /** Consumer side: the redirection URIs, one per line, as registered. */
+  redirect_uris: Generated<string>;
+  /** Consumer side: "keyset" (public_keyset_url) or "key" (public_key, a PEM or JWK). */
+  public_key_type: Generated<string>;
+  public_keyset_url: Generated<string>;
+  public_key: Generated<string>;
+  /** "active", or "pending" until a site admin activates it. */
+  status: Generated<string>;
 }
 
 /**

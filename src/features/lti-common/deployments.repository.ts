@@ -156,3 +156,145 @@ export async function leaveScope(db: Db, id: number): Promise<void> {
   }
   await db.updateTable("lti_deployments").set({ account_scope_id: null }).where("id", "=", id).execute();
 }
+
+// --- LTI 1.3 registrations (lti_registrations) -------------------------------------------------
+
+/** A tool registered with a site tool (consumer side): Pluto issued its client_id. */
+export interface ToolRegistration {
+  id: number;
+  toolTypeId: number;
+  issuer: string;
+  clientId: string;
+  initiateLoginUrl: string;
+  /** As registered, in order. */
+  redirectUris: string[];
+  publicKeyType: "keyset" | "key";
+  publicKeysetUrl: string;
+  publicKey: string;
+  status: "active" | "pending";
+  /** The deployment_id Pluto issued with it (its site tool's deployment). */
+  deploymentId: string;
+  createdAt: string;
+}
+
+export type ToolRegistrationFields = Pick<
+  ToolRegistration,
+  "initiateLoginUrl" | "redirectUris" | "publicKeyType" | "publicKeysetUrl" | "publicKey"
+>;
+
+function registrationQuery(db: Db) {
+  return db
+    .selectFrom("lti_registrations as r")
+    .innerJoin("lti_deployments as d", "d.registration_id", "r.id")
+    .select([
+      "r.id",
+      "r.tool_type_id",
+      "r.issuer",
+      "r.client_id",
+      "r.initiate_login_url",
+      "r.redirect_uris",
+      "r.public_key_type",
+      "r.public_keyset_url",
+      "r.public_key",
+      "r.status",
+      "r.created_at",
+      "d.deployment_id",
+    ])
+    .where("r.side", "=", "consumer");
+}
+
+type RegistrationRow = Awaited<ReturnType<ReturnType<typeof registrationQuery>["executeTakeFirstOrThrow"]>>;
+
+function toRegistration(r: RegistrationRow): ToolRegistration {
+  return {
+    id: r.id,
+    toolTypeId: r.tool_type_id ?? 0,
+    issuer: r.issuer,
+    clientId: r.client_id,
+    initiateLoginUrl: r.initiate_login_url,
+    redirectUris: r.redirect_uris === "" ? [] : r.redirect_uris.split("\n"),
+    publicKeyType: r.public_key_type === "key" ? "key" : "keyset",
+    publicKeysetUrl: r.public_keyset_url,
+    publicKey: r.public_key,
+    status: r.status === "pending" ? "pending" : "active",
+    deploymentId: r.deployment_id ?? "",
+    createdAt: r.created_at,
+  };
+}
+
+export async function findToolRegistration(
+  db: Db,
+  by: { toolTypeId: number } | { clientId: string },
+): Promise<ToolRegistration | undefined> {
+  const q = registrationQuery(db);
+  const r = await ("toolTypeId" in by
+    ? q.where("r.tool_type_id", "=", by.toolTypeId)
+    : q.where("r.client_id", "=", by.clientId)
+  ).executeTakeFirst();
+  return r ? toRegistration(r) : undefined;
+}
+
+export async function listToolRegistrations(db: Db): Promise<ToolRegistration[]> {
+  return (await registrationQuery(db).orderBy("r.id").execute()).map(toRegistration);
+}
+
+/**
+ * Registers a tool with a site tool and makes the site tool's deployment (created with it) the
+ * LTI 1.3 deployment `deploymentId` under the registration.
+ */
+export async function insertToolRegistration(
+  db: Db,
+  v: ToolRegistrationFields & {
+    toolTypeId: number;
+    issuer: string;
+    clientId: string;
+    deploymentId: string;
+    status: "active" | "pending";
+  },
+  now: string,
+): Promise<void> {
+  const r = await db
+    .insertInto("lti_registrations")
+    .values({
+      side: "consumer",
+      tool_type_id: v.toolTypeId,
+      issuer: v.issuer,
+      client_id: v.clientId,
+      initiate_login_url: v.initiateLoginUrl,
+      redirect_uris: v.redirectUris.join("\n"),
+      public_key_type: v.publicKeyType,
+      public_keyset_url: v.publicKeysetUrl,
+      public_key: v.publicKey,
+      status: v.status,
+      created_at: now,
+    })
+    .returning("id")
+    .executeTakeFirstOrThrow();
+  const deployment = await ensureDeployment(db, { toolTypeId: v.toolTypeId }, now);
+  await db
+    .updateTable("lti_deployments")
+    .set({ registration_id: r.id, deployment_id: v.deploymentId })
+    .where("id", "=", deployment)
+    .execute();
+}
+
+export async function updateToolRegistration(
+  db: Db,
+  toolTypeId: number,
+  v: Partial<ToolRegistrationFields & { status: "active" | "pending" }>,
+): Promise<void> {
+  const set: Record<string, string> = {};
+  if (v.initiateLoginUrl !== undefined) set.initiate_login_url = v.initiateLoginUrl;
+  if (v.redirectUris !== undefined) set.redirect_uris = v.redirectUris.join("\n");
+  if (v.publicKeyType !== undefined) set.public_key_type = v.publicKeyType;
+  if (v.publicKeysetUrl !== undefined) set.public_keyset_url = v.publicKeysetUrl;
+  if (v.publicKey !== undefined) set.public_key = v.publicKey;
+  if (v.status !== undefined) set.status = v.status;
+  if (Object.keys(set).length === 0) return;
+  await db
+    .updateTable("lti_registrations")
+    .set(set)
+    .where("side", "=", "consumer")
+    .where("tool_type_id", "=", toolTypeId)
+    .execute();
+}

@@ -60,3 +60,11 @@ export async function separateAccounts(db: Db, id: number): Promise<repo.Provide
     return providerDeployment(trx, id);
   });
 }
+
+export type { ToolRegistration, ToolRegistrationFields } from "./deployments.repository.js";
+export {
+  findToolRegistration,
+  insertToolRegistration,
+  listToolRegistrations,
+  updateToolRegistration,
+} from "./deployments.repository.js";

@@ -6,12 +6,16 @@ import { z } from "zod";
 import type { AppContext } from "../../../app/context.js";
 import { requireActor } from "../../../http/access.js";
 import { pageContext } from "../../../http/app.js";
+import { LTI_ERROR_STATUS } from "../../../http/lti-errors.js";
 import { ForbiddenError, NotFoundError } from "../../../shared/errors.js";
 import { renderPage } from "../../../views/html.js";
 import { sendPage } from "../../../views/send-page.js";
 import { openActivityWith } from "../../activities/activity-access.js";
+import { signingKey } from "../../lti-common/platform-keys.service.js";
+import { AUTH_PATH } from "../tools/tool-registrations.service.js";
 import { LaunchUnavailableError, launchAndLog } from "./launch.service.js";
 import { LaunchFormPage, LaunchUnavailablePage, ReturnPage } from "./launch.views.js";
+import { answerAuthRequest } from "./lti13-launch.service.js";
 
 const returnQuery = z.object({
   lti_msg: z.string().max(1000).optional().catch(undefined),
@@ -52,6 +56,51 @@ export function registerLaunchRoutes(app: FastifyInstance, ctx: AppContext) {
         409,
       );
     }
+  });
+
+  // The OIDC authentication endpoint of LTI 1.3 launches (GET or form POST, from the tool's frame: no
+  // CSRF token, and usually no session cookie; lti13-launch.service.ts says how the user is bound).
+  app.route({
+    method: ["GET", "POST"],
+    url: AUTH_PATH,
+    config: { csrf: false },
+    handler: async (request, reply) => {
+      const params = (request.method === "GET" ? request.query : request.body) ?? {};
+      const outcome = await answerAuthRequest(
+        ctx,
+        typeof params === "object" ? (params as Record<string, unknown>) : {},
+        request.actor ?? undefined,
+        () => signingKey(ctx),
+      );
+      reply.header("referrer-policy", "origin");
+      if (outcome.kind === "page") {
+        const e = outcome.error;
+        request.log.warn(
+          { code: e.code, clientId: e.details.clientId },
+          "LTI 1.3 authentication request refused",
+        );
+        const pc = pageContext(ctx, request, reply);
+        return sendPage(
+          reply,
+          h(LaunchUnavailablePage, { pc, name: "External tool", message: e.message, code: e.code }),
+          LTI_ERROR_STATUS[e.code],
+        );
+      }
+      if (!outcome.ok)
+        request.log.info(
+          { fields: Object.keys(outcome.response.fields) },
+          "LTI 1.3 launch refused to the tool",
+        );
+      return reply.type("text/html; charset=utf-8").send(
+        renderPage(
+          h(LaunchFormPage, {
+            name: "the tool",
+            url: outcome.response.redirectUri,
+            fields: outcome.response.fields,
+          }),
+        ),
+      );
+    },
   });
 
   app.get("/mod/lti/:id/return", async (request, reply) => {

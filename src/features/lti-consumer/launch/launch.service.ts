@@ -15,6 +15,7 @@ import { MEMBERSHIPS_PATH } from "../services/memberships.service.js";
 import { OUTCOMES_PATH } from "../services/outcomes.service.js";
 import { buildMembershipsId, buildSourcedId, opaqueUserId, siteSecret } from "../tokens.service.js";
 import { readLtiSettings, resolveTool, toolDeploymentOf } from "../tools/lti-settings.js";
+import { buildLti13Login, lti13ToolOf } from "./lti13-launch.service.js";
 
 export const PRODUCT_FAMILY_CODE = "pluto";
 export const PRODUCT_VERSION = "0.1.0";
@@ -47,7 +48,7 @@ export interface SignedLaunch {
 export class LaunchUnavailableError extends AppError {
   override name = "LaunchUnavailableError";
   constructor(
-    readonly reason: "no_launch_url" | "no_credentials" | "tool_url_mismatch",
+    readonly reason: "no_launch_url" | "no_credentials" | "tool_url_mismatch" | "tool_pending",
     message: string,
   ) {
     super("conflict", message);
@@ -148,6 +149,34 @@ export async function buildSignedLaunch(
   };
 }
 
+/**
+ * For an activity whose preconfigured tool is an LTI 1.3 site tool: the login initiation to post to the
+ * tool's Initiate login URL (the id_token follows at the authentication endpoint). Undefined otherwise.
+ */
+async function buildLti13Launch(
+  ctx: AppContext,
+  v: { activity: Activity; user: Launcher },
+): Promise<SignedLaunch | undefined> {
+  const found = await lti13ToolOf(ctx, v.activity);
+  if (!found) return undefined;
+  const { tool, registration } = found;
+  if (tool.refusal) throw new LaunchUnavailableError(tool.refusal.reason, tool.refusal.message);
+  if (registration.status !== "active") {
+    throw new LaunchUnavailableError(
+      "tool_pending",
+      "This external tool is waiting for a site administrator to activate it.",
+    );
+  }
+  const login = await buildLti13Login(ctx, { activity: v.activity, user: v.user, tool, registration });
+  return {
+    url: login.url,
+    fields: login.fields,
+    consumerKey: login.clientId,
+    remoteUserId: login.loginHint,
+    deployment: { toolTypeId: registration.toolTypeId },
+  };
+}
+
 /** Builds the launch and records it (or why it could not be made) in the launch log, direction "out". */
 export async function launchAndLog(
   ctx: AppContext,
@@ -160,7 +189,7 @@ export async function launchAndLog(
     userId: v.user.id,
   };
   try {
-    const launch = await buildSignedLaunch(ctx, v);
+    const launch = (await buildLti13Launch(ctx, v)) ?? (await buildSignedLaunch(ctx, v));
     const now = ctx.clock.now();
     await writeLaunchLog(ctx.db, now, {
       ...entry,

@@ -169,14 +169,17 @@ export function LaunchUnavailablePage({
   pc,
   name,
   message,
+  code = "conflict",
 }: {
   pc: PageContext;
   name: string;
   message: string;
+  /** The error code the page names (data-error-code). */
+  code?: string;
 }) {
   return (
     <Layout pc={{ ...pc, embedded: true }} title={name}>
-      <p class="error-message" role="alert" data-error-code="conflict">
+      <p class="error-message" role="alert" data-error-code={code}>
         {message}
       </p>
     </Layout>

@@ -183,9 +183,11 @@ export async function prepareLtiSettings(ctx: AppContext, s: LtiSettings): Promi
       if (host) errors.push(fieldError("toolUrl", host));
       // A tool without a key and secret of its own leaves them to each activity.
       const admin = `the preconfigured tool "${type.name}" uses the one its site administrator set.`;
-      if (hasCredentials(type) && s.consumerKey !== "")
+      // An LTI 1.3 tool launches with its registration: no key and secret at all.
+      const supplies = hasCredentials(type) || type.ltiVersion === "1.3";
+      if (supplies && s.consumerKey !== "")
         errors.push(fieldError("consumerKey", `Leave the consumer key empty: ${admin}`));
-      if (hasCredentials(type) && s.sharedSecret !== "")
+      if (supplies && s.sharedSecret !== "")
         errors.push(fieldError("sharedSecret", `Leave the shared secret empty: ${admin}`));
     }
   } else if (s.toolUrl === "") {
@@ -203,7 +205,8 @@ export async function prepareLtiSettings(ctx: AppContext, s: LtiSettings): Promi
 
   const ownKey = s.consumerKey !== "";
   const ownSecret = s.sharedSecret !== "";
-  const supplied = !!type && hasCredentials(type);
+  // A chosen LTI 1.3 site tool launches with its registration (lti13-launch.service.ts).
+  const supplied = !!type && (hasCredentials(type) || (!automatic && type.ltiVersion === "1.3"));
   if (ownKey !== ownSecret || (!ownKey && !supplied)) {
     const why = supplied ? "" : ": no site-wide tool supplies one for this tool URL";
     if (!ownKey) errors.push(fieldError("consumerKey", `Enter the consumer key${why}.`));

@@ -3,6 +3,7 @@
 // its order, with what it says differently (help, label, required); the control, its limits and its label
 // live here.
 import { Checkbox, type Errors, Select, TextArea, TextField } from "../../../views/forms.js";
+import { PUBLIC_KEY_TYPE_LABELS, PUBLIC_KEY_TYPES } from "./tool-registrations.service.js";
 import { LAUNCH_CONTAINER_LABELS, LAUNCH_CONTAINERS } from "./tool-types.service.js";
 
 type Control =
@@ -43,6 +44,23 @@ const TOOL_FIELDS = {
   shareEmail: { label: "Share launcher's email with the tool", control: "checkbox" },
   acceptGrades: { label: "Accept grades from the tool", control: "checkbox" },
   maxGrade: { label: "Maximum grade", control: "text", type: "number", step: "any", min: 0 },
+  ltiVersion: {
+    label: "LTI version",
+    control: "select",
+    options: [
+      { value: "1.1", label: "LTI 1.1" },
+      { value: "1.3", label: "LTI 1.3" },
+    ],
+  },
+  initiateLoginUrl: { label: "Initiate login URL", control: "text", type: "url", maxLength: 2000 },
+  redirectUris: { label: "Redirection URI(s)", control: "textarea", rows: 3 },
+  publicKeyType: {
+    label: "Public key type",
+    control: "select",
+    options: PUBLIC_KEY_TYPES.map((k) => ({ value: k, label: PUBLIC_KEY_TYPE_LABELS[k] })),
+  },
+  publicKeysetUrl: { label: "Public keyset URL", control: "text", type: "url", maxLength: 2000 },
+  publicKey: { label: "Public key", control: "textarea", rows: 6 },
 } satisfies Record<string, { label: string } & Control>;
 
 export type ToolFieldName = keyof typeof TOOL_FIELDS;

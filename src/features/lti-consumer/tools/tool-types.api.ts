@@ -8,6 +8,13 @@ import { ValidationError } from "../../../shared/errors.js";
 import { idParam, parseInput } from "../../../shared/validation.js";
 import { cartridgeDeps } from "./lti-settings.js";
 import {
+  findRegistrationOf,
+  lti13Schema,
+  platformDetails,
+  registrationsByToolType,
+  type ToolRegistration,
+} from "./tool-registrations.service.js";
+import {
   createToolType,
   deleteToolType,
   getToolType,
@@ -19,8 +26,25 @@ import {
 
 const BASE = "/api/v1/lti/tool-types";
 
-/** A tool as the API shows it to a site admin (who manages it, so the shared secret is included). */
-export function presentToolType(t: ToolType) {
+/**
+ * A tool as the API shows it to a site admin (who manages it, so the shared secret is included); an LTI 1.3
+ * tool with its registration and the platform's details the tool is configured with.
+ */
+export function presentToolType(t: ToolType, r?: ToolRegistration, publicUrl?: string) {
+  const lti13 =
+    r && publicUrl !== undefined
+      ? {
+          initiateLoginUrl: r.initiateLoginUrl,
+          redirectUris: r.redirectUris,
+          publicKeyType: r.publicKeyType,
+          publicKeysetUrl: r.publicKeysetUrl,
+          publicKey: r.publicKey,
+          clientId: r.clientId,
+          deploymentId: r.deploymentId,
+          status: r.status,
+          platform: platformDetails(publicUrl),
+        }
+      : {};
   return {
     id: t.id,
     name: t.name,
@@ -43,20 +67,22 @@ export function presentToolType(t: ToolType) {
     vendor: t.vendorCode || t.vendorName ? { code: t.vendorCode, name: t.vendorName } : null,
     createdAt: t.createdAt,
     updatedAt: t.updatedAt,
+    ...lti13,
   };
 }
 
 const SHAPE =
-  "{id, name, description, toolUrl, cartridgeUrl, launchUrl, secureLaunchUrl, ltiVersion, consumerKey, sharedSecret, customParameters, iconUrl, secureIconUrl, launchContainer, shareName, shareEmail, acceptGrades, showInPicker, vendor}";
+  "{id, name, description, toolUrl, cartridgeUrl, launchUrl, secureLaunchUrl, ltiVersion, consumerKey, sharedSecret, customParameters, iconUrl, secureIconUrl, launchContainer, shareName, shareEmail, acceptGrades, showInPicker, vendor}; an LTI 1.3 tool also has {initiateLoginUrl, redirectUris, publicKeyType, publicKeysetUrl, publicKey, clientId, deploymentId, status, platform: {issuer, authenticationRequestUrl, publicKeysetUrl}}";
 const tag = "External tools";
 addApiOperation({
   method: "post",
   path: "/lti/tool-types",
   summary:
     "Add a site-wide external tool (site admin). toolUrl may be a cartridge URL: the tool is configured from it; an unusable cartridge is a 400 naming the reason. " +
-    "Its key and secret are only sent to its launch URL's origin, and shareName/shareEmail/acceptGrades are a ceiling: an activity using the tool may turn them off, never on; turning one off later applies to the activities already using it.",
+    "Its key and secret are only sent to its launch URL's origin, and shareName/shareEmail/acceptGrades are a ceiling: an activity using the tool may turn them off, never on; turning one off later applies to the activities already using it. " +
+    'With ltiVersion "1.3" (body: the LTI 1.3 schema) the tool is registered by hand: Pluto issues its clientId and deploymentId and answers the platform details the tool is configured with; publicKeysetUrl or publicKey (PEM or JWK, checked) is its key.',
   tag,
-  body: toolTypeSchema,
+  body: toolTypeSchema.or(lti13Schema),
   responses: { 201: `The tool: ${SHAPE}` },
 });
 addApiOperation({
@@ -76,9 +102,10 @@ addApiOperation({
 addApiOperation({
   method: "patch",
   path: "/lti/tool-types/{id}",
-  summary: "Change a site-wide external tool (site admin); fields left out keep their values.",
+  summary:
+    'Change a site-wide external tool (site admin); fields left out keep their values. An LTI 1.3 tool takes the LTI 1.3 fields ({"status": "active"} activates it); the LTI version cannot change.',
   tag,
-  body: toolTypeSchema.partial(),
+  body: toolTypeSchema.partial().or(lti13Schema.partial()),
   responses: { 200: SHAPE },
 });
 addApiOperation({
@@ -100,24 +127,35 @@ function objectBody(body: unknown): Record<string, unknown> {
   return body as Record<string, unknown>;
 }
 
+const KNOWN_FIELDS = new Set([...Object.keys(toolTypeSchema.shape), ...Object.keys(lti13Schema.shape)]);
+
 export function registerToolTypeApi(app: FastifyInstance, ctx: AppContext) {
   const deps = cartridgeDeps(ctx);
+  const publicUrl = ctx.config.publicUrl;
+  const platform = { issuer: platformDetails(publicUrl).issuer };
+  const present = async (t: ToolType) =>
+    presentToolType(
+      t,
+      t.ltiVersion === "1.3" ? await findRegistrationOf(ctx.db, t.id) : undefined,
+      publicUrl,
+    );
 
   app.post(BASE, async (request, reply) => {
     requireSiteAdmin(request);
-    const t = await createToolType(ctx.db, ctx.clock, deps, objectBody(request.body));
-    return reply.status(201).send(presentToolType(t));
+    const t = await createToolType(ctx.db, ctx.clock, deps, objectBody(request.body), platform);
+    return reply.status(201).send(await present(t));
   });
 
   app.get(BASE, async (request) => {
     requireSiteAdmin(request);
-    return (await listToolTypes(ctx.db)).map(presentToolType);
+    const regs = await registrationsByToolType(ctx.db);
+    return (await listToolTypes(ctx.db)).map((t) => presentToolType(t, regs.get(t.id), publicUrl));
   });
 
   app.get(`${BASE}/:id`, async (request) => {
     requireSiteAdmin(request);
     const { id } = parseInput(idParams, request.params);
-    return presentToolType(await getToolType(ctx.db, id));
+    return present(await getToolType(ctx.db, id));
   });
 
   app.patch(`${BASE}/:id`, async (request) => {
@@ -125,9 +163,8 @@ export function registerToolTypeApi(app: FastifyInstance, ctx: AppContext) {
     const { id } = parseInput(idParams, request.params);
     const body = objectBody(request.body);
     // Only known fields are taken; checked as a whole after merging with the stored tool.
-    const partial = parseInput(toolTypeSchema.partial().strip(), body);
-    const input = Object.fromEntries(Object.entries(partial).filter(([k]) => k in body));
-    return presentToolType(await updateToolType(ctx.db, ctx.clock, deps, id, input));
+    const input = Object.fromEntries(Object.entries(body).filter(([k]) => KNOWN_FIELDS.has(k)));
+    return present(await updateToolType(ctx.db, ctx.clock, deps, id, input));
   });
 
   app.delete(`${BASE}/:id`, async (request, reply) => {

@@ -10,6 +10,7 @@ import { INTEGRATIONS } from "../../../views/admin-layout.js";
 import { addSiteAdminLink } from "../../../views/nav.js";
 import { sendPage } from "../../../views/send-page.js";
 import { cartridgeDeps } from "./lti-settings.js";
+import { findRegistrationOf, lti13InputOf, platformDetails } from "./tool-registrations.service.js";
 import {
   createToolType,
   deleteToolType,
@@ -24,6 +25,7 @@ import {
   EMPTY_TOOL_FORM,
   TOOLS_PATH,
   TOOLS_TITLE,
+  ToolDetailsPage,
   type ToolFormValues,
   ToolTypeFormPage,
   ToolTypesPage,
@@ -40,6 +42,12 @@ const TEXT_FIELDS = [
   "iconUrl",
   "secureIconUrl",
   "launchContainer",
+  "ltiVersion",
+  "initiateLoginUrl",
+  "redirectUris",
+  "publicKeyType",
+  "publicKeysetUrl",
+  "publicKey",
 ] as const;
 const FLAGS = ["shareName", "shareEmail", "acceptGrades", "showInPicker"] as const;
 
@@ -52,12 +60,25 @@ function fromForm(body: unknown): ToolFormValues {
   return out;
 }
 
-function valuesOf(t: ToolType): ToolFormValues {
-  return toolTypeInputOf(t);
+async function valuesOf(ctx: AppContext, t: ToolType): Promise<ToolFormValues> {
+  const r = t.ltiVersion === "1.3" ? await findRegistrationOf(ctx.db, t.id) : undefined;
+  if (!r) return { ...EMPTY_TOOL_FORM, ...toolTypeInputOf(t), ltiVersion: t.ltiVersion };
+  const v = lti13InputOf(t, r);
+  return {
+    ...EMPTY_TOOL_FORM,
+    ...toolTypeInputOf(t),
+    ltiVersion: "1.3",
+    initiateLoginUrl: r.initiateLoginUrl,
+    redirectUris: r.redirectUris.join("\n"),
+    publicKeyType: v.publicKeyType ?? "keyset",
+    publicKeysetUrl: r.publicKeysetUrl,
+    publicKey: r.publicKey,
+  };
 }
 
 export function registerToolTypeRoutes(app: FastifyInstance, ctx: AppContext) {
   const deps = cartridgeDeps(ctx);
+  const platform = { issuer: platformDetails(ctx.config.publicUrl).issuer };
 
   async function save(
     request: FastifyRequest,
@@ -68,7 +89,9 @@ export function registerToolTypeRoutes(app: FastifyInstance, ctx: AppContext) {
     const values = fromForm(request.body);
     try {
       const saved = await run(values);
-      return redirectWithFlash(reply, TOOLS_PATH, `External tool “${saved.name}” saved.`);
+      // An LTI 1.3 tool's page shows what its vendor needs next: the Tool configuration details.
+      const next = saved.ltiVersion === "1.3" ? `${TOOLS_PATH}/${saved.id}` : TOOLS_PATH;
+      return redirectWithFlash(reply, next, `External tool “${saved.name}” saved.`);
     } catch (err) {
       const problem = formProblem(err);
       if (!problem) throw err;
@@ -97,7 +120,26 @@ export function registerToolTypeRoutes(app: FastifyInstance, ctx: AppContext) {
 
   app.post(`${TOOLS_PATH}/new`, async (request, reply) => {
     requireSiteAdmin(request);
-    return save(request, reply, undefined, (input) => createToolType(ctx.db, ctx.clock, deps, input));
+    return save(request, reply, undefined, (input) =>
+      createToolType(ctx.db, ctx.clock, deps, input, platform),
+    );
+  });
+
+  app.get(`${TOOLS_PATH}/:id`, async (request, reply) => {
+    requireSiteAdmin(request);
+    const { id } = parseInput(idParams, request.params);
+    const tool = await getToolType(ctx.db, id);
+    const registration = tool.ltiVersion === "1.3" ? await findRegistrationOf(ctx.db, id) : undefined;
+    if (!registration) return reply.redirect(`${TOOLS_PATH}/${id}/edit`, 303);
+    return sendPage(
+      reply,
+      <ToolDetailsPage
+        pc={pageContext(ctx, request, reply)}
+        tool={tool}
+        registration={registration}
+        platform={platformDetails(ctx.config.publicUrl)}
+      />,
+    );
   });
 
   app.get(`${TOOLS_PATH}/:id/edit`, async (request, reply) => {
@@ -106,7 +148,11 @@ export function registerToolTypeRoutes(app: FastifyInstance, ctx: AppContext) {
     const tool = await getToolType(ctx.db, id);
     return sendPage(
       reply,
-      <ToolTypeFormPage pc={pageContext(ctx, request, reply)} tool={tool} values={valuesOf(tool)} />,
+      <ToolTypeFormPage
+        pc={pageContext(ctx, request, reply)}
+        tool={tool}
+        values={await valuesOf(ctx, tool)}
+      />,
     );
   });
 

@@ -18,6 +18,13 @@ import {
   mergeCustomLines,
   probeCartridge,
 } from "./cartridge.service.js";
+import {
+  createLti13Tool,
+  findRegistrationOf,
+  lti13InputOf,
+  parseLti13,
+  updateLti13Tool,
+} from "./tool-registrations.service.js";
 
 export type { LaunchContainer, ToolType } from "../lti-consumer.repository.js";
 export { LAUNCH_CONTAINERS } from "../lti-consumer.repository.js";
@@ -134,12 +141,36 @@ async function fieldsFrom(input: unknown, deps: CartridgeDeps): Promise<ToolType
   };
 }
 
+/** The custom parameter lines, checked and normalised as for an LTI 1.1 tool. */
+function checkCustomLines(lines: string): string {
+  return parseInput(z.object({ customParameters: customLines }), { customParameters: lines })
+    .customParameters;
+}
+
+/** "1.1" (also when absent) or "1.3"; anything else is refused. */
+function versionOf(input: unknown): "1.1" | "1.3" {
+  const v = input && typeof input === "object" ? (input as Record<string, unknown>).ltiVersion : undefined;
+  if (v === undefined || v === "" || v === "1.1") return "1.1";
+  if (v === "1.3") return "1.3";
+  const message = "LTI version must be 1.1 or 1.3";
+  throw new ValidationError(message, [{ field: "ltiVersion", message }]);
+}
+
+/**
+ * Adds a site tool. An LTI 1.3 tool (`ltiVersion: "1.3"`) is registered with a new Client ID and
+ * Deployment ID under `platform.issuer` (the site's public URL).
+ */
 export async function createToolType(
   db: Db,
   clock: Clock,
   deps: CartridgeDeps,
   input: unknown,
+  platform?: { issuer: string },
 ): Promise<ToolType> {
+  if (versionOf(input) === "1.3") {
+    if (!platform) throw new Error("an LTI 1.3 tool needs the platform's issuer");
+    return createLti13Tool(db, clock, await parseLti13(input, checkCustomLines), platform.issuer);
+  }
   const f = await fieldsFrom(input, deps);
   const now = iso(clock.now());
   // A site tool is one deployment of Pluto's (lti_deployments), created with it.
@@ -184,6 +215,22 @@ export async function updateToolType(
   input: Record<string, unknown>,
 ): Promise<ToolType> {
   const existing = await getToolType(db, id);
+  const wanted =
+    input.ltiVersion === undefined || input.ltiVersion === "" ? existing.ltiVersion : versionOf(input);
+  if (wanted !== existing.ltiVersion) {
+    const message = `This tool uses LTI ${existing.ltiVersion}; its LTI version cannot be changed (add a new tool instead)`;
+    throw new ValidationError(message, [{ field: "ltiVersion", message }]);
+  }
+  if (existing.ltiVersion === "1.3") {
+    const r = await findRegistrationOf(db, id);
+    if (!r) throw new NotFoundError("LTI 1.3 registration");
+    const v = await parseLti13(
+      { ...lti13InputOf(existing, r), ...input, ltiVersion: "1.3" },
+      checkCustomLines,
+    );
+    await updateLti13Tool(db, clock, id, v);
+    return getToolType(db, id);
+  }
   const f = await fieldsFrom({ ...toolTypeInputOf(existing), ...input }, deps);
   await repo.updateToolType(db, id, f, iso(clock.now()));
   return getToolType(db, id);

@@ -4,6 +4,7 @@ import { FormProblem, type FormProblemInfo } from "../../../views/form-problem.j
 import { Csrf, Fieldset } from "../../../views/forms.js";
 import type { PageContext } from "../../../views/page-context.js";
 import { PRIVACY_FIELDS, ToolFields, type ToolFieldUse } from "./tool-fields.js";
+import type { ToolRegistration } from "./tool-registrations.service.js";
 import { LAUNCH_CONTAINER_LABELS, type ToolType } from "./tool-types.service.js";
 
 export const TOOLS_PATH = "/admin/lti/tools";
@@ -13,8 +14,9 @@ export function ToolTypesPage({ pc, tools }: { pc: PageContext; tools: ToolType[
   return (
     <AdminLayout pc={pc} title={TOOLS_TITLE} crumbs={[{ label: TOOLS_TITLE }]}>
       <p>
-        External tools (LTI 1.1) that every course can add as an “External tool” activity. An activity whose
-        tool URL has the same domain as one of these tools uses its consumer key and shared secret.
+        External tools (LTI 1.1 or LTI 1.3) that every course can add as an “External tool” activity. An
+        activity whose tool URL has the same domain as one of these LTI 1.1 tools uses its consumer key and
+        shared secret; an LTI 1.3 tool is chosen as the activity's “Preconfigured tool”.
       </p>
       <p>
         <a href={`${TOOLS_PATH}/new`} class="button">
@@ -30,6 +32,7 @@ export function ToolTypesPage({ pc, tools }: { pc: PageContext; tools: ToolType[
             <tr>
               <th scope="col">Tool name</th>
               <th scope="col">Tool URL</th>
+              <th scope="col">LTI version</th>
               <th scope="col">Consumer key</th>
               <th scope="col">Launch container</th>
               <th scope="col">In the content picker</th>
@@ -44,10 +47,18 @@ export function ToolTypesPage({ pc, tools }: { pc: PageContext; tools: ToolType[
                   {t.baseUrl}
                   {t.cartridgeUrl ? <span class="help"> (cartridge)</span> : null}
                 </td>
+                <td>{t.ltiVersion}</td>
                 <td>{t.consumerKey || "—"}</td>
                 <td>{LAUNCH_CONTAINER_LABELS[t.launchContainer]}</td>
                 <td>{t.showInPicker ? "Yes" : "No"}</td>
                 <td>
+                  {t.ltiVersion === "1.3" ? (
+                    <>
+                      <a href={`${TOOLS_PATH}/${t.id}`}>
+                        Tool configuration details<span class="visually-hidden"> of {t.name}</span>
+                      </a>{" "}
+                    </>
+                  ) : null}
                   <a href={`${TOOLS_PATH}/${t.id}/edit`}>
                     Edit<span class="visually-hidden"> {t.name}</span>
                   </a>{" "}
@@ -79,6 +90,12 @@ export interface ToolFormValues {
   shareEmail: boolean;
   acceptGrades: boolean;
   showInPicker: boolean;
+  ltiVersion: string;
+  initiateLoginUrl: string;
+  redirectUris: string;
+  publicKeyType: string;
+  publicKeysetUrl: string;
+  publicKey: string;
 }
 
 export const EMPTY_TOOL_FORM: ToolFormValues = {
@@ -95,26 +112,48 @@ export const EMPTY_TOOL_FORM: ToolFormValues = {
   shareEmail: true,
   acceptGrades: true,
   showInPicker: true,
+  ltiVersion: "1.1",
+  initiateLoginUrl: "",
+  redirectUris: "",
+  publicKeyType: "keyset",
+  publicKeysetUrl: "",
+  publicKey: "",
 };
 
 const TOOL_SETTINGS: readonly ToolFieldUse[] = [
-  { name: "name", help: "Left empty, the cartridge's title is used." },
+  { name: "name", help: "Left empty, the cartridge's title is used (LTI 1.1); required for LTI 1.3." },
   {
     name: "toolUrl",
     required: true,
-    help: "The launch URL, or a Cartridge URL from which the launch URL, icons and custom parameters are read. Activities whose tool URL has this domain use this tool's key and secret.",
+    help: "The launch URL (LTI 1.3: the target link URI, a vendor's “Launch URL” or “Target link URI”), or, for LTI 1.1, a Cartridge URL from which the launch URL, icons and custom parameters are read. Activities whose tool URL has this domain use this tool's key and secret.",
   },
   "description",
-  "consumerKey",
-  "sharedSecret",
   {
     name: "customParameters",
     help: "One name=value per line. They override an activity's own parameters of the same name.",
   },
   "iconUrl",
-  "secureIconUrl",
   { name: "launchContainer", label: "Default launch container" },
   { name: "showInPicker", help: "It is always offered under “Preconfigured tool”." },
+];
+
+const LTI11_FIELDS: readonly ToolFieldUse[] = ["consumerKey", "sharedSecret", "secureIconUrl"];
+
+const LTI13_FIELDS: readonly ToolFieldUse[] = [
+  {
+    name: "initiateLoginUrl",
+    help: "Where Pluto starts the tool's OIDC login (a vendor's “OIDC login initiation URL” or “Login URL”).",
+  },
+  {
+    name: "redirectUris",
+    help: "One URL per line (a vendor's “Redirect URL(s)” or “Launch URL”). The tool's requests must name one of these exactly, character for character.",
+  },
+  { name: "publicKeyType", help: "How Pluto gets the tool's public key." },
+  { name: "publicKeysetUrl", help: "For “Keyset URL”: the tool's JWKS URL." },
+  {
+    name: "publicKey",
+    help: "For “RSA key”: the tool's public key, as a PEM (-----BEGIN PUBLIC KEY-----) or a JWK.",
+  },
 ];
 
 export function ToolTypeFormPage({
@@ -141,8 +180,41 @@ export function ToolTypeFormPage({
         <Csrf token={pc.csrf} />
         <FormProblem problem={problem} />
         <Fieldset legend="Tool settings">
+          {tool ? (
+            <p>
+              LTI version: {tool.ltiVersion === "1.3" ? "LTI 1.3" : "LTI 1.1"}
+              <input type="hidden" name="ltiVersion" value={tool.ltiVersion} />
+            </p>
+          ) : (
+            <ToolFields
+              values={values}
+              errors={errors}
+              fields={[
+                {
+                  name: "ltiVersion",
+                  help: "Which fields below are needed: those under “LTI 1.1” or those under “LTI 1.3”, as the tool's set-up guide says.",
+                },
+              ]}
+            />
+          )}
           <ToolFields values={values} errors={errors} fields={TOOL_SETTINGS} />
         </Fieldset>
+        {tool?.ltiVersion === "1.3" ? null : (
+          <fieldset data-lti-version="1.1">
+            <legend>LTI 1.1</legend>
+            <ToolFields values={values} errors={errors} fields={LTI11_FIELDS} />
+          </fieldset>
+        )}
+        {tool && tool.ltiVersion !== "1.3" ? null : (
+          <fieldset data-lti-version="1.3">
+            <legend>LTI 1.3</legend>
+            <p class="help">
+              Required for an LTI 1.3 tool. On saving, Pluto issues the tool's Client ID and Deployment ID and
+              shows the Tool configuration details to give the tool's vendor.
+            </p>
+            <ToolFields values={values} errors={errors} fields={LTI13_FIELDS} />
+          </fieldset>
+        )}
         <Fieldset legend="Privacy defaults">
           <p class="help">
             Activities using this tool start with these and may turn them off, never on: a box left off here
@@ -177,6 +249,84 @@ export function DeleteToolTypePage({ pc, tool }: { pc: PageContext; tool: ToolTy
         </button>
       </form>{" "}
       <a href={TOOLS_PATH}>Cancel</a>
+    </AdminLayout>
+  );
+}
+
+/** A value to copy: selectable in a read-only input; with JS, a Copy button too (public/pluto.js). */
+function CopyField({ id, label, hint, value }: { id: string; label: string; hint?: string; value: string }) {
+  return (
+    <div class="field">
+      <label for={id}>{label}</label>
+      {hint ? <p class="help">{hint}</p> : null}
+      <div class="copy-field">
+        <input id={id} type="text" readOnly value={value} />
+        <button type="button" class="secondary" data-copy={`#${id}`} hidden>
+          Copy
+        </button>
+      </div>
+    </div>
+  );
+}
+
+/** An LTI 1.3 site tool's page: the Tool configuration details its vendor asks for, and its registration. */
+export function ToolDetailsPage({
+  pc,
+  tool,
+  registration: r,
+  platform,
+}: {
+  pc: PageContext;
+  tool: ToolType;
+  registration: ToolRegistration;
+  platform: { issuer: string; authenticationRequestUrl: string; publicKeysetUrl: string };
+}) {
+  return (
+    <AdminLayout
+      pc={pc}
+      title={`External tool ${tool.name}`}
+      crumbs={[{ label: TOOLS_TITLE, href: TOOLS_PATH }, { label: tool.name }]}
+    >
+      <p>
+        LTI 1.3 · {r.status === "active" ? "Active" : "Pending activation"} ·{" "}
+        <a href={`${TOOLS_PATH}/${tool.id}/edit`}>Edit</a>
+      </p>
+      <h2>Tool configuration details</h2>
+      <p class="help">Enter these in the tool's set-up page (the names vendors use are under each label).</p>
+      <CopyField id="platform-id" label="Platform ID" hint="Issuer, “iss”" value={platform.issuer} />
+      <CopyField id="client-id" label="Client ID" value={r.clientId} />
+      <CopyField id="deployment-id" label="Deployment ID" value={r.deploymentId} />
+      <CopyField
+        id="public-keyset-url"
+        label="Public keyset URL"
+        hint="JWKS URL, “Platform keyset URL”"
+        value={platform.publicKeysetUrl}
+      />
+      <CopyField
+        id="authentication-request-url"
+        label="Authentication request URL"
+        hint="“OIDC authorization URL”, “Platform OIDC auth URL”"
+        value={platform.authenticationRequestUrl}
+      />
+      <h2>The tool's registration</h2>
+      <dl>
+        <dt>Tool URL (target link URI)</dt>
+        <dd>{tool.launchUrl}</dd>
+        <dt>Initiate login URL</dt>
+        <dd>{r.initiateLoginUrl}</dd>
+        <dt>Redirection URI(s)</dt>
+        <dd>
+          <ul>
+            {r.redirectUris.map((u) => (
+              <li key={u}>
+                <code>{u}</code>
+              </li>
+            ))}
+          </ul>
+        </dd>
+        <dt>Public key</dt>
+        <dd>{r.publicKeyType === "keyset" ? `Keyset URL: ${r.publicKeysetUrl}` : "RSA key (pasted)"}</dd>
+      </dl>
     </AdminLayout>
   );
 }

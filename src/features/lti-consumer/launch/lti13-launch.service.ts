@@ -1,0 +1,327 @@
+// The LTI 1.3 launch of an External tool activity whose "Preconfigured tool" is an LTI 1.3 site tool: the
+// OIDC third-party-initiated login (login initiation out, authentication request in, id_token out).
+// Conformance §J (cases 88–97) and §K (98–114).
+//
+// Without the session cookie. The tool's frame is cross-site: Pluto's session cookie is SameSite=Lax, so
+// the tool's redirect (or form post) back to the authentication endpoint inside that frame arrives
+// without it, and with third-party cookies blocked no cookie setting would bring it. So the user is bound
+// by the signed `lti_message_hint` instead: Pluto issues it only to the launching user's browser, inside
+// the login initiation of one activity for one tool; it is signed with a site secret, lives five minutes,
+// names the user, the tool (client_id) and the activity, and is spent on first use. The request must
+// also carry the `login_hint` Pluto gave that user, and the id_token goes only to one of the tool's
+// registered redirection URIs: whoever holds the hint can at most deliver that one launch to the tool it
+// was made for. When the session cookie does arrive, its user must be the hint's.
+import { createHmac } from "node:crypto";
+import type { Actor, AppContext } from "../../../app/context.js";
+import { AuthRequestError, MessageHintError } from "../../../lti/errors.js";
+import type { NonceStore, ToolClient } from "../../../lti/ports.js";
+import {
+  type AuthRequestParams,
+  type AuthResponse,
+  buildAuthErrorResponse,
+  buildAuthResponse,
+  checkAuthRequest,
+} from "../../../lti/v1p3/auth-request.js";
+import { signIdToken } from "../../../lti/v1p3/id-token.js";
+import type { PlatformSigningKey } from "../../../lti/v1p3/keys.js";
+import { buildLoginInitiation, signMessageHint, verifyMessageHint } from "../../../lti/v1p3/login.js";
+import type { Lti13Role } from "../../../lti/vocab/roles.js";
+import { iso } from "../../../shared/clock.js";
+import { resolveTimeZone } from "../../../shared/time-zone.js";
+import { getActivity } from "../../activities/activities.service.js";
+import type { Activity } from "../../activities/activity-types.js";
+import { type Course, getCourse } from "../../courses/courses.service.js";
+import { ensureDeployment } from "../../lti-common/deployments.service.js";
+import { writeLaunchLog } from "../../lti-common/launch-log.service.js";
+import { toolNonceStore } from "../../lti-common/nonces.service.js";
+import { capsInCourse } from "../../roles/access.service.js";
+import { getUser } from "../../users/users.service.js";
+import { opaqueUserId, siteSecret } from "../tokens.service.js";
+import { type ResolvedTool, readLtiSettings, resolveTool } from "../tools/lti-settings.js";
+import {
+  findRegistrationByClientId,
+  findRegistrationOf,
+  platformDetails,
+  type ToolRegistration,
+} from "../tools/tool-registrations.service.js";
+import type { Launcher } from "./launch.service.js";
+
+const RESOURCE_LINK = "LtiResourceLinkRequest";
+const PRODUCT = { name: "Pluto LMS", productFamilyCode: "pluto", version: "0.1.0" };
+
+/** The key behind `lti_message_hint`s: derived from the site secret (lti_consumer_keys), the same on every node. */
+export async function messageHintSecret(ctx: AppContext): Promise<Uint8Array> {
+  const secret = await siteSecret(ctx.db, ctx.clock);
+  return createHmac("sha256", secret).update("lti13 lti_message_hint").digest();
+}
+
+/** The activity's LTI 1.3 site tool and its registration, when it launches by LTI 1.3. */
+export async function lti13ToolOf(
+  ctx: AppContext,
+  activity: Activity,
+): Promise<{ tool: ResolvedTool; registration: ToolRegistration } | undefined> {
+  const s = readLtiSettings(activity.settings);
+  if (s.toolTypeId === null) return undefined;
+  const tool = await resolveTool(ctx, s);
+  if (tool.toolType?.ltiVersion !== "1.3" || tool.toolType.id !== s.toolTypeId) return undefined;
+  const registration = await findRegistrationOf(ctx.db, tool.toolType.id);
+  return registration ? { tool, registration } : undefined;
+}
+
+export interface Lti13Login {
+  /** The tool's Initiate login URL, to auto-post `fields` to. */
+  url: string;
+  fields: Record<string, string>;
+  clientId: string;
+  loginHint: string;
+}
+
+/** The login initiation for `user` opening `activity` (case 78–83: every parameter, hint signed and bound). */
+export async function buildLti13Login(
+  ctx: AppContext,
+  v: { activity: Activity; user: Launcher; tool: ResolvedTool; registration: ToolRegistration },
+): Promise<Lti13Login> {
+  const r = v.registration;
+  const loginHint = opaqueUserId(await siteSecret(ctx.db, ctx.clock), v.user.id);
+  const messageHint = await signMessageHint(
+    {
+      userId: String(v.user.id),
+      clientId: r.clientId,
+      deploymentId: r.deploymentId,
+      messageType: RESOURCE_LINK,
+      ref: String(v.activity.id),
+    },
+    { secret: await messageHintSecret(ctx), clock: ctx.clock },
+  );
+  const fields = buildLoginInitiation({
+    issuer: platformDetails(ctx.config.publicUrl).issuer,
+    loginHint,
+    targetLinkUri: v.tool.launchUrl,
+    messageHint,
+    clientId: r.clientId,
+    deploymentId: r.deploymentId,
+  });
+  return { url: r.initiateLoginUrl, fields: { ...fields }, clientId: r.clientId, loginHint };
+}
+
+/** What the authentication endpoint answers: a form to post (id_token, or an error for the tool), or a page. */
+export type AuthOutcome =
+  | { kind: "post"; response: AuthResponse; ok: boolean }
+  | { kind: "page"; error: AuthRequestError };
+
+/** Refusals found after the request's own checks passed: posted to the tool like checkAuthRequest's. */
+function launchRefused(ok: { redirectUri: string; state: string | undefined }, message: string) {
+  const fields: Record<string, string> = { error: "access_denied", error_description: message };
+  if (ok.state !== undefined) fields.state = ok.state;
+  return { redirectUri: ok.redirectUri, fields };
+}
+
+/**
+ * Answers an authentication request (GET query or POST body): checks it (checkAuthRequest), then signs
+ * the id_token for the hint's user and activity. Every refusal is written to the launch log (direction
+ * "in", its code as reason).
+ */
+export async function answerAuthRequest(
+  ctx: AppContext,
+  params: AuthRequestParams,
+  sessionUser: Actor | undefined,
+  signingKey: () => Promise<PlatformSigningKey>,
+): Promise<AuthOutcome> {
+  const secret = await messageHintSecret(ctx);
+  const site = await siteSecret(ctx.db, ctx.clock);
+  let registration: ToolRegistration | undefined;
+  const findClient = async (clientId: string): Promise<ToolClient | undefined> => {
+    registration = await findRegistrationByClientId(ctx.db, clientId);
+    return registration
+      ? { clientId, redirectUris: registration.redirectUris, enabled: registration.status === "active" }
+      : undefined;
+  };
+  const nonceStore: NonceStore = {
+    seen: (key, nonce, expiresAt) =>
+      toolNonceStore(ctx.db, ctx.clock, { toolTypeId: registration?.toolTypeId ?? 0 }).seen(
+        key,
+        nonce,
+        expiresAt,
+      ),
+  };
+  // The user: the session's when the cookie came, else the one the hint names (see the header).
+  let userId = sessionUser ? String(sessionUser.id) : undefined;
+  if (
+    userId === undefined &&
+    typeof params.lti_message_hint === "string" &&
+    typeof params.client_id === "string"
+  ) {
+    try {
+      const claims = await verifyMessageHint(params.lti_message_hint, {
+        secret,
+        clock: ctx.clock,
+        clientId: params.client_id,
+      });
+      userId = claims.userId;
+    } catch (e) {
+      if (!(e instanceof MessageHintError)) throw e;
+    }
+  }
+  const currentUser =
+    userId === undefined ? undefined : { userId, loginHint: opaqueUserId(site, Number(userId)) };
+  const refuse = async (
+    code: string,
+    message: string,
+    extra: { activityId?: number; courseId?: number } = {},
+  ) =>
+    writeLaunchLog(ctx.db, ctx.clock.now(), {
+      direction: "in",
+      courseId: extra.courseId ?? null,
+      activityId: extra.activityId ?? null,
+      deploymentId: null,
+      consumerKey: typeof params.client_id === "string" ? params.client_id : "",
+      remoteUserId: typeof params.login_hint === "string" ? params.login_hint : "",
+      userId: userId === undefined ? null : Number(userId),
+      result: "rejected",
+      reason: code,
+      message,
+    });
+
+  let ok: Awaited<ReturnType<typeof checkAuthRequest>>;
+  try {
+    ok = await checkAuthRequest(params, {
+      findClient,
+      messageHintSecret: secret,
+      clock: ctx.clock,
+      nonceStore,
+      currentUser,
+    });
+  } catch (e) {
+    if (!(e instanceof AuthRequestError)) throw e;
+    await refuse(e.code, e.message);
+    const response = buildAuthErrorResponse(e);
+    if (response) return { kind: "post", response, ok: false };
+    return { kind: "page", error: e };
+  }
+  const reg = registration;
+  if (!reg) throw new Error("checkAuthRequest passed without a registration");
+
+  // The hint's activity, still this tool's, opened by a user who may still open it.
+  const activityId = Number(ok.hint.ref);
+  const activity = Number.isSafeInteger(activityId)
+    ? await getActivity(ctx.db, activityId).catch(() => undefined)
+    : undefined;
+  const found = activity && activity.type === "lti" ? await lti13ToolOf(ctx, activity) : undefined;
+  if (!activity || !found || found.registration.id !== reg.id || ok.hint.messageType !== RESOURCE_LINK) {
+    const message = "The activity this launch was for no longer uses this tool";
+    await refuse("launch_activity_changed", message, { activityId });
+    return { kind: "post", response: launchRefused(ok, message), ok: false };
+  }
+  if (found.tool.refusal) {
+    await refuse(found.tool.refusal.reason, found.tool.refusal.message, {
+      activityId,
+      courseId: activity.courseId,
+    });
+    return { kind: "post", response: launchRefused(ok, found.tool.refusal.message), ok: false };
+  }
+  const user = await getUser(ctx.db, Number(ok.hint.userId)).catch(() => undefined);
+  const course = await getCourse(ctx.db, activity.courseId);
+  const actor: Actor | undefined = user && !user.suspended ? { ...user } : undefined;
+  const caps = await capsInCourse(ctx.db, actor, course.id, ctx.clock.now());
+  const instructor = caps.has("course:managematerial");
+  if (
+    !actor ||
+    !(instructor || caps.has("activity:participate")) ||
+    (!activity.visible && !caps.has("course:viewhidden"))
+  ) {
+    const message = "The user may no longer open this activity";
+    await refuse("launch_access_denied", message, { activityId, courseId: course.id });
+    return { kind: "post", response: launchRefused(ok, message), ok: false };
+  }
+  const idToken = await signIdToken(
+    lti13Launch(ctx, {
+      activity,
+      course,
+      actor,
+      instructor,
+      tool: found.tool,
+      reg,
+      nonce: ok.nonce,
+      sub: currentUser!.loginHint,
+    }),
+    await signingKey(),
+    { clock: ctx.clock },
+  );
+  await ensureDeployment(ctx.db, { toolTypeId: reg.toolTypeId }, iso(ctx.clock.now()));
+  return {
+    kind: "post",
+    response: buildAuthResponse({ redirectUri: ok.redirectUri, idToken, state: ok.state }),
+    ok: true,
+  };
+}
+
+/** The id_token's content (§K) for this user, activity and tool, within the tool's privacy settings. */
+function lti13Launch(
+  ctx: AppContext,
+  v: {
+    activity: Activity;
+    course: Course;
+    actor: Actor;
+    instructor: boolean;
+    tool: ResolvedTool;
+    reg: ToolRegistration;
+    nonce: string;
+    sub: string;
+  },
+) {
+  const base = platformDetails(ctx.config.publicUrl).issuer;
+  const { activity, course, actor } = v;
+  const s = readLtiSettings(activity.settings);
+  const roles: Lti13Role[] = [{ kind: "context", name: v.instructor ? "Instructor" : "Learner" }];
+  if (actor.siteAdmin) roles.push({ kind: "system", name: "Administrator" });
+  const { shareName, shareEmail } = v.tool.privacy;
+  const fullName = `${actor.firstname} ${actor.lastname}`.trim();
+  const roleNames = v.instructor ? "Instructor" : "Learner";
+  return {
+    issuer: base,
+    clientId: v.reg.clientId,
+    deploymentId: v.reg.deploymentId,
+    nonce: v.nonce,
+    targetLinkUri: v.tool.launchUrl,
+    resourceLink: { id: String(activity.id), title: activity.name, description: s.description || undefined },
+    user: {
+      sub: v.sub,
+      name: fullName || undefined,
+      givenName: actor.firstname || undefined,
+      familyName: actor.lastname || undefined,
+      email: actor.email || undefined,
+    },
+    privacy: { shareName, shareEmail },
+    roles,
+    context: {
+      id: String(course.id),
+      label: course.shortname,
+      title: course.fullname,
+      type: ["CourseSection"] as const,
+    },
+    toolPlatform: {
+      guid: new URL(base).host,
+      name: PRODUCT.name,
+      version: PRODUCT.version,
+      productFamilyCode: PRODUCT.productFamilyCode,
+      url: base,
+    },
+    launchPresentation: {
+      documentTarget: s.launchContainer === "window" ? ("window" as const) : ("iframe" as const),
+      returnUrl: `${base}/mod/lti/${activity.id}/return`,
+      locale: actor.lang || "en",
+    },
+    custom: v.tool.custom,
+    substitutions: {
+      "$User.username": shareName ? actor.username : undefined,
+      "$CourseSection.title": course.fullname,
+      "$CourseSection.label": course.shortname,
+      "$CourseSection.longDescription": course.summary,
+      "$CourseOffering.title": course.fullname,
+      "$CourseOffering.label": course.shortname,
+      "$Membership.role": roleNames,
+      "$Person.address.timezone": resolveTimeZone(actor.timezone, ctx.config.timezone),
+    },
+    lis: { courseSectionSourcedId: String(course.id) },
+  };
+}

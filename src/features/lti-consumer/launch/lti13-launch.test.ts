@@ -1,0 +1,368 @@
+// LTI 1.3 launches of an External tool activity whose preconfigured tool is an LTI 1.3 site tool, received
+// by a tool written here with jose in a real HTTP server: it gets the login initiation, sends the
+// authentication request back to Pluto (listening on a real port, without Pluto's session cookie, as a
+// cross-site frame would), gets the id_token and verifies it against Pluto's JWKS URL (/lti/jwks). Then the §J
+// refusals at the authentication endpoint, each with its code in the launch log.
+import assert from "node:assert/strict";
+import { randomUUID } from "node:crypto";
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { after, before, describe, it } from "node:test";
+import { createRemoteJWKSet, decodeProtectedHeader, type JWTPayload, jwtVerify } from "jose";
+import { api, type Client, startTestApp, type TestApp } from "../../../../test/support/app.js";
+import { testEngines } from "../../../../test/support/db.js";
+import { enrolAs, makeCourse } from "../../../../test/support/factories.js";
+import { freePort, readLaunchForm } from "../../../../test/support/fake-lti-tool.js";
+import { listLaunchLog } from "../../lti-common/launch-log.service.js";
+
+const CLAIM = "https://purl.imsglobal.org/spec/lti/claim/";
+
+/** A minimal LTI 1.3 tool: login initiation in, authentication request out (as a redirect), id_token in. */
+interface TestTool {
+  origin: string;
+  /** state → nonce of the logins it started. */
+  pending: Map<string, string>;
+  close(): Promise<void>;
+}
+
+async function startTool(): Promise<TestTool> {
+  const pending = new Map<string, string>();
+  const server: Server = createServer((req, res) => {
+    let body = "";
+    req.on("data", (c) => {
+      body += c;
+    });
+    req.on("end", () => {
+      const url = new URL(req.url ?? "/", "http://x");
+      const p = new URLSearchParams(req.method === "POST" ? body : url.search);
+      if (url.pathname === "/login") {
+        // LTI 1.3 Core §4.1 / Security Framework §5.1.1.2: the authentication request, by redirect.
+        const state = randomUUID();
+        const nonce = randomUUID();
+        pending.set(state, nonce);
+        const auth = new URL(`${p.get("iss")}/lti/auth`);
+        for (const [k, v] of Object.entries({
+          scope: "openid",
+          response_type: "id_token",
+          response_mode: "form_post",
+          prompt: "none",
+          client_id: p.get("client_id") ?? "",
+          redirect_uri: `${origin}/launch`,
+          login_hint: p.get("login_hint") ?? "",
+          lti_message_hint: p.get("lti_message_hint") ?? "",
+          state,
+          nonce,
+        }))
+          auth.searchParams.set(k, v);
+        res.writeHead(302, { location: auth.toString() }).end();
+        return;
+      }
+      res.writeHead(404).end();
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  return {
+    origin,
+    pending,
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}
+
+/** A form page's action and fields, or undefined when the page has no auto-submitting form. */
+function formOf(html: string) {
+  try {
+    return readLaunchForm(html);
+  } catch {
+    return undefined;
+  }
+}
+
+for (const engine of testEngines()) {
+  describe(`LTI 1.3 launches received by a jose tool (${engine})`, () => {
+    let t: TestApp;
+    let tool: TestTool;
+    let pluto: string;
+    let sam: Client;
+    let tina: Client;
+    let samId: number;
+    let courseId: number;
+    let activityId: number;
+    let clientId: string;
+    let adminToken: string;
+    let toolTypeId: number;
+    let teacherToken: string;
+
+    before(async () => {
+      tool = await startTool();
+      const port = await freePort();
+      pluto = `http://127.0.0.1:${port}`;
+      t = await startTestApp(engine, {
+        listen: { host: "127.0.0.1", port },
+        config: { publicUrl: pluto, outboundAllow: ["127.0.0.1"] },
+      });
+      const admin = await t.admin();
+      adminToken = await t.token(admin.id);
+      const reg = await api(t.app, adminToken, "POST", "/api/v1/lti/tool-types", {
+        ltiVersion: "1.3",
+        name: "Jose Tool",
+        toolUrl: `${tool.origin}/launch`,
+        initiateLoginUrl: `${tool.origin}/login`,
+        redirectUris: [`${tool.origin}/launch`],
+        publicKeysetUrl: `${tool.origin}/jwks`,
+        customParameters: "topic=$CourseSection.title\nfixed=yes",
+        shareEmail: false,
+      });
+      assert.equal(reg.status, 201, reg.body);
+      const toolType = reg.json as { id: number; clientId: string };
+      clientId = toolType.clientId;
+      toolTypeId = toolType.id;
+      const course = await makeCourse(t, { fullname: "Biology", shortname: "BIO1" });
+      courseId = course.id;
+      const teacher = await t.user("tina", {
+        firstname: "Tina",
+        lastname: "Teach",
+        email: "tina@example.org",
+      });
+      const student = await t.user("sam", {
+        firstname: "Sam",
+        lastname: "Student",
+        email: "sam@example.org",
+      });
+      samId = student.id;
+      await enrolAs(t, course.id, teacher.id, "editingteacher");
+      await enrolAs(t, course.id, student.id, "student");
+      teacherToken = await t.token(teacher.id);
+      const a = await api(t.app, teacherToken, "POST", `/api/v1/courses/${course.id}/activities`, {
+        type: "lti",
+        name: "Cell quiz",
+        section: 1,
+        settings: { toolTypeId: toolType.id },
+      });
+      assert.equal(a.status, 201, a.body);
+      activityId = (a.json as { id: number }).id;
+      sam = await t.client("sam");
+      tina = await t.client("tina");
+    });
+    after(async () => {
+      await t.close();
+      await tool.close();
+    });
+
+    /** The student's launch page, its login initiation posted to the tool: the tool's redirect back to Pluto. */
+    async function startLogin(who: Client = sam): Promise<URL> {
+      const page = await who.get(`/mod/lti/${activityId}/launch`);
+      assert.equal(page.statusCode, 200, page.body);
+      const form = readLaunchForm(page.body);
+      const res = await fetch(form.action, {
+        method: "POST",
+        headers: { "content-type": "application/x-www-form-urlencoded" },
+        body: new URLSearchParams(form.fields).toString(),
+        redirect: "manual",
+      });
+      assert.equal(res.status, 302);
+      return new URL(String(res.headers.get("location")));
+    }
+
+    /** Sends an authentication request to Pluto as the browser in the tool's frame would: no cookie. */
+    async function authenticate(url: URL) {
+      const res = await fetch(url, { redirect: "manual" });
+      return { status: res.status, html: await res.text() };
+    }
+
+    async function lastIn() {
+      return (await listLaunchLog(t.ctx.db, { direction: "in", limit: 1 }))[0];
+    }
+
+    it("sends the login initiation with every parameter to the tool's Initiate login URL", async () => {
+      const page = await sam.get(`/mod/lti/${activityId}/launch`);
+      const form = readLaunchForm(page.body);
+      assert.equal(form.action, `${tool.origin}/login`);
+      assert.deepEqual(Object.keys(form.fields).sort(), [
+        "client_id",
+        "iss",
+        "login_hint",
+        "lti_deployment_id",
+        "lti_message_hint",
+        "target_link_uri",
+      ]);
+      assert.equal(form.fields.iss, pluto);
+      assert.equal(form.fields.client_id, clientId);
+      assert.equal(form.fields.lti_deployment_id, "1");
+      assert.equal(form.fields.target_link_uri, `${tool.origin}/launch`);
+      assert.notEqual(form.fields.login_hint, "sam");
+      assert.notEqual(form.fields.login_hint, String(samId));
+      const out = (await listLaunchLog(t.ctx.db, { direction: "out", limit: 1 }))[0];
+      assert.equal(out?.result, "ok");
+      assert.equal(out?.consumerKey, clientId);
+      assert.equal(out?.activityId, activityId);
+    });
+
+    it("answers the authentication request with a verified id_token carrying the required claims", async () => {
+      const authUrl = await startLogin();
+      const state = authUrl.searchParams.get("state") ?? "";
+      const answer = await authenticate(authUrl);
+      assert.equal(answer.status, 200, answer.html);
+      const form = formOf(answer.html);
+      assert.ok(form, answer.html);
+      assert.equal(form.action, `${tool.origin}/launch`);
+      assert.equal(form.fields.state, state);
+      const idToken = form.fields.id_token ?? "";
+      assert.equal(decodeProtectedHeader(idToken).alg, "RS256");
+      const jwks = createRemoteJWKSet(new URL(`${pluto}/lti/jwks`));
+      const { payload } = await jwtVerify<JWTPayload & Record<string, unknown>>(idToken, jwks, {
+        issuer: pluto,
+        audience: clientId,
+        algorithms: ["RS256"],
+      });
+      assert.equal(payload.nonce, tool.pending.get(state));
+      assert.equal(payload.azp, clientId);
+      assert.equal(payload[`${CLAIM}message_type`], "LtiResourceLinkRequest");
+      assert.equal(payload[`${CLAIM}version`], "1.3.0");
+      assert.equal(payload[`${CLAIM}deployment_id`], "1");
+      assert.equal(payload[`${CLAIM}target_link_uri`], `${tool.origin}/launch`);
+      assert.deepEqual(payload[`${CLAIM}resource_link`], { id: String(activityId), title: "Cell quiz" });
+      assert.deepEqual(payload[`${CLAIM}roles`], [
+        "http://purl.imsglobal.org/vocab/lis/v2/membership#Learner",
+      ]);
+      const context = payload[`${CLAIM}context`] as Record<string, unknown>;
+      assert.equal(context.id, String(courseId));
+      assert.equal(context.title, "Biology");
+      assert.deepEqual(payload[`${CLAIM}custom`], { topic: "Biology", fixed: "yes" });
+      const presentation = payload[`${CLAIM}launch_presentation`] as Record<string, unknown>;
+      assert.equal(presentation.return_url, `${pluto}/mod/lti/${activityId}/return`);
+      assert.equal(presentation.document_target, "iframe");
+      assert.equal(
+        (payload[`${CLAIM}tool_platform`] as Record<string, unknown>).product_family_code,
+        "pluto",
+      );
+      assert.equal(typeof payload.sub, "string");
+      assert.notEqual(payload.sub, String(samId));
+      assert.equal(payload.name, "Sam Student");
+      // The site tool does not share email.
+      assert.equal("email" in payload, false);
+      assert.ok((payload.exp ?? 0) - (payload.iat ?? 0) <= 300);
+    });
+
+    it("sends a teacher as Instructor, with the same sub for every launch of one user", async () => {
+      const first = formOf((await authenticate(await startLogin(tina))).html);
+      const second = formOf((await authenticate(await startLogin(tina))).html);
+      const jwks = createRemoteJWKSet(new URL(`${pluto}/lti/jwks`));
+      const a = (await jwtVerify(first?.fields.id_token ?? "", jwks)).payload;
+      const b = (await jwtVerify(second?.fields.id_token ?? "", jwks)).payload;
+      assert.deepEqual(a[`${CLAIM}roles`], ["http://purl.imsglobal.org/vocab/lis/v2/membership#Instructor"]);
+      assert.equal(a.sub, b.sub);
+    });
+
+    it("refuses a redirect_uri the tool did not register on Pluto's own page, not by a redirect", async () => {
+      const url = await startLogin();
+      url.searchParams.set("redirect_uri", `${tool.origin}/launch/`);
+      const res = await authenticate(url);
+      assert.equal(res.status, 400);
+      assert.equal(formOf(res.html), undefined);
+      assert.match(res.html, /data-error-code="auth_invalid_redirect_uri"/);
+      assert.equal((await lastIn())?.reason, "auth_invalid_redirect_uri");
+    });
+
+    const toTool: Array<[string, string, string, string, string]> = [
+      ["scope", "openid profile", "invalid_scope", "auth_invalid_scope", "a scope other than openid"],
+      [
+        "response_type",
+        "code",
+        "unsupported_response_type",
+        "auth_unsupported_response_type",
+        "response_type code",
+      ],
+      ["response_mode", "query", "invalid_request", "auth_invalid_response_mode", "response_mode query"],
+      ["prompt", "login", "invalid_request", "auth_invalid_prompt", "prompt login"],
+      ["nonce", "", "invalid_request", "auth_missing_parameter", "no nonce"],
+    ];
+    for (const [name, value, error, code, why] of toTool) {
+      it(`posts ${error} back to the tool with its state for ${why} (${code} in the launch log)`, async () => {
+        const url = await startLogin();
+        if (value === "") url.searchParams.delete(name);
+        else url.searchParams.set(name, value);
+        const res = await authenticate(url);
+        assert.equal(res.status, 200);
+        const form = formOf(res.html);
+        assert.ok(form, res.html);
+        assert.equal(form.action, `${tool.origin}/launch`);
+        assert.equal(form.fields.error, error);
+        assert.equal(form.fields.state, url.searchParams.get("state"));
+        assert.equal(form.fields.id_token, undefined);
+        const row = await lastIn();
+        assert.equal(row?.reason, code);
+        assert.equal(row?.result, "rejected");
+      });
+    }
+
+    it("refuses a replayed message hint (message_hint_reused)", async () => {
+      const url = await startLogin();
+      const first = formOf((await authenticate(url)).html);
+      assert.ok(first?.fields.id_token);
+      const again = formOf((await authenticate(url)).html);
+      assert.equal(again?.fields.error, "invalid_request");
+      assert.equal(again?.fields.id_token, undefined);
+      assert.equal((await lastIn())?.reason, "message_hint_reused");
+    });
+
+    it("refuses another user's hint with this user's login_hint (login_required)", async () => {
+      const samUrl = await startLogin(sam);
+      const tinaUrl = await startLogin(tina);
+      samUrl.searchParams.set("lti_message_hint", tinaUrl.searchParams.get("lti_message_hint") ?? "");
+      const res = formOf((await authenticate(samUrl)).html);
+      assert.equal(res?.fields.error, "login_required");
+      assert.equal((await lastIn())?.reason, "auth_login_required");
+      // With Sam's session cookie present, Tina's hint is refused too, even with Tina's login_hint.
+      const stolen = await startLogin(tina);
+      const withSession = await sam.get(`${stolen.pathname}${stolen.search}`);
+      assert.equal(formOf(withSession.body)?.fields.error, "login_required");
+    });
+
+    it("refuses an unknown client_id on Pluto's page (auth_unknown_client)", async () => {
+      const url = await startLogin();
+      url.searchParams.set("client_id", "nobody");
+      const res = await authenticate(url);
+      assert.equal(res.status, 400);
+      assert.equal(formOf(res.html), undefined);
+      assert.equal((await lastIn())?.reason, "auth_unknown_client");
+    });
+
+    it("does not launch a pending tool, and refuses its authentication requests (unauthorized_client)", async () => {
+      const url = await startLogin();
+      const setStatus = (status: string) =>
+        api(t.app, adminToken, "PATCH", `/api/v1/lti/tool-types/${toolTypeId}`, { status });
+      assert.equal((await setStatus("pending")).status, 200);
+      try {
+        const form = formOf((await authenticate(url)).html);
+        assert.equal(form?.fields.error, "unauthorized_client");
+        assert.equal((await lastIn())?.reason, "auth_client_not_enabled");
+        const page = await sam.get(`/mod/lti/${activityId}/launch`);
+        assert.equal(page.statusCode, 409);
+        assert.equal(formOf(page.body), undefined);
+        const out = (await listLaunchLog(t.ctx.db, { direction: "out", limit: 1 }))[0];
+        assert.equal(out?.reason, "tool_pending");
+      } finally {
+        await setStatus("active");
+      }
+    });
+
+    const ceiling: Array<[string, Record<string, unknown>, string]> = [
+      ["a tool URL on another host", { toolUrl: "http://127.0.0.9/launch" }, "settings.toolUrl"],
+      ["a consumer key of its own", { consumerKey: "k", sharedSecret: "s" }, "settings.consumerKey"],
+      ["email sharing the site tool turned off", { shareEmail: true }, "settings.shareEmail"],
+    ];
+    for (const [why, extra, field] of ceiling) {
+      it(`refuses an activity using the LTI 1.3 tool with ${why} (400 on ${field})`, async () => {
+        const res = await api(t.app, teacherToken, "POST", `/api/v1/courses/${courseId}/activities`, {
+          type: "lti",
+          name: "Ceiling",
+          section: 1,
+          settings: { toolTypeId, ...extra },
+        });
+        assert.equal(res.status, 400, res.body);
+        assert.match(res.body, new RegExp(`"field":"${field.replace(".", "\\.")}"`));
+      });
+    }
+  });
+}
