@@ -65,6 +65,8 @@ export interface OpenOptions {
    * pg_terminate_backend). The pool drops it and opens a new one when next needed; this only reports.
    */
   onConnectionError?: (err: Error) => void;
+  /** SQLite: the WAL checkpoint worker failed or fell behind (checkpoints went back to the connection). */
+  onSqliteWarning?: (message: string, err?: Error) => void;
 }
 
 /** PostgreSQL: how long opening a connection may take before the query waiting for it fails. */
@@ -74,8 +76,16 @@ export function openDatabase(url: string, opts: OpenOptions = {}): DatabaseHandl
   if (url.startsWith("sqlite:")) {
     const path = url.slice("sqlite:".length);
     if (path !== ":memory:") mkdirSync(dirname(path), { recursive: true });
-    const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: openSqlite(path) }) });
-    return { db, engine: "sqlite", close: () => db.destroy() };
+    const database = openSqlite(path, { checkpoints: { onWarning: opts.onSqliteWarning } });
+    const db = new Kysely<Database>({ dialect: new SqliteDialect({ database }) });
+    return {
+      db,
+      engine: "sqlite",
+      close: async () => {
+        await database.stopCheckpointer();
+        await db.destroy();
+      },
+    };
   }
   const pool = new pg.Pool({
     connectionString: url,

@@ -4,6 +4,7 @@
 // and it needs a compiler and the runtime's headers a locked-down machine may not have).
 import { DatabaseSync, type SQLInputValue, type StatementSync } from "node:sqlite";
 import type { SqliteDatabase, SqliteStatement } from "kysely";
+import { type CheckpointerOptions, WalCheckpointer } from "./wal-checkpointer.js";
 
 type Row = Record<string, unknown>;
 
@@ -65,17 +66,55 @@ class Statement implements SqliteStatement {
   }
 }
 
+export interface SqliteOptions {
+  maxCached?: number;
+  /** WAL checkpoints on a worker thread (file databases only); `false` leaves them to SQLite. */
+  checkpoints?: CheckpointerOptions | false;
+}
+
+export interface PlutoSqlite extends SqliteDatabase {
+  /** The worker checkpointing the WAL; none for an in-memory database. */
+  readonly checkpointer: WalCheckpointer | undefined;
+  /** Ends the worker, waiting for it to close its connection (before `close`). */
+  stopCheckpointer(): Promise<void>;
+}
+
 /**
  * Opens PATH (or `:memory:`) in WAL mode. Kysely prepares every query it runs, and compiling the SQL
  * text was the largest single cost of a page: statements are cached by their text (values are bound
  * per call). The cache is bounded because `in (?, ?, …)` lists vary in length.
+ *
+ * A file database's WAL is checkpointed by a worker thread (wal-checkpointer.ts), not by this
+ * connection as it commits; closing ends the worker and checkpoints what is left, truncating the WAL.
  */
-export function openSqlite(path: string, maxCached = 1000): SqliteDatabase {
+export function openSqlite(path: string, opts: SqliteOptions = {}): PlutoSqlite {
+  const maxCached = opts.maxCached ?? 1000;
   const sqlite = new DatabaseSync(path, { timeout: 5000 });
-  sqlite.exec("pragma journal_mode = WAL; pragma synchronous = NORMAL; pragma foreign_keys = ON;");
+  const mode = sqlite.prepare("pragma journal_mode = WAL").get() as { journal_mode: string };
+  // A WAL that a reset leaves larger than this is cut back to it (the file would otherwise stay at
+  // its largest size).
+  sqlite.exec("pragma synchronous = NORMAL; pragma foreign_keys = ON; pragma journal_size_limit = 4194304;");
+  const checkpointer =
+    mode.journal_mode === "wal" && opts.checkpoints !== false
+      ? new WalCheckpointer(sqlite, path, opts.checkpoints || {})
+      : undefined;
   const cache = new Map<string, Statement>();
   return {
-    close: () => sqlite.close(),
+    checkpointer,
+    stopCheckpointer: async () => {
+      await checkpointer?.stop();
+    },
+    close: () => {
+      if (checkpointer) {
+        checkpointer.stopNow();
+        try {
+          sqlite.exec("pragma wal_checkpoint(TRUNCATE)");
+        } catch {
+          // Another process holds the database: the WAL stays for it (or the last close) to empty.
+        }
+      }
+      sqlite.close();
+    },
     prepare(text: string) {
       const hit = cache.get(text);
       if (hit) return hit;

@@ -60,6 +60,7 @@ export async function createContext(
         { err: { message: err.message, code: (err as { code?: string }).code } },
         "database connection lost; it is dropped and a new one opened when needed",
       ),
+    onSqliteWarning: (message, err) => log.warn(err ? { err: { message: err.message } } : {}, message),
     ...opts,
   });
   await migrateToLatest(handle.db);
