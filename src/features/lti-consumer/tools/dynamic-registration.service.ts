@@ -143,7 +143,7 @@ export async function registerTool(
   const options = await tokenOptions(ctx);
   const claims = await verifyRegistrationToken(token, options);
   const reg = parseClientRegistration(body, {
-    supportedScopes: SUPPORTED_SCOPES,
+    supportedScopes: ["openid", ...SUPPORTED_SCOPES],
     allowInsecureLoopback: onLoopback(ctx.config.publicUrl),
   });
   await spendRegistrationToken(claims, spentTokenStore(ctx.db));
