@@ -86,7 +86,6 @@ export function RegistrationDialogPage({
           title="The tool's registration page"
           data-registration-origin={origin}
           data-registration-done={donePath}
-          style="width: 100%; min-height: 60vh; border: 1px solid #ccc"
         />
         <p>
           <a href={donePath} class="button">
