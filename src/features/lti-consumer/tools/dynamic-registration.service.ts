@@ -36,6 +36,7 @@ import {
 } from "../../lti-common/deployments.service.js";
 import { spentTokenStore } from "../../lti-common/nonces.service.js";
 import { autoActivateDynamicTools, registrationTokenSecret } from "../../lti-common/platform-keys.service.js";
+import { getUser } from "../../users/users.service.js";
 import * as repo from "../lti-consumer.repository.js";
 import { AUTH_PATH, JWKS_PATH } from "./tool-registrations.service.js";
 
@@ -121,6 +122,27 @@ export async function startRegistration(ctx: Ctx, toolUrl: unknown, actorUserId:
   return url;
 }
 
+/**
+ * The token is bound to the site admin who started the registration: it stops working once they are no
+ * longer a site admin, or are suspended or gone.
+ */
+async function checkStarter(ctx: Ctx, sub: string | undefined): Promise<void> {
+  const refused = () =>
+    new RegistrationError(
+      "invalid_registration_token",
+      "The registration token's site administrator can no longer register tools.",
+    );
+  const id = Number(sub);
+  if (!Number.isSafeInteger(id) || id <= 0) throw refused();
+  let user: Awaited<ReturnType<typeof getUser>>;
+  try {
+    user = await getUser(ctx.db, id);
+  } catch {
+    throw refused();
+  }
+  if (!user.siteAdmin || user.suspended) throw refused();
+}
+
 function customLines(params: Record<string, string>): string {
   return Object.entries(params)
     .map(([k, v]) => `${k}=${v}`)
@@ -142,6 +164,7 @@ export async function registerTool(
     throw new RegistrationError("invalid_registration_token", "A registration token is required.");
   const options = await tokenOptions(ctx);
   const claims = await verifyRegistrationToken(token, options);
+  await checkStarter(ctx, claims.sub);
   const reg = parseClientRegistration(body, {
     supportedScopes: ["openid", ...SUPPORTED_SCOPES],
     allowInsecureLoopback: onLoopback(ctx.config.publicUrl),

@@ -14,6 +14,7 @@ import { enrolAs, makeCourse } from "../../../../test/support/factories.js";
 import { freePort, readLaunchForm } from "../../../../test/support/fake-lti-tool.js";
 import { isConfigurationUrlOfIssuer } from "../../../lti/registration/openid-configuration.js";
 import { listLaunchLog } from "../../lti-common/launch-log.service.js";
+import { createUser, updateUserProfile } from "../../users/users.service.js";
 
 const TOOL_CONFIG = "https://purl.imsglobal.org/spec/lti-tool-configuration";
 const PLATFORM_CONFIG = "https://purl.imsglobal.org/spec/lti-platform-configuration";
@@ -228,6 +229,48 @@ for (const engine of testEngines()) {
       assert.equal(await toolCount(), before);
     });
 
+    it("activates a Pending tool through the API (PATCH status active)", async () => {
+      const reg = await register(await start(), registrationBody(tool.origin));
+      assert.equal(reg.status, 201);
+      const list = (await api(t.app, adminToken, "GET", "/api/v1/lti/tool-types")).json as Array<
+        Record<string, unknown>
+      >;
+      const id = Number(list.find((x) => x.clientId === reg.json.client_id)?.id);
+      const patched = await api(t.app, adminToken, "PATCH", `/api/v1/lti/tool-types/${id}`, {
+        status: "active",
+      });
+      assert.equal(patched.status, 200, patched.body);
+      const after = patched.json as Record<string, unknown>;
+      assert.equal(after.status, "active");
+      assert.equal(after.shareEmail, false);
+      assert.ok(after.registration);
+    });
+
+    it("refuses a token whose site admin was suspended since (401 invalid_token)", async () => {
+      const other = await createUser(
+        t.ctx.db,
+        t.clock,
+        { username: "ada", password: "password123", firstname: "Ada", lastname: "Admin" },
+        { siteAdmin: true },
+      );
+      const res = await api(
+        t.app,
+        await t.token(other.id),
+        "POST",
+        "/api/v1/lti/tool-types/dynamic-registration",
+        {
+          url: `${tool.origin}/register`,
+        },
+      );
+      assert.equal(res.status, 201, res.body);
+      await updateUserProfile(t.ctx.db, t.clock, other.id, { suspended: true }, { admin: true });
+      const before = await toolCount();
+      const reg = await register(new URL((res.json as { url: string }).url), registrationBody(tool.origin));
+      assert.equal(reg.status, 401);
+      assert.equal(reg.json.error, "invalid_token");
+      assert.equal(await toolCount(), before);
+    });
+
     it("refuses a registration without a token, or with a token that is not Pluto's (401 invalid_token)", async () => {
       const url = await start();
       for (const token of [null, "not-a-token", `${url.searchParams.get("registration_token")}x`]) {
@@ -296,6 +339,20 @@ for (const engine of testEngines()) {
         autoActivate: true,
       });
       assert.deepEqual(put.json, { autoActivate: true });
+      // The page's box sets it too (CSRF, site admin).
+      await admin.get("/admin/lti/tools");
+      assert.equal((await admin.post("/admin/lti/tools/auto-activate", {})).statusCode, 303);
+      assert.deepEqual(
+        (await api(t.app, adminToken, "GET", "/api/v1/lti/dynamic-registration/settings")).json,
+        {
+          autoActivate: false,
+        },
+      );
+      assert.equal(
+        (await admin.post("/admin/lti/tools/auto-activate", { autoActivate: "1" })).statusCode,
+        303,
+      );
+      assert.match((await admin.get("/admin/lti/tools")).body, /name="autoActivate" value="1" checked/);
       assert.equal(
         (
           await api(t.app, teacherToken, "PUT", "/api/v1/lti/dynamic-registration/settings", {
