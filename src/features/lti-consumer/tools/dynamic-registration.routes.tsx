@@ -76,7 +76,30 @@ export function registerDynamicRegistrationRoutes(app: FastifyInstance, ctx: App
 
   app.post(
     REGISTER_PATH,
-    { config: { csrf: false }, bodyLimit: REGISTRATION_BODY_LIMIT },
+    {
+      config: { csrf: false },
+      bodyLimit: REGISTRATION_BODY_LIMIT,
+      // A body that is not JSON (bad syntax, another media type) is RFC 7591's invalid_client_metadata
+      // too; anything else goes to the app's error handler.
+      errorHandler: (err: { statusCode?: number; code?: string }, request, reply) => {
+        const status = err.statusCode ?? 500;
+        if (status !== 400 && status !== 415 && status !== 413) throw err;
+        request.log.info(
+          { event: "lti_dynamic_registration_refused", code: err.code ?? "invalid_body" },
+          "LTI dynamic registration refused",
+        );
+        return reply
+          .status(status === 413 ? 413 : 400)
+          .header("cache-control", "no-store")
+          .send({
+            error: "invalid_client_metadata",
+            error_description:
+              status === 413
+                ? "The registration request is too large."
+                : "The body must be a JSON object (application/json).",
+          });
+      },
+    },
     async (request, reply) => {
       try {
         const { response } = await registerTool(ctx, request.headers.authorization, request.body);

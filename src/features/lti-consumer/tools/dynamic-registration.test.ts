@@ -309,6 +309,24 @@ for (const engine of testEngines()) {
       });
     }
 
+    it("refuses a body that is not JSON (400 invalid_client_metadata), with or without the JSON media type", async () => {
+      const url = await start();
+      const token = url.searchParams.get("registration_token");
+      for (const [type, body] of [
+        ["application/json", "{not json"],
+        ["text/plain", JSON.stringify(registrationBody(tool.origin))],
+      ]) {
+        const res = await fetch(`${pluto}/lti/register`, {
+          method: "POST",
+          headers: { "content-type": type ?? "", authorization: `Bearer ${token}` },
+          body,
+        });
+        assert.equal(res.status, 400, type);
+        assert.equal(((await res.json()) as { error: string }).error, "invalid_client_metadata");
+      }
+      assert.equal((await register(url, registrationBody(tool.origin))).status, 201);
+    });
+
     it("does not let a teacher start a registration (403, API and page)", async () => {
       const res = await api(t.app, teacherToken, "POST", "/api/v1/lti/tool-types/dynamic-registration", {
         url: `${tool.origin}/register`,
