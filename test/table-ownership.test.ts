@@ -66,6 +66,7 @@ const OWNERS: Record<string, readonly string[]> = {
   lti_registrations: ["src/features/lti-common/deployments.repository.ts"],
   lti_platform_keys: ["src/features/lti-common/platform-keys.repository.ts"],
   lti_settings: ["src/features/lti-common/platform-keys.repository.ts"],
+  lti_spent_tokens: ["src/features/lti-common/nonces.repository.ts"],
 };
 
 /** Reads (joins) of another feature's tables, by file, with the reason each is allowed. */

@@ -28,6 +28,14 @@ export interface LtiRegistrationsTable {
   public_key: Generated<string>;
   /** "active", or "pending" until a site admin activates it. */
   status: Generated<string>;
+  /** Consumer side (migration 0045): a dynamically registered tool's request as accepted (JSON), else "". */
+  registration_request: Generated<string>;
+}
+
+/** Dynamic Registration tokens already used (migration 0045): single use, kept until they expire. */
+export interface LtiSpentTokensTable {
+  jti: string;
+  expires_at: string;
 }
 
 /**
@@ -82,4 +90,5 @@ export interface LtiCommonTables {
   lti_deployments: LtiDeploymentsTable;
   lti_platform_keys: LtiPlatformKeysTable;
   lti_settings: LtiSettingsTable;
+  lti_spent_tokens: LtiSpentTokensTable;
 }

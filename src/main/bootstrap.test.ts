@@ -10,6 +10,7 @@ import { findUserByUsername } from "../features/users/users.service.js";
 import { verifyPassword } from "../shared/secrets.js";
 import { adminBanner, createContext, createLogger, ensureAdmin } from "./bootstrap.js";
 import { formatLogLine } from "./log-lines.js";
+import { redactUrl } from "./log-redaction.js";
 
 /** Collects what a logger writes. */
 function sink() {
@@ -165,5 +166,14 @@ describe("log format", () => {
       /^\d\d:\d\d:\d\d\.000 ERROR unhandled error\n {4}Error: database went away\n {4}at \S/,
     );
     assert.equal(formatLogLine("plain words"), "plain words\n");
+  });
+});
+
+describe("URL redaction", () => {
+  it("hides a Dynamic Registration token in a registration URL, keeping the other parameters", () => {
+    assert.equal(
+      redactUrl("/register?openid_configuration=https%3A%2F%2Fpluto.example%2Flti&registration_token=ey.J.x"),
+      "/register?openid_configuration=https%3A%2F%2Fpluto.example%2Flti&registration_token=[redacted]",
+    );
   });
 });

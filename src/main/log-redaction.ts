@@ -16,6 +16,8 @@ const SECRET_PARAMS = new Set([
   "secret",
   "oauth_signature",
   "client_assertion",
+  // LTI Dynamic Registration: the single-use token in a tool's registration URL.
+  "registration_token",
 ]);
 
 /** Paths whose last segment is a one-time token. */

@@ -169,6 +169,20 @@ for (const engine of testEngines()) {
       assert.ok(box.box.right <= WIDTH, "and the box itself fits the screen");
     });
 
+    it("fits the LTI Advantage registration dialog in the width", async () => {
+      await page.goto(`${base}/admin/lti/tools`);
+      await page.getByLabel("Tool URL").fill("http://127.0.0.1:9/register");
+      await page.getByRole("button", { name: "Add LTI Advantage" }).click();
+      await page.locator("iframe[data-registration-origin]").waitFor();
+      await screenshot(page, `phone-lti-registration-dialog-${engine}`);
+      const fit = await measure(page);
+      assert.ok(
+        fit.pageWidth <= fit.viewport,
+        `the page is ${fit.pageWidth} px wide (${fit.sticking.join(", ")})`,
+      );
+      assert.ok(await page.getByRole("link", { name: "Done" }).isVisible());
+    });
+
     it("logs out with the Log out button at phone width", async () => {
       await page.goto(`${base}/admin`);
       await page.getByRole("button", { name: "Log out" }).click();

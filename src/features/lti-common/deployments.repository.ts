@@ -175,6 +175,8 @@ export interface ToolRegistration {
   /** The deployment_id Pluto issued with it (its site tool's deployment). */
   deploymentId: string;
   createdAt: string;
+  /** A dynamically registered tool's request as accepted (JSON), or "" for a tool registered by hand. */
+  registrationRequest: string;
 }
 
 export type ToolRegistrationFields = Pick<
@@ -197,6 +199,7 @@ function registrationQuery(db: Db) {
       "r.public_keyset_url",
       "r.public_key",
       "r.status",
+      "r.registration_request",
       "r.created_at",
       "d.deployment_id",
     ])
@@ -219,6 +222,7 @@ function toRegistration(r: RegistrationRow): ToolRegistration {
     status: r.status === "pending" ? "pending" : "active",
     deploymentId: r.deployment_id ?? "",
     createdAt: r.created_at,
+    registrationRequest: r.registration_request,
   };
 }
 
@@ -250,6 +254,7 @@ export async function insertToolRegistration(
     clientId: string;
     deploymentId: string;
     status: "active" | "pending";
+    registrationRequest?: string;
   },
   now: string,
 ): Promise<void> {
@@ -266,6 +271,7 @@ export async function insertToolRegistration(
       public_keyset_url: v.publicKeysetUrl,
       public_key: v.publicKey,
       status: v.status,
+      registration_request: v.registrationRequest ?? "",
       created_at: now,
     })
     .returning("id")

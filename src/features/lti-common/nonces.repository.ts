@@ -47,3 +47,16 @@ export async function purgeExpiredNonces(db: Db, now: Date): Promise<number> {
   const r = await db.deleteFrom("lti_nonces").where("expires_at", "<", iso(now)).executeTakeFirst();
   return Number(r.numDeletedRows);
 }
+
+/** Records a spent single-use token (a Dynamic Registration token's jti); false when it was spent already. */
+export async function insertSpentToken(db: Db, jti: string, expiresAt: Date): Promise<boolean> {
+  const { rows } = await sql`insert into lti_spent_tokens (jti, expires_at)
+    values (${jti.slice(0, 255)}, ${iso(expiresAt)})
+    on conflict (jti) do nothing returning jti`.execute(db);
+  return rows[0] !== undefined;
+}
+
+export async function purgeSpentTokens(db: Db, now: Date): Promise<number> {
+  const r = await db.deleteFrom("lti_spent_tokens").where("expires_at", "<", iso(now)).executeTakeFirst();
+  return Number(r.numDeletedRows);
+}

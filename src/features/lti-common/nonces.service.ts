@@ -37,7 +37,19 @@ export function toolNonceStore(
   };
 }
 
-/** Deletes the nonces past their expiry (the purge task); returns how many. */
-export function purgeExpiredNonces(db: Db, now: Date): Promise<number> {
-  return repo.purgeExpiredNonces(db, now);
+/**
+ * The store of spent single-use tokens (Dynamic Registration tokens, by jti): site-wide, not per deployment,
+ * since the tool has none before it registers.
+ */
+export function spentTokenStore(db: Db): NonceStore {
+  return {
+    async seen(_kind: string, jti: string, expiresAt: Date): Promise<boolean> {
+      return !(await repo.insertSpentToken(db, jti, expiresAt));
+    },
+  };
+}
+
+/** Deletes the nonces and spent tokens past their expiry (the purge task); returns how many. */
+export async function purgeExpiredNonces(db: Db, now: Date): Promise<number> {
+  return (await repo.purgeExpiredNonces(db, now)) + (await repo.purgeSpentTokens(db, now));
 }

@@ -103,3 +103,13 @@ export async function putSetting(db: Db, name: string, value: string, now: Date)
     .onConflict((oc) => oc.column("name").doUpdateSet({ value, updated_at: iso(now) }))
     .execute();
 }
+
+/** Stores a setting unless it is set; answers the stored value (the one given, or the one stored first). */
+export async function putSettingIfAbsent(db: Db, name: string, value: string, now: Date): Promise<string> {
+  await db
+    .insertInto("lti_settings")
+    .values({ name, value, updated_at: iso(now) })
+    .onConflict((oc) => oc.column("name").doNothing())
+    .execute();
+  return (await getSetting(db, name)) ?? value;
+}

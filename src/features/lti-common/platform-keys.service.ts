@@ -8,6 +8,7 @@
 //   A rotation on another node reaches this one within 30 s, far inside the JWKS cache period (1 h), so
 //   a key still signs only after every verifier could have fetched it. "Rotate now" on another node
 //   stops this node signing with the revoked key within the same 30 s.
+import { randomBytes } from "node:crypto";
 import type { AppContext } from "../../app/context.js";
 import type { Db } from "../../db/database.js";
 import type { PublicJwk } from "../../lti/ports.js";
@@ -82,6 +83,40 @@ export async function setRotationPeriodDays(ctx: Ctx, days: unknown, actorUserId
   plans.delete(ctx.db);
   ctx.log.info({ event: "lti_key_rotation_period_set", actorUserId, days: n }, "LTI key rotation period set");
   return n;
+}
+
+/** The site setting "Auto-activate dynamically registered tools" (off by default: they start Pending). */
+export const AUTO_ACTIVATE_SETTING = "dynamic_registration_auto_activate";
+/** The HS256 secret of Dynamic Registration tokens, made on first use (a secret: never logged). */
+const REGISTRATION_SECRET_SETTING = "dynamic_registration_token_secret";
+
+export async function autoActivateDynamicTools(ctx: Pick<AppContext, "db">): Promise<boolean> {
+  return (await repo.getSetting(ctx.db, AUTO_ACTIVATE_SETTING)) === "1";
+}
+
+export async function setAutoActivateDynamicTools(
+  ctx: Ctx,
+  on: unknown,
+  actorUserId: number,
+): Promise<boolean> {
+  const value = on === true || on === "1" || on === "on" || on === "true";
+  if (!value && on !== false && on !== "0" && on !== "" && on !== "false" && on !== undefined) {
+    const message = "autoActivate must be true or false.";
+    throw new ValidationError(message, [{ field: "autoActivate", message }]);
+  }
+  await repo.putSetting(ctx.db, AUTO_ACTIVATE_SETTING, value ? "1" : "0", ctx.clock.now());
+  ctx.log.info(
+    { event: "lti_dynamic_registration_auto_activate_set", actorUserId, on: value },
+    "LTI dynamic registration auto-activation set",
+  );
+  return value;
+}
+
+/** The site's registration token secret (32 random bytes), created once across nodes. */
+export async function registrationTokenSecret(ctx: Pick<AppContext, "db" | "clock">): Promise<Uint8Array> {
+  const fresh = randomBytes(32).toString("base64url");
+  const stored = await repo.putSettingIfAbsent(ctx.db, REGISTRATION_SECRET_SETTING, fresh, ctx.clock.now());
+  return new Uint8Array(Buffer.from(stored, "base64url"));
 }
 
 export async function rotationPolicy(ctx: Pick<AppContext, "db">): Promise<RotationPolicy> {

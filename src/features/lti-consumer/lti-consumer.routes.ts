@@ -6,6 +6,7 @@ import type { AppContext } from "../../app/context.js";
 import { registerLaunchRoutes } from "./launch/launch.routes.js";
 import { registerMembershipsRoutes } from "./services/memberships.routes.js";
 import { registerOutcomesRoutes } from "./services/outcomes.routes.js";
+import { registerDynamicRegistrationRoutes } from "./tools/dynamic-registration.routes.js";
 import { registerToolTypeApi } from "./tools/tool-types.api.js";
 import { registerToolTypeRoutes } from "./tools/tool-types.routes.js";
 
@@ -13,6 +14,7 @@ export async function registerLtiConsumerRoutes(app: FastifyInstance, ctx: AppCo
   registerLaunchRoutes(app, ctx);
   registerToolTypeRoutes(app, ctx);
   registerToolTypeApi(app, ctx);
+  registerDynamicRegistrationRoutes(app, ctx);
   await registerOutcomesRoutes(app, ctx);
   await registerMembershipsRoutes(app, ctx);
 }

@@ -6,6 +6,7 @@ import { requireSiteAdmin } from "../../../http/access.js";
 import { addApiOperation } from "../../../http/openapi.js";
 import { ValidationError } from "../../../shared/errors.js";
 import { idParam, parseInput } from "../../../shared/validation.js";
+import { registrationSummaryOf } from "./dynamic-registration.service.js";
 import { cartridgeDeps } from "./lti-settings.js";
 import {
   findRegistrationOf,
@@ -43,6 +44,8 @@ export function presentToolType(t: ToolType, r?: ToolRegistration, publicUrl?: s
           deploymentId: r.deploymentId,
           status: r.status,
           platform: platformDetails(publicUrl),
+          // A dynamically registered tool: what it asked for (null for a tool registered by hand).
+          registration: registrationSummaryOf(r) ?? null,
         }
       : {};
   return {
@@ -72,7 +75,7 @@ export function presentToolType(t: ToolType, r?: ToolRegistration, publicUrl?: s
 }
 
 const SHAPE =
-  "{id, name, description, toolUrl, cartridgeUrl, launchUrl, secureLaunchUrl, ltiVersion, consumerKey, sharedSecret, customParameters, iconUrl, secureIconUrl, launchContainer, shareName, shareEmail, acceptGrades, showInPicker, vendor}; an LTI 1.3 tool also has {initiateLoginUrl, redirectUris, publicKeyType, publicKeysetUrl, publicKey, clientId, deploymentId, status, platform: {issuer, authenticationRequestUrl, publicKeysetUrl}}";
+  "{id, name, description, toolUrl, cartridgeUrl, launchUrl, secureLaunchUrl, ltiVersion, consumerKey, sharedSecret, customParameters, iconUrl, secureIconUrl, launchContainer, shareName, shareEmail, acceptGrades, showInPicker, vendor}; an LTI 1.3 tool also has {initiateLoginUrl, redirectUris, publicKeyType, publicKeysetUrl, publicKey, clientId, deploymentId, status: active|pending, platform: {issuer, authenticationRequestUrl, publicKeysetUrl}, registration: null or, for a dynamically registered tool, what it asked for {name, domain, targetLinkUri, services: {ags, acceptGrades, nrps}, privacy: {shareName, shareEmail, sharePicture}, deepLinking: {supported, url?}, placements, messageTypes, grantedScopes, droppedScopes, …}}";
 const tag = "External tools";
 addApiOperation({
   method: "post",

@@ -7,10 +7,20 @@ import { pageContext, redirectWithFlash } from "../../../http/app.js";
 import { formProblem, problemStatus } from "../../../http/form-problem.js";
 import { idParam, parseInput } from "../../../shared/validation.js";
 import { INTEGRATIONS } from "../../../views/admin-layout.js";
+import type { FormProblemInfo } from "../../../views/form-problem.js";
 import { addSiteAdminLink } from "../../../views/nav.js";
+import type { PageContext } from "../../../views/page-context.js";
 import { sendPage } from "../../../views/send-page.js";
+import { autoActivateDynamicTools } from "../../lti-common/platform-keys.service.js";
+import { registrationSummaryOf } from "./dynamic-registration.service.js";
+import { DynamicRegistrationBox, PendingActions } from "./dynamic-registration.views.js";
 import { cartridgeDeps } from "./lti-settings.js";
-import { findRegistrationOf, lti13InputOf, platformDetails } from "./tool-registrations.service.js";
+import {
+  findRegistrationOf,
+  lti13InputOf,
+  platformDetails,
+  registrationsByToolType,
+} from "./tool-registrations.service.js";
 import {
   createToolType,
   deleteToolType,
@@ -76,6 +86,38 @@ async function valuesOf(ctx: AppContext, t: ToolType): Promise<ToolFormValues> {
   };
 }
 
+/** The tools list, with the Dynamic Registration box (and its refusal) and each Pending tool's Activate. */
+export async function toolsListPage(
+  ctx: AppContext,
+  pc: PageContext,
+  box: { url?: string; problem?: FormProblemInfo } = {},
+) {
+  const [tools, regs, autoActivate] = await Promise.all([
+    listToolTypes(ctx.db),
+    registrationsByToolType(ctx.db),
+    autoActivateDynamicTools(ctx),
+  ]);
+  return (
+    <ToolTypesPage
+      pc={pc}
+      tools={tools}
+      dynamicRegistration={<DynamicRegistrationBox pc={pc} autoActivate={autoActivate} {...box} />}
+      status={(t) => {
+        const r = regs.get(t.id);
+        return r?.status === "pending" ? (
+          <PendingActions
+            pc={pc}
+            toolsPath={TOOLS_PATH}
+            id={t.id}
+            name={t.name}
+            summary={registrationSummaryOf(r)}
+          />
+        ) : null;
+      }}
+    />
+  );
+}
+
 export function registerToolTypeRoutes(app: FastifyInstance, ctx: AppContext) {
   const deps = cartridgeDeps(ctx);
   const platform = { issuer: platformDetails(ctx.config.publicUrl).issuer };
@@ -106,8 +148,8 @@ export function registerToolTypeRoutes(app: FastifyInstance, ctx: AppContext) {
 
   app.get(TOOLS_PATH, async (request, reply) => {
     requireSiteAdmin(request);
-    const tools = await listToolTypes(ctx.db);
-    return sendPage(reply, <ToolTypesPage pc={pageContext(ctx, request, reply)} tools={tools} />);
+    const pc = pageContext(ctx, request, reply);
+    return sendPage(reply, await toolsListPage(ctx, pc));
   });
 
   app.get(`${TOOLS_PATH}/new`, async (request, reply) => {

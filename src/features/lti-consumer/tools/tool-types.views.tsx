@@ -1,4 +1,5 @@
 // Site admin → Integrations → External Sources / LTI: the site-wide external tools, their form and deletion.
+import type { ComponentChildren } from "preact";
 import { AdminLayout } from "../../../views/admin-layout.js";
 import { FormProblem, type FormProblemInfo } from "../../../views/form-problem.js";
 import { Csrf, Fieldset } from "../../../views/forms.js";
@@ -10,7 +11,19 @@ import { LAUNCH_CONTAINER_LABELS, type ToolType } from "./tool-types.service.js"
 export const TOOLS_PATH = "/admin/lti/tools";
 export const TOOLS_TITLE = "External Sources / LTI";
 
-export function ToolTypesPage({ pc, tools }: { pc: PageContext; tools: ToolType[] }) {
+export function ToolTypesPage({
+  pc,
+  tools,
+  dynamicRegistration,
+  status,
+}: {
+  pc: PageContext;
+  tools: ToolType[];
+  /** The Dynamic Registration box (dynamic-registration.views.tsx). */
+  dynamicRegistration?: ComponentChildren;
+  /** A tool's status cell content (a Pending tool's Activate button), or null. */
+  status?: (t: ToolType) => ComponentChildren;
+}) {
   return (
     <AdminLayout pc={pc} title={TOOLS_TITLE} crumbs={[{ label: TOOLS_TITLE }]}>
       <p>
@@ -23,6 +36,7 @@ export function ToolTypesPage({ pc, tools }: { pc: PageContext; tools: ToolType[
           Add an external tool
         </a>
       </p>
+      {dynamicRegistration}
       {tools.length === 0 ? (
         <p>No site-wide external tools yet.</p>
       ) : (
@@ -52,6 +66,7 @@ export function ToolTypesPage({ pc, tools }: { pc: PageContext; tools: ToolType[
                 <td>{LAUNCH_CONTAINER_LABELS[t.launchContainer]}</td>
                 <td>{t.showInPicker ? "Yes" : "No"}</td>
                 <td>
+                  {status?.(t)}
                   {t.ltiVersion === "1.3" ? (
                     <>
                       <a href={`${TOOLS_PATH}/${t.id}`}>
