@@ -53,7 +53,8 @@ export interface LtiDeepLinkRequestsTable {
   tool_type_id: number;
   user_id: number;
   course_id: number;
-  section_id: number;
+  /** The section's position number. */
+  section: number;
   activity_id: number | null;
   expires_at: string;
   created_at: string;

@@ -1,6 +1,6 @@
 // LTI Deep Linking on the consumer side (Pluto is the platform): whether a site tool offers content
 // selection and at which URL (lti_registrations), and the pending Deep Linking requests the tools'
-// responses are matched to by their `data` claim (lti_deep_link_requests; one row per request, deleted
+// responses are matched to by their `data` claim (lti_deep_link_requests; section is the position number; one row per request, deleted
 // by the response it answers, so each is single use on every node).
 import { type Db, flag, notNull, text } from "./helpers.js";
 
@@ -14,7 +14,7 @@ export async function up(db: Db): Promise<void> {
     .addColumn("tool_type_id", "integer", notNull)
     .addColumn("user_id", "integer", notNull)
     .addColumn("course_id", "integer", notNull)
-    .addColumn("section_id", "integer", notNull)
+    .addColumn("section", "integer", notNull)
     // Set for a re-link: the External tool activity whose link the response replaces.
     .addColumn("activity_id", "integer")
     .addColumn("expires_at", "varchar(30)", notNull)
