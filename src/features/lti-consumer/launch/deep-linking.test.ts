@@ -268,6 +268,25 @@ for (const engine of testEngines()) {
       assert.equal(s.customParameters, "quiz=cells");
       assert.equal(s.launchContainer, "window");
       assert.equal(s.description, "Ten questions");
+      const edit = await tina.get(`/mod/${added[0]?.id}/edit`);
+      const saved = await tina.post(`/mod/${added[0]?.id}/edit`, {
+        ...Object.fromEntries(
+          [...edit.body.matchAll(/<input type="hidden" name="(ltiForm|description)" value="([^"]*)"/g)].map(
+            (m) => [m[1] ?? "", m[2] ?? ""],
+          ),
+        ),
+        name: "Cell quiz",
+        toolTypeId: String(toolTypeId),
+        toolUrl: `${tool.origin}/launch?quiz=cells`,
+        customParameters: "quiz=cells",
+        launchContainer: "window",
+        maxGrade: "25",
+        acceptGrades: "1",
+        completionRule: "none",
+      });
+      assert.equal(saved.statusCode, 303, saved.body.slice(0, 2000));
+      const kept = (await activities()).find((a) => a.id === added[0]?.id);
+      assert.equal(readLtiSettings(kept?.settings).description, "Ten questions");
       assert.match(String(added[1]?.settings.content), /href="https:\/\/atlas\.example\.org\/cells"/);
       assert.equal(added[2]?.settings.content, "<p>Read this</p>");
       const logged = (await listLaunchLog(t.ctx.db, { direction: "in", limit: 1 }))[0];
@@ -342,6 +361,16 @@ for (const engine of testEngines()) {
         send: (data) => respond(data, [{ type: "link", url: "https://x.example.org/" }], { kid: "nope" }),
         code: "jwt_unknown_kid",
         status: 401,
+      },
+      {
+        why: "a tool link off the tool's host",
+        send: (data) =>
+          respond(data, [
+            { type: "link", title: "Fine", url: "https://x.example.org/" },
+            { type: "ltiResourceLink", title: "Elsewhere", url: "https://elsewhere.example.org/launch" },
+          ]),
+        code: "dl_invalid_item",
+        status: 400,
       },
       {
         why: "a JWT that is not one",

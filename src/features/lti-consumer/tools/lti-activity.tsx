@@ -44,6 +44,8 @@ function settingsFromForm(body: Record<string, unknown>): unknown {
     shareEmail: body.shareEmail === "1",
     acceptGrades: body.acceptGrades === "1",
     maxGrade: formNumber(body.maxGrade),
+    // Kept as the tool gave it (a Deep Linking item's text); not edited in the form.
+    description: str(body.description) || undefined,
   };
 }
 
@@ -139,6 +141,9 @@ export function LtiSettingsFields({
   return (
     <>
       <input type="hidden" name="ltiForm" value="1" />
+      {str(settings.description) !== "" ? (
+        <input type="hidden" name="description" value={str(settings.description)} />
+      ) : null}
       <Select
         name="toolTypeId"
         label="Preconfigured tool"
