@@ -1,18 +1,16 @@
-// LTI Deep Linking with Pluto as the platform, against a tool written here with jose in a real HTTP server:
+// LTI Deep Linking with Pluto as the platform, against the test tool (test/support/lti13-tool.ts) and jose:
 // "Select content" sends the login initiation, the tool sends the authentication request back (no session
 // cookie, as from a cross-site frame), verifies the id_token is an LtiDeepLinkingRequest with Pluto's
 // deep_linking_settings, then posts a signed response to the return endpoint (no cookie either). Then the
 // refusals, each with its code and nothing written.
 import assert from "node:assert/strict";
-import { randomUUID } from "node:crypto";
-import { createServer, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
 import { after, before, describe, it } from "node:test";
 import { createRemoteJWKSet, exportJWK, generateKeyPair, type JWTPayload, jwtVerify } from "jose";
 import { api, type Client, startTestApp, type TestApp } from "../../../../test/support/app.js";
 import { testEngines } from "../../../../test/support/db.js";
 import { enrolAs, makeCourse } from "../../../../test/support/factories.js";
 import { freePort, readLaunchForm } from "../../../../test/support/fake-lti-tool.js";
+import { type Lti13TestTool, startLti13Tool } from "../../../../test/support/lti13-tool.js";
 import {
   buildDeepLinkingResponseClaims,
   signDeepLinkingResponse,
@@ -27,51 +25,10 @@ const KID = "dl-tool-1";
 
 type KeyPair = Awaited<ReturnType<typeof generateKeyPair>>;
 
-/** A tool with a keyset (/jwks) that answers logins with an authentication request (a redirect). */
-async function startTool(key: KeyPair) {
-  const jwk = { ...(await exportJWK(key.publicKey)), kid: KID, alg: "RS256", use: "sig" };
-  const server: Server = createServer((req, res) => {
-    let body = "";
-    req.on("data", (c) => {
-      body += c;
-    });
-    req.on("end", () => {
-      const url = new URL(req.url ?? "/", "http://x");
-      const p = new URLSearchParams(req.method === "POST" ? body : url.search);
-      if (url.pathname === "/jwks") {
-        res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ keys: [jwk] }));
-        return;
-      }
-      if (url.pathname === "/login") {
-        const auth = new URL(`${p.get("iss")}/lti/auth`);
-        for (const [k, v] of Object.entries({
-          scope: "openid",
-          response_type: "id_token",
-          response_mode: "form_post",
-          prompt: "none",
-          client_id: p.get("client_id") ?? "",
-          redirect_uri: `${origin}/launch`,
-          login_hint: p.get("login_hint") ?? "",
-          lti_message_hint: p.get("lti_message_hint") ?? "",
-          state: randomUUID(),
-          nonce: randomUUID(),
-        }))
-          auth.searchParams.set(k, v);
-        res.writeHead(302, { location: auth.toString(), "x-target": p.get("target_link_uri") ?? "" }).end();
-        return;
-      }
-      res.writeHead(404).end();
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  return { origin, close: () => new Promise<void>((resolve) => server.close(() => resolve())) };
-}
-
 for (const engine of testEngines()) {
   describe(`LTI Deep Linking with a jose tool (${engine})`, () => {
     let t: TestApp;
-    let tool: Awaited<ReturnType<typeof startTool>>;
+    let tool: Lti13TestTool;
     let key: KeyPair;
     let otherKey: KeyPair;
     let pluto: string;
@@ -87,7 +44,9 @@ for (const engine of testEngines()) {
     before(async () => {
       key = await generateKeyPair("RS256", { extractable: true });
       otherKey = await generateKeyPair("RS256", { extractable: true });
-      tool = await startTool(key);
+      tool = await startLti13Tool({
+        jwks: [{ ...(await exportJWK(key.publicKey)), kid: KID, alg: "RS256", use: "sig" }],
+      });
       const port = await freePort();
       pluto = `http://127.0.0.1:${port}`;
       t = await startTestApp(engine, {
