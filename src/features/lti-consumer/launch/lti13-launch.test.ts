@@ -1,8 +1,9 @@
 // LTI 1.3 launches of an External tool activity whose preconfigured tool is an LTI 1.3 site tool, received
 // by a test tool in a real HTTP server (test/support/lti13-tool.ts), checked here with jose: it gets the
-// login initiation, sends the authentication request back to Pluto (listening on a real port, without Pluto's session cookie, as a
-// cross-site frame would), gets the id_token and verifies it against Pluto's JWKS URL (/lti/jwks). Then the §J
-// refusals at the authentication endpoint, each with its code in the launch log.
+// login initiation, sends the authentication request back to Pluto (listening on a real port, without
+// Pluto's session cookie, as a cross-site frame would), gets the id_token and verifies it against Pluto's
+// JWKS URL (/lti/jwks). Then the §J refusals at the authentication endpoint, each with its code in the
+// launch log.
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { createRemoteJWKSet, decodeProtectedHeader, type JWTPayload, jwtVerify } from "jose";
