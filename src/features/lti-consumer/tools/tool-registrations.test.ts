@@ -118,6 +118,10 @@ for (const engine of testEngines()) {
       assert.match(edit.body, /Supports Deep Linking/);
       assert.match(edit.body, /name="deepLinking"[^>]*checked/);
       assert.match(edit.body, new RegExp(`name="deepLinkingUrl"[^>]*value="${url}"`));
+      // The OpenAPI document names both fields in the request body.
+      const doc = JSON.stringify((await api(t.app, undefined, "GET", "/api/v1/openapi.json")).json);
+      assert.match(doc, /"deepLinking":\{/);
+      assert.match(doc, /"deepLinkingUrl":\{/);
     });
 
     it("takes a pasted public key as PEM or JWK", async () => {
