@@ -61,13 +61,6 @@ export async function deepLinkingToolOf(
   return r?.deepLinking && r.deepLinkingUrl !== "" && r.status === "active" ? r : undefined;
 }
 
-/** The ids of the site tools that offer content selection (the form shows "Select content" for them). */
-export async function deepLinkingToolIds(ctx: AppContext, toolTypeIds: readonly number[]): Promise<number[]> {
-  const out: number[] = [];
-  for (const id of toolTypeIds) if (await deepLinkingToolOf(ctx, id)) out.push(id);
-  return out;
-}
-
 /**
  * Starts a Deep Linking request: stores the pending request and answers the login initiation to post to the
  * tool. `activityId`: a re-link of that External tool activity (which must use the tool).
