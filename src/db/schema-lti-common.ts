@@ -28,6 +28,10 @@ export interface LtiRegistrationsTable {
   public_key: Generated<string>;
   /** "active", or "pending" until a site admin activates it. */
   status: Generated<string>;
+  /** Consumer side (migration 0044): 1 when the tool offers content selection (Deep Linking). */
+  deep_linking: Generated<number>;
+  /** Consumer side: the Content selection URL (the Deep Linking request's target_link_uri). */
+  deep_linking_url: Generated<string>;
   /** Consumer side (migration 0045): a dynamically registered tool's request as accepted (JSON), else "". */
   registration_request: Generated<string>;
 }

@@ -44,7 +44,24 @@ export interface LtiConsumerKeysTable {
   created_at: string;
 }
 
+/**
+ * A Deep Linking request sent and not yet answered (migration 0044): keyed by the request's `data`,
+ * bound to the user, course and section (and, for a re-link, the activity) it was made for.
+ */
+export interface LtiDeepLinkRequestsTable {
+  data: string;
+  tool_type_id: number;
+  user_id: number;
+  course_id: number;
+  /** The section's position number. */
+  section: number;
+  activity_id: number | null;
+  expires_at: string;
+  created_at: string;
+}
+
 export interface LtiConsumerTables {
   lti_tool_types: LtiToolTypesTable;
   lti_consumer_keys: LtiConsumerKeysTable;
+  lti_deep_link_requests: LtiDeepLinkRequestsTable;
 }

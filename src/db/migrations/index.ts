@@ -9,6 +9,7 @@ import * as m0040 from "./0040-lti-deployments.js";
 import * as m0041 from "./0041-lti-account-scopes.js";
 import * as m0042 from "./0042-lti-platform-keys.js";
 import * as m0043 from "./0043-lti-tool-registrations.js";
+import * as m0044 from "./0044-lti-deep-linking.js";
 import * as m0045 from "./0045-lti-dynamic-registration.js";
 
 export const migrations: Record<string, Migration> = {
@@ -21,5 +22,6 @@ export const migrations: Record<string, Migration> = {
   "0041-lti-account-scopes": m0041,
   "0042-lti-platform-keys": m0042,
   "0043-lti-tool-registrations": m0043,
+  "0044-lti-deep-linking": m0044,
   "0045-lti-dynamic-registration": m0045,
 };

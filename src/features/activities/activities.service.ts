@@ -163,39 +163,80 @@ export async function createActivity(
   courseId: number,
   input: unknown,
 ): Promise<Activity> {
-  const head = parseInput(newActivitySchema.pick({ type: true, section: true }), input);
-  const type = findActivityType(head.type);
-  if (!type) {
-    const message = `Unknown activity type ${head.type}`;
-    throw new ValidationError(message, [{ field: "type", message }]);
-  }
-  const v = await check(ctx, courseId, type, input);
-  return db.transaction().execute(async (trx) => {
-    const section = await findSectionByPosition(trx, courseId, head.section);
-    if (!section) {
-      const message = `This course has no section ${head.section}`;
-      throw new ValidationError(message, [{ field: "section", message }]);
+  const [activity] = await createActivities(db, ctx, courseId, [input]);
+  if (!activity) throw new Error("createActivities returned nothing");
+  return activity;
+}
+
+/**
+ * Creates several activities in one transaction, in order (each checked first: one bad input creates
+ * none). `first`, when given, runs inside that transaction before them: what it throws undoes them all.
+ */
+export async function createActivities(
+  db: Db,
+  ctx: AppContext,
+  courseId: number,
+  inputs: readonly unknown[],
+  first?: (trx: Db) => Promise<void>,
+): Promise<Activity[]> {
+  const checked: CheckedNew[] = [];
+  for (const input of inputs) {
+    const head = parseInput(newActivitySchema.pick({ type: true, section: true }), input);
+    const type = findActivityType(head.type);
+    if (!type) {
+      const message = `Unknown activity type ${head.type}`;
+      throw new ValidationError(message, [{ field: "type", message }]);
     }
-    const now = iso(ctx.clock.now());
-    const activity = await repo.insertActivity(trx, {
-      ...v,
-      courseId,
-      sectionId: section.id,
-      position: await repo.nextPosition(trx, section.id),
-      type: type.type,
-      now,
-    });
-    await syncGradeItem(trx, ctx, type, activity);
-    await announce(trx, ctx, { kind: "created", activity });
-    return activity;
+    checked.push({ head, type, v: await check(ctx, courseId, type, input) });
+  }
+  return db.transaction().execute(async (trx) => {
+    await first?.(trx);
+    const out: Activity[] = [];
+    for (const c of checked) out.push(await insertChecked(trx, ctx, courseId, c));
+    return out;
   });
 }
 
-export async function updateActivity(db: Db, ctx: AppContext, id: number, input: unknown): Promise<Activity> {
+type CheckedNew = { head: { section: number }; type: ActivityType; v: Checked };
+
+async function insertChecked(
+  trx: Db,
+  ctx: AppContext,
+  courseId: number,
+  { head, type, v }: CheckedNew,
+): Promise<Activity> {
+  const section = await findSectionByPosition(trx, courseId, head.section);
+  if (!section) {
+    const message = `This course has no section ${head.section}`;
+    throw new ValidationError(message, [{ field: "section", message }]);
+  }
+  const now = iso(ctx.clock.now());
+  const activity = await repo.insertActivity(trx, {
+    ...v,
+    courseId,
+    sectionId: section.id,
+    position: await repo.nextPosition(trx, section.id),
+    type: type.type,
+    now,
+  });
+  await syncGradeItem(trx, ctx, type, activity);
+  await announce(trx, ctx, { kind: "created", activity });
+  return activity;
+}
+
+/** Updates an activity; `first`, when given, runs in the same transaction before the update. */
+export async function updateActivity(
+  db: Db,
+  ctx: AppContext,
+  id: number,
+  input: unknown,
+  first?: (trx: Db) => Promise<void>,
+): Promise<Activity> {
   const existing = await getActivity(db, id);
   const type = typeOf(existing);
   const v = await check(ctx, existing.courseId, type, input);
   return db.transaction().execute(async (trx) => {
+    await first?.(trx);
     await repo.updateActivity(trx, id, { ...v, now: iso(ctx.clock.now()) });
     const activity = await getActivity(trx, id);
     await syncGradeItem(trx, ctx, type, activity);

@@ -172,6 +172,10 @@ export interface ToolRegistration {
   publicKeysetUrl: string;
   publicKey: string;
   status: "active" | "pending";
+  /** The tool offers content selection (Deep Linking) at deepLinkingUrl. */
+  deepLinking: boolean;
+  /** The Content selection URL: the target_link_uri of Deep Linking requests. */
+  deepLinkingUrl: string;
   /** The deployment_id Pluto issued with it (its site tool's deployment). */
   deploymentId: string;
   createdAt: string;
@@ -181,7 +185,13 @@ export interface ToolRegistration {
 
 export type ToolRegistrationFields = Pick<
   ToolRegistration,
-  "initiateLoginUrl" | "redirectUris" | "publicKeyType" | "publicKeysetUrl" | "publicKey"
+  | "initiateLoginUrl"
+  | "redirectUris"
+  | "publicKeyType"
+  | "publicKeysetUrl"
+  | "publicKey"
+  | "deepLinking"
+  | "deepLinkingUrl"
 >;
 
 function registrationQuery(db: Db) {
@@ -199,6 +209,8 @@ function registrationQuery(db: Db) {
       "r.public_keyset_url",
       "r.public_key",
       "r.status",
+      "r.deep_linking",
+      "r.deep_linking_url",
       "r.registration_request",
       "r.created_at",
       "d.deployment_id",
@@ -220,6 +232,8 @@ function toRegistration(r: RegistrationRow): ToolRegistration {
     publicKeysetUrl: r.public_keyset_url,
     publicKey: r.public_key,
     status: r.status === "pending" ? "pending" : "active",
+    deepLinking: r.deep_linking === 1,
+    deepLinkingUrl: r.deep_linking_url,
     deploymentId: r.deployment_id ?? "",
     createdAt: r.created_at,
     registrationRequest: r.registration_request,
@@ -271,6 +285,8 @@ export async function insertToolRegistration(
       public_keyset_url: v.publicKeysetUrl,
       public_key: v.publicKey,
       status: v.status,
+      deep_linking: v.deepLinking ? 1 : 0,
+      deep_linking_url: v.deepLinkingUrl,
       registration_request: v.registrationRequest ?? "",
       created_at: now,
     })
@@ -289,13 +305,15 @@ export async function updateToolRegistration(
   toolTypeId: number,
   v: Partial<ToolRegistrationFields & { status: "active" | "pending" }>,
 ): Promise<void> {
-  const set: Record<string, string> = {};
+  const set: Record<string, string | number> = {};
   if (v.initiateLoginUrl !== undefined) set.initiate_login_url = v.initiateLoginUrl;
   if (v.redirectUris !== undefined) set.redirect_uris = v.redirectUris.join("\n");
   if (v.publicKeyType !== undefined) set.public_key_type = v.publicKeyType;
   if (v.publicKeysetUrl !== undefined) set.public_keyset_url = v.publicKeysetUrl;
   if (v.publicKey !== undefined) set.public_key = v.publicKey;
   if (v.status !== undefined) set.status = v.status;
+  if (v.deepLinking !== undefined) set.deep_linking = v.deepLinking ? 1 : 0;
+  if (v.deepLinkingUrl !== undefined) set.deep_linking_url = v.deepLinkingUrl;
   if (Object.keys(set).length === 0) return;
   await db
     .updateTable("lti_registrations")

@@ -1,4 +1,4 @@
-// The only file that touches the consumer side's tables: lti_tool_types and lti_consumer_keys.
+// The only file that touches the consumer side's tables: lti_tool_types, lti_consumer_keys and lti_deep_link_requests.
 
 import type { Selectable } from "kysely";
 import type { Db } from "../../db/database.js";
@@ -138,4 +138,63 @@ export async function insertKeyOnce(db: Db, name: string, value: string, now: st
   const stored = await findKey(db, name);
   if (stored === undefined) throw new Error(`consumer key ${name} could not be stored`);
   return stored;
+}
+
+/** A Deep Linking request sent and not yet answered, keyed by its `data`. */
+export interface PendingDeepLink {
+  data: string;
+  toolTypeId: number;
+  userId: number;
+  courseId: number;
+  /** The section's position number. */
+  section: number;
+  /** A re-link: the External tool activity whose link the response replaces. */
+  activityId: number | null;
+  expiresAt: string;
+}
+
+export async function insertPendingDeepLink(db: Db, p: PendingDeepLink, now: string): Promise<void> {
+  await db
+    .insertInto("lti_deep_link_requests")
+    .values({
+      data: p.data,
+      tool_type_id: p.toolTypeId,
+      user_id: p.userId,
+      course_id: p.courseId,
+      section: p.section,
+      activity_id: p.activityId,
+      expires_at: p.expiresAt,
+      created_at: now,
+    })
+    .execute();
+}
+
+export async function findPendingDeepLink(db: Db, data: string): Promise<PendingDeepLink | undefined> {
+  const r = await db
+    .selectFrom("lti_deep_link_requests")
+    .selectAll()
+    .where("data", "=", data)
+    .executeTakeFirst();
+  return r
+    ? {
+        data: r.data,
+        toolTypeId: r.tool_type_id,
+        userId: r.user_id,
+        courseId: r.course_id,
+        section: r.section,
+        activityId: r.activity_id,
+        expiresAt: r.expires_at,
+      }
+    : undefined;
+}
+
+/** Spends the request: true for the one caller that deleted it (a replay, or a second node, gets false). */
+export async function deletePendingDeepLink(db: Db, data: string): Promise<boolean> {
+  const r = await db.deleteFrom("lti_deep_link_requests").where("data", "=", data).executeTakeFirst();
+  return Number(r.numDeletedRows) > 0;
+}
+
+/** Drops requests that expired before `now` (unanswered ones). */
+export async function deleteExpiredDeepLinks(db: Db, now: string): Promise<void> {
+  await db.deleteFrom("lti_deep_link_requests").where("expires_at", "<", now).execute();
 }

@@ -3,6 +3,7 @@
 // site-wide tools' admin pages and API.
 import type { FastifyInstance } from "fastify";
 import type { AppContext } from "../../app/context.js";
+import { registerDeepLinkingRoutes } from "./launch/deep-linking.routes.js";
 import { registerLaunchRoutes } from "./launch/launch.routes.js";
 import { registerMembershipsRoutes } from "./services/memberships.routes.js";
 import { registerOutcomesRoutes } from "./services/outcomes.routes.js";
@@ -12,6 +13,7 @@ import { registerToolTypeRoutes } from "./tools/tool-types.routes.js";
 
 export async function registerLtiConsumerRoutes(app: FastifyInstance, ctx: AppContext) {
   registerLaunchRoutes(app, ctx);
+  registerDeepLinkingRoutes(app, ctx);
   registerToolTypeRoutes(app, ctx);
   registerToolTypeApi(app, ctx);
   registerDynamicRegistrationRoutes(app, ctx);

@@ -13,6 +13,8 @@
 // was made for. When the session cookie does arrive, its user must be the hint's.
 import { createHmac } from "node:crypto";
 import type { Actor, AppContext } from "../../../app/context.js";
+import { CORE_CLAIMS } from "../../../lti/deep-linking/claims.js";
+import { buildDeepLinkingRequestClaims } from "../../../lti/deep-linking/request.js";
 import { AuthRequestError, MessageHintError } from "../../../lti/errors.js";
 import type { NonceStore, ToolClient } from "../../../lti/ports.js";
 import {
@@ -22,8 +24,8 @@ import {
   buildAuthResponse,
   checkAuthRequest,
 } from "../../../lti/v1p3/auth-request.js";
-import { signIdToken } from "../../../lti/v1p3/id-token.js";
-import type { PlatformSigningKey } from "../../../lti/v1p3/keys.js";
+import { buildResourceLinkClaims, signIdToken } from "../../../lti/v1p3/id-token.js";
+import { type PlatformSigningKey, signPlatformJwt } from "../../../lti/v1p3/keys.js";
 import { buildLoginInitiation, signMessageHint, verifyMessageHint } from "../../../lti/v1p3/login.js";
 import type { Lti13Role } from "../../../lti/vocab/roles.js";
 import { iso } from "../../../shared/clock.js";
@@ -36,6 +38,7 @@ import { writeLaunchLog } from "../../lti-common/launch-log.service.js";
 import { toolNonceStore } from "../../lti-common/nonces.service.js";
 import { capsInCourse } from "../../roles/access.service.js";
 import { getUser } from "../../users/users.service.js";
+import * as repo from "../lti-consumer.repository.js";
 import { opaqueUserId, siteSecret } from "../tokens.service.js";
 import { type ResolvedTool, readLtiSettings, resolveTool } from "../tools/lti-settings.js";
 import {
@@ -44,9 +47,15 @@ import {
   platformDetails,
   type ToolRegistration,
 } from "../tools/tool-registrations.service.js";
+import { findToolType } from "../tools/tool-types.service.js";
 import type { Launcher } from "./launch.service.js";
 
 const RESOURCE_LINK = "LtiResourceLinkRequest";
+export const DEEP_LINKING_REQUEST = "LtiDeepLinkingRequest";
+/** Where tools post Deep Linking responses (deep-linking.service.ts). */
+export const DEEP_LINKING_RETURN_PATH = "/lti/deep-linking/return";
+/** The content item types a Deep Linking request offers (a re-link: ltiResourceLink only). */
+export const ACCEPT_TYPES = ["ltiResourceLink", "link", "html", "file", "image"] as const;
 const PRODUCT = { name: "Pluto LMS", productFamilyCode: "pluto", version: "0.1.0" };
 
 /** The key behind `lti_message_hint`s: derived from the site secret (lti_consumer_keys), the same on every node. */
@@ -201,6 +210,9 @@ export async function answerAuthRequest(
   const reg = registration;
   if (!reg) throw new Error("checkAuthRequest passed without a registration");
 
+  if (ok.hint.messageType === DEEP_LINKING_REQUEST)
+    return answerDeepLinking(ctx, { ok, reg, sub: currentUser!.loginHint, refuse, signingKey });
+
   // The hint's activity, still this tool's, opened by a user who may still open it.
   const activityId = Number(ok.hint.ref);
   const activity = Number.isSafeInteger(activityId)
@@ -247,6 +259,117 @@ export async function answerAuthRequest(
     await signingKey(),
     { clock: ctx.clock },
   );
+  await ensureDeployment(ctx.db, { toolTypeId: reg.toolTypeId }, iso(ctx.clock.now()));
+  return {
+    kind: "post",
+    response: buildAuthResponse({ redirectUri: ok.redirectUri, idToken, state: ok.state }),
+    ok: true,
+  };
+}
+
+/**
+ * The id_token claims that make the launch of pending request `data` a Deep Linking request, or the
+ * refusal (code and message) when the request is gone, expired, another tool's or another user's.
+ */
+async function deepLinkingClaimsFor(
+  ctx: AppContext,
+  v: { data: string; userId: string; reg: ToolRegistration },
+): Promise<
+  | { ok: true; courseId: number; targetLinkUri: string; claims: Record<string, unknown> }
+  | { ok: false; code: string; message: string; courseId?: number }
+> {
+  const p = await repo.findPendingDeepLink(ctx.db, v.data);
+  if (!p || p.toolTypeId !== v.reg.toolTypeId || String(p.userId) !== v.userId)
+    return { ok: false, code: "dl_data_mismatch", message: "This content selection request is unknown" };
+  if (p.expiresAt < iso(ctx.clock.now()))
+    return {
+      ok: false,
+      code: "dl_expired",
+      message: "This content selection request has expired",
+      courseId: p.courseId,
+    };
+  const relink = p.activityId !== null;
+  const claims = buildDeepLinkingRequestClaims({
+    deepLinkReturnUrl: `${platformDetails(ctx.config.publicUrl).issuer}${DEEP_LINKING_RETURN_PATH}`,
+    acceptTypes: relink ? ["ltiResourceLink"] : ACCEPT_TYPES,
+    acceptPresentationDocumentTargets: ["iframe", "window"],
+    acceptMultiple: !relink,
+    acceptLineItem: true,
+    data: p.data,
+  });
+  return { ok: true, courseId: p.courseId, targetLinkUri: v.reg.deepLinkingUrl, claims };
+}
+
+/** The Deep Linking request's id_token: the user (a teacher of the course) picking content for the pending request. */
+async function answerDeepLinking(
+  ctx: AppContext,
+  v: {
+    ok: {
+      redirectUri: string;
+      state: string | undefined;
+      nonce: string;
+      hint: { userId: string; ref: string };
+    };
+    reg: ToolRegistration;
+    sub: string;
+    refuse: (code: string, message: string, extra?: { courseId?: number }) => Promise<void>;
+    signingKey: () => Promise<PlatformSigningKey>;
+  },
+): Promise<AuthOutcome> {
+  const { ok, reg } = v;
+  const found = await deepLinkingClaimsFor(ctx, { data: ok.hint.ref, userId: ok.hint.userId, reg });
+  const user = found.ok ? await getUser(ctx.db, Number(ok.hint.userId)).catch(() => undefined) : undefined;
+  const actor: Actor | undefined = user && !user.suspended ? { ...user } : undefined;
+  const caps = found.ok ? await capsInCourse(ctx.db, actor, found.courseId, ctx.clock.now()) : new Set();
+  if (!found.ok || !actor || !caps.has("course:managematerial")) {
+    const code = found.ok ? "launch_access_denied" : found.code;
+    const message = found.ok ? "The user may no longer add content to this course" : found.message;
+    await v.refuse(code, message, { courseId: found.courseId });
+    return { kind: "post", response: launchRefused(ok, message), ok: false };
+  }
+  const course = await getCourse(ctx.db, found.courseId);
+  const base = platformDetails(ctx.config.publicUrl).issuer;
+  const roles: Lti13Role[] = [{ kind: "context", name: "Instructor" }];
+  if (actor.siteAdmin) roles.push({ kind: "system", name: "Administrator" });
+  const tool = await findToolType(ctx.db, reg.toolTypeId);
+  const fullName = `${actor.firstname} ${actor.lastname}`.trim();
+  const claims = buildResourceLinkClaims(
+    {
+      issuer: base,
+      clientId: reg.clientId,
+      deploymentId: reg.deploymentId,
+      nonce: ok.nonce,
+      targetLinkUri: found.targetLinkUri,
+      // Built as a resource link launch, then made a Deep Linking request (which has no resource_link).
+      resourceLink: { id: "deep-linking" },
+      user: {
+        sub: v.sub,
+        name: fullName || undefined,
+        givenName: actor.firstname || undefined,
+        familyName: actor.lastname || undefined,
+        email: actor.email || undefined,
+      },
+      privacy: { shareName: tool?.shareName ?? false, shareEmail: tool?.shareEmail ?? false },
+      roles,
+      context: {
+        id: String(course.id),
+        label: course.shortname,
+        title: course.fullname,
+        type: ["CourseSection"] as const,
+      },
+      toolPlatform: {
+        guid: new URL(base).host,
+        name: PRODUCT.name,
+        version: PRODUCT.version,
+        productFamilyCode: PRODUCT.productFamilyCode,
+        url: base,
+      },
+      launchPresentation: { documentTarget: "iframe", locale: actor.lang || "en" },
+    },
+    { clock: ctx.clock },
+  );
+  delete claims[CORE_CLAIMS.resourceLink];
+  const idToken = await signPlatformJwt({ ...claims, ...found.claims }, await v.signingKey());
   await ensureDeployment(ctx.db, { toolTypeId: reg.toolTypeId }, iso(ctx.clock.now()));
   return {
     kind: "post",

@@ -1,73 +1,20 @@
 // LTI 1.3 launches of an External tool activity whose preconfigured tool is an LTI 1.3 site tool, received
-// by a tool written here with jose in a real HTTP server: it gets the login initiation, sends the
-// authentication request back to Pluto (listening on a real port, without Pluto's session cookie, as a
-// cross-site frame would), gets the id_token and verifies it against Pluto's JWKS URL (/lti/jwks). Then the §J
-// refusals at the authentication endpoint, each with its code in the launch log.
+// by a test tool in a real HTTP server (test/support/lti13-tool.ts), checked here with jose: it gets the
+// login initiation, sends the authentication request back to Pluto (listening on a real port, without
+// Pluto's session cookie, as a cross-site frame would), gets the id_token and verifies it against Pluto's
+// JWKS URL (/lti/jwks). Then the §J refusals at the authentication endpoint, each with its code in the
+// launch log.
 import assert from "node:assert/strict";
-import { randomUUID } from "node:crypto";
-import { createServer, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
 import { after, before, describe, it } from "node:test";
 import { createRemoteJWKSet, decodeProtectedHeader, type JWTPayload, jwtVerify } from "jose";
 import { api, type Client, startTestApp, type TestApp } from "../../../../test/support/app.js";
 import { testEngines } from "../../../../test/support/db.js";
 import { enrolAs, makeCourse } from "../../../../test/support/factories.js";
 import { freePort, readLaunchForm } from "../../../../test/support/fake-lti-tool.js";
+import { type Lti13TestTool, startLti13Tool } from "../../../../test/support/lti13-tool.js";
 import { listLaunchLog } from "../../lti-common/launch-log.service.js";
 
 const CLAIM = "https://purl.imsglobal.org/spec/lti/claim/";
-
-/** A minimal LTI 1.3 tool: login initiation in, authentication request out (as a redirect), id_token in. */
-interface TestTool {
-  origin: string;
-  /** state → nonce of the logins it started. */
-  pending: Map<string, string>;
-  close(): Promise<void>;
-}
-
-async function startTool(): Promise<TestTool> {
-  const pending = new Map<string, string>();
-  const server: Server = createServer((req, res) => {
-    let body = "";
-    req.on("data", (c) => {
-      body += c;
-    });
-    req.on("end", () => {
-      const url = new URL(req.url ?? "/", "http://x");
-      const p = new URLSearchParams(req.method === "POST" ? body : url.search);
-      if (url.pathname === "/login") {
-        // LTI 1.3 Core §4.1 / Security Framework §5.1.1.2: the authentication request, by redirect.
-        const state = randomUUID();
-        const nonce = randomUUID();
-        pending.set(state, nonce);
-        const auth = new URL(`${p.get("iss")}/lti/auth`);
-        for (const [k, v] of Object.entries({
-          scope: "openid",
-          response_type: "id_token",
-          response_mode: "form_post",
-          prompt: "none",
-          client_id: p.get("client_id") ?? "",
-          redirect_uri: `${origin}/launch`,
-          login_hint: p.get("login_hint") ?? "",
-          lti_message_hint: p.get("lti_message_hint") ?? "",
-          state,
-          nonce,
-        }))
-          auth.searchParams.set(k, v);
-        res.writeHead(302, { location: auth.toString() }).end();
-        return;
-      }
-      res.writeHead(404).end();
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  return {
-    origin,
-    pending,
-    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
-  };
-}
 
 /** A form page's action and fields, or undefined when the page has no auto-submitting form. */
 function formOf(html: string) {
@@ -81,7 +28,7 @@ function formOf(html: string) {
 for (const engine of testEngines()) {
   describe(`LTI 1.3 launches received by a jose tool (${engine})`, () => {
     let t: TestApp;
-    let tool: TestTool;
+    let tool: Lti13TestTool;
     let pluto: string;
     let sam: Client;
     let tina: Client;
@@ -94,7 +41,7 @@ for (const engine of testEngines()) {
     let teacherToken: string;
 
     before(async () => {
-      tool = await startTool();
+      tool = await startLti13Tool();
       const port = await freePort();
       pluto = `http://127.0.0.1:${port}`;
       t = await startTestApp(engine, {

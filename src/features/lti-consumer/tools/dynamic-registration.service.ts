@@ -216,6 +216,9 @@ export async function registerTool(
         publicKeyType: "keyset",
         publicKeysetUrl: reg.jwksUri,
         publicKey: "",
+        // A tool that lists LtiDeepLinkingRequest offers "Select content" at that message's URL.
+        deepLinking: summary.deepLinking.supported,
+        deepLinkingUrl: summary.deepLinking.url ?? "",
         status,
         registrationRequest: JSON.stringify(reg),
       },

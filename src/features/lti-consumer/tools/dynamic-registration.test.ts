@@ -174,6 +174,9 @@ for (const engine of testEngines()) {
       const summary = stored.registration as Record<string, unknown>;
       assert.deepEqual(summary.droppedScopes, [AGS_SCORE]);
       assert.deepEqual((summary.deepLinking as { url: string }).url, `${tool.origin}/deep`);
+      // Its LtiDeepLinkingRequest message makes it a tool a teacher can "Select content" from.
+      assert.equal(stored.deepLinking, true);
+      assert.equal(stored.deepLinkingUrl, `${tool.origin}/deep`);
       const toolTypeId = Number(stored.id);
 
       const teacher = await api(t.app, teacherToken, "POST", `/api/v1/courses/${courseId}/activities`, {

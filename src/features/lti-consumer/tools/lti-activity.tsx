@@ -18,10 +18,11 @@ import {
   readLtiSettings,
 } from "./lti-settings.js";
 import { ToolFields, type ToolFieldUse } from "./tool-fields.js";
+import { registrationsByToolType } from "./tool-registrations.service.js";
 import { listToolTypes, matchToolType, type ToolUrls } from "./tool-types.service.js";
 
 /** What the form knows of a site tool: its name, where it launches, and its privacy ceiling (no secrets). */
-export type FormToolType = { id: number; name: string } & ToolUrls & Privacy;
+export type FormToolType = { id: number; name: string; deepLinking?: boolean } & ToolUrls & Privacy;
 
 export const AUTOMATIC_LABEL = "Automatic, based on tool URL";
 
@@ -43,6 +44,8 @@ function settingsFromForm(body: Record<string, unknown>): unknown {
     shareEmail: body.shareEmail === "1",
     acceptGrades: body.acceptGrades === "1",
     maxGrade: formNumber(body.maxGrade),
+    // Kept as the tool gave it (a Deep Linking item's text); not edited in the form.
+    description: str(body.description) || undefined,
   };
 }
 
@@ -138,6 +141,9 @@ export function LtiSettingsFields({
   return (
     <>
       <input type="hidden" name="ltiForm" value="1" />
+      {str(settings.description) !== "" ? (
+        <input type="hidden" name="description" value={str(settings.description)} />
+      ) : null}
       <Select
         name="toolTypeId"
         label="Preconfigured tool"
@@ -149,6 +155,24 @@ export function LtiSettingsFields({
         ]}
         help="A tool set up by the site administrator, or automatic: the tool URL decides (a site-wide tool on the same host lends its consumer key and secret when you leave them empty). A site-wide tool's key and secret go only to its own host, and its privacy settings are the most an activity may share."
       />
+      {toolTypes.find((t) => String(t.id) === v.toolTypeId)?.deepLinking ? (
+        <p>
+          <button
+            type="submit"
+            class="secondary"
+            formAction="select-content"
+            formTarget="_blank"
+            formNoValidate
+            data-lti-select-content=""
+          >
+            Select content
+          </button>{" "}
+          <span class="help">
+            Opens the tool to pick content: each item you pick becomes an activity in this section (on an
+            existing activity, the one link you pick replaces its link).
+          </span>
+        </p>
+      ) : null}
       <ToolFields values={v} errors={errors} fields={[{ name: "toolUrl", help: TOOL_URL_HELP }]} />
       <details class="show-more" open={open}>
         <summary>Show more</summary>
@@ -172,20 +196,29 @@ export const externalToolType: ActivityType<LtiSettings> = {
   prepare: (ctx, _courseId, settings) => prepareLtiSettings(ctx, settings),
   maxGrade: (settings) => ltiMaxGrade(settings),
   defaultName: (settings) => settings.toolName || undefined,
-  formData: async (ctx) => ({
-    toolTypes: (await listToolTypes(ctx.db)).map(
-      (t): FormToolType => ({
-        id: t.id,
-        name: t.name,
-        baseUrl: t.baseUrl,
-        launchUrl: t.launchUrl,
-        secureLaunchUrl: t.secureLaunchUrl,
-        shareName: t.shareName,
-        shareEmail: t.shareEmail,
-        acceptGrades: t.acceptGrades,
-      }),
-    ),
-  }),
+  formData: async (ctx) => {
+    const registrations = await registrationsByToolType(ctx.db);
+    return {
+      toolTypes: (await listToolTypes(ctx.db)).map(
+        (t): FormToolType => ({
+          id: t.id,
+          name: t.name,
+          deepLinking: (() => {
+            const r = registrations.get(t.id);
+            return (
+              t.ltiVersion === "1.3" && !!r?.deepLinking && r.deepLinkingUrl !== "" && r.status === "active"
+            );
+          })(),
+          baseUrl: t.baseUrl,
+          launchUrl: t.launchUrl,
+          secureLaunchUrl: t.secureLaunchUrl,
+          shareName: t.shareName,
+          shareEmail: t.shareEmail,
+          acceptGrades: t.acceptGrades,
+        }),
+      ),
+    };
+  },
   pickerEntries: async (ctx) =>
     (await listToolTypes(ctx.db))
       .filter((t) => t.showInPicker)

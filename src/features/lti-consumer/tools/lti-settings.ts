@@ -57,6 +57,8 @@ export const ltiSettingsSchema = z.object({
     .positive("Maximum grade must be more than 0")
     .max(1_000_000, "Maximum grade must be at most 1000000")
     .default(DEFAULT_MAX_GRADE),
+  /** The tool's description of the link (a Deep Linking item's text); a cartridge's description wins. */
+  description: z.string({ error: "Description must be text" }).max(5000).optional(),
 });
 
 /** Settings as stored: the input with every default filled in and what `prepare` derived. */
@@ -231,7 +233,7 @@ export async function prepareLtiSettings(ctx: AppContext, s: LtiSettings): Promi
     secureLaunchUrl,
     cartridgeUrl: c ? s.toolUrl : null,
     toolName: c?.title || type?.name || "",
-    description: c?.description ?? "",
+    description: c?.description || s.description || "",
     vendorName: c?.vendorName ?? "",
     iconUrl: s.iconUrl || c?.iconUrl || "",
     secureIconUrl: s.secureIconUrl || c?.secureIconUrl || "",

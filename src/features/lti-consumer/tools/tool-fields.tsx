@@ -61,6 +61,8 @@ const TOOL_FIELDS = {
   },
   publicKeysetUrl: { label: "Public keyset URL", control: "text", type: "url", maxLength: 2000 },
   publicKey: { label: "Public key", control: "textarea", rows: 6 },
+  deepLinking: { label: "Supports Deep Linking", control: "checkbox" },
+  deepLinkingUrl: { label: "Content selection URL", control: "text", type: "url", maxLength: 2000 },
 } satisfies Record<string, { label: string } & Control>;
 
 export type ToolFieldName = keyof typeof TOOL_FIELDS;

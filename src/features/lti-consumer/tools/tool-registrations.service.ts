@@ -97,6 +97,8 @@ export const lti13Schema = z.object({
   acceptGrades: bool.default(true),
   showInPicker: bool.default(true),
   status: z.enum(["active", "pending"], { error: "Status must be active or pending" }).default("active"),
+  deepLinking: bool.default(false),
+  deepLinkingUrl: httpUrl("Content selection URL", true).default(""),
 });
 export type Lti13Input = z.output<typeof lti13Schema>;
 
@@ -149,6 +151,11 @@ export async function parseLti13(
   v.customParameters = customCheck(v.customParameters);
   const type = v.publicKeyType ?? (v.publicKey !== "" && v.publicKeysetUrl === "" ? "key" : "keyset");
   v.publicKeyType = type;
+  if (v.deepLinking && v.deepLinkingUrl === "")
+    throw fieldError(
+      "deepLinkingUrl",
+      "Content selection URL is required when the tool supports Deep Linking (an http or https URL)",
+    );
   if (type === "keyset") {
     if (v.publicKeysetUrl === "")
       throw fieldError("publicKeysetUrl", "Public keyset URL is required (an http or https URL)");
@@ -192,6 +199,8 @@ function registrationFieldsOf(v: Lti13Input) {
     publicKeyType: v.publicKeyType ?? "keyset",
     publicKeysetUrl: v.publicKeysetUrl,
     publicKey: v.publicKey,
+    deepLinking: v.deepLinking,
+    deepLinkingUrl: v.deepLinkingUrl,
   };
 }
 
@@ -250,6 +259,8 @@ export function lti13InputOf(t: ToolType, r: ToolRegistration): z.input<typeof l
     acceptGrades: t.acceptGrades,
     showInPicker: t.showInPicker,
     status: r.status,
+    deepLinking: r.deepLinking,
+    deepLinkingUrl: r.deepLinkingUrl,
   };
 }
 

@@ -99,6 +99,31 @@ for (const engine of testEngines()) {
       assert.match(switched.body, /ltiVersion/);
     });
 
+    it("stores Deep Linking support and the Content selection URL (API and edit form)", async () => {
+      const res = await api(t.app, adminToken, "POST", BASE, { ...valid, name: "Picker" });
+      const c = res.json as Lti13Json & { deepLinking: boolean; deepLinkingUrl: string };
+      assert.equal(c.deepLinking, false);
+      assert.equal(c.deepLinkingUrl, "");
+      const url = "https://tool.example.com/lti/select";
+      const on = await api(t.app, adminToken, "PATCH", `${BASE}/${c.id}`, {
+        deepLinking: true,
+        deepLinkingUrl: url,
+      });
+      assert.equal(on.status, 200, on.body);
+      const got = (await api(t.app, adminToken, "GET", `${BASE}/${c.id}`)).json as typeof c;
+      assert.equal(got.deepLinking, true);
+      assert.equal(got.deepLinkingUrl, url);
+      assert.equal(got.clientId, c.clientId);
+      const edit = await admin.get(`/admin/lti/tools/${c.id}/edit`);
+      assert.match(edit.body, /Supports Deep Linking/);
+      assert.match(edit.body, /name="deepLinking"[^>]*checked/);
+      assert.match(edit.body, new RegExp(`name="deepLinkingUrl"[^>]*value="${url}"`));
+      // The OpenAPI document names both fields in the request body.
+      const doc = JSON.stringify((await api(t.app, undefined, "GET", "/api/v1/openapi.json")).json);
+      assert.match(doc, /"deepLinking":\{/);
+      assert.match(doc, /"deepLinkingUrl":\{/);
+    });
+
     it("takes a pasted public key as PEM or JWK", async () => {
       for (const publicKey of [pem, jwk]) {
         const { publicKeysetUrl: _, ...rest } = valid;
@@ -178,6 +203,18 @@ for (const engine of testEngines()) {
         body: () => ({ ...valid, ltiVersion: "2.0" }),
         field: "ltiVersion",
         says: /LTI version must be 1.1 or 1.3/,
+      },
+      {
+        why: "Deep Linking without a Content selection URL",
+        body: () => ({ ...valid, deepLinking: true }),
+        field: "deepLinkingUrl",
+        says: /Content selection URL is required/,
+      },
+      {
+        why: "a Content selection URL that is not a URL",
+        body: () => ({ ...valid, deepLinking: true, deepLinkingUrl: "tool.example.com/select" }),
+        field: "deepLinkingUrl",
+        says: /Content selection URL must be an http or https URL/,
       },
     ];
     for (const c of bad) {

@@ -43,6 +43,8 @@ export function presentToolType(t: ToolType, r?: ToolRegistration, publicUrl?: s
           clientId: r.clientId,
           deploymentId: r.deploymentId,
           status: r.status,
+          deepLinking: r.deepLinking,
+          deepLinkingUrl: r.deepLinkingUrl,
           platform: platformDetails(publicUrl),
           // A dynamically registered tool: what it asked for (null for a tool registered by hand).
           registration: registrationSummaryOf(r) ?? null,
@@ -75,7 +77,7 @@ export function presentToolType(t: ToolType, r?: ToolRegistration, publicUrl?: s
 }
 
 const SHAPE =
-  "{id, name, description, toolUrl, cartridgeUrl, launchUrl, secureLaunchUrl, ltiVersion, consumerKey, sharedSecret, customParameters, iconUrl, secureIconUrl, launchContainer, shareName, shareEmail, acceptGrades, showInPicker, vendor}; an LTI 1.3 tool also has {initiateLoginUrl, redirectUris, publicKeyType, publicKeysetUrl, publicKey, clientId, deploymentId, status: active|pending, platform: {issuer, authenticationRequestUrl, publicKeysetUrl}, registration: null or, for a dynamically registered tool, what it asked for {name, domain, targetLinkUri, services: {ags, acceptGrades, nrps}, privacy: {shareName, shareEmail, sharePicture}, deepLinking: {supported, url?}, placements, messageTypes, grantedScopes, droppedScopes, …}}";
+  "{id, name, description, toolUrl, cartridgeUrl, launchUrl, secureLaunchUrl, ltiVersion, consumerKey, sharedSecret, customParameters, iconUrl, secureIconUrl, launchContainer, shareName, shareEmail, acceptGrades, showInPicker, vendor}; an LTI 1.3 tool also has {initiateLoginUrl, redirectUris, publicKeyType, publicKeysetUrl, publicKey, clientId, deploymentId, status: active|pending, deepLinking, deepLinkingUrl, platform: {issuer, authenticationRequestUrl, publicKeysetUrl}, registration: null or, for a dynamically registered tool, what it asked for {name, domain, targetLinkUri, services: {ags, acceptGrades, nrps}, privacy: {shareName, shareEmail, sharePicture}, deepLinking: {supported, url?}, placements, messageTypes, grantedScopes, droppedScopes, …}}";
 const tag = "External tools";
 addApiOperation({
   method: "post",
@@ -83,7 +85,7 @@ addApiOperation({
   summary:
     "Add a site-wide external tool (site admin). toolUrl may be a cartridge URL: the tool is configured from it; an unusable cartridge is a 400 naming the reason. " +
     "Its key and secret are only sent to its launch URL's origin, and shareName/shareEmail/acceptGrades are a ceiling: an activity using the tool may turn them off, never on; turning one off later applies to the activities already using it. " +
-    'With ltiVersion "1.3" (body: the LTI 1.3 schema) the tool is registered by hand: Pluto issues its clientId and deploymentId and answers the platform details the tool is configured with; publicKeysetUrl or publicKey (PEM or JWK, checked) is its key.',
+    'With ltiVersion "1.3" (body: the LTI 1.3 schema) the tool is registered by hand: Pluto issues its clientId and deploymentId and answers the platform details the tool is configured with; publicKeysetUrl or publicKey (PEM or JWK, checked) is its key; deepLinking with deepLinkingUrl (the Content selection URL) offers the tool’s content selection in the External tool activity form.',
   tag,
   body: toolTypeSchema.or(lti13Schema),
   responses: { 201: `The tool: ${SHAPE}` },

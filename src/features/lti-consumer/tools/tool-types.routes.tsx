@@ -58,8 +58,9 @@ const TEXT_FIELDS = [
   "publicKeyType",
   "publicKeysetUrl",
   "publicKey",
+  "deepLinkingUrl",
 ] as const;
-const FLAGS = ["shareName", "shareEmail", "acceptGrades", "showInPicker"] as const;
+const FLAGS = ["shareName", "shareEmail", "acceptGrades", "showInPicker", "deepLinking"] as const;
 
 /** The submitted form as typed (for re-display) and as service input (checkboxes as booleans). */
 function fromForm(body: unknown): ToolFormValues {
@@ -83,6 +84,8 @@ async function valuesOf(ctx: AppContext, t: ToolType): Promise<ToolFormValues> {
     publicKeyType: v.publicKeyType ?? "keyset",
     publicKeysetUrl: r.publicKeysetUrl,
     publicKey: r.publicKey,
+    deepLinking: r.deepLinking,
+    deepLinkingUrl: r.deepLinkingUrl,
   };
 }
 

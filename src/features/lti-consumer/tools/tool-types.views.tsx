@@ -111,6 +111,8 @@ export interface ToolFormValues {
   publicKeyType: string;
   publicKeysetUrl: string;
   publicKey: string;
+  deepLinking: boolean;
+  deepLinkingUrl: string;
 }
 
 export const EMPTY_TOOL_FORM: ToolFormValues = {
@@ -133,6 +135,8 @@ export const EMPTY_TOOL_FORM: ToolFormValues = {
   publicKeyType: "keyset",
   publicKeysetUrl: "",
   publicKey: "",
+  deepLinking: false,
+  deepLinkingUrl: "",
 };
 
 const TOOL_SETTINGS: readonly ToolFieldUse[] = [
@@ -168,6 +172,14 @@ const LTI13_FIELDS: readonly ToolFieldUse[] = [
   {
     name: "publicKey",
     help: "For “RSA key”: the tool's public key, as a PEM (-----BEGIN PUBLIC KEY-----) or a JWK.",
+  },
+  {
+    name: "deepLinking",
+    help: "The tool lets teachers pick content (LTI Deep Linking): the External tool form then offers “Select content”.",
+  },
+  {
+    name: "deepLinkingUrl",
+    help: "Where the tool's content selection starts (a vendor's “Deep Linking URL” or “Content selection URL”); required with Deep Linking.",
   },
 ];
 
