@@ -65,12 +65,19 @@ if (process.env.TEST_DATABASE_URL) {
     });
 
     it("reports a connection the server terminated (57P01), drops it and serves the next statement on a new one", async () => {
-      const before = await sql<{ pid: number }>`select pg_backend_pid() as pid`.execute(h.db);
-      const pid = before.rows[0]?.pid;
+      // The backend to end is the one running this statement (the pool may hold several connections).
+      const waiting = failure(sql`select pg_sleep(5) as marker_57p01`.execute(h.db));
       const killer = new pg.Client({ connectionString: tdb.url });
       await killer.connect();
-      const waiting = failure(sql`select pg_sleep(0.15)`.execute(h.db));
-      await new Promise((r) => setTimeout(r, 50));
+      let pid: number | undefined;
+      for (const until = Date.now() + 5000; pid === undefined && Date.now() < until; ) {
+        const r = await killer.query<{ pid: number }>(
+          "select pid from pg_stat_activity where state = 'active' and query like '%marker_57p01%' and pid <> pg_backend_pid()",
+        );
+        pid = r.rows[0]?.pid;
+        if (pid === undefined) await new Promise((r) => setTimeout(r, 10));
+      }
+      assert.ok(pid !== undefined, "the statement is running");
       await killer.query("select pg_terminate_backend($1)", [pid]);
       await killer.end();
       const err = await waiting;
