@@ -58,6 +58,37 @@ export const DEEP_LINKING_RETURN_PATH = "/lti/deep-linking/return";
 export const ACCEPT_TYPES = ["ltiResourceLink", "link", "html", "file", "image"] as const;
 const PRODUCT = { name: "Pluto LMS", productFamilyCode: "pluto", version: "0.1.0" };
 
+/** The launching user's claims; buildResourceLinkClaims keeps only what the privacy settings allow. */
+function personOf(sub: string, actor: Actor) {
+  const fullName = `${actor.firstname} ${actor.lastname}`.trim();
+  return {
+    sub,
+    name: fullName || undefined,
+    givenName: actor.firstname || undefined,
+    familyName: actor.lastname || undefined,
+    email: actor.email || undefined,
+  };
+}
+
+function contextOf(course: { id: number; shortname: string; fullname: string }) {
+  return {
+    id: String(course.id),
+    label: course.shortname,
+    title: course.fullname,
+    type: ["CourseSection"] as const,
+  };
+}
+
+function toolPlatformOf(base: string) {
+  return {
+    guid: new URL(base).host,
+    name: PRODUCT.name,
+    version: PRODUCT.version,
+    productFamilyCode: PRODUCT.productFamilyCode,
+    url: base,
+  };
+}
+
 /** The key behind `lti_message_hint`s: derived from the site secret (lti_consumer_keys), the same on every node. */
 export async function messageHintSecret(ctx: AppContext): Promise<Uint8Array> {
   const secret = await siteSecret(ctx.db, ctx.clock);
@@ -332,7 +363,6 @@ async function answerDeepLinking(
   const roles: Lti13Role[] = [{ kind: "context", name: "Instructor" }];
   if (actor.siteAdmin) roles.push({ kind: "system", name: "Administrator" });
   const tool = await findToolType(ctx.db, reg.toolTypeId);
-  const fullName = `${actor.firstname} ${actor.lastname}`.trim();
   const claims = buildResourceLinkClaims(
     {
       issuer: base,
@@ -342,28 +372,11 @@ async function answerDeepLinking(
       targetLinkUri: found.targetLinkUri,
       // Built as a resource link launch, then made a Deep Linking request (which has no resource_link).
       resourceLink: { id: "deep-linking" },
-      user: {
-        sub: v.sub,
-        name: fullName || undefined,
-        givenName: actor.firstname || undefined,
-        familyName: actor.lastname || undefined,
-        email: actor.email || undefined,
-      },
+      user: personOf(v.sub, actor),
       privacy: { shareName: tool?.shareName ?? false, shareEmail: tool?.shareEmail ?? false },
       roles,
-      context: {
-        id: String(course.id),
-        label: course.shortname,
-        title: course.fullname,
-        type: ["CourseSection"] as const,
-      },
-      toolPlatform: {
-        guid: new URL(base).host,
-        name: PRODUCT.name,
-        version: PRODUCT.version,
-        productFamilyCode: PRODUCT.productFamilyCode,
-        url: base,
-      },
+      context: contextOf(course),
+      toolPlatform: toolPlatformOf(base),
       launchPresentation: { documentTarget: "iframe", locale: actor.lang || "en" },
     },
     { clock: ctx.clock },
@@ -398,7 +411,6 @@ function lti13Launch(
   const roles: Lti13Role[] = [{ kind: "context", name: v.instructor ? "Instructor" : "Learner" }];
   if (actor.siteAdmin) roles.push({ kind: "system", name: "Administrator" });
   const { shareName, shareEmail } = v.tool.privacy;
-  const fullName = `${actor.firstname} ${actor.lastname}`.trim();
   const roleNames = v.instructor ? "Instructor" : "Learner";
   return {
     issuer: base,
@@ -407,28 +419,11 @@ function lti13Launch(
     nonce: v.nonce,
     targetLinkUri: v.tool.launchUrl,
     resourceLink: { id: String(activity.id), title: activity.name, description: s.description || undefined },
-    user: {
-      sub: v.sub,
-      name: fullName || undefined,
-      givenName: actor.firstname || undefined,
-      familyName: actor.lastname || undefined,
-      email: actor.email || undefined,
-    },
+    user: personOf(v.sub, actor),
     privacy: { shareName, shareEmail },
     roles,
-    context: {
-      id: String(course.id),
-      label: course.shortname,
-      title: course.fullname,
-      type: ["CourseSection"] as const,
-    },
-    toolPlatform: {
-      guid: new URL(base).host,
-      name: PRODUCT.name,
-      version: PRODUCT.version,
-      productFamilyCode: PRODUCT.productFamilyCode,
-      url: base,
-    },
+    context: contextOf(course),
+    toolPlatform: toolPlatformOf(base),
     launchPresentation: {
       documentTarget: s.launchContainer === "window" ? ("window" as const) : ("iframe" as const),
       returnUrl: `${base}/mod/lti/${activity.id}/return`,
