@@ -5,7 +5,7 @@
 // "Select content" comes back as the library's own Deep Linking response, signed with its key; and a
 // "Rotate now" of Pluto's platform keys meets jose's JWKS cache inside the library.
 import assert from "node:assert/strict";
-import { after, before, describe, it } from "node:test";
+import { after, before, describe, it, type TestContext } from "node:test";
 import { decodeJwt, decodeProtectedHeader } from "jose";
 import { listCourseActivities } from "../../src/features/activities/activities.repository.js";
 import { listLaunchLog } from "../../src/features/lti-common/launch-log.service.js";
@@ -354,9 +354,22 @@ for (const engine of testEngines()) {
       assert.equal(logged?.reason, "dl_data_mismatch");
     });
 
+    /** Counts the fetches of Pluto's JWKS in this process from now on: jose's, inside the library. */
+    function countJwksFetches(c: TestContext) {
+      const seen = { count: 0 };
+      const real = globalThis.fetch;
+      c.mock.method(globalThis, "fetch", (input: Parameters<typeof fetch>[0], init?: RequestInit) => {
+        if (String(input instanceof Request ? input.url : input) === `${pluto}/lti/jwks`) seen.count++;
+        return real(input, init);
+      });
+      return seen;
+    }
+
     it("after Rotate now: refused within jose's 30 s refetch cooldown, accepted once it has passed", async (c) => {
+      const jwksFetches = countJwksFetches(c);
       tool.restart(); // a fresh JWKS cache, filled by the next launch
       const first = verified((await launch(sam, activityId)).launch);
+      assert.equal(jwksFetches.count, 1);
       const oldKid = decodeProtectedHeader((tool.launches.at(-1) as ToolCoreLaunch).idToken).kid;
       assert.ok(first.sub);
       const rotated = await api(t.app, adminToken, "POST", "/api/v1/lti/platform-keys/rotate");
@@ -364,6 +377,7 @@ for (const engine of testEngines()) {
       const { revoked, signingKid } = rotated.json as { revoked: string[]; signingKid: string };
       assert.deepEqual(revoked, [oldKid]);
       const jwks = (await (await fetch(`${pluto}/lti/jwks`)).json()) as { keys: Array<{ kid: string }> };
+      jwksFetches.count = 0;
       assert.deepEqual(
         jwks.keys.map((k) => k.kid),
         [signingKid],
@@ -379,20 +393,23 @@ for (const engine of testEngines()) {
         soon.launch.ok ? "" : soon.launch.error,
         /no applicable key found in the JSON Web Key Set/,
       );
+      assert.equal(jwksFetches.count, 0, "no refetch inside the cooldown");
 
       // 31 s later (jose reads Date.now; the cooldown is 30 s) the unknown kid makes it refetch: accepted.
       const now = Date.now();
-      c.mock.method(Date, "now", () => now + 31_000);
+      const dateNow = c.mock.method(Date, "now", () => now + 31_000);
       const later = verified((await launch(sam, activityId)).launch);
       assert.equal(later.sub, first.sub);
-      c.mock.restoreAll();
+      assert.equal(jwksFetches.count, 1, "one refetch, for the unknown kid");
+      dateNow.mock.restore();
 
       // A tool process started after the rotation fetches the new key set on its first launch.
       tool.restart();
       verified((await launch(sam, activityId)).launch);
+      assert.equal(jwksFetches.count, 2);
     });
 
-    it("after a scheduled rotation: the next key, published before it signs, verifies from jose's cache", async () => {
+    it("after a scheduled rotation: the next key, published before it signs, verifies from jose's cache", async (c) => {
       // One JWKS cache period (1 h) before the 90-day rotation, the scheduled task creates the next key.
       t.clock.advance(90 * 86400 - 1800);
       const planned = await rotateKeys(t.ctx);
@@ -401,14 +418,16 @@ for (const engine of testEngines()) {
       assert.ok(jwks.keys.some((k) => k.kid === planned.created));
       tool.restart();
       const student = await t.client("sam"); // a session of this (moved) day
+      const jwksFetches = countJwksFetches(c);
       const first = await launch(student, activityId);
       verified(first.launch);
       const firstKid = decodeProtectedHeader(first.launch.idToken).kid;
       assert.notEqual(firstKid, planned.created);
 
+      assert.equal(jwksFetches.count, 1);
+
       // The next key signs from its activation on (at least one cache period after it was published).
-      // Seconds after its fetch, jose cannot refetch (cooldown): the launch verifies only because the key
-      // was in the key set it fetched.
+      // The library verifies its first token from the key set it already holds: no fetch.
       const listed = await api(t.app, adminToken, "GET", "/api/v1/lti/platform-keys");
       const next = (
         listed.json as { keys: Array<{ kid: string; state: string; activatesAt: string }> }
@@ -418,6 +437,7 @@ for (const engine of testEngines()) {
       const second = await launch(student, activityId);
       assert.equal(decodeProtectedHeader(second.launch.idToken).kid, planned.created);
       verified(second.launch);
+      assert.equal(jwksFetches.count, 1, "the new kid was in the key set fetched before");
     });
   });
 }
