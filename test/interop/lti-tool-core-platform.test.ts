@@ -209,10 +209,16 @@ for (const engine of testEngines()) {
       assert.match(String((tool.launches.at(-1) as { error?: string }).error), /already been used/);
     });
 
-    it("sends a teacher's launch as Instructor with the same kind of sub, accepted too", async () => {
-      const p = verified((await launch(tina, activityId)).launch);
-      assert.deepEqual(p[`${CLAIM}roles`], ["http://purl.imsglobal.org/vocab/lis/v2/membership#Instructor"]);
-      assert.equal(p.email, "tina@example.org");
+    it("sends a teacher's launch as Instructor, accepted too, with a sub of her own that stays the same", async () => {
+      const first = verified((await launch(tina, activityId)).launch);
+      assert.deepEqual(first[`${CLAIM}roles`], [
+        "http://purl.imsglobal.org/vocab/lis/v2/membership#Instructor",
+      ]);
+      assert.equal(first.email, "tina@example.org");
+      const again = verified((await launch(tina, activityId)).launch);
+      assert.equal(again.sub, first.sub);
+      const student = verified((await launch(sam, activityId)).launch);
+      assert.notEqual(student.sub, first.sub);
     });
 
     it("always sends client_id and lti_deployment_id in the login initiation (handleLogin requires both)", async () => {

@@ -20,7 +20,7 @@ import {
 } from "@lti-tool/core";
 import { generateKeyPair } from "jose";
 
-/** The library's storage interface, in memory: only what a tool with one platform needs is kept apart. */
+/** The library's storage interface (LTIStorage), in memory. */
 export class MemoryStorage implements LTIStorage {
   clients = new Map<string, LTIClient>();
   sessions = new Map<string, LTISession>();
@@ -34,8 +34,10 @@ export class MemoryStorage implements LTIStorage {
     this.clients.set(id, { ...c, id, deployments: [] });
     return id;
   };
-  updateClient = async (id: string, c: Partial<LTIClient>) =>
-    void this.clients.set(id, { ...this.clients.get(id)!, ...c });
+  updateClient = async (id: string, c: Partial<LTIClient>) => {
+    const old = this.clients.get(id);
+    if (old) this.clients.set(id, { ...old, ...c, id, deployments: old.deployments });
+  };
   deleteClient = async (id: string) => void this.clients.delete(id);
   listDeployments = async (id: string) => this.clients.get(id)?.deployments ?? [];
   getDeployment = async (id: string, dep: string) =>
