@@ -414,6 +414,18 @@ for (const engine of testEngines()) {
       assert.equal(dynamic.name, "ltijs5 tool");
       assert.equal(dynamic.initiateLoginUrl, tool.loginUrl);
       assert.equal(dynamic.publicKeysetUrl, tool.keysetUrl);
+      // ltijs names its app route without the trailing slash.
+      assert.deepEqual(dynamic.redirectUris, [tool.origin]);
+      assert.equal(dynamic.toolUrl, tool.origin);
+      // Its LtiDeepLinkingRequest message (no URL of its own) makes it a content selection tool.
+      assert.equal(dynamic.deepLinking, true);
+      assert.equal(dynamic.deepLinkingUrl, tool.origin);
+      // ltijs asks for every claim Pluto's configuration lists, so it gets name and email; Pluto serves no
+      // AGS or NRPS yet, so the scopes it asks for are dropped.
+      assert.equal(dynamic.shareName, true);
+      assert.equal(dynamic.shareEmail, true);
+      const asked = dynamic.registration as { droppedScopes: string[] };
+      assert.ok(asked.droppedScopes.includes("https://purl.imsglobal.org/spec/lti-ags/scope/score"));
       // ltijs registered Pluto under the issuer of the configuration, with the client_id Pluto answered.
       assert.equal(await tool.isActive(pluto, clientId), true);
 
@@ -440,6 +452,8 @@ for (const engine of testEngines()) {
       assert.equal(token?.iss, pluto);
       assert.equal(token?.user, await sub(samId));
       assert.deepEqual(token?.platformContext.resource, { id: String(activityId), title: "Registered quiz" });
+      assert.equal(token?.platformContext.targetLinkUri, tool.origin);
+      assert.equal(token?.userInfo.email, "sam@example.org");
     });
 
     it("is refused by ltijs when its id_token is signed with a key that is not in the JWKS ltijs was given", async () => {
