@@ -121,7 +121,10 @@ async function quietly<T>(f: () => Promise<T>): Promise<T> {
 
 export async function startLtijs5Tool(opts: { host?: string } = {}): Promise<Ltijs5Tool> {
   const host = opts.host ?? "127.0.0.2";
-  const dbName = `ltijs_${randomBytes(6).toString("hex")}`;
+  // ltijs_<run>_<random> inside an `npm test` run, whose leftovers a later run drops (scripts/test.mjs).
+  const run = process.env.TEST_RUN_ID;
+  const random = randomBytes(6).toString("hex");
+  const dbName = run && /^[0-9a-f]{8}$/.test(run) ? `ltijs_${run}_${random}` : `ltijs_${random}`;
   await onAdmin(`CREATE DATABASE ${dbName}`);
   const server: Server = createServer();
   await new Promise<void>((resolve) => server.listen(0, host, resolve));
