@@ -9,7 +9,8 @@
 //   tests and HAProxy (HAPROXY_PATH, else /usr/sbin/haproxy) for the multi-node tests. A missing one
 //   is installed with apt-get when the run may (root, apt-get on the PATH, no
 //   PLUTO_SKIP_BROWSER_INSTALL); otherwise the run stops and says what is missing and how to point at it.
-// - Leftover PostgreSQL schemas (of runs that were aborted) are dropped at the start; see below.
+// - Leftover PostgreSQL schemas and ltijs peer databases (of runs that were aborted) are dropped at the
+//   start; see below.
 import { execFileSync, spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { accessSync, constants, readdirSync, readFileSync, statSync } from "node:fs";
@@ -148,8 +149,10 @@ function ensurePeers(files, env) {
 // taken belongs to a run that is over, and is dropped; a run still going, from any checkout or
 // machine sharing the database, holds its lock and keeps its schemas. Schemas of another shape
 // (t_<random>: test files run with `node --test` directly, or by an older checkout) are left alone.
+// The databases of the ltijs tool peer (test/support/ltijs5-tool.ts), ltijs_<run>_<random>, go the same way.
 const RUN_LOCK_CLASS = 7_370_002;
 const RUN_SCHEMA = /^t_([0-9a-f]{8})_[0-9a-f]+$/;
+const RUN_DATABASE = /^ltijs_([0-9a-f]{8})_[0-9a-f]+$/;
 const runKey = (runId) => Number.parseInt(runId, 16) | 0;
 
 /** A connection holding this run's lock until it is closed (or the runner dies). */
@@ -161,21 +164,24 @@ async function holdRunLock(url, runId) {
   return client;
 }
 
-/** Drops the test schemas of runs that have ended; returns how many. */
+/** Drops the test schemas and peer databases of runs that have ended; returns how many. */
 async function dropLeftoverSchemas(client, ownRunId) {
   const runs = new Map();
-  for (const { nspname } of (await client.query("select nspname from pg_namespace")).rows) {
-    const run = RUN_SCHEMA.exec(nspname)?.[1];
-    if (run && run !== ownRunId) runs.set(run, [...(runs.get(run) ?? []), nspname]);
-  }
+  const add = (run, drop) => {
+    if (run && run !== ownRunId) runs.set(run, [...(runs.get(run) ?? []), drop]);
+  };
+  for (const { nspname } of (await client.query("select nspname from pg_namespace")).rows)
+    add(RUN_SCHEMA.exec(nspname)?.[1], `drop schema if exists "${nspname}" cascade`);
+  for (const { datname } of (await client.query("select datname from pg_database")).rows)
+    add(RUN_DATABASE.exec(datname)?.[1], `drop database if exists "${datname}" with (force)`);
   let dropped = 0;
-  for (const [run, schemas] of runs) {
+  for (const [run, drops] of runs) {
     const key = [RUN_LOCK_CLASS, runKey(run)];
     const { rows } = await client.query("select pg_try_advisory_lock($1, $2) as ended", key);
     if (!rows[0].ended) continue;
     try {
-      for (const schema of schemas) await client.query(`drop schema if exists "${schema}" cascade`);
-      dropped += schemas.length;
+      for (const drop of drops) await client.query(drop);
+      dropped += drops.length;
     } finally {
       await client.query("select pg_advisory_unlock($1, $2)", key);
     }
@@ -227,7 +233,8 @@ if (env.TEST_DATABASE_URL) {
   env.TEST_RUN_ID = randomBytes(4).toString("hex");
   runLock = await holdRunLock(env.TEST_DATABASE_URL, env.TEST_RUN_ID);
   const dropped = await dropLeftoverSchemas(runLock, env.TEST_RUN_ID);
-  if (dropped > 0) console.log(`test setup: dropped ${dropped} PostgreSQL schemas left by ended test runs`);
+  if (dropped > 0)
+    console.log(`test setup: dropped ${dropped} PostgreSQL schemas and databases left by ended test runs`);
 }
 
 console.log(

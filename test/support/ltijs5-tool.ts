@@ -1,0 +1,202 @@
+// ltijs 5.9.9 (npm alias ltijs5), an LTI 1.3 tool library Pluto's authors did not write, as a tool in a real
+// HTTP server on 127.0.0.2, for the tests of Pluto as a platform. Its storage is ltijs-sequelize on a
+// PostgreSQL database of its own, created here and dropped at close: ltijs keeps states, nonces and access
+// tokens there, and a database shared between runs would hand one run another's (peers.md §2.2).
+//
+// ltijs exports one Provider object; `new Provider.constructor()` makes another, so each suite has its own
+// (own keys, own routes, own database). Its express app is mounted on a server bound here, since ltijs's
+// own deploy() listens on every interface. onConnect records the launch it validated (the token ltijs
+// built from the id_token: user, roles, context, resource link, custom, …) and answers 200 "connected";
+// onDeepLinking records the request and answers ltijs's own auto-submitting Deep Linking response form
+// with the content items the test queued.
+import { randomBytes } from "node:crypto";
+import { createServer, type Server } from "node:http";
+import { createRequire } from "node:module";
+import type { AddressInfo } from "node:net";
+import pg from "pg";
+
+const require = createRequire(import.meta.url);
+
+/** The parts of ltijs's Provider these tests use (the package ships no types). */
+interface LtijsProvider {
+  constructor: new () => LtijsProvider;
+  app: (req: unknown, res: unknown) => void;
+  setup(key: string, database: { plugin: unknown }, options: Record<string, unknown>): LtijsProvider;
+  deploy(options: { serverless: true; silent: true }): Promise<true>;
+  close(options: { silent: true }): Promise<true>;
+  onConnect(cb: (token: LtijsToken, req: unknown, res: ExpressResponse) => unknown): void;
+  onDeepLinking(cb: (token: LtijsToken, req: unknown, res: ExpressResponse) => unknown): void;
+  registerPlatform(platform: LtijsPlatform): Promise<unknown>;
+  getPlatform(url: string, clientId: string): Promise<{ platformActive(): Promise<boolean> } | false>;
+  DeepLinking: {
+    createDeepLinkingForm(
+      token: LtijsToken,
+      items: unknown[],
+      options?: { message?: string },
+    ): Promise<string>;
+  };
+}
+
+interface ExpressResponse {
+  status(code: number): ExpressResponse;
+  send(body: string): void;
+}
+
+export interface LtijsPlatform {
+  url: string;
+  name: string;
+  clientId: string;
+  authenticationEndpoint: string;
+  accesstokenEndpoint: string;
+  authConfig: { method: "JWK_SET"; key: string };
+}
+
+/** What ltijs hands onConnect/onDeepLinking: the validated id_token as ltijs stores it. */
+export interface LtijsToken {
+  iss: string;
+  user: string;
+  clientId: string;
+  deploymentId: string;
+  userInfo: { given_name?: string; family_name?: string; name?: string; email?: string };
+  platformInfo?: Record<string, unknown>;
+  platformContext: {
+    messageType: string;
+    roles: string[];
+    context?: { id: string; label?: string; title?: string; type?: string[] };
+    resource?: { id: string; title?: string };
+    targetLinkUri: string;
+    custom?: Record<string, string>;
+    launchPresentation?: Record<string, unknown>;
+    deepLinkingSettings?: Record<string, unknown>;
+  };
+}
+
+export interface Ltijs5Tool {
+  /** http://127.0.0.2:<port>: ltijs's appRoute "/" is `${origin}/`. */
+  origin: string;
+  loginUrl: string;
+  launchUrl: string;
+  keysetUrl: string;
+  registerUrl: string;
+  /** The launches that reached onConnect, oldest first. */
+  connects: LtijsToken[];
+  /** The Deep Linking requests that reached onDeepLinking, oldest first. */
+  deepLinkings: LtijsToken[];
+  /** The content items (and message) onDeepLinking answers the next requests with. */
+  respondWith: { items: unknown[]; message?: string };
+  registerPlatform(platform: LtijsPlatform): Promise<void>;
+  isActive(issuer: string, clientId: string): Promise<boolean>;
+  close(): Promise<void>;
+}
+
+/** The PostgreSQL server ltijs's database is created on: the test server's, another database name. */
+function adminUrl(): URL {
+  const url = new URL(process.env.TEST_DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/test");
+  url.pathname = "/postgres";
+  return url;
+}
+
+async function onAdmin(sql: string): Promise<void> {
+  const client = new pg.Client({ connectionString: adminUrl().toString() });
+  await client.connect();
+  try {
+    await client.query(sql);
+  } finally {
+    await client.end();
+  }
+}
+
+/** Runs `f` with console.log/info silenced: ltijs-sequelize's migrations log to the console. */
+async function quietly<T>(f: () => Promise<T>): Promise<T> {
+  const { log, info } = console;
+  console.log = () => {};
+  console.info = () => {};
+  try {
+    return await f();
+  } finally {
+    console.log = log;
+    console.info = info;
+  }
+}
+
+export async function startLtijs5Tool(opts: { host?: string } = {}): Promise<Ltijs5Tool> {
+  const host = opts.host ?? "127.0.0.2";
+  // ltijs_<run>_<random> inside an `npm test` run, whose leftovers a later run drops (scripts/test.mjs).
+  const run = process.env.TEST_RUN_ID;
+  const random = randomBytes(6).toString("hex");
+  const dbName = run && /^[0-9a-f]{8}$/.test(run) ? `ltijs_${run}_${random}` : `ltijs_${random}`;
+  await onAdmin(`CREATE DATABASE ${dbName}`);
+  const server: Server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, host, resolve));
+  const origin = `http://${host}:${(server.address() as AddressInfo).port}`;
+
+  const singleton = (require("ltijs5") as { Provider: LtijsProvider }).Provider;
+  const lti = new singleton.constructor();
+  const SequelizeDb = require("ltijs-sequelize") as new (
+    db: string,
+    user: string,
+    pass: string,
+    o: Record<string, unknown>,
+  ) => unknown;
+  const pgUrl = adminUrl();
+  const plugin = new SequelizeDb(dbName, decodeURIComponent(pgUrl.username) || "postgres", pgUrl.password, {
+    host: pgUrl.hostname,
+    port: Number(pgUrl.port || 5432),
+    dialect: "postgres",
+    logging: false,
+  });
+  lti.setup(
+    randomBytes(24).toString("hex"),
+    { plugin },
+    {
+      appRoute: "/",
+      loginRoute: "/login",
+      keysetRoute: "/keys",
+      dynRegRoute: "/register",
+      // The id_token arrives by a cross-site form post from Pluto's page: the state cookie must be
+      // SameSite=None, hence Secure (browsers take Secure cookies over http on loopback).
+      cookies: { secure: true, sameSite: "None" },
+      devMode: false,
+      // Active on ltijs's side at once: the Pending state under test is Pluto's.
+      dynReg: { url: origin, name: "ltijs5 tool", description: "ltijs 5.9.9", autoActivate: true },
+    },
+  );
+  const connects: LtijsToken[] = [];
+  const deepLinkings: LtijsToken[] = [];
+  const tool: Ltijs5Tool = {
+    origin,
+    loginUrl: `${origin}/login`,
+    launchUrl: `${origin}/`,
+    keysetUrl: `${origin}/keys`,
+    registerUrl: `${origin}/register`,
+    connects,
+    deepLinkings,
+    respondWith: { items: [] },
+    async registerPlatform(platform) {
+      await lti.registerPlatform(platform);
+    },
+    async isActive(issuer, clientId) {
+      const p = await lti.getPlatform(issuer, clientId);
+      return p ? p.platformActive() : false;
+    },
+    async close() {
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await lti.close({ silent: true });
+      await onAdmin(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`);
+    },
+  };
+  lti.onConnect((token, _req, res) => {
+    connects.push(JSON.parse(JSON.stringify(token)) as LtijsToken);
+    res.status(200).send("connected");
+  });
+  lti.onDeepLinking(async (token, _req, res) => {
+    deepLinkings.push(JSON.parse(JSON.stringify(token)) as LtijsToken);
+    const { items, message } = tool.respondWith;
+    res
+      .status(200)
+      .send(await lti.DeepLinking.createDeepLinkingForm(token, items, message ? { message } : {}));
+  });
+  await quietly(() => lti.deploy({ serverless: true, silent: true }));
+  server.on("request", lti.app);
+  return tool;
+}
