@@ -28,7 +28,7 @@ import { type BenchRow, openLoopRow, printRows } from "./report.js";
 import { benchEngines, call, cpuMs, freePort, login, type Site, startSite } from "./support.js";
 
 const BENCH = "lti13-platform";
-const MEASURE = "launch: authentication response (GET /lti/auth)";
+const MEASURE = "authentication response (GET /lti/auth)";
 const CONNECTIONS = 50;
 /** Authentication requests of the closed-loop measurement (about 10 s at the aim). */
 const CLOSED_LAUNCHES = 15_000;
@@ -131,7 +131,7 @@ async function signingRate(): Promise<BenchRow> {
   const pct = (p: number) => Math.round((times[Math.floor((times.length - 1) * p)] ?? 0) * 1000) / 1000;
   return {
     bench: BENCH,
-    measure: "id_tokens signed (signIdToken, RS256 2048)",
+    measure: "id_tokens signed (RS256, 2048-bit key)",
     engine: "in process",
     load: "one loop, 3 s",
     achieved: n / 3,
