@@ -167,10 +167,17 @@ export type AuthOutcome =
   | { kind: "post"; response: AuthResponse; ok: boolean }
   | { kind: "page"; error: AuthRequestError };
 
-/** Refusals found after the request's own checks passed: posted to the tool like checkAuthRequest's. */
-function launchRefused(ok: { redirectUri: string; state: string | undefined }, message: string) {
+/**
+ * Refusals found after the request's own checks passed: posted to the tool like checkAuthRequest's, with
+ * the storage target the login offered, so the tool can still find its state there.
+ */
+function launchRefused(
+  ok: { redirectUri: string; state: string | undefined; hint: { storageTarget?: string } },
+  message: string,
+) {
   const fields: Record<string, string> = { error: "access_denied", error_description: message };
   if (ok.state !== undefined) fields.state = ok.state;
+  if (ok.hint.storageTarget !== undefined) fields.lti_storage_target = ok.hint.storageTarget;
   return { redirectUri: ok.redirectUri, fields };
 }
 
@@ -362,7 +369,7 @@ async function answerDeepLinking(
       redirectUri: string;
       state: string | undefined;
       nonce: string;
-      hint: { userId: string; ref: string };
+      hint: { userId: string; ref: string; storageTarget?: string };
     };
     reg: ToolRegistration;
     sub: string;

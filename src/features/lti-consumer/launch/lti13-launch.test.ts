@@ -208,6 +208,21 @@ for (const engine of testEngines()) {
       assert.equal(plain.fields.lti_storage_target, undefined);
     });
 
+    it("keeps lti_storage_target on a refusal posted to the tool after the hint checked out", async () => {
+      const url = await startLogin(sam, "?frame=1");
+      const hide = await tina.post(`/mod/${activityId}/visibility`, { visible: "0" });
+      assert.ok(hide.statusCode < 400, hide.body);
+      try {
+        const form = formOf((await authenticate(url)).html);
+        assert.equal(form?.fields.error, "access_denied");
+        assert.equal(form?.fields.lti_storage_target, "_parent");
+        assert.equal((await lastIn())?.reason, "launch_access_denied");
+      } finally {
+        const show = await tina.post(`/mod/${activityId}/visibility`, { visible: "1" });
+        assert.ok(show.statusCode < 400, show.body);
+      }
+    });
+
     it("frames the framed launch on the activity page, with the storage script; the new-window link stays plain", async () => {
       const page = await sam.get(`/mod/${activityId}`);
       assert.equal(page.statusCode, 200, page.body);
