@@ -1,6 +1,7 @@
 // Debian's Chromium driven by playwright-core (no browser download). Flags from the peers notes:
 // without the background-networking flags Chromium tries to reach the closed network.
-import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type Browser, type BrowserContext, chromium, type Page } from "playwright-core";
@@ -21,6 +22,43 @@ const FLAGS = [
 /** Chromium's default context: third-party cookies blocked (only Partitioned ones survive in frames). */
 export async function launchBrowser(): Promise<Browser> {
   return chromium.launch({ executablePath: CHROMIUM, args: FLAGS, headless: true });
+}
+
+/**
+ * The features Playwright turns off in every Chromium it launches (playwright-core's chromiumSwitches,
+ * read from the installed playwright-core so the list is the one it passes).
+ */
+export function playwrightDisabledFeatures(): string[] {
+  const bundle = readFileSync(
+    createRequire(import.meta.url).resolve("playwright-core/lib/coreBundle"),
+    "utf8",
+  );
+  const list = /\bdisabledFeatures = \[([\s\S]*?)\]\.filter\(Boolean\)/.exec(bundle)?.[1];
+  if (list === undefined) throw new Error("playwright-core's chromiumSwitches not found");
+  const withoutComments = list.replace(/\/\/.*$/gm, "");
+  return [...withoutComments.matchAll(/"([^"]*)"/g)].map((m) => m[1] ?? "").filter((f) => f !== "");
+}
+
+/**
+ * Chromium as shipped Chrome behaves: third-party cookies still blocked, but a cross-site frame gets
+ * partitioned storage instead of none. Playwright disables ThirdPartyStoragePartitioning
+ * (microsoft/playwright#32230); its --disable-features switch is replaced by the same list without it.
+ */
+export async function launchWithStoragePartitioning(): Promise<Browser> {
+  const disabled = playwrightDisabledFeatures();
+  if (!disabled.includes("ThirdPartyStoragePartitioning"))
+    throw new Error(
+      "Playwright no longer disables ThirdPartyStoragePartitioning: this launch is the default one",
+    );
+  return chromium.launch({
+    executablePath: CHROMIUM,
+    headless: true,
+    ignoreDefaultArgs: [`--disable-features=${disabled.join(",")}`],
+    args: [
+      ...FLAGS,
+      `--disable-features=${disabled.filter((f) => f !== "ThirdPartyStoragePartitioning").join(",")}`,
+    ],
+  });
 }
 
 /** A persistent profile that allows third-party cookies (cookie_controls_mode 0). */

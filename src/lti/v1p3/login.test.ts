@@ -101,6 +101,13 @@ describe("lti_message_hint", () => {
     });
   });
 
+  it("carries the storage target the login initiation offered, for the auth response (case 209)", async () => {
+    const hint = await signMessageHint({ ...bind, storageTarget: "_parent" }, { secret, clock });
+    assert.equal((await verifyMessageHint(hint, verifyOpts())).storageTarget, "_parent");
+    const without = await signMessageHint(bind, { secret, clock });
+    assert.equal("storageTarget" in (await verifyMessageHint(without, verifyOpts())), false);
+  });
+
   it("is single use once consumed (case 94)", async () => {
     const nonceStore = memoryNonceStore(clock);
     const hint = await signMessageHint(bind, { secret, clock });

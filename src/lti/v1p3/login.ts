@@ -96,6 +96,8 @@ export interface MessageHintClaims {
   ref: string;
   jti: string;
   expiresAt: Date;
+  /** The `lti_storage_target` offered in the login initiation, for the auth response to echo (case 209). */
+  storageTarget?: string;
 }
 
 /** How long a hint is good for. The tool normally sends the authentication request within a second. */
@@ -117,6 +119,8 @@ export interface SignMessageHintInput {
   deploymentId: string;
   messageType: string;
   ref: string;
+  /** Platform Storage offered in this login initiation: the auth response then carries it too. */
+  storageTarget?: string;
 }
 
 /** Signs a message hint for one pending launch. */
@@ -125,7 +129,9 @@ export async function signMessageHint(
   options: { secret: Uint8Array; clock: Clock; ttlSeconds?: number; jti?: string },
 ): Promise<string> {
   const iat = Math.floor(options.clock.now().getTime() / 1000);
-  return new SignJWT({ dep: input.deploymentId, mt: input.messageType, ref: input.ref })
+  const claims: Record<string, string> = { dep: input.deploymentId, mt: input.messageType, ref: input.ref };
+  if (input.storageTarget !== undefined) claims.st = requireText("storageTarget", input.storageTarget);
+  return new SignJWT(claims)
     .setProtectedHeader({ alg: "HS256" })
     .setIssuer(HINT_ISSUER)
     .setSubject(input.userId)
@@ -170,8 +176,12 @@ export async function verifyMessageHint(
       reason: String(e),
     });
   }
-  const { sub, aud, jti, exp, dep, mt, ref } = payload;
-  if (![sub, aud, jti, dep, mt, ref].every((v) => typeof v === "string") || typeof exp !== "number") {
+  const { sub, aud, jti, exp, dep, mt, ref, st } = payload;
+  if (
+    ![sub, aud, jti, dep, mt, ref].every((v) => typeof v === "string") ||
+    typeof exp !== "number" ||
+    (st !== undefined && typeof st !== "string")
+  ) {
     throw new MessageHintError("message_hint_invalid", "lti_message_hint lacks its bindings");
   }
   if (aud !== options.clientId) {
@@ -193,6 +203,7 @@ export async function verifyMessageHint(
     jti: jti as string,
     expiresAt: new Date(exp * 1000),
   };
+  if (typeof st === "string") claims.storageTarget = st;
   if (options.nonceStore !== undefined) await consumeMessageHint(claims, options.nonceStore);
   return claims;
 }

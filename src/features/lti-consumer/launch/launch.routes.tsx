@@ -1,11 +1,13 @@
 // GET /mod/lti/:id/launch renders the signed, auto-submitting launch form (inside the activity page's frame or
-// in a new window); GET /mod/lti/:id/return is launch_presentation_return_url.
-import type { FastifyInstance } from "fastify";
+// in a new window); GET /mod/lti/:id/return is launch_presentation_return_url. The activity page's Platform
+// Storage listener (public/lti-storage.js) imports the handler from /static/platform-storage.js.
+import type { FastifyInstance, FastifyRequest } from "fastify";
 import { h } from "preact";
 import { z } from "zod";
 import type { AppContext } from "../../../app/context.js";
 import { requireActor } from "../../../http/access.js";
 import { pageContext } from "../../../http/app.js";
+import { registerBrowserModule } from "../../../http/browser-module.js";
 import { LTI_ERROR_STATUS } from "../../../http/lti-errors.js";
 import { ForbiddenError, NotFoundError } from "../../../shared/errors.js";
 import { renderPage } from "../../../views/html.js";
@@ -24,7 +26,23 @@ const returnQuery = z.object({
   lti_errorlog: z.string().max(2000).optional().catch(undefined),
 });
 
+/**
+ * The launch runs in the activity page's frame (`?frame=1`, which only that frame's src carries), not in a
+ * tab someone opened with that URL: a browser that names the destination must name a frame.
+ */
+function inActivityFrame(request: FastifyRequest): boolean {
+  const q = request.query as Record<string, unknown> | undefined;
+  const dest = request.headers["sec-fetch-dest"];
+  return q?.frame === "1" && (dest === undefined || dest === "iframe");
+}
+
 export function registerLaunchRoutes(app: FastifyInstance, ctx: AppContext) {
+  registerBrowserModule(
+    app,
+    "/static/platform-storage.js",
+    import.meta.resolve("../../../lti/storage/platform-storage.js"),
+  );
+
   app.get("/mod/lti/:id/launch", async (request, reply) => {
     const o = await openActivityWith(ctx, request, null);
     if (o.activity.type !== "lti") throw new NotFoundError("External tool");
@@ -39,6 +57,7 @@ export function registerLaunchRoutes(app: FastifyInstance, ctx: AppContext) {
         course: o.course,
         user: actor,
         instructor: canManage,
+        framed: inActivityFrame(request),
       });
       reply.header("referrer-policy", "origin");
       return reply

@@ -15,12 +15,14 @@ import { MEMBERSHIPS_PATH } from "../services/memberships.service.js";
 import { OUTCOMES_PATH } from "../services/outcomes.service.js";
 import { buildMembershipsId, buildSourcedId, opaqueUserId, siteSecret } from "../tokens.service.js";
 import { readLtiSettings, resolveTool, toolDeploymentOf } from "../tools/lti-settings.js";
-import { buildLti13Login, lti13ToolOf } from "./lti13-launch.service.js";
+import { buildLti13Login, lti13ToolOf, STORAGE_TARGET } from "./lti13-launch.service.js";
 
 export const PRODUCT_FAMILY_CODE = "pluto";
 export const PRODUCT_VERSION = "0.1.0";
 
 export const launchPath = (activityId: number) => `/mod/lti/${activityId}/launch`;
+/** The launch as the activity page's frame, which answers Platform Storage messages (public/lti-storage.js). */
+export const framedLaunchPath = (activityId: number) => `${launchPath(activityId)}?frame=1`;
 export const returnPath = (activityId: number) => `/mod/lti/${activityId}/return`;
 
 export interface Launcher {
@@ -155,7 +157,7 @@ export async function buildSignedLaunch(
  */
 async function buildLti13Launch(
   ctx: AppContext,
-  v: { activity: Activity; user: Launcher },
+  v: { activity: Activity; user: Launcher; framed?: boolean },
 ): Promise<SignedLaunch | undefined> {
   const found = await lti13ToolOf(ctx, v.activity);
   if (!found) return undefined;
@@ -167,7 +169,13 @@ async function buildLti13Launch(
       "This external tool is waiting for a site administrator to activate it.",
     );
   }
-  const login = await buildLti13Login(ctx, { activity: v.activity, user: v.user, tool, registration });
+  const login = await buildLti13Login(ctx, {
+    activity: v.activity,
+    user: v.user,
+    tool,
+    registration,
+    storageTarget: v.framed ? STORAGE_TARGET : undefined,
+  });
   return {
     url: login.url,
     fields: login.fields,
@@ -177,10 +185,14 @@ async function buildLti13Launch(
   };
 }
 
-/** Builds the launch and records it (or why it could not be made) in the launch log, direction "out". */
+/**
+ * Builds the launch and records it (or why it could not be made) in the launch log, direction "out".
+ * `framed`: the launch runs in the activity page's frame, whose page answers Platform Storage messages, so
+ * an LTI 1.3 login initiation offers storage (`lti_storage_target`); a new window has no such listener.
+ */
 export async function launchAndLog(
   ctx: AppContext,
-  v: { activity: Activity; course: Course; user: Launcher; instructor: boolean },
+  v: { activity: Activity; course: Course; user: Launcher; instructor: boolean; framed?: boolean },
 ): Promise<SignedLaunch> {
   const entry = {
     direction: "out" as const,

@@ -1,5 +1,6 @@
 // What a learner sees of an External tool: the tool in a frame (or a button opening it in a new window), the
-// auto-submitting launch form that runs inside that frame or window, and the page tools return to.
+// auto-submitting launch form that runs inside that frame or window, and the page tools return to. The
+// page framing a tool answers its Platform Storage messages (public/lti-storage.js).
 import type { ComponentChildren } from "preact";
 import { CourseLayout } from "../../../views/course-layout.js";
 import { Layout } from "../../../views/layout.js";
@@ -7,7 +8,7 @@ import type { PageContext } from "../../../views/page-context.js";
 import type { Course } from "../../courses/courses.service.js";
 import type { Capability } from "../../roles/capabilities.js";
 import type { StoredLtiSettings } from "../tools/lti-settings.js";
-import { launchPath } from "./launch.service.js";
+import { framedLaunchPath, launchPath } from "./launch.service.js";
 
 export function ToolLaunchArea({
   activityId,
@@ -38,9 +39,12 @@ export function ToolLaunchArea({
         </p>
       ) : (
         <>
+          {/* The frame's LTI 1.3 tool may keep its state in Platform Storage: answered by this script. */}
+          <script type="module" src="/static/lti-storage.js" />
           <iframe
             class="lti-frame"
-            src={href}
+            src={framedLaunchPath(activityId)}
+            data-lti-storage=""
             title={name}
             allow="fullscreen; clipboard-write; microphone; camera; autoplay"
             allowFullScreen

@@ -116,10 +116,26 @@ export interface Lti13Login {
   loginHint: string;
 }
 
-/** The login initiation for `user` opening `activity` (case 78–83: every parameter, hint signed and bound). */
+/**
+ * Where a tool posts its Platform Storage messages when Pluto offers storage (cases 201–209): the
+ * activity page that frames the launch answers them (public/lti-storage.js), so the tool posts to its
+ * parent window.
+ */
+export const STORAGE_TARGET = "_parent";
+
+/**
+ * The login initiation for `user` opening `activity` (case 78–83: every parameter, hint signed and bound).
+ * `storageTarget` offers Platform Storage; the hint carries it so the auth response echoes it (case 209).
+ */
 export async function buildLti13Login(
   ctx: AppContext,
-  v: { activity: Activity; user: Launcher; tool: ResolvedTool; registration: ToolRegistration },
+  v: {
+    activity: Activity;
+    user: Launcher;
+    tool: ResolvedTool;
+    registration: ToolRegistration;
+    storageTarget?: string;
+  },
 ): Promise<Lti13Login> {
   const r = v.registration;
   const loginHint = opaqueUserId(await siteSecret(ctx.db, ctx.clock), v.user.id);
@@ -130,6 +146,7 @@ export async function buildLti13Login(
       deploymentId: r.deploymentId,
       messageType: RESOURCE_LINK,
       ref: String(v.activity.id),
+      storageTarget: v.storageTarget,
     },
     { secret: await messageHintSecret(ctx), clock: ctx.clock },
   );
@@ -140,6 +157,7 @@ export async function buildLti13Login(
     messageHint,
     clientId: r.clientId,
     deploymentId: r.deploymentId,
+    storageTarget: v.storageTarget,
   });
   return { url: r.initiateLoginUrl, fields: { ...fields }, clientId: r.clientId, loginHint };
 }
@@ -149,10 +167,17 @@ export type AuthOutcome =
   | { kind: "post"; response: AuthResponse; ok: boolean }
   | { kind: "page"; error: AuthRequestError };
 
-/** Refusals found after the request's own checks passed: posted to the tool like checkAuthRequest's. */
-function launchRefused(ok: { redirectUri: string; state: string | undefined }, message: string) {
+/**
+ * Refusals found after the request's own checks passed: posted to the tool like checkAuthRequest's, with
+ * the storage target the login offered, so the tool can still find its state there.
+ */
+function launchRefused(
+  ok: { redirectUri: string; state: string | undefined; hint: { storageTarget?: string } },
+  message: string,
+) {
   const fields: Record<string, string> = { error: "access_denied", error_description: message };
   if (ok.state !== undefined) fields.state = ok.state;
+  if (ok.hint.storageTarget !== undefined) fields.lti_storage_target = ok.hint.storageTarget;
   return { redirectUri: ok.redirectUri, fields };
 }
 
@@ -293,7 +318,12 @@ export async function answerAuthRequest(
   await ensureDeployment(ctx.db, { toolTypeId: reg.toolTypeId }, iso(ctx.clock.now()));
   return {
     kind: "post",
-    response: buildAuthResponse({ redirectUri: ok.redirectUri, idToken, state: ok.state }),
+    response: buildAuthResponse({
+      redirectUri: ok.redirectUri,
+      idToken,
+      state: ok.state,
+      storageTarget: ok.hint.storageTarget,
+    }),
     ok: true,
   };
 }
@@ -339,7 +369,7 @@ async function answerDeepLinking(
       redirectUri: string;
       state: string | undefined;
       nonce: string;
-      hint: { userId: string; ref: string };
+      hint: { userId: string; ref: string; storageTarget?: string };
     };
     reg: ToolRegistration;
     sub: string;

@@ -97,8 +97,8 @@ for (const engine of testEngines()) {
     });
 
     /** The student's launch page, its login initiation posted to the tool: the tool's redirect back to Pluto. */
-    async function startLogin(who: Client = sam): Promise<URL> {
-      const page = await who.get(`/mod/lti/${activityId}/launch`);
+    async function startLogin(who: Client = sam, query = ""): Promise<URL> {
+      const page = await who.get(`/mod/lti/${activityId}/launch${query}`);
       assert.equal(page.statusCode, 200, page.body);
       const form = readLaunchForm(page.body);
       const res = await fetch(form.action, {
@@ -189,6 +189,49 @@ for (const engine of testEngines()) {
       // The site tool does not share email.
       assert.equal("email" in payload, false);
       assert.ok((payload.exp ?? 0) - (payload.iat ?? 0) <= 300);
+    });
+
+    it("offers Platform Storage (_parent) in the login initiation and auth response of the framed launch only", async () => {
+      const framed = readLaunchForm((await sam.get(`/mod/lti/${activityId}/launch?frame=1`)).body);
+      assert.equal(framed.fields.lti_storage_target, "_parent");
+      const inFrame = await sam.get(`/mod/lti/${activityId}/launch?frame=1`, { "sec-fetch-dest": "iframe" });
+      assert.equal(readLaunchForm(inFrame.body).fields.lti_storage_target, "_parent");
+      // The frame's URL opened in a tab: no page answers there, so no storage is offered.
+      const inTab = await sam.get(`/mod/lti/${activityId}/launch?frame=1`, { "sec-fetch-dest": "document" });
+      assert.equal(readLaunchForm(inTab.body).fields.lti_storage_target, undefined);
+
+      const answer = formOf((await authenticate(await startLogin(sam, "?frame=1"))).html);
+      assert.ok(answer?.fields.id_token, "an id_token");
+      assert.equal(answer.fields.lti_storage_target, "_parent");
+      const plain = formOf((await authenticate(await startLogin(sam))).html);
+      assert.ok(plain?.fields.id_token, "an id_token");
+      assert.equal(plain.fields.lti_storage_target, undefined);
+    });
+
+    it("keeps lti_storage_target on a refusal posted to the tool after the hint checked out", async () => {
+      const url = await startLogin(sam, "?frame=1");
+      const hide = await tina.post(`/mod/${activityId}/visibility`, { visible: "0" });
+      assert.ok(hide.statusCode < 400, hide.body);
+      try {
+        const form = formOf((await authenticate(url)).html);
+        assert.equal(form?.fields.error, "access_denied");
+        assert.equal(form?.fields.lti_storage_target, "_parent");
+        assert.equal((await lastIn())?.reason, "launch_access_denied");
+      } finally {
+        const show = await tina.post(`/mod/${activityId}/visibility`, { visible: "1" });
+        assert.ok(show.statusCode < 400, show.body);
+      }
+    });
+
+    it("frames the framed launch on the activity page, with the storage script; the new-window link stays plain", async () => {
+      const page = await sam.get(`/mod/${activityId}`);
+      assert.equal(page.statusCode, 200, page.body);
+      assert.match(page.body, new RegExp(`<iframe[^>]*src="/mod/lti/${activityId}/launch\\?frame=1"`));
+      assert.match(page.body, /<script type="module" src="\/static\/lti-storage.js">/);
+      assert.match(page.body, new RegExp(`href="/mod/lti/${activityId}/launch" target="_blank"`));
+      const listener = await sam.get("/static/lti-storage.js");
+      assert.equal(listener.statusCode, 200);
+      assert.match(String(listener.headers["content-type"]), /javascript/);
     });
 
     it("sends a teacher as Instructor, with the same sub for every launch of one user", async () => {
