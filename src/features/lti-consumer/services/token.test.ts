@@ -12,6 +12,7 @@ import { api, startTestApp, type TestApp } from "../../../../test/support/app.js
 import { testEngines } from "../../../../test/support/db.js";
 import { type Lti13TestTool, startLti13Tool } from "../../../../test/support/lti13-tool.js";
 import type { AppContext } from "../../../app/context.js";
+import { buildApp } from "../../../http/app.js";
 import { BearerTokenError } from "../../../lti/errors.js";
 import { AGS_SCOPE, NRPS_SCOPE_MEMBERSHIP_READONLY as NRPS } from "../../../lti/vocab/claims.js";
 import { sha256Hex } from "../../../shared/secrets.js";
@@ -362,6 +363,48 @@ for (const engine of testEngines()) {
         assert.equal(after, before);
       });
     }
+
+    it("a service that lets verifyAccessToken's refusal through answers 401/403 with the Bearer challenge", async () => {
+      // A stand-in service endpoint on another node, as AGS and NRPS will call it.
+      const service = await buildApp(node2.ctx, [
+        (app, ctx) => {
+          app.get("/probe/score", async (request) => {
+            const v = await verifyAccessToken(ctx, request.headers.authorization, AGS_SCOPE.score);
+            return { tool: v.tool.id };
+          });
+        },
+      ]);
+      try {
+        const res = await requestToken({
+          client_assertion: await assertion(graded.clientId),
+          scope: AGS_SCOPE.score,
+        });
+        const ok = await service.inject({
+          url: "/probe/score",
+          headers: { authorization: `Bearer ${String(res.json.access_token)}` },
+        });
+        assert.equal(ok.statusCode, 200, ok.body);
+        assert.deepEqual(ok.json(), { tool: graded.id });
+        const none = await service.inject({ url: "/probe/score" });
+        assert.equal(none.statusCode, 401);
+        assert.match(String(none.headers["www-authenticate"]), /^Bearer error="invalid_token"/);
+        const members = await requestToken({
+          client_assertion: await assertion(plain.clientId, {}, { key: plainKey, kid: "p1" }),
+          scope: NRPS,
+        });
+        const narrow = await service.inject({
+          url: "/probe/score",
+          headers: { authorization: `Bearer ${String(members.json.access_token)}` },
+        });
+        assert.equal(narrow.statusCode, 403);
+        assert.match(
+          String(narrow.headers["www-authenticate"]),
+          /error="insufficient_scope".*scope="[^"]+lti-ags\/scope\/score"/,
+        );
+      } finally {
+        await service.close();
+      }
+    });
 
     it("answers an unreadable body with invalid_request, not a 500", async () => {
       const res = await t.app.inject({
