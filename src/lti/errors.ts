@@ -305,6 +305,8 @@ export type TokenErrorCode = Extract<LtiErrorCode, `token_${string}`>;
 export class TokenRequestError extends LtiError<TokenErrorCode> {
   override name = "TokenRequestError";
   readonly body: { error: TokenEndpointError; error_description: string };
+  /** The client_id the assertion names (unverified), once read: for the log only. */
+  clientId?: string;
   constructor(
     error: TokenEndpointError,
     /** Why, for the log and tests: `grant_type`, `content_type`, `jti_reused`, a `jwt_*` code … */

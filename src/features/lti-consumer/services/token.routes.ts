@@ -110,7 +110,12 @@ export async function registerTokenRoutes(app: FastifyInstance, ctx: AppContext)
         } catch (e) {
           if (!(e instanceof TokenRequestError)) throw e;
           request.log.info(
-            { event: "lti_access_token_refused", error: e.body.error, reason: e.reason },
+            {
+              event: "lti_access_token_refused",
+              error: e.body.error,
+              reason: e.reason,
+              clientId: e.clientId,
+            },
             "LTI token request refused",
           );
           return sendTokenError(reply, LTI_ERROR_STATUS[e.code], e.body.error, e.body.error_description);

@@ -11,6 +11,7 @@ import {
   grantScopes,
   parseTokenRequest,
   peekClientAssertion,
+  type TokenRequest,
   verifyClientAssertion,
 } from "../../../lti/v1p3/client-assertion.js";
 import { iso } from "../../../shared/clock.js";
@@ -81,6 +82,19 @@ export async function issueAccessToken(
 ): Promise<{ response: AccessTokenResponse; toolTypeId: number; clientId: string }> {
   const request = parseTokenRequest(contentType, body);
   const peek = peekClientAssertion(request.clientAssertion);
+  try {
+    return await issueFor(ctx, request, peek);
+  } catch (e) {
+    if (e instanceof TokenRequestError) e.clientId = peek.clientId.slice(0, 255);
+    throw e;
+  }
+}
+
+async function issueFor(
+  ctx: Ctx,
+  request: TokenRequest,
+  peek: { clientId: string; kid?: string },
+): Promise<{ response: AccessTokenResponse; toolTypeId: number; clientId: string }> {
   const reg = await findRegistrationByClientId(ctx.db, peek.clientId);
   if (reg === undefined) throw refusedClient("unknown_client", "No tool is registered with this client_id.");
   if (reg.status !== "active")

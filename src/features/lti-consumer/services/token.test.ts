@@ -120,6 +120,7 @@ for (const engine of testEngines()) {
       logs.filter((l) => l.event === "lti_access_token_refused").at(-1) as {
         reason?: string;
         error?: string;
+        clientId?: string;
       };
 
     it("issues a Bearer token for a correctly signed assertion; only its hash is stored", async () => {
@@ -256,6 +257,7 @@ for (const engine of testEngines()) {
       assert.equal(again.status, 400);
       assert.equal(again.json.error, "invalid_client");
       assert.equal(lastRefusal().reason, "jti_reused");
+      assert.equal(lastRefusal().clientId, graded.clientId);
     });
 
     const refusals: Array<{
