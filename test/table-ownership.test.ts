@@ -43,6 +43,7 @@ const OWNERS: Record<string, readonly string[]> = {
   lti_tool_types: ["src/features/lti-consumer/lti-consumer.repository.ts"],
   lti_consumer_keys: ["src/features/lti-consumer/lti-consumer.repository.ts"],
   lti_deep_link_requests: ["src/features/lti-consumer/lti-consumer.repository.ts"],
+  lti_access_tokens: ["src/features/lti-consumer/lti-consumer.repository.ts"],
   lti_publications: [
     "src/features/lti-provider/publications/publications.repository.ts",
     "src/features/lti-provider/launch/launch.repository.ts",

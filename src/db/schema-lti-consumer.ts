@@ -60,8 +60,22 @@ export interface LtiDeepLinkRequestsTable {
   created_at: string;
 }
 
+/**
+ * An access token issued to an LTI 1.3 tool by the token endpoint (migration 0046): only its SHA-256
+ * (base64url) is kept, with the site tool it is bound to and the scopes granted (space-separated).
+ */
+export interface LtiAccessTokensTable {
+  token_hash: string;
+  tool_type_id: number;
+  client_id: string;
+  scopes: string;
+  expires_at: string;
+  created_at: string;
+}
+
 export interface LtiConsumerTables {
   lti_tool_types: LtiToolTypesTable;
   lti_consumer_keys: LtiConsumerKeysTable;
   lti_deep_link_requests: LtiDeepLinkRequestsTable;
+  lti_access_tokens: LtiAccessTokensTable;
 }

@@ -24,6 +24,7 @@ import { onGradeChanged } from "./grades/grades.service.js";
 import { ltiCommonTasks } from "./lti-common/lti-common.tasks.js";
 import { registerPlatformKeyRoutes, registerPlatformKeysLinks } from "./lti-common/platform-keys.routes.js";
 import { registerLtiConsumerRoutes } from "./lti-consumer/lti-consumer.routes.js";
+import { ltiConsumerTasks } from "./lti-consumer/lti-consumer.tasks.js";
 import { externalToolType } from "./lti-consumer/tools/lti-activity.js";
 import { registerToolTypesLinks } from "./lti-consumer/tools/tool-types.routes.js";
 import { enqueueOnGradeChange } from "./lti-provider/grade-sync/grade-sync.service.js";
@@ -88,6 +89,7 @@ export function registerFeatures(): void {
   // External tools (LTI consumer): the activity type and the site-wide tools
   registerActivityType(externalToolType);
   registerToolTypesLinks();
+  for (const task of ltiConsumerTasks) registerTask(task);
   // LTI 1.3 platform keys: the rotation task and the admin page
   for (const task of ltiCommonTasks) registerTask(task);
   registerPlatformKeysLinks();

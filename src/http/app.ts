@@ -19,7 +19,7 @@ import { ZodError } from "zod";
 import type { Actor, AppContext } from "../app/context.js";
 import { isReachable } from "../db/database.js";
 import { isDatabaseUnavailable } from "../db/errors.js";
-import { isLtiError } from "../lti/errors.js";
+import { BearerTokenError, isLtiError } from "../lti/errors.js";
 import { AppError, ValidationError } from "../shared/errors.js";
 import { resolveTimeZone } from "../shared/time-zone.js";
 import { ErrorPage } from "../views/error-page.js";
@@ -226,6 +226,8 @@ export async function buildApp(ctx: AppContext, registrars: RouteRegistrar[]): P
         { code, status, reason: isLtiError(error) ? error.message : message },
         "request rejected",
       );
+    // A service's Bearer token refused (RFC 6750 §3): the 401 or 403 names the error in its challenge.
+    if (error instanceof BearerTokenError) reply.header("www-authenticate", error.challenge);
     if (isApi(request)) {
       return reply.status(status).send({ error: { code, message, ...(fields.length ? { fields } : {}) } });
     }

@@ -82,6 +82,14 @@ export const LTI_ERROR_STATUS: Record<LtiErrorCode, 400 | 401 | 403> = {
   invalid_registration_token: 401,
   registration_token_used: 401,
   // --- end of the Deep Linking and Dynamic Registration block ---
+  // RFC 6749 §5.2: the token endpoint answers 400 (the assertion is in the body, not an Authorization header,
+  // so invalid_client needs no 401); RFC 6750 §3.1: a bad Bearer token is 401, too narrow a scope 403.
+  token_invalid_request: 400,
+  token_invalid_client: 400,
+  token_unsupported_grant_type: 400,
+  token_invalid_scope: 400,
+  bearer_invalid_token: 401,
+  bearer_insufficient_scope: 403,
 };
 
 /** A refused launch into a published tool, answered with the refusal page. */

@@ -11,6 +11,13 @@ export interface ApiOperation {
   /** Status → description of the success response(s). */
   responses: Record<number, string>;
   query?: Record<string, string>;
+  /**
+   * An endpoint at the site's root rather than under /api/v1 (the LTI endpoints tools call), with its
+   * own authentication instead of the API's Bearer token: `path` is then the site path, e.g. "/lti/token".
+   */
+  siteRoot?: boolean;
+  /** A form body (application/x-www-form-urlencoded) instead of a JSON one. */
+  formBody?: z.ZodType;
 }
 
 const operations: ApiOperation[] = [];
@@ -54,6 +61,20 @@ export function openApiDocument(publicUrl: string): Record<string, unknown> {
           "application/json": { schema: z.toJSONSchema(op.body, { io: "input", unrepresentable: "any" }) },
         },
       };
+    }
+    if (op.formBody) {
+      entry.requestBody = {
+        required: true,
+        content: {
+          "application/x-www-form-urlencoded": {
+            schema: z.toJSONSchema(op.formBody, { io: "input", unrepresentable: "any" }),
+          },
+        },
+      };
+    }
+    if (op.siteRoot) {
+      entry.servers = [{ url: publicUrl }];
+      entry.security = [];
     }
     paths[op.path] = { ...(paths[op.path] ?? {}), [op.method]: entry };
   }

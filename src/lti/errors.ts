@@ -74,6 +74,13 @@ export const LTI_ERROR_CODES = [
   "invalid_registration_token",
   "registration_token_used",
   // --- end of the Deep Linking and Dynamic Registration block ---
+  // the service token endpoint (RFC 6749 §5.2) and the Bearer tokens it issues (RFC 6750 §3.1)
+  "token_invalid_request",
+  "token_invalid_client",
+  "token_unsupported_grant_type",
+  "token_invalid_scope",
+  "bearer_invalid_token",
+  "bearer_insufficient_scope",
 ] as const;
 export type LtiErrorCode = (typeof LTI_ERROR_CODES)[number];
 
@@ -277,5 +284,63 @@ export class RegistrationError extends LtiError<RegistrationErrorCode> {
         code === "invalid_registration_token" || code === "registration_token_used" ? "invalid_token" : code,
       error_description: description,
     };
+  }
+}
+
+// --- The service token endpoint (client_credentials with a JWT assertion) and its Bearer tokens ---
+
+/** RFC 6749 §5.2's `error` values the token endpoint answers. */
+export type TokenEndpointError =
+  | "invalid_request"
+  | "invalid_client"
+  | "unsupported_grant_type"
+  | "invalid_scope";
+
+export type TokenErrorCode = Extract<LtiErrorCode, `token_${string}`>;
+
+/**
+ * A refused token request (1EdTech Security Framework §4.1; conformance cases 129–136). `body` is RFC 6749
+ * §5.2's error body, as the endpoint answers it; `reason` is a stable code for the log (never a secret).
+ */
+export class TokenRequestError extends LtiError<TokenErrorCode> {
+  override name = "TokenRequestError";
+  readonly body: { error: TokenEndpointError; error_description: string };
+  /** The client_id the assertion names (unverified), once read: for the log only. */
+  clientId?: string;
+  constructor(
+    error: TokenEndpointError,
+    /** Why, for the log and tests: `grant_type`, `content_type`, `jti_reused`, a `jwt_*` code … */
+    readonly reason: string,
+    description: string,
+    options?: { cause?: unknown },
+  ) {
+    super(`token_${error}`, description, options);
+    this.body = { error, error_description: description };
+  }
+}
+
+export type BearerErrorCode = Extract<LtiErrorCode, `bearer_${string}`>;
+
+/**
+ * A service request whose Bearer token does not do (RFC 6750 §3.1): `invalid_token` (missing, unknown,
+ * expired, another tool's: 401) or `insufficient_scope` (403). `reason` is a stable code for the log.
+ */
+export class BearerTokenError extends LtiError<BearerErrorCode> {
+  override name = "BearerTokenError";
+  constructor(
+    code: BearerErrorCode,
+    readonly reason: string,
+    message: string,
+    /** For insufficient_scope: the scope the request needs (the challenge's `scope`). */
+    readonly scope?: string,
+  ) {
+    super(code, message);
+  }
+
+  /** The WWW-Authenticate challenge (RFC 6750 §3). */
+  get challenge(): string {
+    const error = this.code === "bearer_invalid_token" ? "invalid_token" : "insufficient_scope";
+    const scope = this.scope === undefined ? "" : `, scope="${this.scope}"`;
+    return `Bearer error="${error}", error_description="${this.message.replace(/["\\]/g, "")}"${scope}`;
   }
 }

@@ -40,19 +40,31 @@ export interface TestAppOptions {
   clock?: FakeClock;
   sqliteFile?: string;
   listen?: { host: string; port: number };
+  /** Collects the app's log lines (parsed JSON, at level info and above) instead of dropping them. */
+  logLines?: Array<Record<string, unknown>>;
 }
 
 export async function startTestApp(engine: Engine, opts: TestAppOptions = {}): Promise<TestApp> {
   const tdb = await createTestDatabase(engine, { sqliteFile: opts.sqliteFile });
   const config: Config = {
-    ...parseConfig({ DATABASE_URL: tdb.url, LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? "silent" }),
+    ...parseConfig({
+      DATABASE_URL: tdb.url,
+      LOG_LEVEL: opts.logLines ? "info" : (process.env.TEST_LOG_LEVEL ?? "silent"),
+    }),
     ...opts.config,
   };
+  const lines = opts.logLines;
+  const log = lines
+    ? createLogger(
+        { ...config, logFormat: "json" },
+        { tty: false, out: { write: (s: string) => void lines.push(JSON.parse(s)) } },
+      )
+    : createLogger(config);
   const clock = opts.clock ?? new FakeClock(new Date());
   const { ctx, close } = await createContext(config, {
     clock,
     pgSchema: tdb.pgSchema,
-    log: createLogger(config),
+    log,
     poolSize: 5,
   });
   const app = await buildApp(ctx, routeRegistrars);

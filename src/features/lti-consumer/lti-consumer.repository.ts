@@ -1,4 +1,5 @@
-// The only file that touches the consumer side's tables: lti_tool_types, lti_consumer_keys and lti_deep_link_requests.
+// The only file that touches the consumer side's tables: lti_tool_types, lti_consumer_keys, lti_deep_link_requests
+// and lti_access_tokens.
 
 import type { Selectable } from "kysely";
 import type { Db } from "../../db/database.js";
@@ -197,4 +198,50 @@ export async function deletePendingDeepLink(db: Db, data: string): Promise<boole
 /** Drops requests that expired before `now` (unanswered ones). */
 export async function deleteExpiredDeepLinks(db: Db, now: string): Promise<void> {
   await db.deleteFrom("lti_deep_link_requests").where("expires_at", "<", now).execute();
+}
+
+/** An access token issued to a tool, by the SHA-256 of the token (the token itself is never stored). */
+export interface AccessTokenRow {
+  tokenHash: string;
+  toolTypeId: number;
+  clientId: string;
+  scopes: string[];
+  expiresAt: string;
+}
+
+export async function insertAccessToken(db: Db, t: AccessTokenRow, now: string): Promise<void> {
+  await db
+    .insertInto("lti_access_tokens")
+    .values({
+      token_hash: t.tokenHash,
+      tool_type_id: t.toolTypeId,
+      client_id: t.clientId,
+      scopes: t.scopes.join(" "),
+      expires_at: t.expiresAt,
+      created_at: now,
+    })
+    .execute();
+}
+
+export async function findAccessToken(db: Db, tokenHash: string): Promise<AccessTokenRow | undefined> {
+  const r = await db
+    .selectFrom("lti_access_tokens")
+    .select(["token_hash", "tool_type_id", "client_id", "scopes", "expires_at"])
+    .where("token_hash", "=", tokenHash)
+    .executeTakeFirst();
+  return r
+    ? {
+        tokenHash: r.token_hash,
+        toolTypeId: r.tool_type_id,
+        clientId: r.client_id,
+        scopes: r.scopes.split(" ").filter((s) => s !== ""),
+        expiresAt: r.expires_at,
+      }
+    : undefined;
+}
+
+/** Drops the tokens that expired before `now`; returns how many. */
+export async function deleteExpiredAccessTokens(db: Db, now: string): Promise<number> {
+  const r = await db.deleteFrom("lti_access_tokens").where("expires_at", "<", now).executeTakeFirst();
+  return Number(r.numDeletedRows);
 }

@@ -7,6 +7,7 @@ import { registerDeepLinkingRoutes } from "./launch/deep-linking.routes.js";
 import { registerLaunchRoutes } from "./launch/launch.routes.js";
 import { registerMembershipsRoutes } from "./services/memberships.routes.js";
 import { registerOutcomesRoutes } from "./services/outcomes.routes.js";
+import { registerTokenRoutes } from "./services/token.routes.js";
 import { registerDynamicRegistrationRoutes } from "./tools/dynamic-registration.routes.js";
 import { registerToolTypeApi } from "./tools/tool-types.api.js";
 import { registerToolTypeRoutes } from "./tools/tool-types.routes.js";
@@ -19,4 +20,5 @@ export async function registerLtiConsumerRoutes(app: FastifyInstance, ctx: AppCo
   registerDynamicRegistrationRoutes(app, ctx);
   await registerOutcomesRoutes(app, ctx);
   await registerMembershipsRoutes(app, ctx);
+  await registerTokenRoutes(app, ctx);
 }

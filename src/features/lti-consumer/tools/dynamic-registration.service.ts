@@ -38,11 +38,10 @@ import { spentTokenStore } from "../../lti-common/nonces.service.js";
 import { autoActivateDynamicTools, registrationTokenSecret } from "../../lti-common/platform-keys.service.js";
 import { getUser } from "../../users/users.service.js";
 import * as repo from "../lti-consumer.repository.js";
-import { AUTH_PATH, JWKS_PATH } from "./tool-registrations.service.js";
+import { AUTH_PATH, JWKS_PATH, OPENID_CONFIGURATION_PATH, TOKEN_PATH } from "./tool-registrations.service.js";
 
-export const OPENID_CONFIGURATION_PATH = "/lti/openid-configuration";
+export { OPENID_CONFIGURATION_PATH, TOKEN_PATH } from "./tool-registrations.service.js";
 export const REGISTER_PATH = "/lti/register";
-export const TOKEN_PATH = "/lti/token";
 
 type Ctx = Pick<AppContext, "db" | "clock" | "log" | "config">;
 

@@ -25,6 +25,10 @@ export type { ToolRegistration } from "../../lti-common/deployments.service.js";
 /** Pluto's endpoints a tool is configured with (Tool configuration details). */
 export const AUTH_PATH = "/lti/auth";
 export const JWKS_PATH = "/lti/jwks";
+/** The service token endpoint (client_credentials with a JWT assertion): services/token.service.ts. */
+export const TOKEN_PATH = "/lti/token";
+/** Pluto's OpenID configuration (Dynamic Registration): dynamic-registration.service.ts. */
+export const OPENID_CONFIGURATION_PATH = "/lti/openid-configuration";
 
 export const PUBLIC_KEY_TYPES = ["keyset", "key"] as const;
 export const PUBLIC_KEY_TYPE_LABELS: Record<(typeof PUBLIC_KEY_TYPES)[number], string> = {
@@ -283,6 +287,8 @@ export function platformDetails(publicUrl: string) {
   return {
     issuer: base,
     authenticationRequestUrl: `${base}${AUTH_PATH}`,
+    accessTokenUrl: `${base}${TOKEN_PATH}`,
     publicKeysetUrl: `${base}${JWKS_PATH}`,
+    openidConfigurationUrl: `${base}${OPENID_CONFIGURATION_PATH}`,
   };
 }

@@ -24,7 +24,13 @@ interface Lti13Json {
   publicKeyType: string;
   publicKeysetUrl: string;
   publicKey: string;
-  platform: { issuer: string; authenticationRequestUrl: string; publicKeysetUrl: string };
+  platform: {
+    issuer: string;
+    authenticationRequestUrl: string;
+    accessTokenUrl: string;
+    publicKeysetUrl: string;
+    openidConfigurationUrl: string;
+  };
 }
 
 const valid = {
@@ -75,7 +81,9 @@ for (const engine of testEngines()) {
       assert.deepEqual(c.platform, {
         issuer: PUBLIC_URL,
         authenticationRequestUrl: `${PUBLIC_URL}/lti/auth`,
+        accessTokenUrl: `${PUBLIC_URL}/lti/token`,
         publicKeysetUrl: `${PUBLIC_URL}/lti/jwks`,
+        openidConfigurationUrl: `${PUBLIC_URL}/lti/openid-configuration`,
       });
       const got = await api(t.app, adminToken, "GET", `${BASE}/${c.id}`);
       assert.deepEqual(got.json, c);
@@ -270,6 +278,14 @@ for (const engine of testEngines()) {
       );
       assert.match(details.body, /id="deployment-id"[^>]*value="1"/);
       assert.match(details.body, /data-copy="#client-id"/);
+      // The Access token URL (AGS/NRPS) and the OpenID configuration, each with its label and Copy button.
+      assert.match(details.body, /<label[^>]*for="access-token-url"[^>]*>Access token URL</);
+      assert.match(details.body, new RegExp(`id="access-token-url"[^>]*value="${PUBLIC_URL}/lti/token"`));
+      assert.match(details.body, /data-copy="#access-token-url"/);
+      assert.match(
+        details.body,
+        new RegExp(`id="openid-configuration-url"[^>]*value="${PUBLIC_URL}/lti/openid-configuration"`),
+      );
 
       const list = (await api(t.app, adminToken, "GET", BASE)).json as Lti13Json[];
       const stored = list.find((x) => x.name === "Form Tool");

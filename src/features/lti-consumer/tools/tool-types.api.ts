@@ -77,7 +77,7 @@ export function presentToolType(t: ToolType, r?: ToolRegistration, publicUrl?: s
 }
 
 const SHAPE =
-  "{id, name, description, toolUrl, cartridgeUrl, launchUrl, secureLaunchUrl, ltiVersion, consumerKey, sharedSecret, customParameters, iconUrl, secureIconUrl, launchContainer, shareName, shareEmail, acceptGrades, showInPicker, vendor}; an LTI 1.3 tool also has {initiateLoginUrl, redirectUris, publicKeyType, publicKeysetUrl, publicKey, clientId, deploymentId, status: active|pending, deepLinking, deepLinkingUrl, platform: {issuer, authenticationRequestUrl, publicKeysetUrl}, registration: null or, for a dynamically registered tool, what it asked for {name, domain, targetLinkUri, services: {ags, acceptGrades, nrps}, privacy: {shareName, shareEmail, sharePicture}, deepLinking: {supported, url?}, placements, messageTypes, grantedScopes, droppedScopes, …}}";
+  "{id, name, description, toolUrl, cartridgeUrl, launchUrl, secureLaunchUrl, ltiVersion, consumerKey, sharedSecret, customParameters, iconUrl, secureIconUrl, launchContainer, shareName, shareEmail, acceptGrades, showInPicker, vendor}; an LTI 1.3 tool also has {initiateLoginUrl, redirectUris, publicKeyType, publicKeysetUrl, publicKey, clientId, deploymentId, status: active|pending, deepLinking, deepLinkingUrl, platform: {issuer, authenticationRequestUrl, accessTokenUrl, publicKeysetUrl, openidConfigurationUrl}, registration: null or, for a dynamically registered tool, what it asked for {name, domain, targetLinkUri, services: {ags, acceptGrades, nrps}, privacy: {shareName, shareEmail, sharePicture}, deepLinking: {supported, url?}, placements, messageTypes, grantedScopes, droppedScopes, …}}";
 const tag = "External tools";
 addApiOperation({
   method: "post",

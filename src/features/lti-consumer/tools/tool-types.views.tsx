@@ -306,7 +306,13 @@ export function ToolDetailsPage({
   pc: PageContext;
   tool: ToolType;
   registration: ToolRegistration;
-  platform: { issuer: string; authenticationRequestUrl: string; publicKeysetUrl: string };
+  platform: {
+    issuer: string;
+    authenticationRequestUrl: string;
+    accessTokenUrl: string;
+    publicKeysetUrl: string;
+    openidConfigurationUrl: string;
+  };
 }) {
   return (
     <AdminLayout
@@ -334,6 +340,18 @@ export function ToolDetailsPage({
         label="Authentication request URL"
         hint="“OIDC authorization URL”, “Platform OIDC auth URL”"
         value={platform.authenticationRequestUrl}
+      />
+      <CopyField
+        id="access-token-url"
+        label="Access token URL"
+        hint="“Token endpoint”, “OAuth2 access token URL”: for grades and members (AGS, NRPS)"
+        value={platform.accessTokenUrl}
+      />
+      <CopyField
+        id="openid-configuration-url"
+        label="OpenID configuration URL"
+        hint="“Platform configuration”, for a tool that reads the platform's settings from it"
+        value={platform.openidConfigurationUrl}
       />
       <h2>The tool's registration</h2>
       <dl>
