@@ -11,6 +11,7 @@ import * as m0042 from "./0042-lti-platform-keys.js";
 import * as m0043 from "./0043-lti-tool-registrations.js";
 import * as m0044 from "./0044-lti-deep-linking.js";
 import * as m0045 from "./0045-lti-dynamic-registration.js";
+import * as m0047 from "./0047-course-copy.js";
 
 export const migrations: Record<string, Migration> = {
   "0001-core": m0001,
@@ -24,4 +25,5 @@ export const migrations: Record<string, Migration> = {
   "0043-lti-tool-registrations": m0043,
   "0044-lti-deep-linking": m0044,
   "0045-lti-dynamic-registration": m0045,
+  "0047-course-copy": m0047,
 };

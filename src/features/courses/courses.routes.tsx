@@ -13,6 +13,7 @@ import { listCourseActivities } from "../activities/activities.service.js";
 import { learnerProgress } from "../completion/completion.service.js";
 import { rolesGrant } from "../roles/capabilities.js";
 import { isLearner, openCourse, openCourseWith } from "./course-access.js";
+import { registerCourseCopyRoutes } from "./course-copy.routes.js";
 import { CoursePage } from "./course-page.views.js";
 import { registerCourseApi } from "./courses.api.js";
 import {
@@ -157,4 +158,5 @@ export function registerCourseRoutes(app: FastifyInstance, ctx: AppContext) {
   });
 
   registerCourseApi(app, ctx);
+  registerCourseCopyRoutes(app, ctx);
 }
