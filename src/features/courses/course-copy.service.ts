@@ -21,19 +21,7 @@ import {
 } from "../enrolments/enrolments.service.js";
 import { copyGradeItems } from "../grades/grades.service.js";
 import * as repo from "./courses.repository.js";
-
-/** A calendar date, YYYY-MM-DD; an empty value means "none". */
-export const startDateSchema = z.preprocess(
-  (v) => (typeof v === "string" && v.trim() === "" ? null : typeof v === "string" ? v.trim() : v),
-  z
-    .string({ error: "Course start date must be a date (YYYY-MM-DD)" })
-    .regex(/^\d{4}-\d{2}-\d{2}$/, "Course start date must be a date (YYYY-MM-DD)")
-    .refine((v) => {
-      const d = new Date(`${v}T00:00:00Z`);
-      return !Number.isNaN(d.getTime()) && d.toISOString().slice(0, 10) === v;
-    }, "Course start date must be a real date")
-    .nullable(),
-);
+import { startDateSchema } from "./courses.service.js";
 
 export const courseCopySchema = z.object({
   fullname: requiredText(254, "Course full name"),

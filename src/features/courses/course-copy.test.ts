@@ -515,5 +515,38 @@ for (const engine of testEngines()) {
       assert.deepEqual(half, []);
       await t.ctx.db.deleteFrom("enrol_instances").where("id", "=", row.id).execute();
     });
+
+    it("sets and clears the start date through the course settings form and the API", async () => {
+      const mona = await t.client("mona");
+      await mona.get(`/course/${copyId}/edit`);
+      const saved = await mona.post(`/course/${copyId}/edit`, {
+        fullname: "Biology 2027",
+        shortname: "BIO2027",
+        summary: "",
+        visible: "1",
+        startDate: "2027-10-04",
+      });
+      assert.equal(saved.statusCode, 303, saved.body);
+      const one = await api(t.app, managerToken, "GET", `/api/v1/courses/${copyId}`);
+      assert.equal((one.json as CopyJson).startDate, "2027-10-04");
+      const form = await mona.get(`/course/${copyId}/edit`);
+      assert.match(form.body, /name="startDate" value="2027-10-04"/);
+      const bad = await mona.post(`/course/${copyId}/edit`, {
+        fullname: "Biology 2027",
+        shortname: "BIO2027",
+        summary: "",
+        startDate: "2027-13-01",
+      });
+      assert.equal(bad.statusCode, 400);
+      assert.match(bad.body, /Course start date must be a real date/);
+      await mona.post(`/course/${copyId}/edit`, {
+        fullname: "Biology 2027",
+        shortname: "BIO2027",
+        summary: "",
+        startDate: "",
+      });
+      const cleared = await api(t.app, managerToken, "GET", `/api/v1/courses/${copyId}`);
+      assert.equal((cleared.json as CopyJson).startDate, null);
+    });
   });
 }

@@ -38,6 +38,7 @@ function courseFormValues(body: unknown): CourseFormValues {
     shortname: str(b.shortname),
     summary: str(b.summary),
     visible: str(b.visible) === "1",
+    startDate: str(b.startDate) ?? "",
   };
 }
 
@@ -126,7 +127,8 @@ export function registerCourseRoutes(app: FastifyInstance, ctx: AppContext) {
     const { id } = parseInput(idParams, request.params);
     const { course, caps } = await openCourseWith(ctx, request, id, "course:update");
     const pc = pageContext(ctx, request, reply);
-    return sendPage(reply, h(EditCoursePage, { pc, course, caps, values: course, errors: [] }));
+    const values = { ...course, startDate: course.startDate ?? "" };
+    return sendPage(reply, h(EditCoursePage, { pc, course, caps, values, errors: [] }));
   });
 
   app.post("/course/:id/edit", async (request, reply) => {
