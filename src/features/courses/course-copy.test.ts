@@ -548,5 +548,16 @@ for (const engine of testEngines()) {
       const cleared = await api(t.app, managerToken, "GET", `/api/v1/courses/${copyId}`);
       assert.equal((cleared.json as CopyJson).startDate, null);
     });
+
+    it("is described in the OpenAPI document with its body and answers", async () => {
+      const res = await api(t.app, undefined, "GET", "/api/v1/openapi.json");
+      const doc = res.json as {
+        paths: Record<string, Record<string, { responses?: Record<string, unknown> }>>;
+      };
+      const op = doc.paths["/courses/{id}/copy"]?.post;
+      assert.ok(op);
+      assert.deepEqual(Object.keys(op.responses ?? {}).sort(), ["201", "400", "403", "409", "4XX"]);
+      assert.match(JSON.stringify(op), /startDate/);
+    });
   });
 }
