@@ -59,6 +59,10 @@ export interface CoursesTable {
   shortname: string;
   summary: string;
   visible: number;
+  /** YYYY-MM-DD, or null when the course has no start date */
+  start_date: string | null;
+  /** the course this one was copied from (course copy), or null */
+  original_course_id: number | null;
   created_at: string;
   updated_at: string;
 }
@@ -84,6 +88,8 @@ export interface ActivitiesTable {
   /** none | viewed | graded | passing */
   completion_rule: string;
   completion_pass_grade: number | null;
+  /** the activity this one was copied from (course copy), or null */
+  original_activity_id: number | null;
   created_at: string;
   updated_at: string;
 }

@@ -14,6 +14,7 @@ import { registerOpenApiRoute } from "./admin/openapi.routes.js";
 import { registerAuthRoutes } from "./auth/auth.routes.js";
 import { registerCompletionLinks, registerCompletionRoutes } from "./completion/completion.routes.js";
 import { completeOnGradeChange, reevaluateOnActivityChange } from "./completion/completion.service.js";
+import { registerCourseCopyLinks } from "./courses/course-copy.routes.js";
 import { registerCourseRoutes } from "./courses/courses.routes.js";
 import { manualEnrolMethod, registerEnrolMethod } from "./enrolments/enrol-methods.js";
 import { registerEnrolMethodsLinks } from "./enrolments/enrol-methods.routes.js";
@@ -81,6 +82,7 @@ export function registerFeatures(): void {
   onGradeChanged(completeOnGradeChange);
   onActivityChanged(reevaluateOnActivityChange);
   registerCompletionLinks();
+  registerCourseCopyLinks();
   // Publish as LTI tool: the enrolment method, grade sync (a grade change queues a send), member sync
   registerEnrolMethod(ltiEnrolMethod);
   onGradeChanged(enqueueOnGradeChange);

@@ -12,6 +12,7 @@ import * as m0043 from "./0043-lti-tool-registrations.js";
 import * as m0044 from "./0044-lti-deep-linking.js";
 import * as m0045 from "./0045-lti-dynamic-registration.js";
 import * as m0046 from "./0046-lti-access-tokens.js";
+import * as m0047 from "./0047-course-copy.js";
 
 export const migrations: Record<string, Migration> = {
   "0001-core": m0001,
@@ -26,4 +27,5 @@ export const migrations: Record<string, Migration> = {
   "0044-lti-deep-linking": m0044,
   "0045-lti-dynamic-registration": m0045,
   "0046-lti-access-tokens": m0046,
+  "0047-course-copy": m0047,
 };

@@ -90,7 +90,10 @@ export interface ActivityValues {
   completionPassGrade: number | null;
 }
 
-export async function insertActivity(db: Db, v: ActivityValues & { now: string }): Promise<Activity> {
+export async function insertActivity(
+  db: Db,
+  v: ActivityValues & { now: string; originalActivityId?: number | null },
+): Promise<Activity> {
   const r = await db
     .insertInto("activities")
     .values({
@@ -103,6 +106,7 @@ export async function insertActivity(db: Db, v: ActivityValues & { now: string }
       visible: v.visible ? 1 : 0,
       completion_rule: v.completionRule,
       completion_pass_grade: v.completionPassGrade,
+      original_activity_id: v.originalActivityId ?? null,
       created_at: v.now,
       updated_at: v.now,
     })
@@ -134,4 +138,27 @@ export async function updateActivity(
 
 export async function deleteActivity(db: Db, id: number): Promise<void> {
   await db.deleteFrom("activities").where("id", "=", id).execute();
+}
+
+/**
+ * The ids of the activities this one was copied from, newest first (course copy lineage). Stops at an
+ * activity that was not a copy, at a deleted one (whose id is still listed) and at a cycle.
+ */
+export async function listActivityAncestorIds(db: Db, activityId: number, limit = 1000): Promise<number[]> {
+  const out: number[] = [];
+  const seen = new Set<number>([activityId]);
+  let id = activityId;
+  while (out.length < limit) {
+    const r = await db
+      .selectFrom("activities")
+      .select("original_activity_id")
+      .where("id", "=", id)
+      .executeTakeFirst();
+    const parent = r?.original_activity_id ?? null;
+    if (parent === null || seen.has(parent)) break;
+    out.push(parent);
+    seen.add(parent);
+    id = parent;
+  }
+  return out;
 }

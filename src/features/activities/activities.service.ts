@@ -353,5 +353,45 @@ export async function sectionOf(db: Db, activity: Activity) {
   return s;
 }
 
+/**
+ * Copies every activity of course `fromCourseId` into `toCourseId` (course copy), with its settings,
+ * visibility and completion rule, into the copied section (`sectionIds`: source section id → copy's).
+ * Each copy records its source, so its LTI launch names the source in $ResourceLink.id.history. No
+ * user data goes along (attempts, submissions, completions, grades); grade items are the grades
+ * feature's to copy. Runs in the caller's transaction. Returns source activity id → copy's id.
+ */
+export async function copyCourseActivities(
+  trx: Db,
+  deps: GradeDeps,
+  v: { fromCourseId: number; toCourseId: number; sectionIds: ReadonlyMap<number, number> },
+): Promise<Map<number, number>> {
+  const now = iso(deps.clock.now());
+  const ids = new Map<number, number>();
+  for (const a of await repo.listCourseActivities(trx, v.fromCourseId, { includeHidden: true })) {
+    const sectionId = v.sectionIds.get(a.sectionId);
+    if (sectionId === undefined) continue;
+    const copy = await repo.insertActivity(trx, {
+      courseId: v.toCourseId,
+      sectionId,
+      position: a.position,
+      type: a.type,
+      name: a.name,
+      settings: a.settings,
+      visible: a.visible,
+      completionRule: a.completionRule,
+      completionPassGrade: a.completionPassGrade,
+      originalActivityId: a.id,
+      now,
+    });
+    ids.set(a.id, copy.id);
+    await announce(trx, deps, { kind: "created", activity: copy });
+  }
+  return ids;
+}
+
+/** The ids of the activities this one was copied from, newest first (empty for an original). */
+export const activityAncestorIds = (db: Db, activityId: number) =>
+  repo.listActivityAncestorIds(db, activityId);
+
 export const findActivity = repo.findActivity;
 export const listCourseActivities = repo.listCourseActivities;

@@ -26,6 +26,8 @@ export function presentCourse(publicUrl: string, c: Course) {
     shortname: c.shortname,
     summary: c.summary,
     visible: c.visible,
+    startDate: c.startDate,
+    originalCourseId: c.originalCourseId,
     createdAt: c.createdAt,
   };
 }

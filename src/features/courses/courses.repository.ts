@@ -10,6 +10,10 @@ export interface Course {
   shortname: string;
   summary: string;
   visible: boolean;
+  /** YYYY-MM-DD, or null */
+  startDate: string | null;
+  /** The course this one was copied from, or null. */
+  originalCourseId: number | null;
   createdAt: string;
 }
 
@@ -27,6 +31,8 @@ const toCourse = (r: Selectable<Database["courses"]>): Course => ({
   shortname: r.shortname,
   summary: r.summary,
   visible: r.visible === 1,
+  startDate: r.start_date,
+  originalCourseId: r.original_course_id,
   createdAt: r.created_at,
 });
 
@@ -56,7 +62,15 @@ export async function listCourses(
 
 export async function insertCourse(
   db: Db,
-  v: { fullname: string; shortname: string; summary: string; visible: boolean; now: string },
+  v: {
+    fullname: string;
+    shortname: string;
+    summary: string;
+    visible: boolean;
+    startDate?: string | null;
+    originalCourseId?: number | null;
+    now: string;
+  },
 ): Promise<Course> {
   const r = await db
     .insertInto("courses")
@@ -65,6 +79,8 @@ export async function insertCourse(
       shortname: v.shortname,
       summary: v.summary,
       visible: v.visible ? 1 : 0,
+      start_date: v.startDate ?? null,
+      original_course_id: v.originalCourseId ?? null,
       created_at: v.now,
       updated_at: v.now,
     })
@@ -76,18 +92,52 @@ export async function insertCourse(
 export async function updateCourse(
   db: Db,
   id: number,
-  v: Partial<{ fullname: string; shortname: string; summary: string; visible: boolean }> & { now: string },
+  v: Partial<{
+    fullname: string;
+    shortname: string;
+    summary: string;
+    visible: boolean;
+    startDate: string | null;
+  }> & { now: string },
 ): Promise<void> {
-  const { visible, now, ...rest } = v;
+  const { visible, startDate, now, ...rest } = v;
   await db
     .updateTable("courses")
-    .set({ ...rest, ...(visible !== undefined ? { visible: visible ? 1 : 0 } : {}), updated_at: now })
+    .set({
+      ...rest,
+      ...(visible !== undefined ? { visible: visible ? 1 : 0 } : {}),
+      ...(startDate !== undefined ? { start_date: startDate } : {}),
+      updated_at: now,
+    })
     .where("id", "=", id)
     .execute();
 }
 
 export async function deleteCourse(db: Db, id: number): Promise<void> {
   await db.deleteFrom("courses").where("id", "=", id).execute();
+}
+
+/**
+ * The ids of the courses this one was copied from, newest first (its source, the source's source, …).
+ * Stops at a course that was not a copy, at a deleted one (whose id is still listed) and at a cycle.
+ */
+export async function listCourseAncestorIds(db: Db, courseId: number, limit = 1000): Promise<number[]> {
+  const out: number[] = [];
+  const seen = new Set<number>([courseId]);
+  let id: number | null = courseId;
+  while (id !== null && out.length < limit) {
+    const r: { original_course_id: number | null } | undefined = await db
+      .selectFrom("courses")
+      .select("original_course_id")
+      .where("id", "=", id)
+      .executeTakeFirst();
+    const parent: number | null = r?.original_course_id ?? null;
+    if (parent === null || seen.has(parent)) break;
+    out.push(parent);
+    seen.add(parent);
+    id = parent;
+  }
+  return out;
 }
 
 export async function listSections(db: Db, courseId: number): Promise<Section[]> {
@@ -138,10 +188,11 @@ export async function insertSection(
   courseId: number,
   position: number,
   name: string,
+  summary = "",
 ): Promise<number> {
   const r = await db
     .insertInto("sections")
-    .values({ course_id: courseId, position, name, summary: "" })
+    .values({ course_id: courseId, position, name, summary })
     .returning("id")
     .executeTakeFirstOrThrow();
   return r.id;

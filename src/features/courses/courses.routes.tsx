@@ -13,6 +13,7 @@ import { listCourseActivities } from "../activities/activities.service.js";
 import { learnerProgress } from "../completion/completion.service.js";
 import { rolesGrant } from "../roles/capabilities.js";
 import { isLearner, openCourse, openCourseWith } from "./course-access.js";
+import { registerCourseCopyRoutes } from "./course-copy.routes.js";
 import { CoursePage } from "./course-page.views.js";
 import { registerCourseApi } from "./courses.api.js";
 import {
@@ -37,6 +38,7 @@ function courseFormValues(body: unknown): CourseFormValues {
     shortname: str(b.shortname),
     summary: str(b.summary),
     visible: str(b.visible) === "1",
+    startDate: str(b.startDate) ?? "",
   };
 }
 
@@ -125,7 +127,8 @@ export function registerCourseRoutes(app: FastifyInstance, ctx: AppContext) {
     const { id } = parseInput(idParams, request.params);
     const { course, caps } = await openCourseWith(ctx, request, id, "course:update");
     const pc = pageContext(ctx, request, reply);
-    return sendPage(reply, h(EditCoursePage, { pc, course, caps, values: course, errors: [] }));
+    const values = { ...course, startDate: course.startDate ?? "" };
+    return sendPage(reply, h(EditCoursePage, { pc, course, caps, values, errors: [] }));
   });
 
   app.post("/course/:id/edit", async (request, reply) => {
@@ -157,4 +160,5 @@ export function registerCourseRoutes(app: FastifyInstance, ctx: AppContext) {
   });
 
   registerCourseApi(app, ctx);
+  registerCourseCopyRoutes(app, ctx);
 }

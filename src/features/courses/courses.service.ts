@@ -14,11 +14,26 @@ export type { Course, Section } from "./courses.repository.js";
 
 export const DEFAULT_TOPICS = 4;
 
+/** A calendar date, YYYY-MM-DD; an empty value means "none". */
+export const startDateSchema = z.preprocess(
+  (v) => (typeof v === "string" && v.trim() === "" ? null : typeof v === "string" ? v.trim() : v),
+  z
+    .string({ error: "Course start date must be a date (YYYY-MM-DD)" })
+    .regex(/^\d{4}-\d{2}-\d{2}$/, "Course start date must be a date (YYYY-MM-DD)")
+    .refine((v) => {
+      const d = new Date(`${v}T00:00:00Z`);
+      return !Number.isNaN(d.getTime()) && d.toISOString().slice(0, 10) === v;
+    }, "Course start date must be a real date")
+    .nullable(),
+);
+
 export const courseSchema = z.object({
   fullname: requiredText(254, "Course full name"),
   shortname: requiredText(100, "Course short name"),
   summary: trimmed(20000).default(""),
   visible: z.boolean().default(true),
+  /** Left out: none (create) or unchanged (update). */
+  startDate: startDateSchema.optional(),
 });
 
 export const courseUpdateSchema = courseSchema.partial();

@@ -68,6 +68,7 @@ export interface CourseFormValues {
   shortname?: string;
   summary?: string;
   visible?: boolean;
+  startDate?: string;
 }
 
 function CourseFields({
@@ -107,6 +108,14 @@ function CourseFields({
         help="Unique on this site; shown in breadcrumbs and lists."
       />
       <TextArea name="summary" label="Course summary" value={values.summary} errors={errors} rows={4} />
+      <TextField
+        name="startDate"
+        label="Course start date"
+        type="date"
+        value={values.startDate}
+        errors={errors}
+        help="Optional."
+      />
       <Checkbox name="visible" label="Visible to students" checked={values.visible ?? true} />
       <p class="actions">
         <button type="submit">{submit}</button>

@@ -105,6 +105,12 @@ export interface EnrolMethod {
   rolesOf?: (settings: Settings) => Readonly<Record<string, string>>;
   /** Extra JSON the API returns for an instance (e.g. published details). */
   present?: (ctx: AppContext, instance: EnrolInstance) => Promise<Settings> | Settings;
+  /**
+   * Why a course copy leaves this method's instances out, shown with the copy's result (e.g. a published
+   * tool, whose consumer credentials must not be duplicated silently). Without it, a copy copies the
+   * method's instances with their settings, without their users.
+   */
+  notCopied?: string;
   /** Called when an instance is created, inside the creating transaction. */
   onCreate?: (trx: Db, ctx: AppContext, instance: EnrolInstance) => Promise<void>;
   /** Called after an instance changed (form, API, enable/disable), inside the same transaction. */

@@ -296,6 +296,53 @@ export async function deleteMethodInstance(ctx: AppContext, id: number): Promise
   });
 }
 
+export interface SkippedInstance {
+  id: number;
+  name: string;
+  method: string;
+  reason: string;
+}
+
+/**
+ * Copies the enrolment method instances of course `fromCourseId` into `toCourseId` (course copy): each
+ * with its common fields and settings, without its users and the roles they hold; the method sets up its
+ * own records (onCreate). A method with `notCopied` is left out and listed with its reason. Runs in the
+ * caller's transaction.
+ */
+export async function copyEnrolInstances(
+  trx: Db,
+  ctx: AppContext,
+  v: { fromCourseId: number; toCourseId: number },
+): Promise<{ copied: repo.EnrolInstance[]; skipped: SkippedInstance[] }> {
+  const copied: repo.EnrolInstance[] = [];
+  const skipped: SkippedInstance[] = [];
+  const now = iso(ctx.clock.now());
+  for (const i of await repo.listInstances(trx, v.fromCourseId)) {
+    const method = findEnrolMethod(i.method);
+    if (!method || method.notCopied) {
+      const reason = method?.notCopied ?? "Its enrolment method is no longer available on this site.";
+      skipped.push({ id: i.id, name: i.name, method: i.method, reason });
+      continue;
+    }
+    const copy = await repo.insertInstance(trx, {
+      courseId: v.toCourseId,
+      method: i.method,
+      name: i.name,
+      status: i.status,
+      enrolPeriod: i.enrolPeriod,
+      enrolStart: i.enrolStart,
+      enrolEnd: i.enrolEnd,
+      maxEnrolled: i.maxEnrolled,
+      role: i.role,
+      settings: i.settings,
+      now,
+    });
+    await method.onCreate?.(trx, ctx, copy);
+    copied.push(copy);
+  }
+  return { copied, skipped };
+}
+
 /** Whether the user has an enrolment (any method, any status) in the course. */
 export async function isParticipant(db: Db, courseId: number, userId: number): Promise<boolean> {
   return (await repo.countUserEnrolmentsInCourse(db, courseId, userId)) > 0;

@@ -73,6 +73,33 @@ export async function upsertActivityItem(
   return item;
 }
 
+/**
+ * Copies the grade items of course `fromCourseId` into `toCourseId` (course copy): the course total and
+ * each activity's item, with their names, maximum and pass grades, attached to the copied activity
+ * (`activityIds`: source activity id → copy's). No grades and no history go along. Runs in the caller's
+ * transaction. Returns source item id → copy's item id, so a line-item layer can follow its items.
+ */
+export async function copyGradeItems(
+  trx: Db,
+  v: { fromCourseId: number; toCourseId: number; activityIds: ReadonlyMap<number, number> },
+): Promise<Map<number, number>> {
+  const ids = new Map<number, number>();
+  for (const item of await repo.listItems(trx, v.fromCourseId)) {
+    const activityId = item.activityId === null ? null : v.activityIds.get(item.activityId);
+    if (activityId === undefined) continue;
+    const copy = await repo.insertItem(trx, {
+      courseId: v.toCourseId,
+      activityId,
+      name: item.name,
+      maxGrade: item.maxGrade,
+      passGrade: item.passGrade,
+    });
+    ids.set(item.id, copy.id);
+  }
+  await refreshCourseTotalMax(trx, v.toCourseId);
+  return ids;
+}
+
 /** Removes an activity's grade item (when it stops being gradable or is deleted). */
 export async function removeActivityItem(trx: Db, courseId: number, activityId: number): Promise<void> {
   const item = await repo.findActivityItem(trx, activityId);

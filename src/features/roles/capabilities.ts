@@ -15,6 +15,8 @@ export const ROLE_NAMES: Record<Role, string> = {
 export const CAPABILITIES = [
   "course:view",
   "course:update",
+  /** Copy the course into a new one (Course admin → Copy course): managers, not teachers. */
+  "course:copy",
   "course:viewhidden",
   "course:managematerial",
   "enrol:manage",
@@ -32,7 +34,8 @@ const ALL: readonly Capability[] = CAPABILITIES;
 
 export const ROLE_CAPABILITIES: Record<Role, readonly Capability[]> = {
   manager: ALL,
-  editingteacher: ALL,
+  // A copy is a new course on the site, a manager's decision (as creating one is a site admin's).
+  editingteacher: ALL.filter((c) => c !== "course:copy"),
   teacher: [
     "course:view",
     "course:viewhidden",

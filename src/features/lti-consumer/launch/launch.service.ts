@@ -8,6 +8,7 @@ import { iso } from "../../../shared/clock.js";
 import { AppError } from "../../../shared/errors.js";
 import { resolveTimeZone } from "../../../shared/time-zone.js";
 import type { Activity } from "../../activities/activity-types.js";
+import { launchHistory } from "../../courses/course-copy.service.js";
 import type { Course } from "../../courses/courses.service.js";
 import { ensureDeployment } from "../../lti-common/deployments.service.js";
 import { writeLaunchLog } from "../../lti-common/launch-log.service.js";
@@ -85,6 +86,7 @@ export async function buildSignedLaunch(
   const fullName = `${v.user.firstname} ${v.user.lastname}`.trim();
   const { course, activity } = v;
   const { shareName, shareEmail, acceptGrades } = tool.privacy;
+  const history = await launchHistory(ctx.db, { courseId: course.id, activityId: activity.id });
   const params = buildLaunchParams({
     resourceLink: { id: String(activity.id), title: activity.name, description: s.description || undefined },
     user: {
@@ -128,6 +130,7 @@ export async function buildSignedLaunch(
     },
     custom: tool.custom,
     substitutions: {
+      ...history,
       "$User.username": shareName ? v.user.username : undefined,
       "$CourseSection.title": course.fullname,
       "$CourseSection.label": course.shortname,

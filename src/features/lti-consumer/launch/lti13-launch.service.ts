@@ -32,6 +32,7 @@ import { iso } from "../../../shared/clock.js";
 import { resolveTimeZone } from "../../../shared/time-zone.js";
 import { getActivity } from "../../activities/activities.service.js";
 import type { Activity } from "../../activities/activity-types.js";
+import { launchHistory } from "../../courses/course-copy.service.js";
 import { type Course, getCourse } from "../../courses/courses.service.js";
 import { ensureDeployment } from "../../lti-common/deployments.service.js";
 import { writeLaunchLog } from "../../lti-common/launch-log.service.js";
@@ -311,6 +312,7 @@ export async function answerAuthRequest(
       reg,
       nonce: ok.nonce,
       sub: currentUser!.loginHint,
+      history: await launchHistory(ctx.db, { courseId: course.id, activityId: activity.id }),
     }),
     await signingKey(),
     { clock: ctx.clock },
@@ -433,6 +435,8 @@ function lti13Launch(
     reg: ToolRegistration;
     nonce: string;
     sub: string;
+    /** $Context.id.history and $ResourceLink.id.history (course copy lineage). */
+    history: Readonly<Record<string, string>>;
   },
 ) {
   const base = platformDetails(ctx.config.publicUrl).issuer;
@@ -461,6 +465,7 @@ function lti13Launch(
     },
     custom: v.tool.custom,
     substitutions: {
+      ...v.history,
       "$User.username": shareName ? actor.username : undefined,
       "$CourseSection.title": course.fullname,
       "$CourseSection.label": course.shortname,

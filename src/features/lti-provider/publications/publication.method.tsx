@@ -205,6 +205,8 @@ export const ltiEnrolMethod: EnrolMethod = {
   parseApi: async (body, ctx, courseId, existing) => ({
     ...(await parseApiSettings(ctx, courseId, body, existing ? settingsOf(existing.settings) : undefined)),
   }),
+  notCopied:
+    "A published tool is not copied: its consumer key and secret belong to the original course. Publish the copy anew to give it its own.",
   onCreate: (trx, ctx, instance) => syncPublication(trx, ctx, instance),
   onUpdate: (trx, ctx, instance) => syncPublication(trx, ctx, instance),
   present: async (ctx, instance) => {
