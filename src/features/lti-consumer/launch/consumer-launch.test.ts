@@ -104,7 +104,9 @@ for (const engine of testEngines()) {
       assert.equal(page.statusCode, 200);
       assert.match(
         page.body,
-        new RegExp(`<iframe class="lti-frame" src="/mod/lti/${activityId}/launch" title="Fake Quiz Tool"`),
+        new RegExp(
+          `<iframe class="lti-frame" src="/mod/lti/${activityId}/launch\\?frame=1" data-lti-storage title="Fake Quiz Tool"`,
+        ),
       );
       assert.doesNotMatch(page.body, new RegExp(SECRET), "the shared secret never reaches a student");
     });
