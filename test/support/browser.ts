@@ -41,3 +41,16 @@ export async function screenshot(page: Page, name: string): Promise<void> {
   mkdirSync(ARTIFACTS, { recursive: true });
   await page.screenshot({ path: join(ARTIFACTS, `${name}.png`), fullPage: true });
 }
+
+export const README_SCREENSHOTS = join(process.cwd(), "docs", "screenshots");
+
+/**
+ * A README screenshot (docs/screenshots/NAME.png, the viewport only), written only when PLUTO_SCREENSHOTS=1:
+ * the committed pictures change when someone means to renew them, not on every test run.
+ */
+export async function readmeScreenshot(page: Page, name: string): Promise<void> {
+  if (process.env.PLUTO_SCREENSHOTS !== "1") return;
+  mkdirSync(README_SCREENSHOTS, { recursive: true });
+  await page.waitForTimeout(300);
+  await page.screenshot({ path: join(README_SCREENSHOTS, `${name}.png`) });
+}
