@@ -175,8 +175,7 @@ for (const engine of testEngines()) {
         await page.getByLabel("Public keyset URL").fill(`${tool.origin}/jwks`);
         await page.getByLabel("Supports Deep Linking").check();
         await page.getByLabel("Content selection URL").fill(`${tool.origin}/select`);
-        await page.getByLabel("LTI version").scrollIntoViewIfNeeded();
-        await readmeScreenshot(page, "lti13-manual-form");
+        await readmeScreenshot(page, "lti13-manual-form", page.locator('fieldset[data-lti-version="1.3"]'));
         await page.getByRole("button", { name: "Add tool" }).click();
         await page.getByRole("heading", { name: "Tool configuration details" }).waitFor();
         await readmeScreenshot(page, "lti13-tool-configuration-details");
@@ -206,7 +205,11 @@ for (const engine of testEngines()) {
           "Chapter 2 quiz",
           "Reading list",
         ]);
-        await readmeScreenshot(page, "lti13-deep-linking-added");
+        await readmeScreenshot(
+          page,
+          "lti13-deep-linking-added",
+          page.locator('section[aria-labelledby="section-1"]'),
+        );
         const hrefs = await section1Links(page).evaluateAll((as) => as.map((a) => a.getAttribute("href")));
 
         // The two links share the tool's URL and still launch as themselves.
