@@ -197,7 +197,15 @@ for (const engine of testEngines()) {
         await readmeScreenshot(page, "lti13-deep-linking-dialog");
         await screenshot(page, `deep-linking-dialog-${engine}`);
 
+        // The tool's post into the frame is cross-site: Pluto's session cookie (SameSite=Lax) stays behind.
+        const returned = page.waitForRequest((r) => r.url() === `${base}/lti/deep-linking/return`);
+        const coursePage = page.waitForRequest((r) => r.url() === `${base}/course/${courseId}`);
         await frame.getByRole("button", { name: "Add these 3 items" }).click();
+        const headers = await (await returned).allHeaders();
+        assert.equal(headers.origin, tool.origin);
+        assert.equal(headers.cookie ?? "", "");
+        // ...while the top page's next request carries it.
+        assert.notEqual((await (await coursePage).allHeaders()).cookie ?? "", "");
         await page.waitForURL((u) => u.pathname === `/course/${courseId}` && u.hash === "#section-1");
         assert.equal(await dialog.isVisible(), false);
         assert.deepEqual(await section1Links(page).allTextContents(), [
@@ -237,6 +245,17 @@ for (const engine of testEngines()) {
         await addForm(page);
         await page.getByRole("button", { name: "Select content" }).click();
         const frame = page.frameLocator('iframe[name="lti-deep-linking-frame"]');
+        await frame.getByRole("button", { name: "Cancel" }).waitFor();
+        // The same message from the page itself (not the dialog's frame) changes nothing.
+        await page.evaluate(() =>
+          window.postMessage(
+            { subject: "pluto.lti.deep-linking.done", kind: "added", href: "/" },
+            window.location.origin,
+          ),
+        );
+        await page.waitForTimeout(300);
+        assert.equal(new URL(page.url()).pathname, `/course/${courseId}/add/lti`);
+        assert.equal(await page.getByRole("dialog").isVisible(), true);
         await frame.getByRole("button", { name: "Cancel" }).click();
         await page.getByRole("status").filter({ hasText: "No chapter was chosen" }).waitFor();
         assert.equal(
