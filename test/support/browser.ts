@@ -58,6 +58,11 @@ export async function readmeScreenshot(page: Page, name: string, through?: Locat
     const box = await through.boundingBox();
     if (box) await page.setViewportSize({ ...viewport, height: Math.ceil(box.y + box.height + 16) });
   }
+  // No focus ring of the last field typed in.
+  await page.evaluate(() => {
+    const active = document.activeElement;
+    if (active instanceof HTMLInputElement || active instanceof HTMLTextAreaElement) active.blur();
+  });
   await page.waitForTimeout(300);
   await page.screenshot({ path: join(README_SCREENSHOTS, `${name}.png`) });
   if (through && viewport) await page.setViewportSize(viewport);
