@@ -2,14 +2,15 @@
 // Advantage"; the tool (on 127.0.0.2, so its frame is another origin, as in a real deployment) registers
 // itself from its server when its page is opened, and its page's "Finish" button posts
 // {subject: "org.imsglobal.lti.close"} to the parent. A close message from any other origin leaves the
-// dialog open; the tool's closes it and the list shows the new tool Pending.
+// dialog open; the tool's closes it and the list shows the new tool Pending. With PLUTO_SCREENSHOTS=1 it
+// renews the README's picture of the dialog (docs/screenshots/).
 import assert from "node:assert/strict";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { after, before, describe, it } from "node:test";
 import type { Browser, Page } from "playwright-core";
 import { startTestApp, type TestApp } from "../support/app.js";
-import { launchBrowser, screenshot } from "../support/browser.js";
+import { launchBrowser, readmeScreenshot, screenshot } from "../support/browser.js";
 import { testEngines } from "../support/db.js";
 import { freePort } from "../support/processes.js";
 
@@ -73,7 +74,7 @@ for (const engine of testEngines()) {
       t = await startTestApp(engine, { listen: { host: "127.0.0.1", port }, config: { publicUrl: base } });
       await t.admin();
       browser = await launchBrowser();
-      page = await (await browser.newContext()).newPage();
+      page = await (await browser.newContext({ viewport: { width: 1000, height: 760 } })).newPage();
       page.setDefaultTimeout(15_000);
       await page.goto(`${base}/login`);
       await page.getByLabel("Username").fill("admin");
@@ -95,6 +96,7 @@ for (const engine of testEngines()) {
       await frame.getByRole("button", { name: "Finish" }).waitFor();
       assert.deepEqual(tool.registered, [201]);
       await screenshot(page, `lti-registration-dialog-${engine}`);
+      await readmeScreenshot(page, "lti13-dynamic-registration-dialog");
 
       // The same message from Pluto's own origin (not the tool's) leaves the dialog open.
       await page.evaluate(() => window.postMessage({ subject: "org.imsglobal.lti.close" }, "*"));

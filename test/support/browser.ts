@@ -4,7 +4,7 @@ import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { type Browser, type BrowserContext, chromium, type Page } from "playwright-core";
+import { type Browser, type BrowserContext, chromium, type Locator, type Page } from "playwright-core";
 
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 
@@ -78,4 +78,30 @@ export const ARTIFACTS = join(process.cwd(), "test-artifacts");
 export async function screenshot(page: Page, name: string): Promise<void> {
   mkdirSync(ARTIFACTS, { recursive: true });
   await page.screenshot({ path: join(ARTIFACTS, `${name}.png`), fullPage: true });
+}
+
+export const README_SCREENSHOTS = join(process.cwd(), "docs", "screenshots");
+
+/**
+ * A README screenshot (docs/screenshots/NAME.png), written only when PLUTO_SCREENSHOTS=1: the committed
+ * pictures change when someone means to renew them, not on every test run. The viewport's width, from the
+ * top of the page down to the end of `through` when given (else the viewport).
+ */
+export async function readmeScreenshot(page: Page, name: string, through?: Locator): Promise<void> {
+  if (process.env.PLUTO_SCREENSHOTS !== "1") return;
+  mkdirSync(README_SCREENSHOTS, { recursive: true });
+  const viewport = page.viewportSize();
+  if (through && viewport) {
+    await page.evaluate(() => window.scrollTo(0, 0));
+    const box = await through.boundingBox();
+    if (box) await page.setViewportSize({ ...viewport, height: Math.ceil(box.y + box.height + 16) });
+  }
+  // No focus ring of the last field typed in.
+  await page.evaluate(() => {
+    const active = document.activeElement;
+    if (active instanceof HTMLInputElement || active instanceof HTMLTextAreaElement) active.blur();
+  });
+  await page.waitForTimeout(300);
+  await page.screenshot({ path: join(README_SCREENSHOTS, `${name}.png`) });
+  if (through && viewport) await page.setViewportSize(viewport);
 }

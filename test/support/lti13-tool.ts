@@ -1,6 +1,7 @@
 // A minimal LTI 1.3 tool in a real HTTP server, for the tests of Pluto as a platform (the launch and Deep
 // Linking): its /login answers a login initiation with the authentication request, as a redirect back to
-// the issuer's /lti/auth; its /jwks serves the tool's public key when one is given.
+// the issuer's /lti/auth; its /jwks serves the tool's public key when one is given; its /launch (the
+// redirection URI) answers with `launch`'s page when one is given (the browser tests' tool pages).
 import { randomUUID } from "node:crypto";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -13,7 +14,15 @@ export interface Lti13TestTool {
   close(): Promise<void>;
 }
 
-export async function startLti13Tool(opts: { jwks?: JWK[] } = {}): Promise<Lti13TestTool> {
+export async function startLti13Tool(
+  opts: {
+    jwks?: JWK[];
+    /** 127.0.0.1 unless given (127.0.0.2: another site than Pluto's, for the browser tests). */
+    host?: string;
+    /** The page the redirection URI answers the form post of an id_token with (the posted fields). */
+    launch?: (form: URLSearchParams) => Promise<string>;
+  } = {},
+): Promise<Lti13TestTool> {
   const pending = new Map<string, string>();
   const server: Server = createServer((req, res) => {
     let body = "";
@@ -25,6 +34,13 @@ export async function startLti13Tool(opts: { jwks?: JWK[] } = {}): Promise<Lti13
       const p = new URLSearchParams(req.method === "POST" ? body : url.search);
       if (url.pathname === "/jwks" && opts.jwks) {
         res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ keys: opts.jwks }));
+        return;
+      }
+      if (url.pathname === "/launch" && req.method === "POST" && opts.launch) {
+        opts.launch(p).then(
+          (html) => res.writeHead(200, { "content-type": "text/html; charset=utf-8" }).end(html),
+          (e: unknown) => res.writeHead(400, { "content-type": "text/plain" }).end(String(e)),
+        );
         return;
       }
       if (url.pathname === "/login") {
@@ -52,8 +68,9 @@ export async function startLti13Tool(opts: { jwks?: JWK[] } = {}): Promise<Lti13
       res.writeHead(404).end();
     });
   });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const host = opts.host ?? "127.0.0.1";
+  await new Promise<void>((resolve) => server.listen(0, host, resolve));
+  const origin = `http://${host}:${(server.address() as AddressInfo).port}`;
   return {
     origin,
     pending,

@@ -137,7 +137,7 @@ export async function startDeepLinking(
 
 /** What the return endpoint shows. */
 export type DeepLinkingOutcome =
-  | { kind: "added"; courseId: number; count: number; activities: Activity[] }
+  | { kind: "added"; courseId: number; section: number; count: number; activities: Activity[] }
   | { kind: "relinked"; courseId: number; activity: Activity }
   | { kind: "cancelled"; courseId: number; message: string | undefined };
 
@@ -326,7 +326,13 @@ export async function acceptDeepLinkingResponse(ctx: AppContext, jwt: unknown): 
           activityInput(item, p.section, p.toolTypeId, tool?.name ?? "External tool"),
         );
         const activities = await createActivities(ctx.db, ctx, p.courseId, inputs, spend);
-        outcome = { kind: "added", courseId: p.courseId, count: activities.length, activities };
+        outcome = {
+          kind: "added",
+          courseId: p.courseId,
+          section: p.section,
+          count: activities.length,
+          activities,
+        };
       }
     } catch (e) {
       if (!(e instanceof ValidationError)) throw e;

@@ -4,7 +4,9 @@
 // deep_linking_settings, then posts a signed response to the return endpoint (no cookie either). Then the
 // refusals, each with its code and nothing written.
 import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
 import { after, before, describe, it } from "node:test";
+import { runInNewContext } from "node:vm";
 import { createRemoteJWKSet, exportJWK, generateKeyPair, type JWTPayload, jwtVerify } from "jose";
 import { api, type Client, startTestApp, type TestApp } from "../../../../test/support/app.js";
 import { testEngines } from "../../../../test/support/db.js";
@@ -168,15 +170,19 @@ for (const engine of testEngines()) {
 
     const codeOf = (html: string) => /data-error-code="([^"]+)"/.exec(html)?.[1];
 
-    it("shows Select content only for a tool with Deep Linking", async () => {
+    it("shows Select content only for a tool with Deep Linking (hidden for another tool)", async () => {
       const dl = await tina.get(`/course/${courseId}/add/lti?toolTypeId=${toolTypeId}`);
-      assert.match(
+      assert.ok(
+        dl.body.includes(
+          `<p data-lti-deep-linking-tools="${toolTypeId}"><button type="submit" class="secondary" formaction="select-content" formtarget="_blank" formnovalidate data-lti-select-content>Select content</button>`,
+        ),
         dl.body,
-        /<button type="submit" class="secondary" formaction="select-content" formtarget="_blank" formnovalidate data-lti-select-content>Select content<\/button>/,
       );
+      assert.match(dl.body, /<script src="\/static\/lti-deep-linking.js" defer><\/script>/);
+      // Another tool: the button is there for the script, hidden until that tool is chosen.
       const plain = await tina.get(`/course/${courseId}/add/lti?toolTypeId=${plainToolTypeId}`);
       assert.equal(plain.statusCode, 200);
-      assert.doesNotMatch(plain.body, /Select content/);
+      assert.ok(plain.body.includes(`<p data-lti-deep-linking-tools="${toolTypeId}" hidden>`), plain.body);
     });
 
     it("sends an LtiDeepLinkingRequest and adds one activity per item, in order, in the section", async () => {
@@ -210,7 +216,15 @@ for (const engine of testEngines()) {
       ]);
       assert.equal(res.status, 200, res.html);
       assert.match(res.html, /3 items added/);
-      assert.match(res.html, new RegExp(`href="/course/${courseId}"`));
+      // What the return page tells the dialog's page: the section of the course page to open.
+      assert.ok(
+        res.html.includes(
+          `data-lti-deep-linking-done="3" data-kind="added" data-href="/course/${courseId}#section-1"`,
+        ),
+      );
+      assert.ok(
+        res.html.includes(`<a href="/course/${courseId}#section-1" target="_top">Return to course</a>`),
+      );
       const added = (await activities()).slice(before);
       assert.deepEqual(
         added.map((a) => [a.type, a.name]),
@@ -358,6 +372,7 @@ for (const engine of testEngines()) {
       const res = await respond(data, [], { errormsg: "Nothing was chosen in Picker" });
       assert.equal(res.status, 200);
       assert.match(res.html, /Nothing was added: Nothing was chosen in Picker/);
+      assert.match(res.html, /data-kind="cancelled"/);
       assert.equal((await activities()).length, before);
     });
 
@@ -420,3 +435,35 @@ for (const engine of testEngines()) {
     });
   });
 }
+
+describe("the Deep Linking dialog's result message", () => {
+  const script = readFileSync(new URL("../../../../public/lti-deep-linking.js", import.meta.url), "utf8");
+  const sandbox: Record<string, unknown> = {};
+  runInNewContext(`${script}\nthis.deepLinkingResult = deepLinkingResult;`, sandbox);
+  const result = sandbox.deepLinkingResult as (data: unknown, origin: string, own: string) => unknown;
+  const OWN = "https://pluto.example";
+  const done = { subject: "pluto.lti.deep-linking.done", kind: "added", href: "/course/3#section-1" };
+  it("takes a return page's message from Pluto's own origin", () => {
+    assert.deepEqual(JSON.parse(JSON.stringify(result({ ...done, message: "3 items added" }, OWN, OWN))), {
+      kind: "added",
+      href: "/course/3#section-1",
+      message: "3 items added",
+    });
+  });
+  const refused: Array<[string, unknown, string, string]> = [
+    ["from the tool's origin", done, "https://tool.example", OWN],
+    ["from the same host on http", done, "http://pluto.example", OWN],
+    ["from an opaque origin", done, "null", "null"],
+    ["with another subject", { ...done, subject: "org.imsglobal.lti.close" }, OWN, OWN],
+    ["with an unknown kind", { ...done, kind: "deleted" }, OWN, OWN],
+    ["sending the page to another site", { ...done, href: "//evil.example/" }, OWN, OWN],
+    ["sending the page to a full URL", { ...done, href: "https://evil.example/" }, OWN, OWN],
+    ["sending the page to a script", { ...done, href: "javascript:alert(1)" }, OWN, OWN],
+    ["as a string", "pluto.lti.deep-linking.done", OWN, OWN],
+    ["as null", null, OWN, OWN],
+  ];
+  for (const [why, data, origin, own] of refused)
+    it(`ignores a message ${why}`, () => {
+      assert.equal(result(data, origin, own), null);
+    });
+});

@@ -135,6 +135,8 @@ export function LtiSettingsFields({
     v[name] = false;
     return { name, disabled: true, help: privacyCeilingMessage(name, site) };
   });
+  const pickerTools = toolTypes.filter((t) => t.deepLinking);
+  const pickerTool = pickerTools.find((t) => String(t.id) === v.toolTypeId);
   const open =
     (errors ?? []).some((e) => MORE_FIELDS.includes(e.field) || PRIVACY_FIELD_NAMES.includes(e.field)) ||
     undefined;
@@ -155,8 +157,8 @@ export function LtiSettingsFields({
         ]}
         help="A tool set up by the site administrator, or automatic: the tool URL decides (a site-wide tool on the same host lends its consumer key and secret when you leave them empty). A site-wide tool's key and secret go only to its own host, and its privacy settings are the most an activity may share."
       />
-      {toolTypes.find((t) => String(t.id) === v.toolTypeId)?.deepLinking ? (
-        <p>
+      {pickerTools.length > 0 ? (
+        <p data-lti-deep-linking-tools={pickerTools.map((t) => t.id).join(" ")} hidden={!pickerTool}>
           <button
             type="submit"
             class="secondary"
@@ -171,6 +173,9 @@ export function LtiSettingsFields({
             Opens the tool to pick content: each item you pick becomes an activity in this section (on an
             existing activity, the one link you pick replaces its link).
           </span>
+          {/* The picker in a dialog, and the button shown for the chosen tool (without JavaScript: in a new
+          window, and the button only for the tool the form was opened with). */}
+          <script src="/static/lti-deep-linking.js" defer />
         </p>
       ) : null}
       <ToolFields values={v} errors={errors} fields={[{ name: "toolUrl", help: TOOL_URL_HELP }]} />
