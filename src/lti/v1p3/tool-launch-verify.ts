@@ -18,7 +18,7 @@ import {
 } from "../vocab/messages.js";
 import { isInstructorRole, isLearnerRole } from "../vocab/roles.js";
 import { DEFAULT_CLOCK_SKEW_SECONDS, verifyToolJwt } from "./jwt-verify.js";
-import type { BrowserProof, LoginBinding, RegisteredPlatform } from "./tool-login.js";
+import { type BrowserProof, isHttpUrl, type LoginBinding, type RegisteredPlatform } from "./tool-login.js";
 
 const DL = "https://purl.imsglobal.org/spec/lti-dl/claim/";
 /** The Deep Linking request's settings claim (Deep Linking 2.0 §4.4.1). */
@@ -324,10 +324,16 @@ function readLaunchClaims(
       where,
     );
   }
-  // Case 101: present, and one of Pluto's own URLs.
+  // Case 101: present, and one of Pluto's own URLs. It is the URL to route to (signed); LTI Core §5.3.4 wants it
+  // equal to the login initiation's, which is not enforced: both are Pluto's, and peers have sent different
+  // ones (xblock-lti-consumer before 3.4.1).
   const targetLinkUri = claims[LTI_CLAIM.targetLinkUri];
   if (targetLinkUri === undefined || targetLinkUri === "") throw missing("target_link_uri");
-  if (typeof targetLinkUri !== "string" || !ownUrl(targetLinkUri, options.isOwnLaunchUrl)) {
+  if (
+    typeof targetLinkUri !== "string" ||
+    !isHttpUrl(targetLinkUri) ||
+    !options.isOwnLaunchUrl(targetLinkUri)
+  ) {
     throw new ToolLaunchError(
       "target_link_uri_foreign",
       "Claim target_link_uri is not one of Pluto's launch URLs",
@@ -447,15 +453,6 @@ function unsupported(claim: "message_type" | "version", value: unknown): Message
   );
 }
 
-function ownUrl(url: string, isOwnLaunchUrl: (url: string) => boolean): boolean {
-  try {
-    const u = new URL(url);
-    return (u.protocol === "https:" || u.protocol === "http:") && isOwnLaunchUrl(url);
-  } catch {
-    return false;
-  }
-}
-
 /** Case 110: every personal claim is optional; one that is not a string is ignored, not fatal. */
 function readPerson(claims: Record<string, unknown>): LaunchPerson {
   const person: LaunchPerson = {};
@@ -479,20 +476,11 @@ function readPresentation(v: unknown): VerifiedToolLaunch["presentation"] {
   if (!isObject(v)) return out;
   if (typeof v.document_target === "string" && isDocumentTarget(v.document_target))
     out.documentTarget = v.document_target;
-  if (typeof v.return_url === "string" && ownUrlShape(v.return_url)) out.returnUrl = v.return_url;
+  if (typeof v.return_url === "string" && isHttpUrl(v.return_url)) out.returnUrl = v.return_url;
   if (typeof v.locale === "string" && v.locale !== "") out.locale = v.locale;
   if (typeof v.width === "number" && Number.isFinite(v.width) && v.width > 0) out.width = v.width;
   if (typeof v.height === "number" && Number.isFinite(v.height) && v.height > 0) out.height = v.height;
   return out;
-}
-
-function ownUrlShape(url: string): boolean {
-  try {
-    const u = new URL(url);
-    return u.protocol === "https:" || u.protocol === "http:";
-  } catch {
-    return false;
-  }
 }
 
 /** Deep Linking 2.0 §4.4.1: deep_link_return_url and accept_types are required. */

@@ -252,15 +252,18 @@ export type ToolLoginResult =
       browser: Extract<BrowserBinding, { kind: "new_window" }>;
     };
 
-function requireOwnUrl(url: string, isOwnLaunchUrl: (url: string) => boolean): void {
-  let ok = false;
+/** True for an absolute http(s) URL. */
+export function isHttpUrl(url: string): boolean {
   try {
     const u = new URL(url);
-    ok = (u.protocol === "https:" || u.protocol === "http:") && isOwnLaunchUrl(url);
+    return u.protocol === "https:" || u.protocol === "http:";
   } catch {
-    ok = false;
+    return false;
   }
-  if (!ok) {
+}
+
+function requireOwnUrl(url: string, isOwnLaunchUrl: (url: string) => boolean): void {
+  if (!isHttpUrl(url) || !isOwnLaunchUrl(url)) {
     throw new ToolLaunchError(
       "target_link_uri_foreign",
       "target_link_uri is not one of Pluto's launch URLs",
