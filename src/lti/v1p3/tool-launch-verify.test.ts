@@ -4,6 +4,7 @@ import { type CryptoKey, exportJWK, generateKeyPair, SignJWT, UnsecuredJWT } fro
 import { isLtiError, type LtiErrorCode, ToolLaunchError } from "../errors.js";
 import { type KeysetPort, memoryNonceStore, type PublicJwk } from "../ports.js";
 import { AGS_CLAIM_ENDPOINT, LTI_CLAIM, NRPS_CLAIM } from "../vocab/claims.js";
+import { cachedKeyset } from "./jwks-cache.js";
 import {
   DEEP_LINKING_SETTINGS_CLAIM,
   launchSummary,
@@ -421,6 +422,54 @@ describe("verifyToolLaunch: further refusals", () => {
     );
     const posted = { id_token: await sign(claims()), state: "another-state" };
     assert.equal((await refused(verifyToolLaunch(posted, o))).code, "state_unknown");
+  });
+});
+
+describe("verifyToolLaunch with the platform's cached JWKS", () => {
+  it("refetches once on an unknown kid (the platform rotated) and then accepts; a stranger's kid costs one fetch per cooldown", async () => {
+    let published: PublicJwk[] = [{ ...jwk, kid: "old" }];
+    let fetches = 0;
+    let now = NOW;
+    const tick = { now: () => new Date(now * 1000) };
+    const jwks = cachedKeyset(async () => {
+      fetches++;
+      return { keys: published };
+    }, tick);
+    const over = { keysFor: () => jwks, clock: tick };
+    await jwks.current(); // the cache holds the old key set
+    assert.equal(fetches, 1);
+    published = [{ ...jwk, kid: "old" }, jwk];
+    now += 31;
+    const token = sign(claims({ iat: now, exp: now + 300 }));
+    const l = await verifyToolLaunch(
+      { id_token: await token, state: STATE },
+      options({ ...over, binding: { ...binding, expiresAt: new Date((now + 300) * 1000) } }).opts,
+    );
+    assert.equal(l.kid, "pk1");
+    assert.equal(fetches, 2);
+    const stranger = sign(claims({ iat: now, exp: now + 300 }), { alg: "RS256", kid: "made-up" });
+    const o = options({ ...over, binding: { ...binding, expiresAt: new Date((now + 300) * 1000) } }).opts;
+    assert.equal(
+      (await refused(verifyToolLaunch({ id_token: await stranger, state: STATE }, o))).code,
+      "jwt_unknown_kid",
+    );
+    assert.equal(
+      (await refused(verifyToolLaunch({ id_token: await stranger, state: STATE }, o))).code,
+      "jwt_unknown_kid",
+    );
+    assert.equal(fetches, 2, "no refetch within the cooldown");
+  });
+});
+
+describe("nonceStoreConsumer", () => {
+  it("consumes a nonce once per scope", async () => {
+    const store = memoryNonceStore(clock);
+    const a = nonceStoreConsumer(store, ISS);
+    const b = nonceStoreConsumer(store, "https://other.example");
+    const until = new Date((NOW + 60) * 1000);
+    assert.equal(await a("n", until), true);
+    assert.equal(await a("n", until), false);
+    assert.equal(await b("n", until), true);
   });
 });
 
