@@ -129,6 +129,7 @@ describe("handleToolLogin", () => {
       `${cookie.name}=${r.binding.state}; Max-Age=300; Path=/; Secure; HttpOnly; SameSite=None; Partitioned`,
     );
     assert.match(cookie.clearCookie, /Max-Age=0/);
+    assert.equal(r.binding.storage, undefined);
   });
 
   it("uses platform storage when lti_storage_target is offered, keyed lti_state_<state>/lti_nonce_<state>", async () => {
@@ -144,6 +145,7 @@ describe("handleToolLogin", () => {
     ]);
     assert.deepEqual(storageKeys(state), { state: `lti_state_${state}`, nonce: `lti_nonce_${state}` });
     assert.equal(r.browser.cookie.value, state);
+    assert.deepEqual(r.binding.storage, { target: "_parent", origin: "https://lms.example.edu" });
   });
 
   it("falls back to a new window, making no auth request, in a frame whose cookies are known blocked", async () => {

@@ -145,6 +145,11 @@ export interface LoginBinding {
   deploymentId?: string;
   targetLinkUri: string;
   expiresAt: Date;
+  /**
+   * Set when the login bound by Platform Storage: where the launch page sends `lti.get_data` for
+   * `storageKeys(state)` when the cookie did not come back (the frame, and the platform's origin).
+   */
+  storage?: { target: string; origin: string };
 }
 
 /** A cookie the caller sets as given (`setCookie` is the whole Set-Cookie value). */
@@ -333,6 +338,8 @@ export async function handleToolLogin(
   for (const [name, value] of Object.entries(authRequest)) endpoint.searchParams.set(name, value);
   const cookie = stateCookie(state, ttl, options.cookiePath);
   const keys = storageKeys(state);
+  if (strategy === "platform_storage")
+    binding.storage = { target: request.lti_storage_target!, origin: endpoint.origin };
   const browser: Exclude<BrowserBinding, { kind: "new_window" }> =
     strategy === "platform_storage"
       ? {
