@@ -90,6 +90,23 @@ export const LTI_ERROR_STATUS: Record<LtiErrorCode, 400 | 401 | 403> = {
   token_invalid_scope: 400,
   bearer_invalid_token: 401,
   bearer_insufficient_scope: 403,
+  // --- LTI 1.3 tool side ---
+  // A login or launch from a platform Pluto does not know, or for a URL that is not Pluto's, is malformed
+  // (400); a launch that does not come from the browser that started the login (state, nonce) is not
+  // authentic (401); a deployment the platform admin has not registered may not launch (403).
+  platform_unknown: 400,
+  platform_client_ambiguous: 400,
+  target_link_uri_foreign: 400,
+  state_unknown: 400,
+  state_expired: 400,
+  state_mismatch: 401,
+  nonce_mismatch: 401,
+  deployment_unknown: 403,
+  deployment_mismatch: 400,
+  launch_missing_claim: 400,
+  launch_invalid_claim: 400,
+  launch_platform_error: 400,
+  // --- end of the LTI 1.3 tool side block ---
 };
 
 /** A refused launch into a published tool, answered with the refusal page. */

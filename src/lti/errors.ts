@@ -81,6 +81,21 @@ export const LTI_ERROR_CODES = [
   "token_invalid_scope",
   "bearer_invalid_token",
   "bearer_insufficient_scope",
+  // --- LTI 1.3 tool side: the login initiation Pluto receives and the id_token launch (tool-login.ts,
+  // tool-launch-verify.ts; conformance §I, §K, §L) ---
+  "platform_unknown",
+  "platform_client_ambiguous",
+  "target_link_uri_foreign",
+  "state_unknown",
+  "state_expired",
+  "state_mismatch",
+  "nonce_mismatch",
+  "deployment_unknown",
+  "deployment_mismatch",
+  "launch_missing_claim",
+  "launch_invalid_claim",
+  "launch_platform_error",
+  // --- end of the LTI 1.3 tool side block ---
 ] as const;
 export type LtiErrorCode = (typeof LTI_ERROR_CODES)[number];
 
@@ -342,5 +357,46 @@ export class BearerTokenError extends LtiError<BearerErrorCode> {
     const error = this.code === "bearer_invalid_token" ? "invalid_token" : "insufficient_scope";
     const scope = this.scope === undefined ? "" : `, scope="${this.scope}"`;
     return `Bearer error="${error}", error_description="${this.message.replace(/["\\]/g, "")}"${scope}`;
+  }
+}
+
+// --- LTI 1.3 tool side (login initiation received, id_token launch verified) ---
+
+export type ToolLaunchErrorCode =
+  | "platform_unknown"
+  | "platform_client_ambiguous"
+  | "target_link_uri_foreign"
+  | "state_unknown"
+  | "state_expired"
+  | "state_mismatch"
+  | "nonce_mismatch"
+  | "deployment_unknown"
+  | "deployment_mismatch"
+  | "launch_missing_claim"
+  | "launch_invalid_claim"
+  | "launch_platform_error";
+
+/**
+ * A login initiation or an id_token launch that Pluto, as a tool, refuses (conformance cases 78–87, 98–111,
+ * 120–125). `code` is the stable reason for the launch log (certification evidence is one grep away);
+ * `claim` names the id_token claim at fault, `reason` adds detail for the log. Never holds a token or a secret.
+ */
+export class ToolLaunchError extends LtiError<ToolLaunchErrorCode> {
+  override name = "ToolLaunchError";
+  constructor(
+    code: ToolLaunchErrorCode,
+    message: string,
+    readonly details: {
+      claim?: string;
+      reason?: string;
+      issuer?: string;
+      clientId?: string;
+      deploymentId?: string;
+      /** launch_platform_error: the `error` and `error_description` the platform posted (OIDC Core §3.1.2.6). */
+      error?: string;
+      errorDescription?: string;
+    } = {},
+  ) {
+    super(code, message);
   }
 }

@@ -106,6 +106,21 @@ describe("verifyToolJwt accepts", () => {
     await verifyToolJwt(await sign(claims({ aud: [PLATFORM] })), options());
   });
 
+  it("extra audiences vouched for by azp only with trustAudiencesWithAzp (an id_token at the tool side)", async () => {
+    const token = await sign(claims({ aud: [PLATFORM, "https://other.example"], azp: PLATFORM }));
+    await verifyToolJwt(token, options({ trustAudiencesWithAzp: true }));
+    await refused(token, "jwt_wrong_audience");
+    await refused(
+      sign(claims({ aud: [PLATFORM, "https://other.example"], azp: "https://other.example" })),
+      "jwt_wrong_audience",
+      { trustAudiencesWithAzp: true },
+      "aud",
+    );
+    await refused(sign(claims({ aud: [PLATFORM, "https://other.example"] })), "jwt_wrong_audience", {
+      trustAudiencesWithAzp: true,
+    });
+  });
+
   it("exp and iat within the leeway (case 122: 30–60 s avoids false rejections)", async () => {
     await verifyToolJwt(await sign(claims({ exp: NOW - 50, iat: NOW + 50 })), options());
   });

@@ -18,6 +18,12 @@ export interface VerifyToolJwtOptions {
   expectedAudience: string;
   /** Other audiences the platform trusts beside `expectedAudience` (default none). */
   trustedAudiences?: readonly string[];
+  /**
+   * Accept audiences beside `expectedAudience` when `azp` names it (an id_token a platform addressed to
+   * several clients: OIDC Core §3.1.3.7 steps 3–5 leave which extra audiences to trust to the client, and
+   * the certification's valid payloads send `[client_id, other]` with `azp`). Default false.
+   */
+  trustAudiencesWithAzp?: boolean;
   keys: KeysetPort;
   clock: Clock;
   /** When given, `nonce` is required and single use, recorded per issuer until `exp` plus the leeway. */
@@ -210,7 +216,8 @@ function checkAudience(payload: Record<string, unknown>, options: VerifyToolJwtO
   // audience, or if it contains additional audiences not trusted by the Client."
   if (!list.includes(options.expectedAudience)) throw wrong("expected audience absent");
   const trusted = new Set([options.expectedAudience, ...(options.trustedAudiences ?? [])]);
-  if (list.some((a) => !trusted.has(a))) throw wrong("untrusted extra audience");
+  const vouched = options.trustAudiencesWithAzp === true && payload.azp === options.expectedAudience;
+  if (!vouched && list.some((a) => !trusted.has(a))) throw wrong("untrusted extra audience");
   // Steps 4–5: with several audiences "the Client SHOULD verify that an azp Claim is present"; when azp
   // is present "the Client SHOULD verify that its client_id is the Claim Value". Interop: Schoology sends
   // an array (oli-torus#2873).
