@@ -181,6 +181,16 @@ export interface ToolRegistration {
   createdAt: string;
   /** A dynamically registered tool's request as accepted (JSON), or "" for a tool registered by hand. */
   registrationRequest: string;
+  /**
+   * The services the site admin lets the tool use: Assignment and Grade Services (its scopes also need
+   * the tool's "Accept grades") and Names and Role Provisioning Services.
+   */
+  services: ToolServices;
+}
+
+export interface ToolServices {
+  ags: boolean;
+  nrps: boolean;
 }
 
 export type ToolRegistrationFields = Pick<
@@ -192,6 +202,7 @@ export type ToolRegistrationFields = Pick<
   | "publicKey"
   | "deepLinking"
   | "deepLinkingUrl"
+  | "services"
 >;
 
 function registrationQuery(db: Db) {
@@ -212,6 +223,8 @@ function registrationQuery(db: Db) {
       "r.deep_linking",
       "r.deep_linking_url",
       "r.registration_request",
+      "r.service_ags",
+      "r.service_nrps",
       "r.created_at",
       "d.deployment_id",
     ])
@@ -237,6 +250,7 @@ function toRegistration(r: RegistrationRow): ToolRegistration {
     deploymentId: r.deployment_id ?? "",
     createdAt: r.created_at,
     registrationRequest: r.registration_request,
+    services: { ags: r.service_ags === 1, nrps: r.service_nrps === 1 },
   };
 }
 
@@ -288,6 +302,8 @@ export async function insertToolRegistration(
       deep_linking: v.deepLinking ? 1 : 0,
       deep_linking_url: v.deepLinkingUrl,
       registration_request: v.registrationRequest ?? "",
+      service_ags: v.services.ags ? 1 : 0,
+      service_nrps: v.services.nrps ? 1 : 0,
       created_at: now,
     })
     .returning("id")
@@ -314,6 +330,10 @@ export async function updateToolRegistration(
   if (v.status !== undefined) set.status = v.status;
   if (v.deepLinking !== undefined) set.deep_linking = v.deepLinking ? 1 : 0;
   if (v.deepLinkingUrl !== undefined) set.deep_linking_url = v.deepLinkingUrl;
+  if (v.services !== undefined) {
+    set.service_ags = v.services.ags ? 1 : 0;
+    set.service_nrps = v.services.nrps ? 1 : 0;
+  }
   if (Object.keys(set).length === 0) return;
   await db
     .updateTable("lti_registrations")

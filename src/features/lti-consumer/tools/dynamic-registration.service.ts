@@ -25,6 +25,7 @@ import {
   spendRegistrationToken,
   verifyRegistrationToken,
 } from "../../../lti/registration/registration-token.js";
+import { AGS_SCOPES, NRPS_SCOPES } from "../../../lti/registration/vocab.js";
 import { iso } from "../../../shared/clock.js";
 import { NotFoundError, ValidationError } from "../../../shared/errors.js";
 import { randomToken } from "../../../shared/secrets.js";
@@ -57,10 +58,11 @@ function onLoopback(publicUrl: string): boolean {
 }
 
 /**
- * The scopes Pluto grants a registered tool: none besides openid yet (Assignment and Grade Services and
- * Names and Role Provisioning are not served over LTI 1.3), so a tool asking for them gets them dropped.
+ * The scopes Pluto grants a registered tool besides openid: those of Assignment and Grade Services and
+ * Names and Role Provisioning, which the token endpoint issues (services/token.service.ts). The ones a tool
+ * asks for turn on its service switches; any other scope is dropped.
  */
-export const SUPPORTED_SCOPES: readonly string[] = [];
+export const SUPPORTED_SCOPES: readonly string[] = [...AGS_SCOPES, ...NRPS_SCOPES];
 
 /** The document served at /lti/openid-configuration (DR §3.4); its issuer is the site's public URL. */
 export function openIdConfiguration(publicUrl: string): OpenIdConfiguration {
@@ -193,10 +195,10 @@ export async function registerTool(
         customParameters: customLines(c.customParameters),
         launchContainer: "embed",
         // What the tool asked for (DR case 200): name and email only when it listed those claims; grades
-        // only with the AGS score scope, which Pluto does not grant yet.
+        // with any AGS scope (as Moodle does), since the AGS scopes are granted only with "Accept grades".
         shareName: summary.privacy.shareName,
         shareEmail: summary.privacy.shareEmail,
-        acceptGrades: summary.services.acceptGrades,
+        acceptGrades: summary.services.ags,
         showInPicker: true,
         vendorCode: "",
         vendorName: "",
@@ -220,6 +222,8 @@ export async function registerTool(
         deepLinkingUrl: summary.deepLinking.url ?? "",
         status,
         registrationRequest: JSON.stringify(reg),
+        // The service switches: on for the services whose scopes the tool asked for.
+        services: { ags: summary.services.ags, nrps: summary.services.nrps },
       },
       now,
     );

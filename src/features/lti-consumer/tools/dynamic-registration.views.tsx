@@ -108,6 +108,10 @@ export function RegistrationSummaryView({ s }: { s: RegistrationSummary }) {
       <dd>{yes(s.privacy.shareName)}</dd>
       <dt>Shares the user's email</dt>
       <dd>{yes(s.privacy.shareEmail)}</dd>
+      <dt>IMS LTI Assignment and Grade Services</dt>
+      <dd>{yes(s.services.ags)}</dd>
+      <dt>IMS LTI Names and Role Provisioning</dt>
+      <dd>{yes(s.services.nrps)}</dd>
       <dt>Scopes granted</dt>
       <dd>{s.grantedScopes.length > 0 ? s.grantedScopes.join(", ") : "None (launches only)"}</dd>
       {s.droppedScopes.length > 0 ? (

@@ -73,6 +73,22 @@ const redirectUris = z
 
 const bool = z.boolean({ error: "must be true or false" });
 
+/**
+ * The LTI 1.3 services the tool may use ("IMS LTI Assignment and Grade Services", "IMS LTI Names and Role
+ * Provisioning"): what the token endpoint grants (services/token.service.ts `allowedScopes`). Both on
+ * unless turned off; AGS also needs "Accept grades from the tool".
+ */
+export const servicesSchema = z
+  .object(
+    {
+      ags: z.boolean({ error: "services.ags must be true or false" }).default(true),
+      nrps: z.boolean({ error: "services.nrps must be true or false" }).default(true),
+    },
+    { error: "services must be an object {ags, nrps}" },
+  )
+  .strict()
+  .default({ ags: true, nrps: true });
+
 export const lti13Schema = z.object({
   ltiVersion: z.literal("1.3"),
   name: z
@@ -103,6 +119,7 @@ export const lti13Schema = z.object({
   status: z.enum(["active", "pending"], { error: "Status must be active or pending" }).default("active"),
   deepLinking: bool.default(false),
   deepLinkingUrl: httpUrl("Content selection URL", true).default(""),
+  services: servicesSchema,
 });
 export type Lti13Input = z.output<typeof lti13Schema>;
 
@@ -205,6 +222,7 @@ function registrationFieldsOf(v: Lti13Input) {
     publicKey: v.publicKey,
     deepLinking: v.deepLinking,
     deepLinkingUrl: v.deepLinkingUrl,
+    services: v.services,
   };
 }
 
@@ -265,6 +283,7 @@ export function lti13InputOf(t: ToolType, r: ToolRegistration): z.input<typeof l
     status: r.status,
     deepLinking: r.deepLinking,
     deepLinkingUrl: r.deepLinkingUrl,
+    services: r.services,
   };
 }
 

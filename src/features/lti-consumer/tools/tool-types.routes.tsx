@@ -60,7 +60,15 @@ const TEXT_FIELDS = [
   "publicKey",
   "deepLinkingUrl",
 ] as const;
-const FLAGS = ["shareName", "shareEmail", "acceptGrades", "showInPicker", "deepLinking"] as const;
+const FLAGS = [
+  "shareName",
+  "shareEmail",
+  "acceptGrades",
+  "showInPicker",
+  "deepLinking",
+  "serviceAgs",
+  "serviceNrps",
+] as const;
 
 /** The submitted form as typed (for re-display) and as service input (checkboxes as booleans). */
 function fromForm(body: unknown): ToolFormValues {
@@ -86,7 +94,15 @@ async function valuesOf(ctx: AppContext, t: ToolType): Promise<ToolFormValues> {
     publicKey: r.publicKey,
     deepLinking: r.deepLinking,
     deepLinkingUrl: r.deepLinkingUrl,
+    serviceAgs: r.services.ags,
+    serviceNrps: r.services.nrps,
   };
+}
+
+/** The form as service input: the service checkboxes as the API's `services` object. */
+function inputOf(values: ToolFormValues): Record<string, unknown> {
+  const { serviceAgs, serviceNrps, ...rest } = values;
+  return { ...rest, services: { ags: serviceAgs, nrps: serviceNrps } };
 }
 
 /** The tools list, with the Dynamic Registration box (and its refusal) and each Pending tool's Activate. */
@@ -166,7 +182,7 @@ export function registerToolTypeRoutes(app: FastifyInstance, ctx: AppContext) {
   app.post(`${TOOLS_PATH}/new`, async (request, reply) => {
     requireSiteAdmin(request);
     return save(request, reply, undefined, (input) =>
-      createToolType(ctx.db, ctx.clock, deps, input, platform),
+      createToolType(ctx.db, ctx.clock, deps, inputOf(input), platform),
     );
   });
 
@@ -205,7 +221,7 @@ export function registerToolTypeRoutes(app: FastifyInstance, ctx: AppContext) {
     requireSiteAdmin(request);
     const { id } = parseInput(idParams, request.params);
     const tool = await getToolType(ctx.db, id);
-    return save(request, reply, tool, (input) => updateToolType(ctx.db, ctx.clock, deps, id, { ...input }));
+    return save(request, reply, tool, (input) => updateToolType(ctx.db, ctx.clock, deps, id, inputOf(input)));
   });
 
   app.get(`${TOOLS_PATH}/:id/delete`, async (request, reply) => {

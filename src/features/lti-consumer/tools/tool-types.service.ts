@@ -206,6 +206,14 @@ export function toolTypeInputOf(t: ToolType): z.output<typeof toolTypeSchema> {
   };
 }
 
+/** A partial `services` (API PATCH `{"services": {"ags": false}}`) keeps the stored value of the other. */
+function mergeServices(stored: unknown, given: unknown): unknown {
+  if (given === undefined) return stored;
+  if (!given || typeof given !== "object" || Array.isArray(given) || !stored || typeof stored !== "object")
+    return given;
+  return { ...stored, ...given };
+}
+
 /** Replaces a tool's settings; `input` may be partial (API PATCH): missing fields keep their values. */
 export async function updateToolType(
   db: Db,
@@ -224,8 +232,9 @@ export async function updateToolType(
   if (existing.ltiVersion === "1.3") {
     const r = await findRegistrationOf(db, id);
     if (!r) throw new NotFoundError("LTI 1.3 registration");
+    const stored = lti13InputOf(existing, r);
     const v = await parseLti13(
-      { ...lti13InputOf(existing, r), ...input, ltiVersion: "1.3" },
+      { ...stored, ...input, services: mergeServices(stored.services, input.services), ltiVersion: "1.3" },
       checkCustomLines,
     );
     await updateLti13Tool(db, clock, id, v);

@@ -113,6 +113,9 @@ export interface ToolFormValues {
   publicKey: string;
   deepLinking: boolean;
   deepLinkingUrl: string;
+  /** LTI 1.3 services: the API's `services: {ags, nrps}`. */
+  serviceAgs: boolean;
+  serviceNrps: boolean;
 }
 
 export const EMPTY_TOOL_FORM: ToolFormValues = {
@@ -137,6 +140,8 @@ export const EMPTY_TOOL_FORM: ToolFormValues = {
   publicKey: "",
   deepLinking: false,
   deepLinkingUrl: "",
+  serviceAgs: true,
+  serviceNrps: true,
 };
 
 const TOOL_SETTINGS: readonly ToolFieldUse[] = [
@@ -180,6 +185,18 @@ const LTI13_FIELDS: readonly ToolFieldUse[] = [
   {
     name: "deepLinkingUrl",
     help: "Where the tool's content selection starts (a vendor's “Deep Linking URL” or “Content selection URL”); required with Deep Linking.",
+  },
+];
+
+/** The LTI 1.3 services the tool may use: the scopes its access tokens get (Access token URL). */
+const LTI13_SERVICES: readonly ToolFieldUse[] = [
+  {
+    name: "serviceAgs",
+    help: "The tool may read and write its grade columns and send scores (line items, results, scores). Grades come only while “Accept grades from the tool” is on too.",
+  },
+  {
+    name: "serviceNrps",
+    help: "The tool may read the course's members and their roles; names and emails only as the privacy settings allow.",
   },
 ];
 
@@ -240,6 +257,10 @@ export function ToolTypeFormPage({
               shows the Tool configuration details to give the tool's vendor.
             </p>
             <ToolFields values={values} errors={errors} fields={LTI13_FIELDS} />
+            <fieldset>
+              <legend>Services</legend>
+              <ToolFields values={values} errors={errors} fields={LTI13_SERVICES} />
+            </fieldset>
           </fieldset>
         )}
         <Fieldset legend="Privacy defaults">
