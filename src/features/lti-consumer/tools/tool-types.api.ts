@@ -109,7 +109,7 @@ addApiOperation({
   method: "patch",
   path: "/lti/tool-types/{id}",
   summary:
-    'Change a site-wide external tool (site admin); fields left out keep their values. An LTI 1.3 tool takes the LTI 1.3 fields ({"status": "active"} activates it; {"services": {"ags": false}} turns one service off and keeps the other); the LTI version cannot change.',
+    'Change a site-wide external tool (site admin); fields left out keep their values. An LTI 1.3 tool takes the LTI 1.3 fields ({"status": "active"} activates it; {"services": {"ags": false}} turns one service off and keeps the other); an LTI 1.1 tool given {"ltiVersion": "1.3"} with the LTI 1.3 fields (initiateLoginUrl, redirectUris, publicKeysetUrl or publicKey) is upgraded in place: the same id, its activities and their grades, its consumerKey and sharedSecret kept for the lti1p1 claim of its 1.3 launches, a new clientId; a 1.3 tool cannot go back to 1.1.',
   tag,
   body: toolTypeSchema.partial().or(lti13Schema.partial()),
   responses: { 200: SHAPE },
@@ -170,7 +170,7 @@ export function registerToolTypeApi(app: FastifyInstance, ctx: AppContext) {
     const body = objectBody(request.body);
     // Only known fields are taken; checked as a whole after merging with the stored tool.
     const input = Object.fromEntries(Object.entries(body).filter(([k]) => KNOWN_FIELDS.has(k)));
-    return present(await updateToolType(ctx.db, ctx.clock, deps, id, input));
+    return present(await updateToolType(ctx.db, ctx.clock, deps, id, input, platform));
   });
 
   app.delete(`${BASE}/:id`, async (request, reply) => {

@@ -20,6 +20,7 @@ import {
   lti13InputOf,
   platformDetails,
   registrationsByToolType,
+  upgradeInputOf,
 } from "./tool-registrations.service.js";
 import {
   createToolType,
@@ -217,11 +218,32 @@ export function registerToolTypeRoutes(app: FastifyInstance, ctx: AppContext) {
     );
   });
 
+  // "Upgrade to LTI 1.3" on an LTI 1.1 tool's edit page: its LTI 1.3 form, posted to the edit route.
+  app.get(`${TOOLS_PATH}/:id/upgrade`, async (request, reply) => {
+    requireSiteAdmin(request);
+    const { id } = parseInput(idParams, request.params);
+    const tool = await getToolType(ctx.db, id);
+    if (tool.ltiVersion !== "1.1") return reply.redirect(`${TOOLS_PATH}/${id}/edit`, 303);
+    const start = upgradeInputOf(tool);
+    const values: ToolFormValues = {
+      ...EMPTY_TOOL_FORM,
+      ...toolTypeInputOf(tool),
+      ltiVersion: "1.3",
+      toolUrl: start.toolUrl,
+    };
+    return sendPage(
+      reply,
+      <ToolTypeFormPage pc={pageContext(ctx, request, reply)} tool={tool} values={values} />,
+    );
+  });
+
   app.post(`${TOOLS_PATH}/:id/edit`, async (request, reply) => {
     requireSiteAdmin(request);
     const { id } = parseInput(idParams, request.params);
     const tool = await getToolType(ctx.db, id);
-    return save(request, reply, tool, (input) => updateToolType(ctx.db, ctx.clock, deps, id, inputOf(input)));
+    return save(request, reply, tool, (input) =>
+      updateToolType(ctx.db, ctx.clock, deps, id, inputOf(input), platform),
+    );
   });
 
   app.get(`${TOOLS_PATH}/:id/delete`, async (request, reply) => {
