@@ -342,3 +342,35 @@ export async function updateToolRegistration(
     .where("tool_type_id", "=", toolTypeId)
     .execute();
 }
+
+/**
+ * Moves site tool `from`'s registration (its client_id, and the deployment_id under it) onto site tool
+ * `to`'s deployment, created when `to` has none: a dynamically registered tool that upgrades an existing
+ * one. `from`'s deployment is left without a registration (it goes with its tool).
+ */
+export async function moveToolRegistration(db: Db, from: number, to: number, now: string): Promise<void> {
+  const d = await db
+    .selectFrom("lti_deployments")
+    .select(["id", "registration_id", "deployment_id"])
+    .where("tool_type_id", "=", from)
+    .executeTakeFirst();
+  if (!d || d.registration_id === null || d.deployment_id === null)
+    throw new Error("the site tool has no registration to move");
+  await db
+    .updateTable("lti_deployments")
+    .set({ registration_id: null, deployment_id: null })
+    .where("id", "=", d.id)
+    .execute();
+  await db
+    .updateTable("lti_registrations")
+    .set({ tool_type_id: to })
+    .where("id", "=", d.registration_id)
+    .where("side", "=", "consumer")
+    .execute();
+  const target = await ensureDeployment(db, { toolTypeId: to }, now);
+  await db
+    .updateTable("lti_deployments")
+    .set({ registration_id: d.registration_id, deployment_id: d.deployment_id })
+    .where("id", "=", target)
+    .execute();
+}

@@ -66,5 +66,6 @@ export {
   findToolRegistration,
   insertToolRegistration,
   listToolRegistrations,
+  moveToolRegistration,
   updateToolRegistration,
 } from "./deployments.repository.js";

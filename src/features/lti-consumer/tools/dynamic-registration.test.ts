@@ -449,6 +449,89 @@ for (const engine of testEngines()) {
     });
 
     // Last: it moves the clock past the token's lifetime.
+    it("offers a Pending tool of an LTI 1.1 tool's domain to upgrade that tool, which keeps its activities and key", async () => {
+      await api(t.app, adminToken, "PUT", "/api/v1/lti/dynamic-registration/settings", {
+        autoActivate: false,
+      });
+      const made = await api(t.app, adminToken, "POST", "/api/v1/lti/tool-types", {
+        name: "Old Quiz",
+        toolUrl: `${tool.origin}/old-launch`,
+        consumerKey: "old-key",
+        sharedSecret: "old-secret",
+      });
+      assert.equal(made.status, 201, made.body);
+      const oldId = (made.json as { id: number }).id;
+      const elsewhere = await api(t.app, adminToken, "POST", "/api/v1/lti/tool-types", {
+        name: "Elsewhere",
+        toolUrl: "https://elsewhere.example.com/launch",
+        consumerKey: "k",
+        sharedSecret: "s",
+      });
+      const elsewhereId = (elsewhere.json as { id: number }).id;
+      const a = await api(t.app, teacherToken, "POST", `/api/v1/courses/${courseId}/activities`, {
+        type: "lti",
+        name: "Old quiz activity",
+        section: 1,
+        settings: { toolTypeId: oldId },
+      });
+      assert.equal(a.status, 201, a.body);
+      const activityId = (a.json as { id: number }).id;
+
+      const reg = await register(await start(), registrationBody(tool.origin, { client_name: "Quiz 1.3" }));
+      assert.equal(reg.status, 201, JSON.stringify(reg.json));
+      const clientId = String(reg.json.client_id);
+      const list = (await api(t.app, adminToken, "GET", "/api/v1/lti/tool-types")).json as Array<
+        Record<string, unknown>
+      >;
+      const pendingId = Number(list.find((x) => x.clientId === clientId)?.id);
+      const page = await admin.get("/admin/lti/tools");
+      assert.match(
+        page.body,
+        new RegExp(
+          `action="/admin/lti/tools/${pendingId}/upgrade-into/${oldId}"[\\s\\S]*?>Upgrade Old Quiz<`,
+        ),
+      );
+      assert.doesNotMatch(page.body, new RegExp(`upgrade-into/${elsewhereId}"`));
+
+      const refused = await admin.post(`/admin/lti/tools/${pendingId}/upgrade-into/${elsewhereId}`);
+      assert.equal(refused.statusCode, 400);
+      assert.match(refused.body, /not an LTI 1\.1 tool on the domain of the registered tool/);
+      const upgraded = await admin.post(`/admin/lti/tools/${pendingId}/upgrade-into/${oldId}`);
+      assert.equal(upgraded.statusCode, 303, upgraded.body);
+      assert.equal(upgraded.headers.location, `/admin/lti/tools/${oldId}`);
+
+      const got = (await api(t.app, adminToken, "GET", `/api/v1/lti/tool-types/${oldId}`)).json as Record<
+        string,
+        unknown
+      >;
+      assert.equal(got.ltiVersion, "1.3");
+      assert.equal(got.name, "Old Quiz");
+      assert.equal(got.clientId, clientId);
+      assert.equal(got.deploymentId, "1");
+      assert.equal(got.status, "active");
+      assert.equal(got.consumerKey, "old-key");
+      assert.equal(got.launchUrl, `${tool.origin}/launch`);
+      assert.deepEqual(got.services, { ags: true, nrps: false });
+      assert.equal((await api(t.app, adminToken, "GET", `/api/v1/lti/tool-types/${pendingId}`)).status, 404);
+      const again = await api(
+        t.app,
+        adminToken,
+        "POST",
+        `/api/v1/lti/tool-types/${pendingId}/upgrade-into/${oldId}`,
+      );
+      assert.equal(again.status, 404);
+
+      // The activity keeps its id and launches by LTI 1.3 with the registered client_id.
+      const launch = await sam.get(`/mod/lti/${activityId}/launch`);
+      assert.equal(launch.statusCode, 200, launch.body);
+      const form = readLaunchForm(launch.body);
+      assert.equal(form.action, `${tool.origin}/login`);
+      assert.equal(form.fields.client_id, clientId);
+      assert.equal(form.fields.target_link_uri, `${tool.origin}/launch`);
+      await api(t.app, adminToken, "DELETE", `/api/v1/lti/tool-types/${oldId}`);
+      await api(t.app, adminToken, "DELETE", `/api/v1/lti/tool-types/${elsewhereId}`);
+    });
+
     it("refuses an expired registration token (401 invalid_token)", async () => {
       const url = await start();
       t.clock.advance(31 * 60);

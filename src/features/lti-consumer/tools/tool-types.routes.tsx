@@ -12,7 +12,7 @@ import { addSiteAdminLink } from "../../../views/nav.js";
 import type { PageContext } from "../../../views/page-context.js";
 import { sendPage } from "../../../views/send-page.js";
 import { autoActivateDynamicTools } from "../../lti-common/platform-keys.service.js";
-import { registrationSummaryOf } from "./dynamic-registration.service.js";
+import { registrationSummaryOf, upgradeCandidateOf } from "./dynamic-registration.service.js";
 import { DynamicRegistrationBox, PendingActions } from "./dynamic-registration.views.js";
 import { cartridgeDeps } from "./lti-settings.js";
 import {
@@ -124,13 +124,16 @@ export async function toolsListPage(
       dynamicRegistration={<DynamicRegistrationBox pc={pc} autoActivate={autoActivate} {...box} />}
       status={(t) => {
         const r = regs.get(t.id);
+        const summary = registrationSummaryOf(r);
+        const upgrade = summary ? upgradeCandidateOf(tools, t) : undefined;
         return r?.status === "pending" ? (
           <PendingActions
             pc={pc}
             toolsPath={TOOLS_PATH}
             id={t.id}
             name={t.name}
-            summary={registrationSummaryOf(r)}
+            summary={summary}
+            upgrade={upgrade ? { id: upgrade.id, name: upgrade.name } : undefined}
           />
         ) : null;
       }}
