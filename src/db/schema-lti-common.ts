@@ -34,6 +34,10 @@ export interface LtiRegistrationsTable {
   deep_linking_url: Generated<string>;
   /** Consumer side (migration 0045): a dynamically registered tool's request as accepted (JSON), else "". */
   registration_request: Generated<string>;
+  /** Consumer side (migration 0050): 1 when the tool may use Assignment and Grade Services. */
+  service_ags: Generated<number>;
+  /** Consumer side (migration 0050): 1 when the tool may use Names and Role Provisioning Services. */
+  service_nrps: Generated<number>;
 }
 
 /** Dynamic Registration tokens already used (migration 0045): single use, kept until they expire. */

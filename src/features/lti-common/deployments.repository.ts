@@ -181,6 +181,16 @@ export interface ToolRegistration {
   createdAt: string;
   /** A dynamically registered tool's request as accepted (JSON), or "" for a tool registered by hand. */
   registrationRequest: string;
+  /**
+   * The services the site admin lets the tool use: Assignment and Grade Services (its scopes also need
+   * the tool's "Accept grades") and Names and Role Provisioning Services.
+   */
+  services: ToolServices;
+}
+
+export interface ToolServices {
+  ags: boolean;
+  nrps: boolean;
 }
 
 export type ToolRegistrationFields = Pick<
@@ -192,6 +202,7 @@ export type ToolRegistrationFields = Pick<
   | "publicKey"
   | "deepLinking"
   | "deepLinkingUrl"
+  | "services"
 >;
 
 function registrationQuery(db: Db) {
@@ -212,6 +223,8 @@ function registrationQuery(db: Db) {
       "r.deep_linking",
       "r.deep_linking_url",
       "r.registration_request",
+      "r.service_ags",
+      "r.service_nrps",
       "r.created_at",
       "d.deployment_id",
     ])
@@ -237,6 +250,7 @@ function toRegistration(r: RegistrationRow): ToolRegistration {
     deploymentId: r.deployment_id ?? "",
     createdAt: r.created_at,
     registrationRequest: r.registration_request,
+    services: { ags: r.service_ags === 1, nrps: r.service_nrps === 1 },
   };
 }
 
@@ -288,6 +302,8 @@ export async function insertToolRegistration(
       deep_linking: v.deepLinking ? 1 : 0,
       deep_linking_url: v.deepLinkingUrl,
       registration_request: v.registrationRequest ?? "",
+      service_ags: v.services.ags ? 1 : 0,
+      service_nrps: v.services.nrps ? 1 : 0,
       created_at: now,
     })
     .returning("id")
@@ -314,11 +330,47 @@ export async function updateToolRegistration(
   if (v.status !== undefined) set.status = v.status;
   if (v.deepLinking !== undefined) set.deep_linking = v.deepLinking ? 1 : 0;
   if (v.deepLinkingUrl !== undefined) set.deep_linking_url = v.deepLinkingUrl;
+  if (v.services !== undefined) {
+    set.service_ags = v.services.ags ? 1 : 0;
+    set.service_nrps = v.services.nrps ? 1 : 0;
+  }
   if (Object.keys(set).length === 0) return;
   await db
     .updateTable("lti_registrations")
     .set(set)
     .where("side", "=", "consumer")
     .where("tool_type_id", "=", toolTypeId)
+    .execute();
+}
+
+/**
+ * Moves site tool `from`'s registration (its client_id, and the deployment_id under it) onto site tool
+ * `to`'s deployment, created when `to` has none: a dynamically registered tool that upgrades an existing
+ * one. `from`'s deployment is left without a registration (it goes with its tool).
+ */
+export async function moveToolRegistration(db: Db, from: number, to: number, now: string): Promise<void> {
+  const d = await db
+    .selectFrom("lti_deployments")
+    .select(["id", "registration_id", "deployment_id"])
+    .where("tool_type_id", "=", from)
+    .executeTakeFirst();
+  if (!d || d.registration_id === null || d.deployment_id === null)
+    throw new Error("the site tool has no registration to move");
+  await db
+    .updateTable("lti_deployments")
+    .set({ registration_id: null, deployment_id: null })
+    .where("id", "=", d.id)
+    .execute();
+  await db
+    .updateTable("lti_registrations")
+    .set({ tool_type_id: to })
+    .where("id", "=", d.registration_id)
+    .where("side", "=", "consumer")
+    .execute();
+  const target = await ensureDeployment(db, { toolTypeId: to }, now);
+  await db
+    .updateTable("lti_deployments")
+    .set({ registration_id: d.registration_id, deployment_id: d.deployment_id })
+    .where("id", "=", target)
     .execute();
 }

@@ -61,10 +61,11 @@ export async function separateAccounts(db: Db, id: number): Promise<repo.Provide
   });
 }
 
-export type { ToolRegistration, ToolRegistrationFields } from "./deployments.repository.js";
+export type { ToolRegistration, ToolRegistrationFields, ToolServices } from "./deployments.repository.js";
 export {
   findToolRegistration,
   insertToolRegistration,
   listToolRegistrations,
+  moveToolRegistration,
   updateToolRegistration,
 } from "./deployments.repository.js";

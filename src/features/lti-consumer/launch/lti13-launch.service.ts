@@ -24,7 +24,7 @@ import {
   buildAuthResponse,
   checkAuthRequest,
 } from "../../../lti/v1p3/auth-request.js";
-import { buildResourceLinkClaims, signIdToken } from "../../../lti/v1p3/id-token.js";
+import { buildResourceLinkClaims } from "../../../lti/v1p3/id-token.js";
 import { type PlatformSigningKey, signPlatformJwt } from "../../../lti/v1p3/keys.js";
 import { buildLoginInitiation, signMessageHint, verifyMessageHint } from "../../../lti/v1p3/login.js";
 import type { Lti13Role } from "../../../lti/vocab/roles.js";
@@ -50,6 +50,7 @@ import {
 } from "../tools/tool-registrations.service.js";
 import { findToolType } from "../tools/tool-types.service.js";
 import type { Launcher } from "./launch.service.js";
+import { lti11IdsOf, withMigrationClaim } from "./lti1p1-claim.js";
 
 const RESOURCE_LINK = "LtiResourceLinkRequest";
 export const DEEP_LINKING_REQUEST = "LtiDeepLinkingRequest";
@@ -102,9 +103,10 @@ export async function lti13ToolOf(
   activity: Activity,
 ): Promise<{ tool: ResolvedTool; registration: ToolRegistration } | undefined> {
   const s = readLtiSettings(activity.settings);
-  if (s.toolTypeId === null) return undefined;
   const tool = await resolveTool(ctx, s);
-  if (tool.toolType?.ltiVersion !== "1.3" || tool.toolType.id !== s.toolTypeId) return undefined;
+  // The chosen tool, or (no key of its own, toolTypeId null) the one its URL matched: a tool upgraded from 1.1.
+  if (tool.toolType?.ltiVersion !== "1.3" || (s.toolTypeId !== null && tool.toolType.id !== s.toolTypeId))
+    return undefined;
   const registration = await findRegistrationOf(ctx.db, tool.toolType.id);
   return registration ? { tool, registration } : undefined;
 }
@@ -302,20 +304,26 @@ export async function answerAuthRequest(
     await refuse("launch_access_denied", message, { activityId, courseId: course.id });
     return { kind: "post", response: launchRefused(ok, message), ok: false };
   }
-  const idToken = await signIdToken(
-    lti13Launch(ctx, {
-      activity,
-      course,
-      actor,
-      instructor,
-      tool: found.tool,
-      reg,
-      nonce: ok.nonce,
-      sub: currentUser!.loginHint,
-      history: await launchHistory(ctx.db, { courseId: course.id, activityId: activity.id }),
-    }),
+  const launch = lti13Launch(ctx, {
+    activity,
+    course,
+    actor,
+    instructor,
+    tool: found.tool,
+    reg,
+    nonce: ok.nonce,
+    sub: currentUser!.loginHint,
+    history: await launchHistory(ctx.db, { courseId: course.id, activityId: activity.id }),
+  });
+  // A tool upgraded from LTI 1.1 also gets the lti1p1 claim (lti1p1-claim.ts).
+  const lti11 = { siteSecret: site, userId: actor.id, activityId: activity.id, courseId: course.id };
+  const idToken = await signPlatformJwt(
+    withMigrationClaim(
+      buildResourceLinkClaims(launch, { clock: ctx.clock }),
+      found.tool.toolType,
+      lti11IdsOf({ ...lti11, publicUrl: ctx.config.publicUrl }),
+    ),
     await signingKey(),
-    { clock: ctx.clock },
   );
   await ensureDeployment(ctx.db, { toolTypeId: reg.toolTypeId }, iso(ctx.clock.now()));
   return {

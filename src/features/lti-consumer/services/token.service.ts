@@ -31,29 +31,21 @@ export const ACCESS_TOKEN_LIFETIME_SECONDS = 3600;
 
 type Ctx = Pick<AppContext, "db" | "clock" | "log" | "config">;
 
-/** The scopes a dynamically registered tool asked for at registration (granted and dropped alike). */
-function registeredScopesOf(r: ToolRegistration): string[] | undefined {
-  if (r.registrationRequest === "") return undefined;
-  try {
-    const req = JSON.parse(r.registrationRequest) as { scopes?: unknown; droppedScopes?: unknown };
-    const list = (v: unknown) =>
-      Array.isArray(v) ? v.filter((s): s is string => typeof s === "string") : [];
-    return [...list(req.scopes), ...list(req.droppedScopes)];
-  } catch {
-    return [];
-  }
-}
-
 /**
- * What a tool may be granted now: the AGS scopes when the site admin lets the tool send grades ("Accept
- * grades from the tool"), the NRPS scope always (the course's members, as the 1.1 memberships extension
- * offers every tool; names and emails follow the privacy settings). A dynamically registered tool gets
- * only those of them it registered for; a tool registered by hand, all the admin allows.
+ * What a tool may be granted now, the one rule for every LTI 1.3 service (the token endpoint, each
+ * service's check of a token, and the launch claims that advertise a service): the AGS scopes while the
+ * site admin has both "IMS LTI Assignment and Grade Services" and "Accept grades from the tool" on, the
+ * NRPS scope while "IMS LTI Names and Role Provisioning" is on (names and emails still follow the privacy
+ * settings). A dynamically registered tool's switches start as the scopes it asked for.
  */
-export function allowedScopes(tool: Pick<ToolType, "acceptGrades">, r: ToolRegistration): string[] {
-  const enabled = [...(tool.acceptGrades ? AGS_SCOPES : []), ...NRPS_SCOPES];
-  const registered = registeredScopesOf(r);
-  return registered === undefined ? enabled : enabled.filter((s) => registered.includes(s));
+export function allowedScopes(
+  tool: Pick<ToolType, "acceptGrades">,
+  r: Pick<ToolRegistration, "services">,
+): string[] {
+  return [
+    ...(r.services.ags && tool.acceptGrades ? AGS_SCOPES : []),
+    ...(r.services.nrps ? NRPS_SCOPES : []),
+  ];
 }
 
 export interface AccessTokenResponse {

@@ -234,6 +234,46 @@ for (const engine of testEngines()) {
       await verifyAccessToken(node2.ctx, bearer, AGS_SCOPE.score);
     });
 
+    it("grants what the service switches allow, at once for tokens already issued", async () => {
+      const adminToken = await t.token((await t.admin()).id);
+      const patch = (services: Record<string, boolean>) =>
+        api(t.app, adminToken, "PATCH", `/api/v1/lti/tool-types/${graded.id}`, { services });
+      const res = await requestToken({
+        client_assertion: await assertion(graded.clientId),
+        scope: `${AGS_SCOPE.score} ${NRPS}`,
+      });
+      assert.equal(res.json.scope, `${AGS_SCOPE.score} ${NRPS}`);
+      const bearer = `Bearer ${String(res.json.access_token)}`;
+      try {
+        const off = await patch({ nrps: false });
+        assert.equal(off.status, 200, off.body);
+        // The other switch keeps its value.
+        assert.deepEqual((off.json as { services: unknown }).services, { ags: true, nrps: false });
+        const e = await verifyAccessToken(node2.ctx, bearer, NRPS).catch((x: unknown) => x);
+        assert.ok(e instanceof BearerTokenError);
+        assert.equal(e.code, "bearer_insufficient_scope");
+        await verifyAccessToken(node2.ctx, bearer, AGS_SCOPE.score);
+        const again = await requestToken({
+          client_assertion: await assertion(graded.clientId),
+          scope: `${AGS_SCOPE.score} ${NRPS}`,
+        });
+        assert.equal(again.json.scope, AGS_SCOPE.score);
+        await patch({ ags: false, nrps: true });
+        const membersOnly = await requestToken({
+          client_assertion: await assertion(graded.clientId),
+          scope: `${AGS_SCOPE.score} ${NRPS}`,
+        });
+        assert.equal(membersOnly.json.scope, NRPS);
+        const grades = await verifyAccessToken(node2.ctx, bearer, AGS_SCOPE.score).catch((x: unknown) => x);
+        assert.ok(grades instanceof BearerTokenError);
+        const bad = await patch({ ags: "yes" } as unknown as Record<string, boolean>);
+        assert.equal(bad.status, 400, bad.body);
+      } finally {
+        await patch({ ags: true, nrps: true });
+      }
+      await verifyAccessToken(node2.ctx, bearer, NRPS);
+    });
+
     it("grants requested ∩ allowed: a tool that may not send grades gets only the members scope", async () => {
       const both = await requestToken({
         client_assertion: await assertion(plain.clientId, {}, { key: plainKey, kid: "p1" }),
@@ -439,16 +479,16 @@ for (const engine of testEngines()) {
   });
 }
 
-describe("allowedScopes: what the admin allows, and what a dynamically registered tool registered for", () => {
-  const reg = (registrationRequest: string) => ({ registrationRequest }) as ToolRegistration;
+describe("allowedScopes: the tool's service switches and its Accept grades", () => {
+  const reg = (ags: boolean, nrps: boolean) => ({ services: { ags, nrps } }) as ToolRegistration;
   const ags = Object.values(AGS_SCOPE);
-  it("a tool registered by hand: AGS with grades on, the members scope always", () => {
-    assert.deepEqual(allowedScopes({ acceptGrades: true }, reg("")), [...ags, NRPS]);
-    assert.deepEqual(allowedScopes({ acceptGrades: false }, reg("")), [NRPS]);
+  it("AGS only with both the AGS switch and Accept grades on", () => {
+    assert.deepEqual(allowedScopes({ acceptGrades: true }, reg(true, true)), [...ags, NRPS]);
+    assert.deepEqual(allowedScopes({ acceptGrades: false }, reg(true, true)), [NRPS]);
+    assert.deepEqual(allowedScopes({ acceptGrades: true }, reg(false, true)), [NRPS]);
   });
-  it("a dynamically registered tool: only the scopes it asked for, granted or dropped", () => {
-    const asked = JSON.stringify({ scopes: ["openid"], droppedScopes: [AGS_SCOPE.score, "x"] });
-    assert.deepEqual(allowedScopes({ acceptGrades: true }, reg(asked)), [AGS_SCOPE.score]);
-    assert.deepEqual(allowedScopes({ acceptGrades: false }, reg(asked)), []);
+  it("NRPS only with its switch on", () => {
+    assert.deepEqual(allowedScopes({ acceptGrades: true }, reg(true, false)), ags);
+    assert.deepEqual(allowedScopes({ acceptGrades: true }, reg(false, false)), []);
   });
 });

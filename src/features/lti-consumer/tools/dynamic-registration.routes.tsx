@@ -23,12 +23,15 @@ import {
   REGISTER_PATH,
   registerTool,
   startRegistration,
+  upgradeWithRegistration,
 } from "./dynamic-registration.service.js";
 import {
   AUTO_ACTIVATE_PATH,
   REGISTER_TOOL_PATH,
   RegistrationDialogPage,
 } from "./dynamic-registration.views.js";
+import { findRegistrationOf } from "./tool-registrations.service.js";
+import { presentToolType } from "./tool-types.api.js";
 import { toolsListPage } from "./tool-types.routes.js";
 import { getToolType } from "./tool-types.service.js";
 import { TOOLS_PATH, TOOLS_TITLE } from "./tool-types.views.js";
@@ -38,6 +41,7 @@ const API_SETTINGS = "/api/v1/lti/dynamic-registration/settings";
 /** A registration request is a few kilobytes; RFC 7591 sets no limit, 64 KiB is ample. */
 const REGISTRATION_BODY_LIMIT = 64 * 1024;
 const idParams = z.object({ id: idParam });
+const upgradeParams = z.object({ id: idParam, existing: idParam });
 
 const tag = "External tools";
 addApiOperation({
@@ -57,6 +61,14 @@ addApiOperation({
   tag,
   body: z.object({ autoActivate: z.boolean() }),
   responses: { 200: "{autoActivate}" },
+});
+addApiOperation({
+  method: "post",
+  path: "/lti/tool-types/{id}/upgrade-into/{existing}",
+  summary:
+    "Upgrade an LTI 1.1 site tool with a Pending dynamically registered tool of its domain (site admin): tool {existing} becomes LTI 1.3 with tool {id}'s registration (its clientId and deploymentId), active, keeping its id, settings, activities, grades and consumer key; tool {id} is removed. 404 when {id} is not a Pending registered tool, 400 when {existing} is not an LTI 1.1 tool of its domain.",
+  tag,
+  responses: { 200: "The upgraded tool (as GET /lti/tool-types/{id})" },
 });
 addApiOperation({
   method: "get",
@@ -145,6 +157,25 @@ export function registerDynamicRegistrationRoutes(app: FastifyInstance, ctx: App
     return redirectWithFlash(reply, TOOLS_PATH, `External tool “${tool.name}” activated.`);
   });
 
+  // "Upgrade <existing tool>" on a Pending registered tool: the LTI 1.1 tool of its domain takes it over.
+  app.post(`${TOOLS_PATH}/:id/upgrade-into/:existing`, async (request, reply) => {
+    const actor = requireSiteAdmin(request);
+    const { id, existing } = parseInput(upgradeParams, request.params);
+    try {
+      const tool = await upgradeWithRegistration(ctx, id, existing, actor.id);
+      return redirectWithFlash(
+        reply,
+        `${TOOLS_PATH}/${tool.id}`,
+        `External tool “${tool.name}” upgraded to LTI 1.3 and activated.`,
+      );
+    } catch (err) {
+      const problem = formProblem(err);
+      if (!problem) throw err;
+      const pc = pageContext(ctx, request, reply);
+      return sendPage(reply, await toolsListPage(ctx, pc, { problem }), problemStatus(problem));
+    }
+  });
+
   app.post(AUTO_ACTIVATE_PATH, async (request, reply) => {
     const actor = requireSiteAdmin(request);
     const body = (request.body ?? {}) as Record<string, unknown>;
@@ -164,6 +195,13 @@ export function registerDynamicRegistrationRoutes(app: FastifyInstance, ctx: App
     const actor = requireSiteAdmin(request);
     const body = (request.body ?? {}) as Record<string, unknown>;
     return reply.status(201).send({ url: await startRegistration(ctx, body.url, actor.id) });
+  });
+
+  app.post("/api/v1/lti/tool-types/:id/upgrade-into/:existing", async (request) => {
+    const actor = requireSiteAdmin(request);
+    const { id, existing } = parseInput(upgradeParams, request.params);
+    const tool = await upgradeWithRegistration(ctx, id, existing, actor.id);
+    return presentToolType(tool, await findRegistrationOf(ctx.db, tool.id), ctx.config.publicUrl);
   });
 
   app.get(API_SETTINGS, async (request) => {

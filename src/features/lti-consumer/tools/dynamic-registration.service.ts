@@ -25,12 +25,14 @@ import {
   spendRegistrationToken,
   verifyRegistrationToken,
 } from "../../../lti/registration/registration-token.js";
+import { AGS_SCOPES, NRPS_SCOPES } from "../../../lti/registration/vocab.js";
 import { iso } from "../../../shared/clock.js";
 import { NotFoundError, ValidationError } from "../../../shared/errors.js";
 import { randomToken } from "../../../shared/secrets.js";
 import {
   findToolRegistration,
   insertToolRegistration,
+  moveToolRegistration,
   type ToolRegistration,
   updateToolRegistration,
 } from "../../lti-common/deployments.service.js";
@@ -39,6 +41,7 @@ import { autoActivateDynamicTools, registrationTokenSecret } from "../../lti-com
 import { getUser } from "../../users/users.service.js";
 import * as repo from "../lti-consumer.repository.js";
 import { AUTH_PATH, JWKS_PATH, OPENID_CONFIGURATION_PATH, TOKEN_PATH } from "./tool-registrations.service.js";
+import { matchToolType, type ToolType } from "./tool-types.service.js";
 
 export { OPENID_CONFIGURATION_PATH, TOKEN_PATH } from "./tool-registrations.service.js";
 export const REGISTER_PATH = "/lti/register";
@@ -57,10 +60,11 @@ function onLoopback(publicUrl: string): boolean {
 }
 
 /**
- * The scopes Pluto grants a registered tool: none besides openid yet (Assignment and Grade Services and
- * Names and Role Provisioning are not served over LTI 1.3), so a tool asking for them gets them dropped.
+ * The scopes Pluto grants a registered tool besides openid: those of Assignment and Grade Services and
+ * Names and Role Provisioning, which the token endpoint issues (services/token.service.ts). The ones a tool
+ * asks for turn on its service switches; any other scope is dropped.
  */
-export const SUPPORTED_SCOPES: readonly string[] = [];
+export const SUPPORTED_SCOPES: readonly string[] = [...AGS_SCOPES, ...NRPS_SCOPES];
 
 /** The document served at /lti/openid-configuration (DR §3.4); its issuer is the site's public URL. */
 export function openIdConfiguration(publicUrl: string): OpenIdConfiguration {
@@ -193,10 +197,10 @@ export async function registerTool(
         customParameters: customLines(c.customParameters),
         launchContainer: "embed",
         // What the tool asked for (DR case 200): name and email only when it listed those claims; grades
-        // only with the AGS score scope, which Pluto does not grant yet.
+        // with any AGS scope (as Moodle does), since the AGS scopes are granted only with "Accept grades".
         shareName: summary.privacy.shareName,
         shareEmail: summary.privacy.shareEmail,
-        acceptGrades: summary.services.acceptGrades,
+        acceptGrades: summary.services.ags,
         showInPicker: true,
         vendorCode: "",
         vendorName: "",
@@ -220,6 +224,8 @@ export async function registerTool(
         deepLinkingUrl: summary.deepLinking.url ?? "",
         status,
         registrationRequest: JSON.stringify(reg),
+        // The service switches: on for the services whose scopes the tool asked for.
+        services: { ags: summary.services.ags, nrps: summary.services.nrps },
       },
       now,
     );
@@ -256,4 +262,67 @@ export async function activateTool(ctx: Ctx, toolTypeId: number, actorUserId: nu
   if (r.status === "active") return;
   await updateToolRegistration(ctx.db, toolTypeId, { status: "active" });
   ctx.log.info({ event: "lti_tool_activated", toolTypeId, actorUserId }, "LTI 1.3 tool activated");
+}
+
+/**
+ * The LTI 1.1 site tool a Pending, dynamically registered tool may upgrade instead of being added beside
+ * it: the 1.1 tool on the domain of its target_link_uri (the closest URL first), or undefined.
+ */
+export function upgradeCandidateOf(tools: readonly ToolType[], pending: ToolType): ToolType | undefined {
+  return matchToolType(
+    tools.filter((t) => t.ltiVersion === "1.1" && t.id !== pending.id),
+    pending.launchUrl,
+  );
+}
+
+/**
+ * "Upgrade <existing tool>" on a Pending, dynamically registered tool: the existing LTI 1.1 site tool
+ * takes the registration (the Client ID and Deployment ID the tool was given) and becomes LTI 1.3 in
+ * place, launching at the registered target_link_uri; it keeps its id, name, settings, activities and
+ * grades, and its consumer key and secret for the lti1p1 claim. The registered tool row goes; the
+ * registration is active (the admin approved it). One transaction.
+ */
+export async function upgradeWithRegistration(
+  ctx: Ctx,
+  pendingId: number,
+  existingId: number,
+  actorUserId: number,
+): Promise<ToolType> {
+  const reg = await findToolRegistration(ctx.db, { toolTypeId: pendingId });
+  const pending = await repo.findToolType(ctx.db, pendingId);
+  if (!reg || !pending || reg.registrationRequest === "" || reg.status !== "pending")
+    throw new NotFoundError("Pending dynamically registered tool");
+  const existing = await repo.findToolType(ctx.db, existingId);
+  if (!existing) throw new NotFoundError("External tool");
+  if (upgradeCandidateOf([existing], pending)?.id !== existing.id) {
+    const message = `“${existing.name}” is not an LTI 1.1 tool on the domain of the registered tool`;
+    throw new ValidationError(message, [{ field: "existing", message }]);
+  }
+  const now = iso(ctx.clock.now());
+  await ctx.db.transaction().execute(async (trx) => {
+    const { id: _id, createdAt: _c, updatedAt: _u, ...fields } = existing;
+    await repo.updateToolType(
+      trx,
+      existing.id,
+      {
+        ...fields,
+        ltiVersion: "1.3",
+        baseUrl: pending.launchUrl,
+        launchUrl: pending.launchUrl,
+        secureLaunchUrl: "",
+        cartridgeUrl: null,
+      },
+      now,
+    );
+    await moveToolRegistration(trx, pending.id, existing.id, now);
+    await updateToolRegistration(trx, existing.id, { status: "active" });
+    await repo.deleteToolType(trx, pending.id);
+  });
+  ctx.log.info(
+    { event: "lti_tool_upgraded", toolTypeId: existing.id, registeredToolTypeId: pending.id, actorUserId },
+    "LTI 1.1 tool upgraded to LTI 1.3 by its dynamic registration",
+  );
+  const upgraded = await repo.findToolType(ctx.db, existing.id);
+  if (!upgraded) throw new NotFoundError("External tool");
+  return upgraded;
 }

@@ -19,6 +19,10 @@ import { createUser, updateUserProfile } from "../../users/users.service.js";
 const TOOL_CONFIG = "https://purl.imsglobal.org/spec/lti-tool-configuration";
 const PLATFORM_CONFIG = "https://purl.imsglobal.org/spec/lti-platform-configuration";
 const AGS_SCORE = "https://purl.imsglobal.org/spec/lti-ags/scope/score";
+const AGS_LINEITEM = "https://purl.imsglobal.org/spec/lti-ags/scope/lineitem";
+const AGS_LINEITEM_READONLY = "https://purl.imsglobal.org/spec/lti-ags/scope/lineitem.readonly";
+const AGS_RESULT = "https://purl.imsglobal.org/spec/lti-ags/scope/result.readonly";
+const NRPS = "https://purl.imsglobal.org/spec/lti-nrps/scope/contextmembership.readonly";
 
 /** A tool that records the login initiations it receives. */
 async function startTool(): Promise<{ origin: string; logins: URLSearchParams[]; close(): Promise<void> }> {
@@ -131,7 +135,7 @@ for (const engine of testEngines()) {
     const toolCount = async () =>
       ((await api(t.app, adminToken, "GET", "/api/v1/lti/tool-types")).json as unknown[]).length;
 
-    it("publishes the OpenID configuration under its issuer, with only the openid scope", async () => {
+    it("publishes the OpenID configuration under its issuer, with openid and the AGS and NRPS scopes", async () => {
       const res = await fetch(`${pluto}/lti/openid-configuration`);
       assert.equal(res.status, 200);
       const doc = (await res.json()) as Record<string, unknown>;
@@ -140,7 +144,14 @@ for (const engine of testEngines()) {
       assert.equal(doc.jwks_uri, `${pluto}/lti/jwks`);
       assert.equal(doc.registration_endpoint, `${pluto}/lti/register`);
       assert.equal(doc.token_endpoint, `${pluto}/lti/token`);
-      assert.deepEqual(doc.scopes_supported, ["openid"]);
+      assert.deepEqual(doc.scopes_supported, [
+        "openid",
+        AGS_LINEITEM,
+        AGS_LINEITEM_READONLY,
+        AGS_RESULT,
+        AGS_SCORE,
+        NRPS,
+      ]);
       const platform = doc[PLATFORM_CONFIG] as { product_family_code: string; messages_supported: unknown[] };
       assert.equal(platform.product_family_code, "pluto");
       assert.deepEqual(platform.messages_supported, [
@@ -158,8 +169,8 @@ for (const engine of testEngines()) {
       const clientId = String(reg.json.client_id);
       assert.ok(clientId.length >= 16);
       assert.equal((reg.json[TOOL_CONFIG] as { deployment_id: string }).deployment_id, "1");
-      // AGS is not served: the score scope is dropped from the grant.
-      assert.equal(reg.json.scope, "openid");
+      // The score scope is granted: it turns on the AGS switch (and Accept grades); NRPS stays off.
+      assert.equal(reg.json.scope, `openid ${AGS_SCORE}`);
 
       const list = (await api(t.app, adminToken, "GET", "/api/v1/lti/tool-types")).json as Array<
         Record<string, unknown>
@@ -170,9 +181,11 @@ for (const engine of testEngines()) {
       assert.equal(stored.ltiVersion, "1.3");
       assert.equal(stored.shareName, true);
       assert.equal(stored.shareEmail, false);
-      assert.equal(stored.acceptGrades, false);
+      assert.equal(stored.acceptGrades, true);
+      assert.deepEqual(stored.services, { ags: true, nrps: false });
       const summary = stored.registration as Record<string, unknown>;
-      assert.deepEqual(summary.droppedScopes, [AGS_SCORE]);
+      assert.deepEqual(summary.droppedScopes, []);
+      assert.deepEqual(summary.grantedScopes, ["openid", AGS_SCORE]);
       assert.deepEqual((summary.deepLinking as { url: string }).url, `${tool.origin}/deep`);
       // Its LtiDeepLinkingRequest message makes it a tool a teacher can "Select content" from.
       assert.equal(stored.deepLinking, true);
@@ -199,6 +212,8 @@ for (const engine of testEngines()) {
       assert.match(page.body, /Pending/);
       assert.match(page.body, new RegExp(`/admin/lti/tools/${toolTypeId}/activate`));
       assert.match(page.body, new RegExp(AGS_SCORE.replaceAll("/", "\\/")));
+      assert.match(page.body, /IMS LTI Assignment and Grade Services<\/dt><dd>Yes</);
+      assert.match(page.body, /IMS LTI Names and Role Provisioning<\/dt><dd>No</);
       const activated = await admin.post(`/admin/lti/tools/${toolTypeId}/activate`);
       assert.equal(activated.statusCode, 303, activated.body);
       const after = (await api(t.app, adminToken, "GET", `/api/v1/lti/tool-types/${toolTypeId}`)).json as {
@@ -220,6 +235,43 @@ for (const engine of testEngines()) {
       assert.equal(login?.get("client_id"), clientId);
       assert.equal(login?.get("iss"), pluto);
       assert.equal(login?.get("lti_deployment_id"), "1");
+    });
+
+    it("maps the scopes a tool asks for to its service switches", async () => {
+      const cases: Array<{
+        scope: string;
+        services: { ags: boolean; nrps: boolean };
+        acceptGrades: boolean;
+      }> = [
+        { scope: `openid ${NRPS}`, services: { ags: false, nrps: true }, acceptGrades: false },
+        {
+          scope: `openid ${AGS_LINEITEM_READONLY} ${AGS_RESULT}`,
+          services: { ags: true, nrps: false },
+          acceptGrades: true,
+        },
+        {
+          scope: `openid ${AGS_LINEITEM} ${AGS_SCORE} ${NRPS}`,
+          services: { ags: true, nrps: true },
+          acceptGrades: true,
+        },
+        {
+          scope: "openid https://example.com/other",
+          services: { ags: false, nrps: false },
+          acceptGrades: false,
+        },
+      ];
+      for (const c of cases) {
+        const reg = await register(await start(), registrationBody(tool.origin, { scope: c.scope }));
+        assert.equal(reg.status, 201, JSON.stringify(reg.json));
+        const stored = (
+          (await api(t.app, adminToken, "GET", "/api/v1/lti/tool-types")).json as Array<
+            Record<string, unknown>
+          >
+        ).find((x) => x.clientId === reg.json.client_id);
+        assert.ok(stored);
+        assert.deepEqual(stored.services, c.services, c.scope);
+        assert.equal(stored.acceptGrades, c.acceptGrades, c.scope);
+      }
     });
 
     it("refuses a reused registration token (401 invalid_token), storing nothing", async () => {
@@ -397,6 +449,89 @@ for (const engine of testEngines()) {
     });
 
     // Last: it moves the clock past the token's lifetime.
+    it("offers a Pending tool of an LTI 1.1 tool's domain to upgrade that tool, which keeps its activities and key", async () => {
+      await api(t.app, adminToken, "PUT", "/api/v1/lti/dynamic-registration/settings", {
+        autoActivate: false,
+      });
+      const made = await api(t.app, adminToken, "POST", "/api/v1/lti/tool-types", {
+        name: "Old Quiz",
+        toolUrl: `${tool.origin}/old-launch`,
+        consumerKey: "old-key",
+        sharedSecret: "old-secret",
+      });
+      assert.equal(made.status, 201, made.body);
+      const oldId = (made.json as { id: number }).id;
+      const elsewhere = await api(t.app, adminToken, "POST", "/api/v1/lti/tool-types", {
+        name: "Elsewhere",
+        toolUrl: "https://elsewhere.example.com/launch",
+        consumerKey: "k",
+        sharedSecret: "s",
+      });
+      const elsewhereId = (elsewhere.json as { id: number }).id;
+      const a = await api(t.app, teacherToken, "POST", `/api/v1/courses/${courseId}/activities`, {
+        type: "lti",
+        name: "Old quiz activity",
+        section: 1,
+        settings: { toolTypeId: oldId },
+      });
+      assert.equal(a.status, 201, a.body);
+      const activityId = (a.json as { id: number }).id;
+
+      const reg = await register(await start(), registrationBody(tool.origin, { client_name: "Quiz 1.3" }));
+      assert.equal(reg.status, 201, JSON.stringify(reg.json));
+      const clientId = String(reg.json.client_id);
+      const list = (await api(t.app, adminToken, "GET", "/api/v1/lti/tool-types")).json as Array<
+        Record<string, unknown>
+      >;
+      const pendingId = Number(list.find((x) => x.clientId === clientId)?.id);
+      const page = await admin.get("/admin/lti/tools");
+      assert.match(
+        page.body,
+        new RegExp(
+          `action="/admin/lti/tools/${pendingId}/upgrade-into/${oldId}"[\\s\\S]*?>Upgrade Old Quiz<`,
+        ),
+      );
+      assert.doesNotMatch(page.body, new RegExp(`upgrade-into/${elsewhereId}"`));
+
+      const refused = await admin.post(`/admin/lti/tools/${pendingId}/upgrade-into/${elsewhereId}`);
+      assert.equal(refused.statusCode, 400);
+      assert.match(refused.body, /not an LTI 1\.1 tool on the domain of the registered tool/);
+      const upgraded = await admin.post(`/admin/lti/tools/${pendingId}/upgrade-into/${oldId}`);
+      assert.equal(upgraded.statusCode, 303, upgraded.body);
+      assert.equal(upgraded.headers.location, `/admin/lti/tools/${oldId}`);
+
+      const got = (await api(t.app, adminToken, "GET", `/api/v1/lti/tool-types/${oldId}`)).json as Record<
+        string,
+        unknown
+      >;
+      assert.equal(got.ltiVersion, "1.3");
+      assert.equal(got.name, "Old Quiz");
+      assert.equal(got.clientId, clientId);
+      assert.equal(got.deploymentId, "1");
+      assert.equal(got.status, "active");
+      assert.equal(got.consumerKey, "old-key");
+      assert.equal(got.launchUrl, `${tool.origin}/launch`);
+      assert.deepEqual(got.services, { ags: true, nrps: false });
+      assert.equal((await api(t.app, adminToken, "GET", `/api/v1/lti/tool-types/${pendingId}`)).status, 404);
+      const again = await api(
+        t.app,
+        adminToken,
+        "POST",
+        `/api/v1/lti/tool-types/${pendingId}/upgrade-into/${oldId}`,
+      );
+      assert.equal(again.status, 404);
+
+      // The activity keeps its id and launches by LTI 1.3 with the registered client_id.
+      const launch = await sam.get(`/mod/lti/${activityId}/launch`);
+      assert.equal(launch.statusCode, 200, launch.body);
+      const form = readLaunchForm(launch.body);
+      assert.equal(form.action, `${tool.origin}/login`);
+      assert.equal(form.fields.client_id, clientId);
+      assert.equal(form.fields.target_link_uri, `${tool.origin}/launch`);
+      await api(t.app, adminToken, "DELETE", `/api/v1/lti/tool-types/${oldId}`);
+      await api(t.app, adminToken, "DELETE", `/api/v1/lti/tool-types/${elsewhereId}`);
+    });
+
     it("refuses an expired registration token (401 invalid_token)", async () => {
       const url = await start();
       t.clock.advance(31 * 60);

@@ -9,6 +9,9 @@ import type { PageContext } from "../../../views/page-context.js";
 export const REGISTER_TOOL_PATH = "/admin/lti/tools/register";
 export const AUTO_ACTIVATE_PATH = "/admin/lti/tools/auto-activate";
 export const activatePath = (tools: string, id: number) => `${tools}/${id}/activate`;
+/** A Pending registered tool upgrading the LTI 1.1 site tool `existing` of its domain. */
+export const upgradeIntoPath = (tools: string, id: number, existing: number) =>
+  `${tools}/${id}/upgrade-into/${existing}`;
 
 /** The box on the tools list: a tool's registration URL, and the auto-activate setting. */
 export function DynamicRegistrationBox({
@@ -108,6 +111,10 @@ export function RegistrationSummaryView({ s }: { s: RegistrationSummary }) {
       <dd>{yes(s.privacy.shareName)}</dd>
       <dt>Shares the user's email</dt>
       <dd>{yes(s.privacy.shareEmail)}</dd>
+      <dt>IMS LTI Assignment and Grade Services</dt>
+      <dd>{yes(s.services.ags)}</dd>
+      <dt>IMS LTI Names and Role Provisioning</dt>
+      <dd>{yes(s.services.nrps)}</dd>
       <dt>Scopes granted</dt>
       <dd>{s.grantedScopes.length > 0 ? s.grantedScopes.join(", ") : "None (launches only)"}</dd>
       {s.droppedScopes.length > 0 ? (
@@ -135,12 +142,15 @@ export function PendingActions({
   id,
   name,
   summary,
+  upgrade,
 }: {
   pc: PageContext;
   toolsPath: string;
   id: number;
   name: string;
   summary?: RegistrationSummary;
+  /** The LTI 1.1 site tool of the same domain it may upgrade instead. */
+  upgrade?: { id: number; name: string };
 }) {
   return (
     <div class="pending-tool">
@@ -154,6 +164,20 @@ export function PendingActions({
         </details>
       ) : null}
       <ActionButton action={activatePath(toolsPath, id)} csrf={pc.csrf} label="Activate" />
+      {upgrade ? (
+        <>
+          {" "}
+          <ActionButton
+            action={upgradeIntoPath(toolsPath, id, upgrade.id)}
+            csrf={pc.csrf}
+            label={`Upgrade ${upgrade.name}`}
+          />
+          <p class="help">
+            Instead of a new tool: the LTI 1.1 tool “{upgrade.name}” of the same domain becomes this LTI 1.3
+            tool, keeping its activities, their grades and its consumer key.
+          </p>
+        </>
+      ) : null}
     </div>
   );
 }

@@ -63,6 +63,8 @@ const TOOL_FIELDS = {
   publicKey: { label: "Public key", control: "textarea", rows: 6 },
   deepLinking: { label: "Supports Deep Linking", control: "checkbox" },
   deepLinkingUrl: { label: "Content selection URL", control: "text", type: "url", maxLength: 2000 },
+  serviceAgs: { label: "IMS LTI Assignment and Grade Services", control: "checkbox" },
+  serviceNrps: { label: "IMS LTI Names and Role Provisioning", control: "checkbox" },
 } satisfies Record<string, { label: string } & Control>;
 
 export type ToolFieldName = keyof typeof TOOL_FIELDS;

@@ -73,6 +73,22 @@ const redirectUris = z
 
 const bool = z.boolean({ error: "must be true or false" });
 
+/**
+ * The LTI 1.3 services the tool may use ("IMS LTI Assignment and Grade Services", "IMS LTI Names and Role
+ * Provisioning"): what the token endpoint grants (services/token.service.ts `allowedScopes`). Both on
+ * unless turned off; AGS also needs "Accept grades from the tool".
+ */
+export const servicesSchema = z
+  .object(
+    {
+      ags: z.boolean({ error: "services.ags must be true or false" }).default(true),
+      nrps: z.boolean({ error: "services.nrps must be true or false" }).default(true),
+    },
+    { error: "services must be an object {ags, nrps}" },
+  )
+  .strict()
+  .default({ ags: true, nrps: true });
+
 export const lti13Schema = z.object({
   ltiVersion: z.literal("1.3"),
   name: z
@@ -103,6 +119,7 @@ export const lti13Schema = z.object({
   status: z.enum(["active", "pending"], { error: "Status must be active or pending" }).default("active"),
   deepLinking: bool.default(false),
   deepLinkingUrl: httpUrl("Content selection URL", true).default(""),
+  services: servicesSchema,
 });
 export type Lti13Input = z.output<typeof lti13Schema>;
 
@@ -172,7 +189,11 @@ export async function parseLti13(
   return v;
 }
 
-function toolTypeFieldsOf(v: Lti13Input): ToolTypeFields {
+/** The LTI 1.1 consumer key and shared secret an upgraded tool keeps (for the lti1p1 claim); "" otherwise. */
+type KeptKey = Pick<ToolType, "consumerKey" | "sharedSecret">;
+const NO_KEY: KeptKey = { consumerKey: "", sharedSecret: "" };
+
+function toolTypeFieldsOf(v: Lti13Input, kept: KeptKey = NO_KEY): ToolTypeFields {
   return {
     name: v.name,
     description: v.description,
@@ -181,8 +202,8 @@ function toolTypeFieldsOf(v: Lti13Input): ToolTypeFields {
     launchUrl: v.toolUrl,
     secureLaunchUrl: "",
     ltiVersion: "1.3",
-    consumerKey: "",
-    sharedSecret: "",
+    consumerKey: kept.consumerKey,
+    sharedSecret: kept.sharedSecret,
     iconUrl: v.iconUrl,
     secureIconUrl: "",
     customParameters: v.customParameters,
@@ -205,6 +226,7 @@ function registrationFieldsOf(v: Lti13Input) {
     publicKey: v.publicKey,
     deepLinking: v.deepLinking,
     deepLinkingUrl: v.deepLinkingUrl,
+    services: v.services,
   };
 }
 
@@ -236,11 +258,70 @@ export async function createLti13Tool(
   });
 }
 
-export async function updateLti13Tool(db: Db, clock: Clock, id: number, v: Lti13Input): Promise<void> {
+/** Changes a 1.3 tool; an upgraded tool's LTI 1.1 key and secret (`kept`) stay as they were. */
+export async function updateLti13Tool(
+  db: Db,
+  clock: Clock,
+  id: number,
+  v: Lti13Input,
+  kept: KeptKey = NO_KEY,
+): Promise<void> {
   await db.transaction().execute(async (trx) => {
-    await repo.updateToolType(trx, id, toolTypeFieldsOf(v), iso(clock.now()));
+    await repo.updateToolType(trx, id, toolTypeFieldsOf(v, kept), iso(clock.now()));
     await updateToolRegistration(trx, id, { ...registrationFieldsOf(v), status: v.status });
   });
+}
+
+/**
+ * Upgrades an LTI 1.1 site tool to LTI 1.3 in place: the same tool row (its id, so the activities using
+ * it, their resource link ids and their grades stay), its LTI 1.1 consumer key and shared secret kept for
+ * the lti1p1 claim of its 1.3 launches, and a registration (new Client ID, Deployment ID "1") on the
+ * tool's existing deployment, so its resource links and launch log stay attached to one deployment.
+ */
+export async function upgradeLti11Tool(
+  db: Db,
+  clock: Clock,
+  existing: ToolType,
+  v: Lti13Input,
+  issuer: string,
+): Promise<void> {
+  const now = iso(clock.now());
+  await db.transaction().execute(async (trx) => {
+    await repo.updateToolType(trx, existing.id, toolTypeFieldsOf(v, existing), now);
+    await insertToolRegistration(
+      trx,
+      {
+        ...registrationFieldsOf(v),
+        toolTypeId: existing.id,
+        issuer,
+        clientId: randomToken(16),
+        deploymentId: "1",
+        status: v.status,
+      },
+      now,
+    );
+  });
+}
+
+/** An LTI 1.1 tool's fields as the start of its LTI 1.3 form (the 1.3-only fields empty). */
+export function upgradeInputOf(t: ToolType): z.input<typeof lti13Schema> {
+  return {
+    ltiVersion: "1.3",
+    name: t.name,
+    description: t.description,
+    // What it launches, not the cartridge it was read from.
+    toolUrl: t.launchUrl || t.baseUrl,
+    initiateLoginUrl: "",
+    redirectUris: [],
+    customParameters: t.customParameters,
+    iconUrl: t.iconUrl,
+    launchContainer: t.launchContainer,
+    shareName: t.shareName,
+    shareEmail: t.shareEmail,
+    acceptGrades: t.acceptGrades,
+    showInPicker: t.showInPicker,
+    status: "active",
+  };
 }
 
 /** The editable fields of a stored 1.3 tool, in the input shape. */
@@ -265,6 +346,7 @@ export function lti13InputOf(t: ToolType, r: ToolRegistration): z.input<typeof l
     status: r.status,
     deepLinking: r.deepLinking,
     deepLinkingUrl: r.deepLinkingUrl,
+    services: r.services,
   };
 }
 

@@ -132,6 +132,63 @@ for (const engine of testEngines()) {
       assert.match(doc, /"deepLinkingUrl":\{/);
     });
 
+    it("keeps the service switches (AGS, NRPS) through the API and the edit form", async () => {
+      type WithServices = Lti13Json & { services: { ags: boolean; nrps: boolean } };
+      const res = await api(t.app, adminToken, "POST", BASE, { ...valid, name: "Services" });
+      const c = res.json as WithServices;
+      // Both on unless turned off (a tool registered by hand could always have both).
+      assert.deepEqual(c.services, { ags: true, nrps: true });
+      const made = await api(t.app, adminToken, "POST", BASE, {
+        ...valid,
+        name: "Members only",
+        services: { ags: false, nrps: true },
+      });
+      assert.equal(made.status, 201, made.body);
+      assert.deepEqual((made.json as WithServices).services, { ags: false, nrps: true });
+      const off = await api(t.app, adminToken, "PATCH", `${BASE}/${c.id}`, { services: { nrps: false } });
+      assert.equal(off.status, 200, off.body);
+      assert.deepEqual((off.json as WithServices).services, { ags: true, nrps: false });
+      const got = (await api(t.app, adminToken, "GET", `${BASE}/${c.id}`)).json as WithServices;
+      assert.deepEqual(got.services, { ags: true, nrps: false });
+      for (const bad of [{ ags: "yes" }, "all", { ags: true, lineitems: true }]) {
+        const refused = await api(t.app, adminToken, "PATCH", `${BASE}/${c.id}`, { services: bad });
+        assert.equal(refused.status, 400, JSON.stringify(bad));
+        assert.match(refused.body, /services/);
+      }
+
+      const edit = await admin.get(`/admin/lti/tools/${c.id}/edit`);
+      assert.match(edit.body, /<legend>Services<\/legend>/);
+      assert.match(edit.body, /IMS LTI Assignment and Grade Services/);
+      assert.match(edit.body, /IMS LTI Names and Role Provisioning/);
+      assert.match(edit.body, /name="serviceAgs"[^>]*checked/);
+      assert.doesNotMatch(edit.body, /name="serviceNrps"[^>]*checked/);
+      // The form turns AGS off and NRPS on (an unticked box is off).
+      const form = {
+        ltiVersion: "1.3",
+        name: "Services",
+        toolUrl: valid.toolUrl,
+        initiateLoginUrl: valid.initiateLoginUrl,
+        redirectUris: valid.redirectUris.join("\n"),
+        publicKeyType: "keyset",
+        publicKeysetUrl: valid.publicKeysetUrl,
+        launchContainer: "embed",
+        acceptGrades: "1",
+        serviceNrps: "1",
+      };
+      const saved = await admin.post(`/admin/lti/tools/${c.id}/edit`, form);
+      assert.equal(saved.statusCode, 303, saved.body);
+      const after = (await api(t.app, adminToken, "GET", `${BASE}/${c.id}`)).json as WithServices;
+      assert.deepEqual(after.services, { ags: false, nrps: true });
+      assert.equal(after.clientId, c.clientId);
+      const again = await admin.get(`/admin/lti/tools/${c.id}/edit`);
+      assert.doesNotMatch(again.body, /name="serviceAgs"[^>]*checked/);
+      assert.match(again.body, /name="serviceNrps"[^>]*checked/);
+      // The new-tool form offers both, ticked.
+      const fresh = await admin.get("/admin/lti/tools/new");
+      assert.match(fresh.body, /name="serviceAgs"[^>]*checked/);
+      assert.match(fresh.body, /name="serviceNrps"[^>]*checked/);
+    });
+
     it("takes a pasted public key as PEM or JWK", async () => {
       for (const publicKey of [pem, jwk]) {
         const { publicKeysetUrl: _, ...rest } = valid;

@@ -45,6 +45,7 @@ export function presentToolType(t: ToolType, r?: ToolRegistration, publicUrl?: s
           status: r.status,
           deepLinking: r.deepLinking,
           deepLinkingUrl: r.deepLinkingUrl,
+          services: { ags: r.services.ags, nrps: r.services.nrps },
           platform: platformDetails(publicUrl),
           // A dynamically registered tool: what it asked for (null for a tool registered by hand).
           registration: registrationSummaryOf(r) ?? null,
@@ -77,7 +78,7 @@ export function presentToolType(t: ToolType, r?: ToolRegistration, publicUrl?: s
 }
 
 const SHAPE =
-  "{id, name, description, toolUrl, cartridgeUrl, launchUrl, secureLaunchUrl, ltiVersion, consumerKey, sharedSecret, customParameters, iconUrl, secureIconUrl, launchContainer, shareName, shareEmail, acceptGrades, showInPicker, vendor}; an LTI 1.3 tool also has {initiateLoginUrl, redirectUris, publicKeyType, publicKeysetUrl, publicKey, clientId, deploymentId, status: active|pending, deepLinking, deepLinkingUrl, platform: {issuer, authenticationRequestUrl, accessTokenUrl, publicKeysetUrl, openidConfigurationUrl}, registration: null or, for a dynamically registered tool, what it asked for {name, domain, targetLinkUri, services: {ags, acceptGrades, nrps}, privacy: {shareName, shareEmail, sharePicture}, deepLinking: {supported, url?}, placements, messageTypes, grantedScopes, droppedScopes, …}}";
+  "{id, name, description, toolUrl, cartridgeUrl, launchUrl, secureLaunchUrl, ltiVersion, consumerKey, sharedSecret, customParameters, iconUrl, secureIconUrl, launchContainer, shareName, shareEmail, acceptGrades, showInPicker, vendor}; an LTI 1.3 tool also has {initiateLoginUrl, redirectUris, publicKeyType, publicKeysetUrl, publicKey, clientId, deploymentId, status: active|pending, deepLinking, deepLinkingUrl, services: {ags, nrps}, platform: {issuer, authenticationRequestUrl, accessTokenUrl, publicKeysetUrl, openidConfigurationUrl}, registration: null or, for a dynamically registered tool, what it asked for {name, domain, targetLinkUri, services: {ags, acceptGrades, nrps}, privacy: {shareName, shareEmail, sharePicture}, deepLinking: {supported, url?}, placements, messageTypes, grantedScopes, droppedScopes, …}}";
 const tag = "External tools";
 addApiOperation({
   method: "post",
@@ -85,7 +86,7 @@ addApiOperation({
   summary:
     "Add a site-wide external tool (site admin). toolUrl may be a cartridge URL: the tool is configured from it; an unusable cartridge is a 400 naming the reason. " +
     "Its key and secret are only sent to its launch URL's origin, and shareName/shareEmail/acceptGrades are a ceiling: an activity using the tool may turn them off, never on; turning one off later applies to the activities already using it. " +
-    'With ltiVersion "1.3" (body: the LTI 1.3 schema) the tool is registered by hand: Pluto issues its clientId and deploymentId and answers the platform details the tool is configured with; publicKeysetUrl or publicKey (PEM or JWK, checked) is its key; deepLinking with deepLinkingUrl (the Content selection URL) offers the tool’s content selection in the External tool activity form.',
+    'With ltiVersion "1.3" (body: the LTI 1.3 schema) the tool is registered by hand: Pluto issues its clientId and deploymentId and answers the platform details the tool is configured with; publicKeysetUrl or publicKey (PEM or JWK, checked) is its key; deepLinking with deepLinkingUrl (the Content selection URL) offers the tool’s content selection in the External tool activity form; services {ags, nrps} (both true unless given) are the services its access tokens may cover: the AGS scopes need ags and acceptGrades, the NRPS scope nrps.',
   tag,
   body: toolTypeSchema.or(lti13Schema),
   responses: { 201: `The tool: ${SHAPE}` },
@@ -108,7 +109,7 @@ addApiOperation({
   method: "patch",
   path: "/lti/tool-types/{id}",
   summary:
-    'Change a site-wide external tool (site admin); fields left out keep their values. An LTI 1.3 tool takes the LTI 1.3 fields ({"status": "active"} activates it); the LTI version cannot change.',
+    'Change a site-wide external tool (site admin); fields left out keep their values. An LTI 1.3 tool takes the LTI 1.3 fields ({"status": "active"} activates it; {"services": {"ags": false}} turns one service off and keeps the other); an LTI 1.1 tool given {"ltiVersion": "1.3"} with the LTI 1.3 fields (initiateLoginUrl, redirectUris, publicKeysetUrl or publicKey) is upgraded in place: the same id, its activities and their grades, its consumerKey and sharedSecret kept for the lti1p1 claim of its 1.3 launches, a new clientId; a 1.3 tool cannot go back to 1.1.',
   tag,
   body: toolTypeSchema.partial().or(lti13Schema.partial()),
   responses: { 200: SHAPE },
@@ -169,7 +170,7 @@ export function registerToolTypeApi(app: FastifyInstance, ctx: AppContext) {
     const body = objectBody(request.body);
     // Only known fields are taken; checked as a whole after merging with the stored tool.
     const input = Object.fromEntries(Object.entries(body).filter(([k]) => KNOWN_FIELDS.has(k)));
-    return present(await updateToolType(ctx.db, ctx.clock, deps, id, input));
+    return present(await updateToolType(ctx.db, ctx.clock, deps, id, input, platform));
   });
 
   app.delete(`${BASE}/:id`, async (request, reply) => {

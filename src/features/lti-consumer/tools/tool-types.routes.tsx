@@ -12,7 +12,7 @@ import { addSiteAdminLink } from "../../../views/nav.js";
 import type { PageContext } from "../../../views/page-context.js";
 import { sendPage } from "../../../views/send-page.js";
 import { autoActivateDynamicTools } from "../../lti-common/platform-keys.service.js";
-import { registrationSummaryOf } from "./dynamic-registration.service.js";
+import { registrationSummaryOf, upgradeCandidateOf } from "./dynamic-registration.service.js";
 import { DynamicRegistrationBox, PendingActions } from "./dynamic-registration.views.js";
 import { cartridgeDeps } from "./lti-settings.js";
 import {
@@ -20,6 +20,7 @@ import {
   lti13InputOf,
   platformDetails,
   registrationsByToolType,
+  upgradeInputOf,
 } from "./tool-registrations.service.js";
 import {
   createToolType,
@@ -60,7 +61,15 @@ const TEXT_FIELDS = [
   "publicKey",
   "deepLinkingUrl",
 ] as const;
-const FLAGS = ["shareName", "shareEmail", "acceptGrades", "showInPicker", "deepLinking"] as const;
+const FLAGS = [
+  "shareName",
+  "shareEmail",
+  "acceptGrades",
+  "showInPicker",
+  "deepLinking",
+  "serviceAgs",
+  "serviceNrps",
+] as const;
 
 /** The submitted form as typed (for re-display) and as service input (checkboxes as booleans). */
 function fromForm(body: unknown): ToolFormValues {
@@ -86,7 +95,15 @@ async function valuesOf(ctx: AppContext, t: ToolType): Promise<ToolFormValues> {
     publicKey: r.publicKey,
     deepLinking: r.deepLinking,
     deepLinkingUrl: r.deepLinkingUrl,
+    serviceAgs: r.services.ags,
+    serviceNrps: r.services.nrps,
   };
+}
+
+/** The form as service input: the service checkboxes as the API's `services` object. */
+function inputOf(values: ToolFormValues): Record<string, unknown> {
+  const { serviceAgs, serviceNrps, ...rest } = values;
+  return { ...rest, services: { ags: serviceAgs, nrps: serviceNrps } };
 }
 
 /** The tools list, with the Dynamic Registration box (and its refusal) and each Pending tool's Activate. */
@@ -107,13 +124,16 @@ export async function toolsListPage(
       dynamicRegistration={<DynamicRegistrationBox pc={pc} autoActivate={autoActivate} {...box} />}
       status={(t) => {
         const r = regs.get(t.id);
+        const summary = registrationSummaryOf(r);
+        const upgrade = summary ? upgradeCandidateOf(tools, t) : undefined;
         return r?.status === "pending" ? (
           <PendingActions
             pc={pc}
             toolsPath={TOOLS_PATH}
             id={t.id}
             name={t.name}
-            summary={registrationSummaryOf(r)}
+            summary={summary}
+            upgrade={upgrade ? { id: upgrade.id, name: upgrade.name } : undefined}
           />
         ) : null;
       }}
@@ -166,7 +186,7 @@ export function registerToolTypeRoutes(app: FastifyInstance, ctx: AppContext) {
   app.post(`${TOOLS_PATH}/new`, async (request, reply) => {
     requireSiteAdmin(request);
     return save(request, reply, undefined, (input) =>
-      createToolType(ctx.db, ctx.clock, deps, input, platform),
+      createToolType(ctx.db, ctx.clock, deps, inputOf(input), platform),
     );
   });
 
@@ -201,11 +221,32 @@ export function registerToolTypeRoutes(app: FastifyInstance, ctx: AppContext) {
     );
   });
 
+  // "Upgrade to LTI 1.3" on an LTI 1.1 tool's edit page: its LTI 1.3 form, posted to the edit route.
+  app.get(`${TOOLS_PATH}/:id/upgrade`, async (request, reply) => {
+    requireSiteAdmin(request);
+    const { id } = parseInput(idParams, request.params);
+    const tool = await getToolType(ctx.db, id);
+    if (tool.ltiVersion !== "1.1") return reply.redirect(`${TOOLS_PATH}/${id}/edit`, 303);
+    const start = upgradeInputOf(tool);
+    const values: ToolFormValues = {
+      ...EMPTY_TOOL_FORM,
+      ...toolTypeInputOf(tool),
+      ltiVersion: "1.3",
+      toolUrl: start.toolUrl,
+    };
+    return sendPage(
+      reply,
+      <ToolTypeFormPage pc={pageContext(ctx, request, reply)} tool={tool} values={values} />,
+    );
+  });
+
   app.post(`${TOOLS_PATH}/:id/edit`, async (request, reply) => {
     requireSiteAdmin(request);
     const { id } = parseInput(idParams, request.params);
     const tool = await getToolType(ctx.db, id);
-    return save(request, reply, tool, (input) => updateToolType(ctx.db, ctx.clock, deps, id, { ...input }));
+    return save(request, reply, tool, (input) =>
+      updateToolType(ctx.db, ctx.clock, deps, id, inputOf(input), platform),
+    );
   });
 
   app.get(`${TOOLS_PATH}/:id/delete`, async (request, reply) => {

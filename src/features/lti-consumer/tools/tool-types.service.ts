@@ -24,6 +24,8 @@ import {
   lti13InputOf,
   parseLti13,
   updateLti13Tool,
+  upgradeInputOf,
+  upgradeLti11Tool,
 } from "./tool-registrations.service.js";
 
 export type { LaunchContainer, ToolType } from "../lti-consumer.repository.js";
@@ -206,29 +208,53 @@ export function toolTypeInputOf(t: ToolType): z.output<typeof toolTypeSchema> {
   };
 }
 
-/** Replaces a tool's settings; `input` may be partial (API PATCH): missing fields keep their values. */
+/** A partial `services` (API PATCH `{"services": {"ags": false}}`) keeps the stored value of the other. */
+function mergeServices(stored: unknown, given: unknown): unknown {
+  if (given === undefined) return stored;
+  if (!given || typeof given !== "object" || Array.isArray(given) || !stored || typeof stored !== "object")
+    return given;
+  return { ...stored, ...given };
+}
+
+/**
+ * Replaces a tool's settings; `input` may be partial (API PATCH): missing fields keep their values. An LTI
+ * 1.1 tool given `ltiVersion: "1.3"` and the 1.3 fields is upgraded in place (`upgradeLti11Tool`), keeping
+ * its consumer key and shared secret; a 1.3 tool cannot go back to 1.1.
+ */
 export async function updateToolType(
   db: Db,
   clock: Clock,
   deps: CartridgeDeps,
   id: number,
   input: Record<string, unknown>,
+  platform?: { issuer: string },
 ): Promise<ToolType> {
   const existing = await getToolType(db, id);
   const wanted =
     input.ltiVersion === undefined || input.ltiVersion === "" ? existing.ltiVersion : versionOf(input);
+  if (existing.ltiVersion === "1.1" && wanted === "1.3") {
+    if (!platform) throw new Error("an LTI 1.3 tool needs the platform's issuer");
+    const start = upgradeInputOf(existing);
+    const v = await parseLti13(
+      { ...start, ...input, services: mergeServices(start.services, input.services), ltiVersion: "1.3" },
+      checkCustomLines,
+    );
+    await upgradeLti11Tool(db, clock, existing, v, platform.issuer);
+    return getToolType(db, id);
+  }
   if (wanted !== existing.ltiVersion) {
-    const message = `This tool uses LTI ${existing.ltiVersion}; its LTI version cannot be changed (add a new tool instead)`;
+    const message = `This tool uses LTI ${existing.ltiVersion}; it cannot go back to LTI ${wanted} (add a new tool instead)`;
     throw new ValidationError(message, [{ field: "ltiVersion", message }]);
   }
   if (existing.ltiVersion === "1.3") {
     const r = await findRegistrationOf(db, id);
     if (!r) throw new NotFoundError("LTI 1.3 registration");
+    const stored = lti13InputOf(existing, r);
     const v = await parseLti13(
-      { ...lti13InputOf(existing, r), ...input, ltiVersion: "1.3" },
+      { ...stored, ...input, services: mergeServices(stored.services, input.services), ltiVersion: "1.3" },
       checkCustomLines,
     );
-    await updateLti13Tool(db, clock, id, v);
+    await updateLti13Tool(db, clock, id, v, existing);
     return getToolType(db, id);
   }
   const f = await fieldsFrom({ ...toolTypeInputOf(existing), ...input }, deps);

@@ -113,6 +113,9 @@ export interface ToolFormValues {
   publicKey: string;
   deepLinking: boolean;
   deepLinkingUrl: string;
+  /** LTI 1.3 services: the API's `services: {ags, nrps}`. */
+  serviceAgs: boolean;
+  serviceNrps: boolean;
 }
 
 export const EMPTY_TOOL_FORM: ToolFormValues = {
@@ -137,6 +140,8 @@ export const EMPTY_TOOL_FORM: ToolFormValues = {
   publicKey: "",
   deepLinking: false,
   deepLinkingUrl: "",
+  serviceAgs: true,
+  serviceNrps: true,
 };
 
 const TOOL_SETTINGS: readonly ToolFieldUse[] = [
@@ -183,6 +188,18 @@ const LTI13_FIELDS: readonly ToolFieldUse[] = [
   },
 ];
 
+/** The LTI 1.3 services the tool may use: the scopes its access tokens get (Access token URL). */
+const LTI13_SERVICES: readonly ToolFieldUse[] = [
+  {
+    name: "serviceAgs",
+    help: "The tool may read and write its grade columns and send scores (line items, results, scores). Grades come only while “Accept grades from the tool” is on too.",
+  },
+  {
+    name: "serviceNrps",
+    help: "The tool may read the course's members and their roles; names and emails only as the privacy settings allow.",
+  },
+];
+
 export function ToolTypeFormPage({
   pc,
   tool,
@@ -196,22 +213,66 @@ export function ToolTypeFormPage({
   problem?: FormProblemInfo;
 }) {
   const errors = problem?.fields;
-  const title = tool ? `Edit external tool ${tool.name}` : "Add an external tool";
+  // An LTI 1.1 tool's "Upgrade to LTI 1.3" form (and its refusal): the 1.3 fields, the key kept.
+  const upgrading = tool?.ltiVersion === "1.1" && values.ltiVersion === "1.3";
+  const version = upgrading ? "1.3" : tool?.ltiVersion;
+  const title = upgrading
+    ? `Upgrade ${tool.name} to LTI 1.3`
+    : tool
+      ? `Edit external tool ${tool.name}`
+      : "Add an external tool";
   return (
     <AdminLayout
       pc={pc}
       title={title}
       crumbs={[{ label: TOOLS_TITLE, href: TOOLS_PATH }, { label: tool ? tool.name : "New tool" }]}
     >
+      {upgrading ? (
+        <p>
+          The tool keeps its place in every course: activities using it keep their resource link ids and their
+          grades, and its LTI 1.1 consumer key and shared secret are kept, so its LTI 1.3 launches carry the
+          LTI 1.1 migration claim (the 1.1 key, signed with the 1.1 secret) from which the tool maps its LTI
+          1.1 users and links. Grades from then on come by Assignment and Grade Services. Enter the LTI 1.3
+          fields the tool's set-up guide gives; there is no way back to LTI 1.1.
+        </p>
+      ) : null}
       <form method="post" action={tool ? `${TOOLS_PATH}/${tool.id}/edit` : `${TOOLS_PATH}/new`} novalidate>
         <Csrf token={pc.csrf} />
         <FormProblem problem={problem} />
         <Fieldset legend="Tool settings">
           {tool ? (
-            <p>
-              LTI version: {tool.ltiVersion === "1.3" ? "LTI 1.3" : "LTI 1.1"}
-              <input type="hidden" name="ltiVersion" value={tool.ltiVersion} />
-            </p>
+            <>
+              <p>
+                LTI version: {upgrading ? "LTI 1.1, upgraded on saving to LTI 1.3" : `LTI ${tool.ltiVersion}`}
+                <input type="hidden" name="ltiVersion" value={version} />
+              </p>
+              {tool.ltiVersion === "1.1" && !upgrading ? (
+                <p>
+                  <a href={`${TOOLS_PATH}/${tool.id}/upgrade`} class="button secondary">
+                    Upgrade to LTI 1.3
+                  </a>{" "}
+                  <span class="help">
+                    Keeps the tool, its activities and grades, and its consumer key and secret.
+                  </span>
+                </p>
+              ) : null}
+              {version === "1.3" && tool.consumerKey !== "" ? (
+                <div class="field">
+                  <label for="kept-consumer-key">LTI 1.1 consumer key (kept for migration)</label>
+                  <p class="help" id="kept-consumer-key-help">
+                    Sent with its signature (made with the kept LTI 1.1 shared secret) in every LTI 1.3
+                    launch, for the tool to map its LTI 1.1 users and links. It cannot be changed.
+                  </p>
+                  <input
+                    id="kept-consumer-key"
+                    type="text"
+                    readOnly
+                    value={tool.consumerKey}
+                    aria-describedby="kept-consumer-key-help"
+                  />
+                </div>
+              ) : null}
+            </>
           ) : (
             <ToolFields
               values={values}
@@ -226,13 +287,13 @@ export function ToolTypeFormPage({
           )}
           <ToolFields values={values} errors={errors} fields={TOOL_SETTINGS} />
         </Fieldset>
-        {tool?.ltiVersion === "1.3" ? null : (
+        {version === "1.3" ? null : (
           <fieldset data-lti-version="1.1">
             <legend>LTI 1.1</legend>
             <ToolFields values={values} errors={errors} fields={LTI11_FIELDS} />
           </fieldset>
         )}
-        {tool && tool.ltiVersion !== "1.3" ? null : (
+        {tool && version !== "1.3" ? null : (
           <fieldset data-lti-version="1.3">
             <legend>LTI 1.3</legend>
             <p class="help">
@@ -240,6 +301,10 @@ export function ToolTypeFormPage({
               shows the Tool configuration details to give the tool's vendor.
             </p>
             <ToolFields values={values} errors={errors} fields={LTI13_FIELDS} />
+            <fieldset>
+              <legend>Services</legend>
+              <ToolFields values={values} errors={errors} fields={LTI13_SERVICES} />
+            </fieldset>
           </fieldset>
         )}
         <Fieldset legend="Privacy defaults">
@@ -251,7 +316,10 @@ export function ToolTypeFormPage({
           <ToolFields values={values} errors={errors} fields={PRIVACY_FIELDS} />
         </Fieldset>
         <p class="actions">
-          <button type="submit">{tool ? "Save changes" : "Add tool"}</button> <a href={TOOLS_PATH}>Cancel</a>
+          <button type="submit">
+            {upgrading ? "Upgrade to LTI 1.3" : tool ? "Save changes" : "Add tool"}
+          </button>{" "}
+          <a href={TOOLS_PATH}>Cancel</a>
         </p>
       </form>
     </AdminLayout>
