@@ -47,9 +47,11 @@ function fromForm(body: unknown, withDeployments: boolean): PlatformFormValues {
   return out;
 }
 
-function inputOf(v: PlatformFormValues, withDeployments: boolean): Record<string, string> {
+/** The service's input: the form's deployment ids are one per line, blank lines left out. */
+function inputOf(v: PlatformFormValues, withDeployments: boolean): Record<string, unknown> {
   const { deploymentIds, ...rest } = v;
-  return withDeployments ? { ...rest, deploymentIds } : rest;
+  if (!withDeployments) return rest;
+  return { ...rest, deploymentIds: deploymentIds.split(/\r\n?|\n/).filter((l) => l.trim() !== "") };
 }
 
 function valuesOf(p: Platform): PlatformFormValues {
@@ -65,7 +67,7 @@ export function registerPlatformRoutes(app: FastifyInstance, ctx: AppContext) {
     request: FastifyRequest,
     reply: FastifyReply,
     platform: Platform | undefined,
-    run: (input: Record<string, string>) => Promise<Platform>,
+    run: (input: Record<string, unknown>) => Promise<Platform>,
   ) {
     const actor = requireSiteAdmin(request);
     const values = fromForm(request.body, !platform);

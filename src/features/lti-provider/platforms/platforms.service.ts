@@ -123,11 +123,10 @@ const deploymentId = z
   // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what is refused
   .refine((v) => !/[\u0000-\u001f\u007f]/.test(v), "Deployment ID must not hold control characters");
 
-/** Deployment ids: an array (API) or one per line (form); each once. */
+/** Deployment ids: a list (the form's lines become one), each once. */
 const deploymentIds = z
-  .union([z.array(z.unknown()), z.string()], { error: "Deployment IDs must be a list of strings" })
-  .transform((v) => (Array.isArray(v) ? v : v.split(/\r\n?|\n/).filter((l) => l.trim() !== "")))
-  .pipe(z.array(deploymentId).max(100, "At most 100 deployment IDs"))
+  .array(deploymentId, { error: "Deployment IDs must be a list of strings" })
+  .max(100, "At most 100 deployment IDs")
   .superRefine((ids, c) => {
     const seen = new Set<string>();
     for (const id of ids) {
