@@ -10,6 +10,7 @@ import { testEngines } from "../../../../test/support/db.js";
 import { errorCodeOf } from "../../../../test/support/errors.js";
 import { enrolAs, makeCourse } from "../../../../test/support/factories.js";
 import { writeLaunchLog } from "../../lti-common/launch-log.service.js";
+import { insertUserLink } from "../accounts/accounts.repository.js";
 
 const BASE = "/api/v1/lti/platforms";
 const PLUTO = "https://lms.school.example";
@@ -252,6 +253,23 @@ for (const engine of testEngines()) {
         t.ctx.db,
       );
       assert.equal(log.rows.length, 1, "the launch log keeps its deployment");
+    });
+
+    it("keeps a deployment through which a remote user's account was linked", async () => {
+      const p = (await api(t.app, admin, "POST", BASE, fresh({ deploymentIds: ["linked"] }))).json as Body;
+      const row = await sql<{ id: number }>`select id from lti_deployments
+        where registration_id = ${p.id}`.execute(t.ctx.db);
+      const user = await t.user(`remote${p.id}`);
+      await insertUserLink(t.ctx.db, {
+        deploymentId: row.rows[0]?.id ?? 0,
+        remoteUserId: "sub-1",
+        userId: user.id,
+        now: new Date().toISOString(),
+      });
+      assert.equal((await api(t.app, admin, "DELETE", `${BASE}/${p.id}`)).status, 409);
+      assert.equal((await api(t.app, admin, "PATCH", `${BASE}/${p.id}`, { deploymentIds: [] })).status, 400);
+      const links = await sql`select id from lti_user_links where user_id = ${user.id}`.execute(t.ctx.db);
+      assert.equal(links.rows.length, 1, "the account's link is still there");
     });
 
     it("names the operations in the OpenAPI document", async () => {
