@@ -46,6 +46,15 @@ export async function findPlatformRegistration(
   return r ? toRegistration(r) : undefined;
 }
 
+/** The site's platform registrations among `ids`. */
+export async function listPlatformRegistrations(
+  db: Db,
+  ids: readonly number[],
+): Promise<PlatformRegistration[]> {
+  if (ids.length === 0) return [];
+  return (await site(db).where("id", "in", ids).execute()).map(toRegistration);
+}
+
 /** The registration of (issuer, clientId) other than `exceptId`, if any (both must be non-empty). */
 export async function findPlatformRegistrationByIdentity(
   db: Db,

@@ -9,5 +9,6 @@ export {
   insertPlatformDeployment,
   insertPlatformRegistration,
   listPlatformDeployments,
+  listPlatformRegistrations,
   updatePlatformRegistration,
 } from "./platform-registrations.repository.js";

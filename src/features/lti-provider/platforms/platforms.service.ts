@@ -252,17 +252,19 @@ export async function getPlatform(db: Db, id: number): Promise<Platform> {
 /** Every registered platform, by name. */
 export async function listPlatforms(db: Db): Promise<Platform[]> {
   const details = await repo.listPlatformDetails(db);
-  const deployments = await registrations.listPlatformDeployments(
-    db,
-    details.map((d) => d.registrationId),
-  );
+  const ids = details.map((d) => d.registrationId);
+  const [regs, deployments] = await Promise.all([
+    registrations.listPlatformRegistrations(db, ids),
+    registrations.listPlatformDeployments(db, ids),
+  ]);
   const used = await usage(
     db,
     deployments.map((x) => x.id),
   );
+  const byId = new Map(regs.map((r) => [r.id, r]));
   const out: Platform[] = [];
   for (const d of details) {
-    const r = await registrations.findPlatformRegistration(db, d.registrationId);
+    const r = byId.get(d.registrationId);
     if (r)
       out.push(
         present(
