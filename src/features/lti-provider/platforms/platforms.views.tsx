@@ -1,6 +1,7 @@
 // Site admin → Integrations → LTI Advantage platforms: the platforms that launch this site's published
 // courses over LTI 1.3, the "Register a platform" form, a platform's page (Tool details to give its admin,
-// Platform details, deployments), its edit form and its deletion.
+// Platform details, deployments), its edit form and its deletion. One file past 300 lines: the pages share
+// the Tool details and the status text.
 import { AdminLayout } from "../../../views/admin-layout.js";
 import { FormProblem, type FormProblemInfo } from "../../../views/form-problem.js";
 import { ActionButton, CopyField, Csrf, Fieldset, TextArea, TextField } from "../../../views/forms.js";
