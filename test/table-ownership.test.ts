@@ -64,8 +64,15 @@ const OWNERS: Record<string, readonly string[]> = {
   lti_handoffs: ["src/features/lti-provider/launch/handoffs.repository.ts"],
   lti_nonces: ["src/features/lti-common/nonces.repository.ts"],
   lti_launch_log: ["src/features/lti-common/launch-log.repository.ts"],
-  lti_deployments: ["src/features/lti-common/deployments.repository.ts"],
-  lti_registrations: ["src/features/lti-common/deployments.repository.ts"],
+  lti_deployments: [
+    "src/features/lti-common/deployments.repository.ts",
+    "src/features/lti-common/platform-registrations.repository.ts",
+  ],
+  lti_registrations: [
+    "src/features/lti-common/deployments.repository.ts",
+    "src/features/lti-common/platform-registrations.repository.ts",
+  ],
+  lti_platforms: ["src/features/lti-provider/platforms/platforms.repository.ts"],
   lti_platform_keys: ["src/features/lti-common/platform-keys.repository.ts"],
   lti_settings: ["src/features/lti-common/platform-keys.repository.ts"],
   lti_spent_tokens: ["src/features/lti-common/nonces.repository.ts"],

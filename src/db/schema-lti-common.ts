@@ -6,8 +6,8 @@ import type { Generated } from "kysely";
 export type DeploymentSide = "provider" | "consumer";
 
 /**
- * An LTI 1.3 registration. Provider side: a platform (issuer, client_id) registered with a
- * publication. Consumer side: a tool registered with a tool type, client_id issued by Pluto.
+ * An LTI 1.3 registration. Provider side: a platform (issuer, client_id) registered with the site
+ * (publication_id null, migration 0052; its details are lti_platforms'; "" while not given yet). Consumer side: a tool registered with a tool type, client_id issued by Pluto.
  * Consumer-side columns (login URL, redirect URIs, public key, status) come from migration 0043.
  */
 export interface LtiRegistrationsTable {

@@ -110,7 +110,27 @@ export interface LtiLaunchLogTable {
   message: string;
 }
 
+/**
+ * An LTI Advantage platform registered with Pluto as a tool (migration 0052): the details of a
+ * provider-side registration (lti_registrations: issuer, client_id; its deployment ids are
+ * lti_deployments rows). "" is a value not given yet; status is "pending" until the platform can launch.
+ */
+export interface LtiPlatformsTable {
+  registration_id: number;
+  name: string;
+  authentication_request_url: Generated<string>;
+  access_token_url: Generated<string>;
+  public_keyset_url: Generated<string>;
+  /** The authorization server (the client assertion's audience) when it differs from the token URL. */
+  authorization_server: Generated<string>;
+  /** "pending" or "active". */
+  status: Generated<string>;
+  created_at: string;
+  updated_at: string;
+}
+
 export interface LtiProviderTables {
+  lti_platforms: LtiPlatformsTable;
   lti_publications: LtiPublicationsTable;
   lti_user_links: LtiUserLinksTable;
   lti_provider_users: LtiProviderUsersTable;

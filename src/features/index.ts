@@ -29,6 +29,8 @@ import { ltiConsumerTasks } from "./lti-consumer/lti-consumer.tasks.js";
 import { externalToolType } from "./lti-consumer/tools/lti-activity.js";
 import { registerToolTypesLinks } from "./lti-consumer/tools/tool-types.routes.js";
 import { enqueueOnGradeChange } from "./lti-provider/grade-sync/grade-sync.service.js";
+import { registerPlatformApi } from "./lti-provider/platforms/platforms.api.js";
+import { registerPlatformRoutes, registerPlatformsLinks } from "./lti-provider/platforms/platforms.routes.js";
 import { registerProviderLinks, registerProviderRoutes } from "./lti-provider/provider.routes.js";
 import { providerTasks } from "./lti-provider/provider.tasks.js";
 import { ltiEnrolMethod } from "./lti-provider/publications/publication.method.js";
@@ -54,6 +56,8 @@ export const routeRegistrars: RouteRegistrar[] = [
   registerActivityRoutes,
   registerCompletionRoutes,
   registerProviderRoutes,
+  registerPlatformRoutes,
+  registerPlatformApi,
   registerLtiConsumerRoutes,
   registerPlatformKeyRoutes,
 ];
@@ -88,6 +92,7 @@ export function registerFeatures(): void {
   onGradeChanged(enqueueOnGradeChange);
   for (const task of providerTasks) registerTask(task);
   registerProviderLinks();
+  registerPlatformsLinks();
   // External tools (LTI consumer): the activity type and the site-wide tools
   registerActivityType(externalToolType);
   registerToolTypesLinks();

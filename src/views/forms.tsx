@@ -218,3 +218,42 @@ export function ActionButton({
     </form>
   );
 }
+
+/**
+ * A value to copy: selectable in a read-only input (without JavaScript), with a Copy button that
+ * public/pluto.js shows and wires (data-copy).
+ */
+export function CopyField({
+  id,
+  label,
+  hint,
+  value,
+}: {
+  id: string;
+  label: string;
+  hint?: string;
+  value: string;
+}) {
+  return (
+    <div class="field">
+      <label for={id}>{label}</label>
+      {hint ? (
+        <p class="help" id={`${id}-help`}>
+          {hint}
+        </p>
+      ) : null}
+      <div class="copy-field">
+        <input
+          id={id}
+          type="text"
+          readOnly
+          value={value}
+          aria-describedby={hint ? `${id}-help` : undefined}
+        />
+        <button type="button" class="secondary" data-copy={`#${id}`} aria-label={`Copy ${label}`} hidden>
+          Copy
+        </button>
+      </div>
+    </div>
+  );
+}

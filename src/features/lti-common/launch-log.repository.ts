@@ -100,3 +100,15 @@ export async function listLaunchLog(
     message: r.message,
   }));
 }
+
+/** How many launches (accepted or refused) the launch log has of each deployment given. */
+export async function countLaunches(db: Db, deploymentIds: readonly number[]): Promise<Map<number, number>> {
+  if (deploymentIds.length === 0) return new Map();
+  const rows = await db
+    .selectFrom("lti_launch_log")
+    .select(["deployment_id", (eb) => eb.fn.countAll().as("n")])
+    .where("deployment_id", "in", deploymentIds)
+    .groupBy("deployment_id")
+    .execute();
+  return new Map(rows.map((r) => [Number(r.deployment_id), Number(r.n)]));
+}

@@ -17,3 +17,8 @@ export function listLaunchLog(
 ): Promise<repo.LaunchLogRow[]> {
   return repo.listLaunchLog(db, filter);
 }
+
+/** How many launches the log has of each deployment given (none: absent from the map). */
+export function countLaunches(db: Db, deploymentIds: readonly number[]): Promise<Map<number, number>> {
+  return repo.countLaunches(db, deploymentIds);
+}

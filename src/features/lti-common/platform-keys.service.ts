@@ -27,6 +27,8 @@ import { ConflictError, ValidationError } from "../../shared/errors.js";
 import * as repo from "./platform-keys.repository.js";
 
 /** How long verifiers may cache Pluto's JWKS: served as `Cache-Control: max-age`; the next key is published this long before it signs. */
+/** Where the site's public key set is served (both roles: platform and tool; see the README). */
+export const JWKS_PATH = "/lti/jwks";
 export const JWKS_CACHE_PERIOD_SECONDS = 3600;
 /**
  * The longest lifetime of anything Pluto signs (id_token and deep linking messages 5 min, service access

@@ -7,6 +7,7 @@ import { Csrf, Fieldset, TextField } from "../../views/forms.js";
 import type { PageContext } from "../../views/page-context.js";
 import {
   JWKS_CACHE_PERIOD_SECONDS,
+  JWKS_PATH,
   MAX_ROTATION_PERIOD_DAYS,
   MIN_ROTATION_PERIOD_DAYS,
   type PlatformKeyInfo,
@@ -14,7 +15,7 @@ import {
 
 export const KEYS_PATH = "/admin/lti/platform-keys";
 export const KEYS_TITLE = "LTI platform keys";
-export const JWKS_PATH = "/lti/jwks";
+export { JWKS_PATH };
 
 const ROTATE_NOW_EXPLAINED =
   "The signing key is withdrawn from the key set at once and a new key signs from now on. Tools fetch Pluto's key set again when they meet the new key; launches signed with the old key in the last minutes fail. Use this when a key may have leaked: scheduled rotation needs no action.";

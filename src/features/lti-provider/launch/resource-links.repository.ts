@@ -98,3 +98,18 @@ export async function listResourceLinks(db: Db, publicationId: number): Promise<
 export async function markMemberSync(db: Db, id: number, at: string): Promise<void> {
   await db.updateTable("lti_resource_links").set({ last_member_sync_at: at }).where("id", "=", id).execute();
 }
+
+/** How many resource links each deployment given has. */
+export async function countResourceLinks(
+  db: Db,
+  deploymentIds: readonly number[],
+): Promise<Map<number, number>> {
+  if (deploymentIds.length === 0) return new Map();
+  const rows = await db
+    .selectFrom("lti_resource_links")
+    .select(["deployment_id", (eb) => eb.fn.countAll().as("n")])
+    .where("deployment_id", "in", deploymentIds)
+    .groupBy("deployment_id")
+    .execute();
+  return new Map(rows.map((r) => [r.deployment_id, Number(r.n)]));
+}

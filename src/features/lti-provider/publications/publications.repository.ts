@@ -272,5 +272,20 @@ export async function deleteProviderUser(db: Db, publicationId: number, userId: 
     .execute();
 }
 
+/** How many remote users came through each deployment given. */
+export async function countProviderUsers(
+  db: Db,
+  deploymentIds: readonly number[],
+): Promise<Map<number, number>> {
+  if (deploymentIds.length === 0) return new Map();
+  const rows = await db
+    .selectFrom("lti_provider_users")
+    .select(["deployment_id", (eb) => eb.fn.countAll().as("n")])
+    .where("deployment_id", "in", deploymentIds)
+    .groupBy("deployment_id")
+    .execute();
+  return new Map(rows.map((r) => [r.deployment_id, Number(r.n)]));
+}
+
 export * from "../grade-sync/grade-claims.repository.js";
 export * from "../launch/resource-links.repository.js";
