@@ -247,6 +247,34 @@ for (const engine of testEngines()) {
       assert.equal(lms.scores[0]?.lineItem, lms.lineItems.at(-1)?.id);
     });
 
+    it("sends every grade of a link to one line item when two nodes create it at once", async () => {
+      const node = () =>
+        syncTransports({
+          fetch: guardedFetch(["127.0.0.1"]),
+          clock: t.clock,
+          signer: () => signingKey(t.ctx),
+          tokenCache: new Map(),
+          lineItems: new Map(),
+        }).grades.ags;
+      const [a, b] = [node(), node()];
+      const container = `${lms.url}/lineitems`;
+      const users = ["n-1", "n-2", "n-3", "n-4"];
+      await Promise.all(
+        users.map((u, i) =>
+          (i % 2 ? a : b).send(
+            ags({ lineitems: container }, { resourceLinkId: "rl-race", userId: u }),
+            score(0.5),
+          ),
+        ),
+      );
+      const items = new Set(
+        lms.scores.filter((x) => users.includes(String(x.body.userId))).map((x) => x.lineItem),
+      );
+      assert.equal(lms.scores.length, 4);
+      assert.equal(items.size, 1, "one line item takes the link's grades");
+      assert.equal([...items][0], lms.lineItems.find((i) => i.resourceLinkId === "rl-race")?.id);
+    });
+
     it("does not create a line item without the lineitem scope, and says so", async () => {
       const e = agsEndpointFrom(
         { lineitems: `${lms.url}/lineitems`, scope: [SCOPE.score, SCOPE.lineItemReadOnly] },
