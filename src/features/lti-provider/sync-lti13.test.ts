@@ -18,7 +18,7 @@ import { agsEndpointFrom } from "./grade-sync/transport.ags.js";
 import type { AgsEndpoint, Score } from "./grade-sync/transport.js";
 import { readAllMembers } from "./member-sync/source.js";
 import { nrpsEndpointFrom } from "./member-sync/source.nrps.js";
-import type { ServicePlatform } from "./service-token.js";
+import { type ServicePlatform, serviceTokens } from "./service-token.js";
 import { type SyncTransports, syncTransports } from "./sync-transports.js";
 import { TransportError } from "./transport-error.js";
 
@@ -310,6 +310,24 @@ for (const engine of testEngines()) {
       assert.match(err.message, /token endpoint refused: invalid_client/);
       assert.doesNotMatch(err.message, /eyJ/);
       assert.equal(lms.scores.length, 0);
+    });
+
+    it("shares one token request between callers, and one caller stopping does not fail the others", async () => {
+      const tokens = serviceTokens({
+        fetch: guardedFetch(["127.0.0.1"]),
+        clock: t.clock,
+        signer: () => signingKey(t.ctx),
+        cache: new Map(),
+      });
+      const stop = new AbortController();
+      const first = tokens.token(platform, [SCOPE.score], stop.signal);
+      const second = tokens.token(platform, [SCOPE.score]);
+      stop.abort(new Error("stopping"));
+      await assert.rejects(first, /stopping/);
+      assert.match((await second).accessToken, /^scratch-token-/);
+      assert.equal(lms.tokenRequests(), 1);
+      assert.equal((await tokens.token(platform, [SCOPE.score])).accessToken, (await second).accessToken);
+      assert.equal(lms.tokenRequests(), 1);
     });
 
     it("gives no AGS endpoint without a score scope or any line item URL", () => {
