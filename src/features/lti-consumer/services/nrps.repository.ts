@@ -143,14 +143,15 @@ export async function latestMembershipChangeId(db: Db): Promise<number> {
 
 /**
  * The ids of the users (after `afterUserId`, at most `limit`, in order) whose membership of the course
- * changed: a change log row after `fromChangeId`, or an enrolment whose start or end fell in
- * (`fromAt`, `toAt`].
+ * changed: a change log row after `fromChangeId` or written at `overlapFrom` or later, or an enrolment
+ * whose start or end fell in (`fromAt`, `toAt`].
  */
 export async function listChangedUserIds(
   db: Db,
   v: {
     courseId: number;
     fromChangeId: number;
+    overlapFrom: string;
     fromAt: string;
     toAt: string;
     afterUserId: number;
@@ -161,7 +162,7 @@ export async function listChangedUserIds(
     .selectFrom("membership_changes")
     .select("user_id")
     .where("course_id", "=", v.courseId)
-    .where("id", ">", v.fromChangeId)
+    .where((eb) => eb.or([eb("id", ">", v.fromChangeId), eb("changed_at", ">=", v.overlapFrom)]))
     .where("user_id", ">", v.afterUserId)
     .union(
       db

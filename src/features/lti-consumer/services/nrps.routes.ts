@@ -78,11 +78,14 @@ export async function registerNrpsRoutes(app: FastifyInstance, ctx: AppContext) 
             query: (request.query ?? {}) as Record<string, unknown>,
           });
           if (answer.link !== undefined) reply.header("link", answer.link);
-          return reply
-            .status(200)
-            .header("cache-control", "no-store")
-            .header("content-type", NRPS_MEDIA_TYPE)
-            .send(JSON.stringify(answer.body));
+          return (
+            reply
+              .status(200)
+              .header("cache-control", "no-store")
+              .header("content-type", NRPS_MEDIA_TYPE)
+              // As bytes: Fastify would add "; charset=utf-8" to a string's type, and the type must be exact.
+              .send(Buffer.from(JSON.stringify(answer.body), "utf8"))
+          );
         } catch (e) {
           if (!(e instanceof NrpsRefusal)) throw e;
           request.log.info(

@@ -64,10 +64,11 @@ export function nrpsLaunchClaim(
 /** How long the membership change log is kept; a since-cursor older than this is refused (reload the list). */
 export const MEMBERSHIP_CHANGE_RETENTION_DAYS = 30;
 /**
- * Differences re-read this many change log ids before their mark: on PostgreSQL a transaction may commit
- * after a later id was read, and listing a member twice is harmless (each entry is its current state).
+ * Differences also re-read the change log rows written in this many seconds before their mark's listing: a
+ * transaction that took its id before the mark may commit after the mark was read (PostgreSQL), and listing
+ * a member twice is harmless (each entry is its current state).
  */
-const CHANGE_ID_OVERLAP = 100;
+const CHANGE_OVERLAP_SECONDS = 60;
 
 /** Why an NRPS request was refused; src/http/lti-errors.ts gives each its status. */
 export type NrpsReason =
@@ -261,7 +262,8 @@ export async function answerMemberships(ctx: AppContext, req: NrpsRequest): Prom
   } else {
     ids = await repo.listChangedUserIds(ctx.db, {
       courseId: course.id,
-      fromChangeId: Math.max(0, cursor.dm - CHANGE_ID_OVERLAP),
+      fromChangeId: cursor.dm,
+      overlapFrom: iso(new Date(Date.parse(cursor.dt) - CHANGE_OVERLAP_SECONDS * 1000)),
       fromAt: cursor.dt,
       toAt: cursor.t,
       afterUserId: cursor.a,
