@@ -324,6 +324,22 @@ for (const engine of testEngines()) {
       );
     });
 
+    it("is named in the OpenAPI document at the site root, with its query parameters", async () => {
+      const doc = (await api(t.app, undefined, "GET", "/api/v1/openapi.json")).json as {
+        paths: Record<
+          string,
+          { get?: { servers?: Array<{ url: string }>; parameters?: Array<{ name: string; in: string }> } }
+        >;
+      };
+      const op = doc.paths["/lti/nrps/{contextId}/memberships"]?.get;
+      assert.ok(op, "the NRPS endpoint is in the OpenAPI document");
+      assert.deepEqual(op.servers, [{ url: PLUTO }]);
+      assert.deepEqual(
+        (op.parameters ?? []).map((x) => `${x.in}:${x.name}`),
+        ["path:contextId", "query:role", "query:rlid", "query:limit", "query:since", "query:p"],
+      );
+    });
+
     it("refuses a forged cursor and one from another context", async () => {
       const token = await tokenFor("roster");
       const forged = await get(url(course.id, "?since=AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"), token);
