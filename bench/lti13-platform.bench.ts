@@ -61,7 +61,7 @@ interface Prepared {
   courseId: number;
 }
 
-async function prepare(site: Site): Promise<Prepared> {
+export async function prepare(site: Site): Promise<Prepared> {
   const tool = await call<{ id: number; clientId: string }>(site, "POST", "/lti/tool-types", {
     ltiVersion: "1.3",
     name: "Benchmark LTI 1.3 tool",
@@ -401,6 +401,14 @@ async function openLoopAt(site: Site, p: Prepared, rate: number, options: BenchO
   return openLoopRow(BENCH, MEASURE, site.engine, result);
 }
 
+/** The service measures (closed loop): token requests/s, then the 10,000-member roster paged through. */
+export async function serviceMeasures(site: Site, p: Prepared, options: BenchOptions): Promise<BenchRow[]> {
+  const tool = await serviceTool(site, p);
+  const tokens = await tokenRequests(site, tool, Math.min(5000, Math.max(500, options.seconds * 500)));
+  await seedRoster(site, p);
+  return [tokens, await rosterPaging(site, p, tool)];
+}
+
 export async function run(options: BenchOptions): Promise<void> {
   const m = machine();
   const rows: BenchRow[] = [];
@@ -412,10 +420,7 @@ export async function run(options: BenchOptions): Promise<void> {
       if (options.closed) {
         const pool = await mintHints(site, p, CLOSED_LAUNCHES);
         rows.push(await closedLoop(site, pool.take(CLOSED_LAUNCHES, CLOSED_SECONDS_AT_MOST)));
-        const tool = await serviceTool(site, p);
-        rows.push(await tokenRequests(site, tool, Math.min(5000, Math.max(500, options.seconds * 500))));
-        await seedRoster(site, p);
-        rows.push(await rosterPaging(site, p, tool));
+        rows.push(...(await serviceMeasures(site, p, options)));
       }
       if (options.open) for (const rate of options.rates) rows.push(await openLoopAt(site, p, rate, options));
     } finally {

@@ -1,9 +1,11 @@
 // The NRPS read model (listed in test/table-ownership.test.ts): a course's roster one page at a time, keyset
-// paged on the user id (no OFFSET scan), with each member's enrolment state folded in and their roles in a
-// second query for the page (no query per member); and the users whose membership changed since a point,
+// paged on the user id (no OFFSET scan), each member's enrolment state folded in and their roles read for
+// the whole page (three queries a page, none per member); and the users whose membership changed since a point,
 // from the enrolments feature's change log (membership_changes) and enrolment periods that began or ended.
 // Reads only.
+import type { ExpressionBuilder } from "kysely";
 import type { Db } from "../../../db/database.js";
+import type { Database } from "../../../db/schema.js";
 
 export interface RosterRow {
   userId: number;
@@ -32,104 +34,90 @@ export interface RosterQuery {
   userIds?: readonly number[];
 }
 
-/** A page of the course's members (users with an enrolment and a role), by user id. */
+/**
+ * A page of the course's members (users with an enrolment and a role), by user id, in three queries: the
+ * page's ids (the enrolments index in order, stopping at `limit`: no scan of the rest, no sort), then their
+ * accounts with every enrolment's state, then their roles.
+ */
 export async function listRosterPage(db: Db, q: RosterQuery): Promise<RosterRow[]> {
   if (q.limit <= 0 || q.userIds?.length === 0 || q.requireAnyOf.some((s) => s.length === 0)) return [];
-  let query = db
+  const holds =
+    (roles?: readonly string[]) => (eb: ExpressionBuilder<Database & { e: Database["enrolments"] }, "e">) => {
+      let sub = eb
+        .selectFrom("role_assignments as ra")
+        .select("ra.id")
+        .whereRef("ra.course_id", "=", "e.course_id")
+        .whereRef("ra.user_id", "=", "e.user_id");
+      if (roles !== undefined) sub = sub.where("ra.role", "in", [...roles]);
+      return eb.exists(sub);
+    };
+  let page = db
     .selectFrom("enrolments as e")
-    .innerJoin("enrol_instances as i", "i.id", "e.instance_id")
-    .innerJoin("users as u", "u.id", "e.user_id")
-    .select((eb) => [
-      "u.id",
-      "u.username",
-      "u.firstname",
-      "u.lastname",
-      "u.email",
-      "u.timezone",
-      eb.fn
-        .max(
-          eb
-            .case()
-            .when(
-              eb.and([
-                eb("e.status", "=", "active"),
-                eb("i.status", "=", "enabled"),
-                eb.or([eb("e.time_start", "is", null), eb("e.time_start", "<=", q.now)]),
-                eb.or([eb("e.time_end", "is", null), eb("e.time_end", ">", q.now)]),
-              ]),
-            )
-            .then(1)
-            .else(0)
-            .end(),
-        )
-        .as("active"),
-    ])
+    .select("e.user_id")
+    .distinct()
     .where("e.course_id", "=", q.courseId)
     .where("e.user_id", ">", q.afterUserId)
-    .where((eb) =>
-      eb.exists(
-        eb
-          .selectFrom("role_assignments as ra")
-          .select("ra.id")
-          .whereRef("ra.course_id", "=", "e.course_id")
-          .whereRef("ra.user_id", "=", "e.user_id"),
-      ),
-    );
-  for (const set of q.requireAnyOf)
-    query = query.where((eb) =>
-      eb.exists(
-        eb
-          .selectFrom("role_assignments as ra")
-          .select("ra.id")
-          .whereRef("ra.course_id", "=", "e.course_id")
-          .whereRef("ra.user_id", "=", "e.user_id")
-          .where("ra.role", "in", [...set]),
-      ),
-    );
+    .where(holds());
+  for (const set of q.requireAnyOf) page = page.where(holds(set));
   const excluded = q.excludeRoles ?? [];
-  if (excluded.length > 0)
-    query = query.where((eb) =>
-      eb.not(
-        eb.exists(
-          eb
-            .selectFrom("role_assignments as ra")
-            .select("ra.id")
-            .whereRef("ra.course_id", "=", "e.course_id")
-            .whereRef("ra.user_id", "=", "e.user_id")
-            .where("ra.role", "in", [...excluded]),
-        ),
-      ),
-    );
-  if (q.userIds !== undefined) query = query.where("e.user_id", "in", [...q.userIds]);
-  const rows = await query
-    .groupBy(["u.id", "u.username", "u.firstname", "u.lastname", "u.email", "u.timezone"])
-    .orderBy("u.id")
-    .limit(q.limit)
-    .execute();
-  if (rows.length === 0) return [];
-  const roles = await db
-    .selectFrom("role_assignments")
-    .select(["user_id", "role"])
-    .where("course_id", "=", q.courseId)
-    .where(
-      "user_id",
-      "in",
-      rows.map((r) => r.id),
-    )
-    .orderBy("id")
-    .execute();
-  const byUser = new Map<number, string[]>();
-  for (const r of roles) byUser.set(r.user_id, [...(byUser.get(r.user_id) ?? []), r.role]);
-  return rows.map((r) => ({
-    userId: r.id,
-    username: r.username,
-    firstname: r.firstname,
-    lastname: r.lastname,
-    email: r.email,
-    timezone: r.timezone,
-    active: Number(r.active) === 1,
-    roles: byUser.get(r.id) ?? [],
-  }));
+  if (excluded.length > 0) page = page.where((eb) => eb.not(holds(excluded)(eb)));
+  if (q.userIds !== undefined) page = page.where("e.user_id", "in", [...q.userIds]);
+  const ids = (await page.orderBy("e.user_id").limit(q.limit).execute()).map((r) => r.user_id);
+  if (ids.length === 0) return [];
+  const [enrolments, roles] = await Promise.all([
+    db
+      .selectFrom("enrolments as e")
+      .innerJoin("enrol_instances as i", "i.id", "e.instance_id")
+      .innerJoin("users as u", "u.id", "e.user_id")
+      .select([
+        "u.id",
+        "u.username",
+        "u.firstname",
+        "u.lastname",
+        "u.email",
+        "u.timezone",
+        "e.status",
+        "i.status as instance_status",
+        "e.time_start",
+        "e.time_end",
+      ])
+      .where("e.course_id", "=", q.courseId)
+      .where("e.user_id", "in", ids)
+      .execute(),
+    db
+      .selectFrom("role_assignments")
+      .select(["user_id", "role"])
+      .where("course_id", "=", q.courseId)
+      .where("user_id", "in", ids)
+      .orderBy("id")
+      .execute(),
+  ]);
+  const byUser = new Map<number, RosterRow>();
+  for (const e of enrolments) {
+    const active =
+      e.status === "active" &&
+      e.instance_status === "enabled" &&
+      (e.time_start === null || e.time_start <= q.now) &&
+      (e.time_end === null || e.time_end > q.now);
+    const had = byUser.get(e.id);
+    if (had) had.active ||= active;
+    else
+      byUser.set(e.id, {
+        userId: e.id,
+        username: e.username,
+        firstname: e.firstname,
+        lastname: e.lastname,
+        email: e.email,
+        timezone: e.timezone,
+        active,
+        roles: [],
+      });
+  }
+  for (const r of roles) byUser.get(r.user_id)?.roles.push(r.role);
+  return ids.flatMap((id) => {
+    const r = byUser.get(id);
+    return r === undefined ? [] : [r];
+  });
 }
 
 /** The newest change log row's id (0 when there is none): the mark a since-cursor starts from. */
