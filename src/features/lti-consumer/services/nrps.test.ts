@@ -18,8 +18,11 @@ import {
   setEnrolmentStatus,
   unenrolUser,
 } from "../../enrolments/enrolments.service.js";
+import type { ToolType } from "../lti-consumer.repository.js";
 import { ltiConsumerTasks, MEMBERSHIP_CHANGES_CLEANUP_TASK } from "../lti-consumer.tasks.js";
 import { opaqueUserId, siteSecret } from "../tokens.service.js";
+import type { ToolRegistration } from "../tools/tool-registrations.service.js";
+import { nrpsLaunchClaim } from "./nrps.service.js";
 
 const PLUTO = "http://pluto.test";
 const MEDIA = "application/vnd.ims.lti-nrps.v2.membershipcontainer+json";
@@ -438,3 +441,20 @@ for (const engine of testEngines()) {
     });
   });
 }
+
+describe("the launch's NRPS claim follows allowedScopes", () => {
+  const reg = (registrationRequest: string) => ({ registrationRequest }) as ToolRegistration;
+  const tool = { acceptGrades: false } as ToolType;
+  it("offers the course's memberships URL to a tool that may have the NRPS scope", () => {
+    assert.deepEqual(nrpsLaunchClaim(PLUTO, tool, reg(""), 7), {
+      contextMembershipsUrl: `${PLUTO}/lti/nrps/7/memberships`,
+    });
+    const asked = JSON.stringify({ scopes: [], droppedScopes: [NRPS] });
+    assert.ok(nrpsLaunchClaim(PLUTO, tool, reg(asked), 7));
+  });
+  it("offers nothing to a dynamically registered tool that did not ask for it, or without a site tool", () => {
+    const asked = JSON.stringify({ scopes: ["openid"], droppedScopes: [AGS_SCOPE.score] });
+    assert.equal(nrpsLaunchClaim(PLUTO, tool, reg(asked), 7), undefined);
+    assert.equal(nrpsLaunchClaim(PLUTO, undefined, reg(""), 7), undefined);
+  });
+});
