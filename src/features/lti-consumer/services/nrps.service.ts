@@ -286,6 +286,7 @@ export async function answerMemberships(ctx: AppContext, req: NrpsRequest): Prom
   const members: NrpsMember[] = ids.map((id) => {
     const userId = opaqueUserId(secret, id);
     const r = byId.get(id);
+    // Gone from the course, or (with a filter) no longer in the filtered list: Deleted from the tool's copy.
     if (r === undefined) return { userId, roles: [], status: "Deleted" };
     const instructor = r.roles.some((x) => (INSTRUCTOR_ROLES as readonly string[]).includes(x));
     const m: NrpsMember = {
