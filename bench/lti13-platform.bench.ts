@@ -267,7 +267,9 @@ async function rosterPaging(site: Site, p: Prepared, tool: ServiceTool): Promise
     return { ms: performance.now() - t0, times, members, errors };
   };
   await walk(); // warm-up: the site's caches and the database's pages
+  const cpuBefore = cpuMs(site.pid);
   const run = await walk();
+  const cpuAfter = cpuMs(site.pid);
   const sorted = [...run.times].sort((a, b) => a - b);
   const pct = (q: number) => sorted[Math.floor((sorted.length - 1) * q)];
   return {
@@ -282,6 +284,11 @@ async function rosterPaging(site: Site, p: Prepared, tool: ServiceTool): Promise
     max: sorted.at(-1),
     // A page that failed, or members missing at the end.
     errors: run.errors + (run.members === ROSTER + 1 ? 0 : 1),
+    // The server's CPU per page: what the pages cost whatever else takes the machine's cores.
+    cpuMsPerRequest:
+      cpuBefore !== undefined && cpuAfter !== undefined
+        ? (cpuAfter - cpuBefore) / run.times.length
+        : undefined,
     note: `${Math.round(run.ms)} ms for ${run.times.length} pages (aim < ${ROSTER_AIM_MS} ms)`,
   };
 }
