@@ -20,6 +20,8 @@ export interface Site {
   url: string;
   token: string;
   engine: string;
+  /** The site's database (a site startSite started), for benches that seed more than the API makes quickly. */
+  databaseUrl?: string;
   /** The server process (e.g. to read its CPU time from /proc). */
   pid: number | undefined;
   stop(): Promise<void>;
@@ -108,6 +110,7 @@ export async function startSite(
     url,
     token,
     engine,
+    databaseUrl,
     pid: child.pid,
     stop: async () => {
       child.kill("SIGTERM");

@@ -31,7 +31,9 @@ const OWNERS: Record<string, readonly string[]> = {
     "src/features/enrolments/enrolments.repository.ts",
     "src/features/enrolments/participants.repository.ts",
     "src/features/enrolments/role-assignments.repository.ts",
+    "src/features/enrolments/membership-changes.repository.ts",
   ],
+  membership_changes: ["src/features/enrolments/membership-changes.repository.ts"],
   role_assignments: [
     "src/features/enrolments/enrolments.repository.ts",
     "src/features/enrolments/participants.repository.ts",
@@ -115,6 +117,10 @@ const CROSS_READS: Record<string, { tables: readonly string[]; why: string }> = 
   "src/features/lti-provider/grade-sync/grade-claims.repository.ts": {
     tables: ["lti_deployments"],
     why: "a claimed user comes back with the consumer key its grade is signed with",
+  },
+  "src/features/lti-consumer/services/nrps.repository.ts": {
+    tables: ["users", "enrol_instances", "enrolments", "role_assignments", "membership_changes"],
+    why: "NRPS pages a course's roster with its members' states and roles in two queries per page",
   },
   "src/features/lti-common/nonces.repository.ts": {
     tables: ["lti_deployments"],

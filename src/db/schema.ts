@@ -192,6 +192,14 @@ export interface EnrolmentsTable {
   created_at: string;
 }
 
+/** A change to a user's enrolment or roles in a course (NRPS differences); see migration 0049. */
+export interface MembershipChangesTable {
+  id: Generated<number>;
+  course_id: number;
+  user_id: number;
+  changed_at: string;
+}
+
 export interface RoleAssignmentsTable {
   id: Generated<number>;
   course_id: number;
@@ -261,6 +269,7 @@ export interface Database extends LtiProviderTables, LtiConsumerTables, LtiCommo
   enrol_instances: EnrolInstancesTable;
   enrolments: EnrolmentsTable;
   role_assignments: RoleAssignmentsTable;
+  membership_changes: MembershipChangesTable;
   scheduled_tasks: ScheduledTasksTable;
   jobs: JobsTable;
   task_log: TaskLogTable;

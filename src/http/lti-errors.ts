@@ -5,6 +5,7 @@
 // (classify in app.ts), never a 500.
 import type { FastifyReply } from "fastify";
 import type { MembershipsReason } from "../features/lti-consumer/services/memberships.service.js";
+import type { NrpsReason } from "../features/lti-consumer/services/nrps.service.js";
 import type { OutcomeReason } from "../features/lti-consumer/services/outcomes.service.js";
 import type { LaunchReason } from "../features/lti-provider/launch/rejection.js";
 import type { LtiErrorCode } from "../lti/errors.js";
@@ -147,6 +148,26 @@ export const MEMBERSHIPS_STATUS: Record<MembershipsReason, number> = {
   unknown_id: 404,
   unsupported_media_type: 415,
   too_large: 413,
+  invalid_request: 400,
+  unavailable: 503,
+  internal: 500,
+};
+
+/**
+ * A refused Names and Role Provisioning request, answered with a JSON error body. RFC 6750 §3.1 for the
+ * token; a course that does not exist or a link that is not the tool's is 404; a course the tool is not used
+ * in is 403; a since-cursor older than the change log is 410 (the tool reloads the full list).
+ */
+export const NRPS_STATUS: Record<NrpsReason, number> = {
+  bearer_invalid_token: 401,
+  bearer_insufficient_scope: 403,
+  unknown_context: 404,
+  context_not_deployed: 403,
+  unknown_rlid: 404,
+  invalid_parameter: 400,
+  invalid_cursor: 400,
+  since_too_old: 410,
+  not_acceptable: 406,
   invalid_request: 400,
   unavailable: 503,
   internal: 500,

@@ -28,6 +28,9 @@ interface LtijsProvider {
   onDeepLinking(cb: (token: LtijsToken, req: unknown, res: ExpressResponse) => unknown): void;
   registerPlatform(platform: LtijsPlatform): Promise<unknown>;
   getPlatform(url: string, clientId: string): Promise<{ platformActive(): Promise<boolean> } | false>;
+  NamesAndRoles: {
+    getMembers(token: LtijsToken, options?: LtijsMembersOptions): Promise<LtijsMembers>;
+  };
   DeepLinking: {
     createDeepLinkingForm(
       token: LtijsToken,
@@ -51,6 +54,24 @@ export interface LtijsPlatform {
   authConfig: { method: "JWK_SET"; key: string };
 }
 
+/** ltijs's NamesAndRoles.getMembers options: `pages: false` follows every next link. */
+export interface LtijsMembersOptions {
+  role?: string;
+  limit?: number;
+  pages?: number | false;
+  url?: string;
+  resourceLinkId?: boolean;
+}
+
+/** What getMembers returns: the first page's container with every page's members, and the links it kept. */
+export interface LtijsMembers {
+  id: string;
+  context: { id: string; label?: string; title?: string };
+  members: Array<Record<string, unknown> & { user_id: string; roles: string[]; status?: string }>;
+  next?: string;
+  differences?: string;
+}
+
 /** What ltijs hands onConnect/onDeepLinking: the validated id_token as ltijs stores it. */
 export interface LtijsToken {
   iss: string;
@@ -68,6 +89,7 @@ export interface LtijsToken {
     custom?: Record<string, string>;
     launchPresentation?: Record<string, unknown>;
     deepLinkingSettings?: Record<string, unknown>;
+    namesRoles?: { context_memberships_url: string; service_versions: string[] };
   };
 }
 
@@ -86,6 +108,8 @@ export interface Ltijs5Tool {
   respondWith: { items: unknown[]; message?: string };
   registerPlatform(platform: LtijsPlatform): Promise<void>;
   isActive(issuer: string, clientId: string): Promise<boolean>;
+  /** ltijs's NRPS client for a launch it validated: a token from the platform, then the pages. */
+  getMembers(token: LtijsToken, options?: LtijsMembersOptions): Promise<LtijsMembers>;
   close(): Promise<void>;
 }
 
@@ -179,6 +203,7 @@ export async function startLtijs5Tool(opts: { host?: string } = {}): Promise<Lti
       const p = await lti.getPlatform(issuer, clientId);
       return p ? p.platformActive() : false;
     },
+    getMembers: (token, options) => lti.NamesAndRoles.getMembers(token, options),
     async close() {
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await lti.close({ silent: true });

@@ -1,10 +1,12 @@
-// The enrolments feature's tables (enrol_instances, enrolments, role_assignments): instances and
-// enrolments here; role assignments in role-assignments.repository.ts and the participants list in
+// The enrolments feature's tables (enrol_instances, enrolments, role_assignments, membership_changes):
+// instances and enrolments here; every write of an enrolment or a role adds to the membership change log
+// (membership-changes.repository.ts) in the caller's transaction; role assignments in role-assignments.repository.ts and the participants list in
 // participants.repository.ts, re-exported below so the service reads one module.
 
 import type { Selectable } from "kysely";
 import type { Db } from "../../db/database.js";
 import type { Database } from "../../db/schema.js";
+import { logMembershipChanges } from "./membership-changes.repository.js";
 
 export interface EnrolInstance {
   id: number;
@@ -189,15 +191,16 @@ export async function insertEnrolment(
     .onConflict((oc) => oc.columns(["instance_id", "user_id"]).doNothing())
     .returningAll()
     .executeTakeFirst();
+  if (r) await logMembershipChanges(db, [{ courseId: r.course_id, userId: r.user_id }], v.now);
   return r ? toEnrolment(r) : undefined;
 }
 
 export async function updateEnrolment(
   db: Db,
   id: number,
-  v: { status?: string; timeStart?: string | null; timeEnd?: string | null },
+  v: { status?: string; timeStart?: string | null; timeEnd?: string | null; now: string },
 ) {
-  await db
+  const rows = await db
     .updateTable("enrolments")
     .set({
       ...(v.status !== undefined ? { status: v.status } : {}),
@@ -205,15 +208,32 @@ export async function updateEnrolment(
       ...(v.timeEnd !== undefined ? { time_end: v.timeEnd } : {}),
     })
     .where("id", "=", id)
+    .returning(["course_id", "user_id"])
     .execute();
+  await logMembershipChanges(
+    db,
+    rows.map((r) => ({ courseId: r.course_id, userId: r.user_id })),
+    v.now,
+  );
 }
 
-export async function deleteEnrolment(db: Db, instanceId: number, userId: number): Promise<void> {
-  await db
+export async function deleteEnrolment(
+  db: Db,
+  instanceId: number,
+  userId: number,
+  now: string,
+): Promise<void> {
+  const rows = await db
     .deleteFrom("enrolments")
     .where("instance_id", "=", instanceId)
     .where("user_id", "=", userId)
+    .returning(["course_id", "user_id"])
     .execute();
+  await logMembershipChanges(
+    db,
+    rows.map((r) => ({ courseId: r.course_id, userId: r.user_id })),
+    now,
+  );
 }
 
 export async function countUserEnrolmentsInCourse(db: Db, courseId: number, userId: number): Promise<number> {
@@ -248,10 +268,20 @@ export async function listInstanceUserIds(db: Db, instanceId: number): Promise<n
 }
 
 /** Deletes the enrolments made through an instance and the roles it gave. */
-export async function deleteInstanceEnrolments(db: Db, instanceId: number): Promise<void> {
+export async function deleteInstanceEnrolments(db: Db, instanceId: number, now: string): Promise<void> {
   await db.deleteFrom("role_assignments").where("instance_id", "=", instanceId).execute();
-  await db.deleteFrom("enrolments").where("instance_id", "=", instanceId).execute();
+  const rows = await db
+    .deleteFrom("enrolments")
+    .where("instance_id", "=", instanceId)
+    .returning(["course_id", "user_id"])
+    .execute();
+  await logMembershipChanges(
+    db,
+    rows.map((r) => ({ courseId: r.course_id, userId: r.user_id })),
+    now,
+  );
 }
 
+export * from "./membership-changes.repository.js";
 export * from "./participants.repository.js";
 export * from "./role-assignments.repository.js";

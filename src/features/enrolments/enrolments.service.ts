@@ -7,7 +7,7 @@ import { z } from "zod";
 import type { AppContext } from "../../app/context.js";
 import type { Db } from "../../db/database.js";
 import type { Engine } from "../../db/dialect.js";
-import { addSeconds, type Clock, iso } from "../../shared/clock.js";
+import { addSeconds, type Clock, iso, systemClock } from "../../shared/clock.js";
 import {
   AppError,
   ConflictError,
@@ -128,6 +128,8 @@ export async function updateEnrolInstance(
     ...(input.settings !== undefined ? { settings: input.settings } : {}),
     now: iso(clock.now()),
   });
+  // Whether its members' enrolments give access may have changed (NRPS status): log each of them.
+  if (existing.status !== v.status) await repo.logInstanceMembershipChanges(db, id, iso(clock.now()));
   return getInstance(db, id);
 }
 
@@ -138,15 +140,15 @@ export async function getInstance(db: Db, id: number): Promise<repo.EnrolInstanc
 }
 
 /** Deletes an instance with its enrolments and the roles it gave. */
-export async function deleteEnrolInstance(db: Db, id: number): Promise<void> {
-  await db.transaction().execute((trx) => deleteInstanceIn(trx, id));
+export async function deleteEnrolInstance(db: Db, id: number, clock: Clock = systemClock): Promise<void> {
+  await db.transaction().execute((trx) => deleteInstanceIn(trx, id, iso(clock.now())));
 }
 
-async function deleteInstanceIn(trx: Db, id: number): Promise<void> {
+async function deleteInstanceIn(trx: Db, id: number, now: string): Promise<void> {
   const inst = await getInstance(trx, id);
   const users = await repo.listInstanceUserIds(trx, id);
-  await repo.deleteInstanceEnrolments(trx, id);
-  for (const userId of users) await dropRolesIfUnenrolled(trx, inst.courseId, userId);
+  await repo.deleteInstanceEnrolments(trx, id, now);
+  for (const userId of users) await dropRolesIfUnenrolled(trx, inst.courseId, userId, now);
   await repo.deleteInstance(trx, id);
 }
 
@@ -210,7 +212,7 @@ export async function enrolUser(
       now: iso(now),
     });
   } else if (existing.status !== "active") {
-    await repo.updateEnrolment(trx, existing.id, { status: "active" });
+    await repo.updateEnrolment(trx, existing.id, { status: "active", now: iso(now) });
     enrolment = { ...existing, status: "active" };
   }
   await repo.insertRole(trx, {
@@ -227,19 +229,40 @@ export async function enrolUser(
 }
 
 /** Removes the user's enrolment through one instance, and their roles when no enrolment is left. */
-export async function unenrolUser(trx: Db, v: { instanceId: number; userId: number }): Promise<boolean> {
+export async function unenrolUser(
+  trx: Db,
+  v: { instanceId: number; userId: number },
+  clock: Clock = systemClock,
+): Promise<boolean> {
   const instance = await getInstance(trx, v.instanceId);
   const existing = await repo.findEnrolment(trx, instance.id, v.userId);
   if (!existing) return false;
-  await repo.deleteEnrolment(trx, instance.id, v.userId);
-  await repo.deleteRoles(trx, instance.courseId, v.userId, { instanceId: instance.id });
-  await dropRolesIfUnenrolled(trx, instance.courseId, v.userId);
+  const now = iso(clock.now());
+  await repo.deleteEnrolment(trx, instance.id, v.userId, now);
+  await repo.deleteRoles(trx, instance.courseId, v.userId, now, { instanceId: instance.id });
+  await dropRolesIfUnenrolled(trx, instance.courseId, v.userId, now);
   return true;
 }
 
-async function dropRolesIfUnenrolled(trx: Db, courseId: number, userId: number) {
+/**
+ * Suspends (`suspended`) or reactivates (`active`) a user's enrolment through one instance; the user keeps
+ * their roles but a suspended enrolment gives no access. False when there is no such enrolment.
+ */
+export async function setEnrolmentStatus(
+  trx: Db,
+  clock: Clock,
+  v: { instanceId: number; userId: number; status: "active" | "suspended" },
+): Promise<boolean> {
+  const existing = await repo.findEnrolment(trx, v.instanceId, v.userId);
+  if (!existing) return false;
+  if (existing.status !== v.status)
+    await repo.updateEnrolment(trx, existing.id, { status: v.status, now: iso(clock.now()) });
+  return true;
+}
+
+async function dropRolesIfUnenrolled(trx: Db, courseId: number, userId: number, now: string) {
   if ((await repo.countUserEnrolmentsInCourse(trx, courseId, userId)) === 0)
-    await repo.deleteRoles(trx, courseId, userId);
+    await repo.deleteRoles(trx, courseId, userId, now);
 }
 
 /** The course's manual enrolment instance (every course has one). */
@@ -292,7 +315,7 @@ export async function deleteMethodInstance(ctx: AppContext, id: number): Promise
   await ctx.db.transaction().execute(async (trx) => {
     const instance = await getInstance(trx, id);
     await findEnrolMethod(instance.method)?.onDelete?.(trx, ctx, instance);
-    await deleteInstanceIn(trx, id);
+    await deleteInstanceIn(trx, id, iso(ctx.clock.now()));
   });
 }
 
@@ -356,22 +379,29 @@ export async function setUserRoles(
 ): Promise<void> {
   if (!(await isParticipant(trx, v.courseId, v.userId))) throw new NotFoundError("Participant");
   const current = await repo.listRoles(trx, v.courseId, v.userId);
-  for (const role of current)
-    if (!v.roles.includes(role as Role)) await repo.deleteRoles(trx, v.courseId, v.userId, { role });
   const now = iso(clock.now());
+  for (const role of current)
+    if (!v.roles.includes(role as Role)) await repo.deleteRoles(trx, v.courseId, v.userId, now, { role });
   for (const role of v.roles)
     if (!current.includes(role))
       await repo.insertRole(trx, { courseId: v.courseId, userId: v.userId, role, instanceId: null, now });
 }
 
 /** Removes every enrolment of the user in the course (and so their roles); returns how many. */
-export async function unenrolFromCourse(trx: Db, courseId: number, userId: number): Promise<number> {
+export async function unenrolFromCourse(
+  trx: Db,
+  courseId: number,
+  userId: number,
+  clock: Clock = systemClock,
+): Promise<number> {
   const enrolments = await repo.listCourseEnrolments(trx, courseId, userId);
-  for (const e of enrolments) await unenrolUser(trx, { instanceId: e.instanceId, userId });
+  for (const e of enrolments) await unenrolUser(trx, { instanceId: e.instanceId, userId }, clock);
   return enrolments.length;
 }
 
 export const listCourseEnrolments = repo.listCourseEnrolments;
+/** Deletes the membership change log rows older than `before` (ISO 8601); returns how many. */
+export const pruneMembershipChanges = repo.deleteMembershipChangesBefore;
 export const countEnrolmentsByInstance = repo.countEnrolmentsByInstance;
 export const listUserRoles = repo.listRoles;
 

@@ -118,7 +118,9 @@ export function registerParticipantApi(app: FastifyInstance, ctx: AppContext) {
     if ((await listUserRoles(ctx.db, id, userId)).some((r) => !(allowed as string[]).includes(r))) {
       throw new ForbiddenError("Only a manager can unenrol a manager");
     }
-    const removed = await ctx.db.transaction().execute((trx) => unenrolFromCourse(trx, id, userId));
+    const removed = await ctx.db
+      .transaction()
+      .execute((trx) => unenrolFromCourse(trx, id, userId, ctx.clock));
     if (removed === 0) throw new NotFoundError("Participant");
     return reply.status(204).send();
   });

@@ -186,7 +186,7 @@ export function registerParticipantRoutes(app: FastifyInstance, ctx: AppContext)
     if ((await listUserRoles(ctx.db, id, userId)).some((r) => !(allowed as string[]).includes(r))) {
       throw new ForbiddenError("Only a manager can unenrol a manager");
     }
-    await ctx.db.transaction().execute((trx) => unenrolUser(trx, { instanceId, userId }));
+    await ctx.db.transaction().execute((trx) => unenrolUser(trx, { instanceId, userId }, ctx.clock));
     return redirectWithFlash(
       reply,
       participantsUrl(id),

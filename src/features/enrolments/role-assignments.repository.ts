@@ -2,12 +2,13 @@
 // instance or by hand (instance_id null). Part of the enrolments feature's tables (enrolments.repository.ts).
 import { sql } from "kysely";
 import type { Db } from "../../db/database.js";
+import { logMembershipChanges } from "./membership-changes.repository.js";
 
 export async function insertRole(
   db: Db,
   v: { courseId: number; userId: number; role: string; instanceId: number | null; now: string },
 ) {
-  await db
+  const rows = await db
     .insertInto("role_assignments")
     .values({
       course_id: v.courseId,
@@ -17,19 +18,23 @@ export async function insertRole(
       created_at: v.now,
     })
     .onConflict((oc) => oc.columns(["course_id", "user_id", "role"]).doNothing())
+    .returning("id")
     .execute();
+  if (rows.length > 0) await logMembershipChanges(db, [{ courseId: v.courseId, userId: v.userId }], v.now);
 }
 
 export async function deleteRoles(
   db: Db,
   courseId: number,
   userId: number,
+  now: string,
   opts: { instanceId?: number; role?: string } = {},
 ) {
   let q = db.deleteFrom("role_assignments").where("course_id", "=", courseId).where("user_id", "=", userId);
   if (opts.instanceId !== undefined) q = q.where("instance_id", "=", opts.instanceId);
   if (opts.role !== undefined) q = q.where("role", "=", opts.role);
-  await q.execute();
+  const rows = await q.returning("id").execute();
+  if (rows.length > 0) await logMembershipChanges(db, [{ courseId, userId }], now);
 }
 
 export async function listRoles(db: Db, courseId: number, userId: number): Promise<string[]> {

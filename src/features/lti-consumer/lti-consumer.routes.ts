@@ -6,6 +6,7 @@ import type { AppContext } from "../../app/context.js";
 import { registerDeepLinkingRoutes } from "./launch/deep-linking.routes.js";
 import { registerLaunchRoutes } from "./launch/launch.routes.js";
 import { registerMembershipsRoutes } from "./services/memberships.routes.js";
+import { registerNrpsRoutes } from "./services/nrps.routes.js";
 import { registerOutcomesRoutes } from "./services/outcomes.routes.js";
 import { registerTokenRoutes } from "./services/token.routes.js";
 import { registerDynamicRegistrationRoutes } from "./tools/dynamic-registration.routes.js";
@@ -21,4 +22,5 @@ export async function registerLtiConsumerRoutes(app: FastifyInstance, ctx: AppCo
   await registerOutcomesRoutes(app, ctx);
   await registerMembershipsRoutes(app, ctx);
   await registerTokenRoutes(app, ctx);
+  await registerNrpsRoutes(app, ctx);
 }

@@ -40,6 +40,7 @@ import { toolNonceStore } from "../../lti-common/nonces.service.js";
 import { capsInCourse } from "../../roles/access.service.js";
 import { getUser } from "../../users/users.service.js";
 import * as repo from "../lti-consumer.repository.js";
+import { nrpsLaunchClaim } from "../services/nrps.service.js";
 import { opaqueUserId, siteSecret } from "../tokens.service.js";
 import { type ResolvedTool, readLtiSettings, resolveTool } from "../tools/lti-settings.js";
 import {
@@ -484,5 +485,6 @@ function lti13Launch(
       "$Person.address.timezone": resolveTimeZone(actor.timezone, ctx.config.timezone),
     },
     lis: { courseSectionSourcedId: String(course.id) },
+    nrps: nrpsLaunchClaim(ctx.config.publicUrl, v.tool.toolType, v.reg, course.id),
   };
 }

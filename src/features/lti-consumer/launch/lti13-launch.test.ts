@@ -188,6 +188,11 @@ for (const engine of testEngines()) {
       assert.equal(payload.name, "Sam Student");
       // The site tool does not share email.
       assert.equal("email" in payload, false);
+      // NRPS (case 178): the tool may read this course's members (its allowed scopes include NRPS).
+      assert.deepEqual(payload["https://purl.imsglobal.org/spec/lti-nrps/claim/namesroleservice"], {
+        context_memberships_url: `${pluto}/lti/nrps/${courseId}/memberships`,
+        service_versions: ["2.0"],
+      });
       assert.ok((payload.exp ?? 0) - (payload.iat ?? 0) <= 300);
     });
 

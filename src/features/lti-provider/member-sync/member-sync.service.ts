@@ -87,7 +87,8 @@ export async function applyMembers(
     for (const pu of await repo.listProviderUsers(ctx.db, pub.id, { deploymentId: link.deploymentId })) {
       if (listed.has(pu.remoteUserId)) continue;
       await ctx.db.transaction().execute(async (trx) => {
-        if (await unenrolUser(trx, { instanceId: instance.id, userId: pu.userId })) totals.unenrolled++;
+        if (await unenrolUser(trx, { instanceId: instance.id, userId: pu.userId }, ctx.clock))
+          totals.unenrolled++;
         await repo.deleteProviderUser(trx, pub.id, pu.userId);
       });
     }
