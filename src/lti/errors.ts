@@ -81,6 +81,12 @@ export const LTI_ERROR_CODES = [
   "token_invalid_scope",
   "bearer_invalid_token",
   "bearer_insufficient_scope",
+  // Assignment and Grade Services 2.0 requests (ags/)
+  "ags_invalid_line_item",
+  "ags_invalid_score",
+  "ags_invalid_query",
+  "ags_unsupported_media_type",
+  "ags_not_acceptable",
 ] as const;
 export type LtiErrorCode = (typeof LTI_ERROR_CODES)[number];
 
@@ -342,5 +348,25 @@ export class BearerTokenError extends LtiError<BearerErrorCode> {
     const error = this.code === "bearer_invalid_token" ? "invalid_token" : "insufficient_scope";
     const scope = this.scope === undefined ? "" : `, scope="${this.scope}"`;
     return `Bearer error="${error}", error_description="${this.message.replace(/["\\]/g, "")}"${scope}`;
+  }
+}
+
+// --- Assignment and Grade Services 2.0 ---
+
+export type AgsErrorCode = Extract<LtiErrorCode, `ags_${string}`>;
+
+/**
+ * An AGS request a tool sent that cannot be taken (AGS 2.0 §3.2–§3.4; conformance cases 160–166): a line item
+ * or score body that does not hold, a bad query parameter, a media type the endpoint does not take or give.
+ * `field` names the JSON member or parameter at fault.
+ */
+export class AgsError extends LtiError<AgsErrorCode> {
+  override name = "AgsError";
+  constructor(
+    code: AgsErrorCode,
+    message: string,
+    readonly field?: string,
+  ) {
+    super(code, message);
   }
 }

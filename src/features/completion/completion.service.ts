@@ -47,7 +47,9 @@ export function ruleMet(
 async function gradeOf(trx: Db, activityId: number, userId: number): Promise<number | null> {
   const item = await findActivityItem(trx, activityId);
   if (!item) return null;
-  return (await findGrade(trx, item.id, userId))?.grade ?? null;
+  const g = await findGrade(trx, item.id, userId);
+  // A pending grade (a tool's score not fully graded yet) has not been received.
+  return g?.progress === "final" ? g.grade : null;
 }
 
 /** Records that the user viewed the activity, and what follows for completion (once per user). */

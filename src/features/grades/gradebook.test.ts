@@ -12,6 +12,7 @@ const item = (id: number, activityId: number | null, name: string, maxGrade: num
   maxGrade,
   passGrade: null,
   hidden: false,
+  kind: activityId === null ? "total" : "activity",
 });
 const total = item(1, null, "Course total", 30);
 const quiz = item(2, 10, "Quiz", 10);
@@ -31,6 +32,7 @@ const row = (
   source: "teacher",
   updatedAt: "2026-01-01T00:00:00.000Z",
   hidden: false,
+  progress: "final",
   ...over,
 });
 

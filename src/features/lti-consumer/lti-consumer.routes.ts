@@ -5,6 +5,7 @@ import type { FastifyInstance } from "fastify";
 import type { AppContext } from "../../app/context.js";
 import { registerDeepLinkingRoutes } from "./launch/deep-linking.routes.js";
 import { registerLaunchRoutes } from "./launch/launch.routes.js";
+import { registerAgsRoutes } from "./services/ags.routes.js";
 import { registerMembershipsRoutes } from "./services/memberships.routes.js";
 import { registerOutcomesRoutes } from "./services/outcomes.routes.js";
 import { registerTokenRoutes } from "./services/token.routes.js";
@@ -21,4 +22,5 @@ export async function registerLtiConsumerRoutes(app: FastifyInstance, ctx: AppCo
   await registerOutcomesRoutes(app, ctx);
   await registerMembershipsRoutes(app, ctx);
   await registerTokenRoutes(app, ctx);
+  await registerAgsRoutes(app, ctx);
 }

@@ -40,8 +40,9 @@ import { toolNonceStore } from "../../lti-common/nonces.service.js";
 import { capsInCourse } from "../../roles/access.service.js";
 import { getUser } from "../../users/users.service.js";
 import * as repo from "../lti-consumer.repository.js";
+import { agsClaimFor } from "../services/ags.service.js";
 import { opaqueUserId, siteSecret } from "../tokens.service.js";
-import { type ResolvedTool, readLtiSettings, resolveTool } from "../tools/lti-settings.js";
+import { effectiveMaxGrade, type ResolvedTool, readLtiSettings, resolveTool } from "../tools/lti-settings.js";
 import {
   findRegistrationByClientId,
   findRegistrationOf,
@@ -302,18 +303,30 @@ export async function answerAuthRequest(
     await refuse("launch_access_denied", message, { activityId, courseId: course.id });
     return { kind: "post", response: launchRefused(ok, message), ok: false };
   }
+  // AGS 2.0 §3.1: the endpoint claim when the tool may send grades and the activity takes them.
+  const ags = found.tool.toolType
+    ? await agsClaimFor(ctx, {
+        activity,
+        tool: found.tool.toolType,
+        registration: reg,
+        acceptsGrades: effectiveMaxGrade(found.tool, readLtiSettings(activity.settings)) !== null,
+      })
+    : undefined;
   const idToken = await signIdToken(
-    lti13Launch(ctx, {
-      activity,
-      course,
-      actor,
-      instructor,
-      tool: found.tool,
-      reg,
-      nonce: ok.nonce,
-      sub: currentUser!.loginHint,
-      history: await launchHistory(ctx.db, { courseId: course.id, activityId: activity.id }),
-    }),
+    {
+      ...lti13Launch(ctx, {
+        activity,
+        course,
+        actor,
+        instructor,
+        tool: found.tool,
+        reg,
+        nonce: ok.nonce,
+        sub: currentUser!.loginHint,
+        history: await launchHistory(ctx.db, { courseId: course.id, activityId: activity.id }),
+      }),
+      ...(ags ? { ags } : {}),
+    },
     await signingKey(),
     { clock: ctx.clock },
   );
