@@ -146,7 +146,8 @@ export function UserReportPage(p: Frame & { user: ReportUser; lines: UserReportL
                   <HiddenBadge item={item} />
                 </th>
                 <td class="num">
-                  {formatGrade(grade?.grade)} <ProgressBadge grade={grade} />
+                  {formatGrade(grade?.grade)}
+                  <ProgressBadge grade={grade} />
                 </td>
                 <td class="num">0–{formatGrade(item.maxGrade)}</td>
                 <td class="num">{formatPercentage(grade?.grade, item.maxGrade)}</td>
@@ -166,9 +167,12 @@ export const PROGRESS_LABEL = { pending: "Pending", needs_grading: "Needs gradin
 function ProgressBadge(p: { grade: { progress: GradeProgress } | undefined }) {
   if (!p.grade || p.grade.progress === "final") return null;
   return (
-    <span class="badge" title="Not final yet: not counted in the course total">
-      {PROGRESS_LABEL[p.grade.progress]}
-    </span>
+    <>
+      {" "}
+      <span class="badge" title="Not final yet: not counted in the course total">
+        {PROGRESS_LABEL[p.grade.progress]}
+      </span>
+    </>
   );
 }
 
