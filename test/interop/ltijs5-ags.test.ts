@@ -6,11 +6,19 @@
 // the link, finds it by resource link, follows rel="next", and reads the results back.
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
+import { FakeClock } from "../../src/shared/clock.js";
 import { api, startTestApp, type TestApp } from "../support/app.js";
 import { testEngines } from "../support/db.js";
 import { enrolAs, makeCourse } from "../support/factories.js";
 import { freePort, readLaunchForm } from "../support/fake-lti-tool.js";
 import { type Ltijs5Tool, type LtijsToken, startLtijs5Tool } from "../support/ltijs5-tool.js";
+
+/** Wall-clock time: ltijs compares the id_token's iat with its own clock. */
+class WallClock extends FakeClock {
+  override now(): Date {
+    return new Date();
+  }
+}
 
 /** Follows a launch through ltijs: its login, Pluto's authentication answer, ltijs's launch, with its cookies. */
 async function launchThroughLtijs(loginForm: { action: string; fields: Record<string, string> }) {
@@ -63,6 +71,7 @@ for (const engine of testEngines()) {
       const port = await freePort();
       pluto = `http://127.0.0.1:${port}`;
       t = await startTestApp(engine, {
+        clock: new WallClock(),
         listen: { host: "127.0.0.1", port },
         config: { publicUrl: pluto, outboundAllow: ["127.0.0.1", "127.0.0.2"] },
       });
