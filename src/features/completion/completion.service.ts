@@ -63,6 +63,20 @@ export async function recordView(
   await db.transaction().execute((trx) => evaluateActivity(trx, deps, activity, userId, { viewed: true }));
 }
 
+/**
+ * Records, inside the caller's transaction, that the user did the activity as far as its "viewed" rule goes
+ * (an LTI tool reporting the activity submitted or completed); nothing to do when already recorded.
+ */
+export async function recordViewIn(
+  trx: Db,
+  deps: CompletionDeps,
+  activity: Activity,
+  userId: number,
+): Promise<void> {
+  if ((await repo.findActivityCompletion(trx, activity.id, userId))?.viewed) return;
+  await evaluateActivity(trx, deps, activity, userId, { viewed: true });
+}
+
 /** Recomputes one user's completion of one activity, then of the course. */
 export async function evaluateActivity(
   trx: Db,

@@ -28,7 +28,7 @@ import { AGS_SCOPE } from "../../../lti/vocab/claims.js";
 import { iso } from "../../../shared/clock.js";
 import { findActivity, listCourseActivities } from "../../activities/activities.service.js";
 import type { Activity } from "../../activities/activity-types.js";
-import { evaluateActivity } from "../../completion/completion.service.js";
+import { recordViewIn } from "../../completion/completion.service.js";
 import { findCourse } from "../../courses/courses.service.js";
 import { listParticipants } from "../../enrolments/enrolments.service.js";
 import {
@@ -443,8 +443,7 @@ export async function postScore(ctx: AppContext, req: AgsRequest): Promise<AgsAn
       scoreTimestamp: score.instant,
       ...(activity ? { activity } : {}),
     });
-    if (activity && completesActivity(score.activityProgress))
-      await evaluateActivity(trx, ctx, activity, userId, { viewed: true });
+    if (activity && completesActivity(score.activityProgress)) await recordViewIn(trx, ctx, activity, userId);
   });
   return {};
 }

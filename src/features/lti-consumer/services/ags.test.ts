@@ -643,6 +643,28 @@ for (const engine of testEngines()) {
       assert.equal(await courseTotal(course1, samId), 48);
     });
 
+    it("names every AGS operation in the OpenAPI document, at the site's root", async () => {
+      const doc = (await api(t.app, undefined, "GET", "/api/v1/openapi.json")).json as {
+        paths: Record<string, Record<string, { servers?: Array<{ url: string }>; summary?: string }>>;
+      };
+      const base = "/lti/ags/{contextId}/lineitems";
+      const ops = [
+        [base, "get"],
+        [base, "post"],
+        [`${base}/{lineItemId}`, "get"],
+        [`${base}/{lineItemId}`, "put"],
+        [`${base}/{lineItemId}`, "delete"],
+        [`${base}/{lineItemId}/scores`, "post"],
+        [`${base}/{lineItemId}/results`, "get"],
+      ] as const;
+      for (const [path, method] of ops) {
+        const op = doc.paths[path]?.[method];
+        assert.ok(op, `${method} ${path}`);
+        assert.deepEqual(op.servers, [{ url: pluto }]);
+      }
+      assert.match(String(doc.paths[`${base}/{lineItemId}/scores`]?.post?.summary), /409 stale_timestamp/);
+    });
+
     it("copies the line items of copied links with their attributes; the tool finds them and makes no duplicates", async () => {
       const copy = await api(t.app, adminToken, "POST", `/api/v1/courses/${course1}/copy`, {
         fullname: "Biology (copy)",
