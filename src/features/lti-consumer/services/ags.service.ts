@@ -163,7 +163,7 @@ async function deployedIn(ctx: AppContext, g: Granted): Promise<Activity[]> {
 
 /**
  * The line item of an External tool activity's own grade item (created on first need), or undefined when
- * the activity takes no grades. Its resourceId and tag come from the Deep Linking lineItem, if any.
+ * the activity takes no grades.
  */
 export async function ensureActivityLineItem(
   ctx: Pick<AppContext, "db" | "clock">,
@@ -174,8 +174,6 @@ export async function ensureActivityLineItem(
   if (!item) return undefined;
   const found = await repo.findLineItemOfGradeItem(ctx.db, item.id);
   if (found) return found;
-  const s = activity.settings as Record<string, unknown>;
-  const text = (v: unknown) => (typeof v === "string" ? v.slice(0, 255) : "");
   return repo.insertLineItem(
     ctx.db,
     {
@@ -183,14 +181,40 @@ export async function ensureActivityLineItem(
       courseId: activity.courseId,
       gradeItemId: item.id,
       activityId: activity.id,
-      resourceId: text(s.lineItemResourceId),
-      tag: text(s.lineItemTag),
+      resourceId: "",
+      tag: "",
       startDateTime: null,
       endDateTime: null,
       gradesReleased: null,
     },
     iso(ctx.clock.now()),
   );
+}
+
+/**
+ * A Deep Linking content item's `lineItem` (Deep Linking 2.0 §3.4.1): its `resourceId`, `tag` and
+ * `gradesReleased` go on the created activity's line item, so the tool finds it by them.
+ */
+export async function applyDeepLinkLineItem(
+  ctx: Pick<AppContext, "db" | "clock">,
+  activity: Activity,
+  toolTypeId: number,
+  lineItem: {
+    resourceId?: string | undefined;
+    tag?: string | undefined;
+    gradesReleased?: boolean | undefined;
+  },
+): Promise<void> {
+  const row = await ensureActivityLineItem(ctx, activity, toolTypeId);
+  if (!row) return;
+  await repo.updateLineItem(ctx.db, row.id, {
+    activityId: row.activityId,
+    resourceId: lineItem.resourceId ?? "",
+    tag: lineItem.tag ?? "",
+    startDateTime: row.startDateTime,
+    endDateTime: row.endDateTime,
+    gradesReleased: lineItem.gradesReleased ?? null,
+  });
 }
 
 /** The tool's line item `id` in the course, with its grade item; not found for another tool or course. */
