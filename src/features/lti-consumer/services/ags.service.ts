@@ -11,6 +11,7 @@
 // or a column the tool created, shown in the gradebook and counted in the course total even when it is
 // attached to no resource link.
 import type { AppContext } from "../../../app/context.js";
+import { isUniqueViolation } from "../../../db/errors.js";
 import { writeBatcher } from "../../../db/write-batch.js";
 import {
   type LineItem,
@@ -174,21 +175,27 @@ export async function ensureActivityLineItem(
   if (!item) return undefined;
   const found = await repo.findLineItemOfGradeItem(ctx.db, item.id);
   if (found) return found;
-  return repo.insertLineItem(
-    ctx.db,
-    {
-      toolTypeId,
-      courseId: activity.courseId,
-      gradeItemId: item.id,
-      activityId: activity.id,
-      resourceId: "",
-      tag: "",
-      startDateTime: null,
-      endDateTime: null,
-      gradesReleased: null,
-    },
-    iso(ctx.clock.now()),
-  );
+  try {
+    return await repo.insertLineItem(
+      ctx.db,
+      {
+        toolTypeId,
+        courseId: activity.courseId,
+        gradeItemId: item.id,
+        activityId: activity.id,
+        resourceId: "",
+        tag: "",
+        startDateTime: null,
+        endDateTime: null,
+        gradesReleased: null,
+      },
+      iso(ctx.clock.now()),
+    );
+  } catch (err) {
+    // Two first launches (or listings) at once: the other one made it.
+    if (!isUniqueViolation(err)) throw err;
+    return repo.findLineItemOfGradeItem(ctx.db, item.id);
+  }
 }
 
 /**

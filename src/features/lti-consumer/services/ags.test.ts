@@ -222,8 +222,9 @@ for (const engine of testEngines()) {
 
     let ownItem: string;
 
-    it("puts the endpoint claim in the launch: scopes, lineitems and the link's one line item", async () => {
-      const page = await sam.get(`/mod/lti/${activity1}/launch`);
+    /** The claims of the id_token a student's launch of `activityId` sends the tool. */
+    async function launchClaims(activityId: number): Promise<Record<string, unknown>> {
+      const page = await sam.get(`/mod/lti/${activityId}/launch`);
       assert.equal(page.statusCode, 200, page.body);
       const form = readLaunchForm(page.body);
       const login = await fetch(form.action, {
@@ -234,7 +235,45 @@ for (const engine of testEngines()) {
       });
       const auth = await fetch(String(login.headers.get("location")), { redirect: "manual" });
       const answer = readLaunchForm(await auth.text());
-      const claims = decodeJwt(answer.fields.id_token ?? "") as Record<string, unknown>;
+      return decodeJwt(answer.fields.id_token ?? "") as Record<string, unknown>;
+    }
+
+    it("sends no endpoint claim when the tool may not send grades or the activity takes none", async () => {
+      const res = await api(t.app, adminToken, "POST", "/api/v1/lti/tool-types", {
+        ltiVersion: "1.3",
+        name: "No grades",
+        toolUrl: `${tool.origin}/launch`,
+        initiateLoginUrl: `${tool.origin}/login`,
+        redirectUris: [`${tool.origin}/launch`],
+        publicKey: await exportSPKI(keyB.publicKey),
+        acceptGrades: false,
+      });
+      assert.equal(res.status, 201, res.body);
+      const teacherToken = await t.token(tinaId);
+      const add = async (name: string, settings: Record<string, unknown>) => {
+        const a = await api(t.app, teacherToken, "POST", `/api/v1/courses/${course1}/activities`, {
+          type: "lti",
+          name,
+          section: 1,
+          settings,
+        });
+        assert.equal(a.status, 201, a.body);
+        return (a.json as { id: number }).id;
+      };
+      const ungradedTool = await add("Survey", { toolTypeId: (res.json as { id: number }).id });
+      const ungradedActivity = await add("Practice", { toolTypeId: toolA.id, acceptGrades: false });
+      for (const id of [ungradedTool, ungradedActivity]) {
+        const claims = await launchClaims(id);
+        assert.equal(
+          claims["https://purl.imsglobal.org/spec/lti/claim/message_type"],
+          "LtiResourceLinkRequest",
+        );
+        assert.equal(claims[AGS_CLAIM], undefined);
+      }
+    });
+
+    it("puts the endpoint claim in the launch: scopes, lineitems and the link's one line item", async () => {
+      const claims = await launchClaims(activity1);
       const ags = claims[AGS_CLAIM] as { scope: string[]; lineitems: string; lineitem: string };
       assert.deepEqual([...ags.scope].sort(), [...ALL].sort());
       assert.equal(ags.lineitems, lineItems(course1));
