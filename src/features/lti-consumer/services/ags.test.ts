@@ -536,6 +536,23 @@ for (const engine of testEngines()) {
       // The activity's own item takes scores too, and completion hears of Completed.
       assert.equal((await post(score(sueSub, { scoreGiven: 8, scoreMaximum: 10 }), ownItem)).status, 204);
       assert.equal((await gradeOf(ownItem, sueId))?.grade, 80);
+      const done = await t.ctx.db
+        .selectFrom("activity_completions")
+        .select("viewed")
+        .where("activity_id", "=", activity1)
+        .where("user_id", "=", sueId)
+        .executeTakeFirst();
+      assert.equal(done?.viewed, 1, "a Completed score counts as the activity done");
+      const started = score(samSub, { activityProgress: "Started" });
+      await t.ctx.db.deleteFrom("activity_completions").where("user_id", "=", samId).execute();
+      assert.equal((await post(started, ownItem)).status, 204);
+      const notYet = await t.ctx.db
+        .selectFrom("activity_completions")
+        .select("viewed")
+        .where("activity_id", "=", activity1)
+        .where("user_id", "=", samId)
+        .executeTakeFirst();
+      assert.notEqual(notYet?.viewed, 1, "Started is not done");
     });
 
     it("pages results with rel=next carrying the filters, and filters by user_id", async () => {
