@@ -4,7 +4,10 @@
 // URI), on SQLite and PostgreSQL: at 50 connections (closed loop), then at fixed offered rates (open loop,
 // --rates, default 200, 500 and 1,000/s); and id_tokens signed per second in process, for reference.
 // Aim: ≥ 1,500 launches/s on SQLite on 2 cores with the load generator beside it (RS256 signing alone
-// runs about 3,600/s per core).
+// runs about 3,600/s per core). Then Assignment and Grade Services scores handled per second (POST
+// {lineitem}/scores with a Bearer token, 50 connections; aim ≥ 2,000/s on SQLite): a tool registered with a
+// pasted key gets a `score` token, one launch gives it the student's `sub` and the link's line item, and each
+// score carries a later timestamp than the one before it.
 //
 // Only the authentication endpoint is timed. Each message hint is single use, so before each measurement
 // the student opens the launch page (GET /mod/lti/:id/launch) once per request to come, and each login
@@ -18,7 +21,7 @@
 // without passwords, manual enrolments): 10,000 accounts through the API would spend minutes hashing.
 
 import autocannon from "autocannon";
-import { exportSPKI, generateKeyPair, SignJWT } from "jose";
+import { decodeJwt, exportSPKI, generateKeyPair, SignJWT } from "jose";
 import { sql } from "kysely";
 import { openDatabase } from "../src/db/database.js";
 import { enrolUser, manualInstance } from "../src/features/enrolments/enrolments.service.js";
@@ -420,6 +423,141 @@ export async function serviceMeasures(site: Site, p: Prepared, options: BenchOpt
   return [tokens, await rosterPaging(site, p, tool)];
 }
 
+const SCORES_MEASURE = "scores handled (POST {lineitem}/scores)";
+
+/** A tool with a pasted key, its `score` token, the student's `sub` and the line item from one launch. */
+async function prepareScores(site: Site): Promise<{ token: string; sub: string; scoresPath: string }> {
+  const keys = await generateKeyPair("RS256", { extractable: true });
+  const tool = await call<{ id: number; clientId: string }>(site, "POST", "/lti/tool-types", {
+    ltiVersion: "1.3",
+    name: "Benchmark AGS tool",
+    toolUrl: REDIRECT_URI,
+    initiateLoginUrl: `${TOOL}/login`,
+    redirectUris: [REDIRECT_URI],
+    publicKey: await exportSPKI(keys.publicKey),
+  });
+  const course = await call<{ id: number }>(site, "POST", "/courses", {
+    fullname: "AGS bench",
+    shortname: `agsb${Date.now()}`,
+  });
+  const activity = await call<{ id: number }>(site, "POST", `/courses/${course.id}/activities`, {
+    type: "lti",
+    name: "Graded tool",
+    section: 1,
+    settings: { toolTypeId: tool.id },
+  });
+  const username = "ags.bench";
+  const user = await call<{ id: number }>(site, "POST", "/users", {
+    username,
+    password: "bench-password",
+    email: `${username}@example.org`,
+    firstname: "Bench",
+    lastname: "Graded",
+  });
+  await call(site, "POST", `/courses/${course.id}/enrolments`, { userId: user.id, role: "student" });
+  const cookie = await login(site, username, "bench-password");
+  const page = await fetch(`${site.url}/mod/lti/${activity.id}/launch`, { headers: { cookie } });
+  const auth = await fetch(
+    `${site.url}${authRequestPath(loginInitiationOf(await page.text()), REDIRECT_URI, 0)}`,
+  );
+  const idToken = /name="id_token" value="([^"]+)"/.exec(await auth.text())?.[1];
+  if (!idToken) throw new Error("the launch gave no id_token");
+  const claims = decodeJwt(idToken);
+  const ags = claims["https://purl.imsglobal.org/spec/lti-ags/claim/endpoint"] as
+    | { lineitem?: string }
+    | undefined;
+  if (!ags?.lineitem || typeof claims.sub !== "string") throw new Error("the launch gave no AGS line item");
+  const now = Math.floor(Date.now() / 1000);
+  const assertion = await new SignJWT({
+    iss: tool.clientId,
+    sub: tool.clientId,
+    aud: `${site.url}/lti/token`,
+    iat: now,
+    exp: now + 60,
+    jti: `bench-${now}`,
+  })
+    .setProtectedHeader({ alg: "RS256", kid: "bench" })
+    .sign(keys.privateKey);
+  const res = await fetch(`${site.url}/lti/token`, {
+    method: "POST",
+    headers: { "content-type": "application/x-www-form-urlencoded" },
+    body: new URLSearchParams({
+      grant_type: "client_credentials",
+      client_assertion_type: "urn:ietf:params:oauth:client-assertion-type:jwt-bearer",
+      client_assertion: assertion,
+      scope: "https://purl.imsglobal.org/spec/lti-ags/scope/score",
+    }),
+  });
+  const token = ((await res.json()) as { access_token?: string }).access_token;
+  if (res.status !== 200 || !token) throw new Error(`the token endpoint answered ${res.status}`);
+  return { token, sub: claims.sub, scoresPath: `${new URL(ags.lineitem).pathname}/scores` };
+}
+
+/**
+ * Scores posted 50 connections at a time, each with a timestamp a millisecond later than the previous one.
+ * Handled = applied (204) or, when two connections' scores arrive out of order, refused as stale (409): both
+ * are the answer the platform owes; anything else is an error.
+ */
+async function scoresRate(site: Site, options: BenchOptions): Promise<BenchRow> {
+  const p = await prepareScores(site);
+  const amount = Math.max(1000, Math.round(2000 * options.seconds));
+  const base = Date.parse("2026-01-01T00:00:00.000Z");
+  let n = 0;
+  let applied = 0;
+  let stale = 0;
+  const cpuBefore = cpuMs(site.pid);
+  const result = await autocannon({
+    url: site.url,
+    connections: CONNECTIONS,
+    amount,
+    timeout: 30,
+    requests: [
+      {
+        method: "POST",
+        path: p.scoresPath,
+        headers: {
+          authorization: `Bearer ${p.token}`,
+          "content-type": "application/vnd.ims.lis.v1.score+json",
+        },
+        setupRequest: (req) => ({
+          ...req,
+          body: JSON.stringify({
+            userId: p.sub,
+            scoreGiven: n % 11,
+            scoreMaximum: 10,
+            timestamp: new Date(base + n++).toISOString(),
+            activityProgress: "Completed",
+            gradingProgress: "FullyGraded",
+          }),
+        }),
+        onResponse: (status) => {
+          if (status === 204) applied++;
+          else if (status === 409) stale++;
+        },
+      },
+    ],
+  });
+  const cpuAfter = cpuMs(site.pid);
+  const handled = applied + stale;
+  return {
+    bench: BENCH,
+    measure: SCORES_MEASURE,
+    engine: site.engine,
+    load: `closed, ${CONNECTIONS} connections`,
+    achieved: handled / (result.duration || 1),
+    p50: result.latency.p50,
+    p90: result.latency.p90,
+    p99: result.latency.p99,
+    max: result.latency.max,
+    errors: result.non2xx - stale + result.errors,
+    cpuMsPerRequest:
+      cpuBefore !== undefined && cpuAfter !== undefined && handled > 0
+        ? (cpuAfter - cpuBefore) / handled
+        : undefined,
+    note: `${amount} scores, ${stale} stale`,
+  };
+}
+
 export async function run(options: BenchOptions): Promise<void> {
   const m = machine();
   const rows: BenchRow[] = [];
@@ -432,6 +570,7 @@ export async function run(options: BenchOptions): Promise<void> {
         const pool = await mintHints(site, p, CLOSED_LAUNCHES);
         rows.push(await closedLoop(site, pool.take(CLOSED_LAUNCHES, CLOSED_SECONDS_AT_MOST)));
         rows.push(...(await serviceMeasures(site, p, options)));
+        rows.push(await scoresRate(site, options));
       }
       if (options.open) for (const rate of options.rates) rows.push(await openLoopAt(site, p, rate, options));
     } finally {
@@ -446,5 +585,6 @@ export async function run(options: BenchOptions): Promise<void> {
     "aim (SQLite, 2 cores, load generator beside it): >= 1500 launches/s",
     "token requests: each with its own client assertion, signed before the timed phase (a jti is single use)",
     `NRPS roster: achieved = pages/s of one tool following the next links, after one warm-up pass; aim < ${ROSTER_AIM_MS} ms in all`,
+    "scores: handled = applied (204) or refused as stale when two arrive out of order (409); aim >= 2000/s on SQLite",
   ]);
 }

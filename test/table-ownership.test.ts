@@ -46,6 +46,7 @@ const OWNERS: Record<string, readonly string[]> = {
   lti_consumer_keys: ["src/features/lti-consumer/lti-consumer.repository.ts"],
   lti_deep_link_requests: ["src/features/lti-consumer/lti-consumer.repository.ts"],
   lti_access_tokens: ["src/features/lti-consumer/lti-consumer.repository.ts"],
+  lti_line_items: ["src/features/lti-consumer/services/ags.repository.ts"],
   lti_publications: [
     "src/features/lti-provider/publications/publications.repository.ts",
     "src/features/lti-provider/launch/launch.repository.ts",

@@ -73,9 +73,29 @@ export interface LtiAccessTokensTable {
   created_at: string;
 }
 
+/**
+ * An LTI tool's line item (AGS 2.0; migration 0048): its grade item, the tool and course it belongs to,
+ * the resource link (activity) it is attached to, and the attributes the tool sets.
+ */
+export interface LtiLineItemsTable {
+  id: Generated<number>;
+  tool_type_id: number;
+  course_id: number;
+  grade_item_id: number;
+  activity_id: number | null;
+  resource_id: string;
+  tag: string;
+  start_date_time: string | null;
+  end_date_time: string | null;
+  /** 1 | 0, null when the tool did not say */
+  grades_released: number | null;
+  created_at: string;
+}
+
 export interface LtiConsumerTables {
   lti_tool_types: LtiToolTypesTable;
   lti_consumer_keys: LtiConsumerKeysTable;
   lti_deep_link_requests: LtiDeepLinkRequestsTable;
   lti_access_tokens: LtiAccessTokensTable;
+  lti_line_items: LtiLineItemsTable;
 }

@@ -131,11 +131,13 @@ export interface AssignSubmissionsTable {
 export interface GradeItemsTable {
   id: Generated<number>;
   course_id: number;
-  /** null for the course total */
+  /** null for the course total and for a tool's own column */
   activity_id: number | null;
   name: string;
   max_grade: number;
   pass_grade: number | null;
+  /** activity | total | tool (a column an LTI tool created; migration 0048) */
+  kind: Generated<string>;
 }
 
 export interface GradesTable {
@@ -148,6 +150,12 @@ export interface GradesTable {
   source: string;
   actor_id: number | null;
   updated_at: string;
+  /** final | pending | needs_grading (migration 0048) */
+  progress: Generated<string>;
+  /** The LTI tool whose score set this grade. */
+  tool_type_id: number | null;
+  /** The normalised timestamp of the tool's score that set it (AGS §3.4.9). */
+  score_timestamp: string | null;
 }
 
 export interface GradeHistoryTable {
@@ -159,6 +167,8 @@ export interface GradeHistoryTable {
   source: string;
   actor_id: number | null;
   created_at: string;
+  progress: Generated<string>;
+  tool_type_id: number | null;
 }
 
 export interface EnrolInstancesTable {

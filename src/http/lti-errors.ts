@@ -4,6 +4,7 @@
 // code without a status fails the type check. An LtiError nobody caught still gets its status here
 // (classify in app.ts), never a 500.
 import type { FastifyReply } from "fastify";
+import type { AgsReason } from "../features/lti-consumer/services/ags.service.js";
 import type { MembershipsReason } from "../features/lti-consumer/services/memberships.service.js";
 import type { NrpsReason } from "../features/lti-consumer/services/nrps.service.js";
 import type { OutcomeReason } from "../features/lti-consumer/services/outcomes.service.js";
@@ -15,7 +16,7 @@ import type { LtiErrorCode } from "../lti/errors.js";
  * (400). A tool JWT that fails verification is 401; a refused OIDC authentication request that is shown on
  * the platform's page is 400, or 403 when the user or the tool may not launch.
  */
-export const LTI_ERROR_STATUS: Record<LtiErrorCode, 400 | 401 | 403> = {
+export const LTI_ERROR_STATUS: Record<LtiErrorCode, 400 | 401 | 403 | 406 | 415> = {
   bad_signature: 401,
   stale_timestamp: 401,
   replayed_nonce: 401,
@@ -108,10 +109,16 @@ export const LTI_ERROR_STATUS: Record<LtiErrorCode, 400 | 401 | 403> = {
   launch_invalid_claim: 400,
   launch_platform_error: 400,
   // --- end of the LTI 1.3 tool side block ---
+  // AGS: a body or query that does not hold is 400 (the field named); a media type not taken 415, not given 406.
+  ags_invalid_line_item: 400,
+  ags_invalid_score: 400,
+  ags_invalid_query: 400,
+  ags_unsupported_media_type: 415,
+  ags_not_acceptable: 406,
 };
 
 /** A refused launch into a published tool, answered with the refusal page. */
-export const LAUNCH_STATUS: Record<LaunchReason, 400 | 401 | 403 | 404 | 409> = {
+export const LAUNCH_STATUS: Record<LaunchReason, number> = {
   ...LTI_ERROR_STATUS,
   unknown_tool: 404,
   tool_unavailable: 404,
@@ -168,6 +175,33 @@ export const NRPS_STATUS: Record<NrpsReason, number> = {
   invalid_cursor: 400,
   since_too_old: 410,
   not_acceptable: 406,
+  invalid_request: 400,
+  unavailable: 503,
+  internal: 500,
+};
+
+/**
+ * A refused Assignment and Grade Services request, answered with a JSON error naming the reason. A score
+ * whose timestamp is not later than the stored one is 409: it conflicts with the stored state and is not
+ * applied (Moodle's answer; AGS §3.4.9 defines no status, and a silent 200 would hide the tool's lost
+ * update). A user who is not a gradable member is 422 (the score is well-formed, the user cannot be graded).
+ */
+export const AGS_STATUS: Record<AgsReason, number> = {
+  ags_invalid_line_item: 400,
+  ags_invalid_score: 400,
+  ags_invalid_query: 400,
+  ags_unsupported_media_type: 415,
+  ags_not_acceptable: 406,
+  bearer_invalid_token: 401,
+  bearer_insufficient_scope: 403,
+  invalid_json: 400,
+  context_not_found: 404,
+  line_item_not_found: 404,
+  resource_link_not_found: 404,
+  line_item_not_deletable: 403,
+  user_not_gradable: 422,
+  stale_timestamp: 409,
+  too_large: 413,
   invalid_request: 400,
   unavailable: 503,
   internal: 500,

@@ -96,6 +96,12 @@ export const LTI_ERROR_CODES = [
   "launch_invalid_claim",
   "launch_platform_error",
   // --- end of the LTI 1.3 tool side block ---
+  // Assignment and Grade Services 2.0 requests (ags/)
+  "ags_invalid_line_item",
+  "ags_invalid_score",
+  "ags_invalid_query",
+  "ags_unsupported_media_type",
+  "ags_not_acceptable",
 ] as const;
 export type LtiErrorCode = (typeof LTI_ERROR_CODES)[number];
 
@@ -396,6 +402,26 @@ export class ToolLaunchError extends LtiError<ToolLaunchErrorCode> {
       error?: string;
       errorDescription?: string;
     } = {},
+  ) {
+    super(code, message);
+  }
+}
+
+// --- Assignment and Grade Services 2.0 ---
+
+export type AgsErrorCode = Extract<LtiErrorCode, `ags_${string}`>;
+
+/**
+ * An AGS request a tool sent that cannot be taken (AGS 2.0 §3.2–§3.4; conformance cases 160–166): a line item
+ * or score body that does not hold, a bad query parameter, a media type the endpoint does not take or give.
+ * `field` names the JSON member or parameter at fault.
+ */
+export class AgsError extends LtiError<AgsErrorCode> {
+  override name = "AgsError";
+  constructor(
+    code: AgsErrorCode,
+    message: string,
+    readonly field?: string,
   ) {
     super(code, message);
   }

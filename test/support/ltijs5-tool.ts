@@ -31,6 +31,7 @@ interface LtijsProvider {
   NamesAndRoles: {
     getMembers(token: LtijsToken, options?: LtijsMembersOptions): Promise<LtijsMembers>;
   };
+  Grade: LtijsGrade;
   DeepLinking: {
     createDeepLinkingForm(
       token: LtijsToken,
@@ -38,6 +39,25 @@ interface LtijsProvider {
       options?: { message?: string },
     ): Promise<string>;
   };
+}
+
+/** ltijs's Assignment and Grade Services client (Provider.Grade), as these tests call it. */
+export interface LtijsGrade {
+  getLineItems(
+    token: LtijsToken,
+    options?: { resourceLinkId?: boolean; tag?: string; resourceId?: string; limit?: number; url?: string },
+  ): Promise<{ lineItems: Array<Record<string, unknown>>; next?: string }>;
+  createLineItem(
+    token: LtijsToken,
+    lineItem: Record<string, unknown>,
+    options?: { resourceLinkId?: boolean },
+  ): Promise<Record<string, unknown>>;
+  submitScore(token: LtijsToken, lineItemId: string, score: Record<string, unknown>): Promise<unknown>;
+  getScores(
+    token: LtijsToken,
+    lineItemId: string,
+    options?: { userId?: string; limit?: number; url?: string },
+  ): Promise<{ scores: Array<Record<string, unknown>>; next?: string }>;
 }
 
 interface ExpressResponse {
@@ -85,6 +105,7 @@ export interface LtijsToken {
     roles: string[];
     context?: { id: string; label?: string; title?: string; type?: string[] };
     resource?: { id: string; title?: string };
+    endpoint?: { scope: string[]; lineitems?: string; lineitem?: string };
     targetLinkUri: string;
     custom?: Record<string, string>;
     launchPresentation?: Record<string, unknown>;
@@ -104,6 +125,8 @@ export interface Ltijs5Tool {
   connects: LtijsToken[];
   /** The Deep Linking requests that reached onDeepLinking, oldest first. */
   deepLinkings: LtijsToken[];
+  /** ltijs's AGS client: its calls take a token onConnect recorded. */
+  grade: LtijsGrade;
   /** The content items (and message) onDeepLinking answers the next requests with. */
   respondWith: { items: unknown[]; message?: string };
   registerPlatform(platform: LtijsPlatform): Promise<void>;
@@ -196,6 +219,7 @@ export async function startLtijs5Tool(opts: { host?: string } = {}): Promise<Lti
     connects,
     deepLinkings,
     respondWith: { items: [] },
+    grade: lti.Grade,
     async registerPlatform(platform) {
       await lti.registerPlatform(platform);
     },

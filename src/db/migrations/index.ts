@@ -13,6 +13,7 @@ import * as m0044 from "./0044-lti-deep-linking.js";
 import * as m0045 from "./0045-lti-dynamic-registration.js";
 import * as m0046 from "./0046-lti-access-tokens.js";
 import * as m0047 from "./0047-course-copy.js";
+import * as m0048 from "./0048-lti-ags.js";
 import * as m0049 from "./0049-membership-changes.js";
 import * as m0050 from "./0050-lti-tool-services.js";
 import * as m0052 from "./0052-lti-platforms.js";
@@ -31,6 +32,7 @@ export const migrations: Record<string, Migration> = {
   "0045-lti-dynamic-registration": m0045,
   "0046-lti-access-tokens": m0046,
   "0047-course-copy": m0047,
+  "0048-lti-ags": m0048,
   "0049-membership-changes": m0049,
   "0050-lti-tool-services": m0050,
   "0052-lti-platforms": m0052,

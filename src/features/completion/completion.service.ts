@@ -47,7 +47,9 @@ export function ruleMet(
 async function gradeOf(trx: Db, activityId: number, userId: number): Promise<number | null> {
   const item = await findActivityItem(trx, activityId);
   if (!item) return null;
-  return (await findGrade(trx, item.id, userId))?.grade ?? null;
+  const g = await findGrade(trx, item.id, userId);
+  // A pending grade (a tool's score not fully graded yet) has not been received.
+  return g?.progress === "final" ? g.grade : null;
 }
 
 /** Records that the user viewed the activity, and what follows for completion (once per user). */
@@ -59,6 +61,20 @@ export async function recordView(
 ): Promise<void> {
   if ((await repo.findActivityCompletion(db, activity.id, userId))?.viewed) return;
   await db.transaction().execute((trx) => evaluateActivity(trx, deps, activity, userId, { viewed: true }));
+}
+
+/**
+ * Records, inside the caller's transaction, that the user did the activity as far as its "viewed" rule goes
+ * (an LTI tool reporting the activity submitted or completed); nothing to do when already recorded.
+ */
+export async function recordViewIn(
+  trx: Db,
+  deps: CompletionDeps,
+  activity: Activity,
+  userId: number,
+): Promise<void> {
+  if ((await repo.findActivityCompletion(trx, activity.id, userId))?.viewed) return;
+  await evaluateActivity(trx, deps, activity, userId, { viewed: true });
 }
 
 /** Recomputes one user's completion of one activity, then of the course. */

@@ -20,6 +20,7 @@ import {
   type SkippedInstance,
 } from "../enrolments/enrolments.service.js";
 import { copyGradeItems } from "../grades/grades.service.js";
+import { copyLineItems } from "../lti-consumer/services/ags.service.js";
 import * as repo from "./courses.repository.js";
 import { startDateSchema } from "./courses.service.js";
 
@@ -79,6 +80,13 @@ export async function copyCourse(
         fromCourseId: source.id,
         toCourseId: course.id,
         activityIds,
+      });
+      // AGS §3.2.15: the tools' line items of the copied links, with their attributes, on the new links.
+      await copyLineItems(trx, ctx, {
+        fromCourseId: source.id,
+        toCourseId: course.id,
+        activityIds,
+        gradeItemIds,
       });
       const { copied, skipped } = await copyEnrolInstances(trx, ctx, {
         fromCourseId: source.id,

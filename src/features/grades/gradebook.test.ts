@@ -12,6 +12,7 @@ const item = (id: number, activityId: number | null, name: string, maxGrade: num
   maxGrade,
   passGrade: null,
   hidden: false,
+  kind: activityId === null ? "total" : "activity",
 });
 const total = item(1, null, "Course total", 30);
 const quiz = item(2, 10, "Quiz", 10);
@@ -31,6 +32,7 @@ const row = (
   source: "teacher",
   updatedAt: "2026-01-01T00:00:00.000Z",
   hidden: false,
+  progress: "final",
   ...over,
 });
 
@@ -130,5 +132,39 @@ describe("gradebook reports", () => {
     assert.equal(formatPercentage(7.5, 10), "75 %");
     assert.equal(formatPercentage(1, 3), "33.3 %");
     assert.equal(formatPercentage(5, 0), "–");
+  });
+});
+
+describe("gradebook reports with a tool's column and pending grades", () => {
+  const column: ReportItem = { ...item(5, null, "Tool essay", 30), kind: "tool" };
+  const items = [total, quiz, column];
+
+  it("puts a tool's column (no activity) among the items, not as the course total", () => {
+    const r = graderReport(items, [{ userId: 5, username: "s", firstname: "S", lastname: "T" }], []);
+    assert.deepEqual(
+      r.items.map((i) => i.name),
+      ["Quiz", "Tool essay", "Course total"],
+    );
+  });
+
+  it("counts the tool's column in the visible total and leaves pending grades out", () => {
+    const seen = excludeHidden(items, [
+      row(2, 5, 4, { activityId: 10, maxGrade: 10 }),
+      row(5, 5, 20, { maxGrade: 30 }),
+      row(2, 6, 6, { activityId: 10, maxGrade: 10 }),
+      row(5, 6, 25, { maxGrade: 30, progress: "needs_grading" }),
+      row(5, 7, 10, { maxGrade: 30, progress: "pending" }),
+    ]);
+    assert.equal(seen.items.find((i) => i.kind === "total")?.maxGrade, 40);
+    const totals = seen.grades.filter((g) => g.itemId === total.id).map((g) => [g.userId, g.grade]);
+    assert.deepEqual(totals, [
+      [5, 24],
+      [6, 6],
+      [7, null],
+    ]);
+    assert.equal(
+      seen.grades.find((g) => g.userId === 6 && g.itemId === column.id)?.progress,
+      "needs_grading",
+    );
   });
 });

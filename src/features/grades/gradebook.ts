@@ -15,9 +15,9 @@ export interface GraderReport {
   rows: Array<{ user: ReportUser; cells: Array<GradeRow | undefined> }>;
 }
 
-/** Activity items first (by id, i.e. creation order), the course total last. */
+/** Activity items and tools' columns first (by id, i.e. creation order), the course total last. */
 export function orderItems<T extends GradeItem>(items: readonly T[]): T[] {
-  return [...items.filter((i) => i.activityId !== null), ...items.filter((i) => i.activityId === null)];
+  return [...items.filter((i) => i.kind !== "total"), ...items.filter((i) => i.kind === "total")];
 }
 
 export function graderReport(
@@ -61,13 +61,13 @@ export function excludeHidden(
   items: readonly ReportItem[],
   grades: readonly GradeRow[],
 ): { items: ReportItem[]; grades: GradeRow[] } {
-  const shown = new Map(items.filter((i) => !i.hidden && i.activityId !== null).map((i) => [i.id, i]));
+  const shown = new Map(items.filter((i) => !i.hidden && i.kind !== "total").map((i) => [i.id, i]));
   const max = [...shown.values()].reduce((sum, i) => sum + i.maxGrade, 0);
-  const total = items.find((i) => i.activityId === null);
+  const total = items.find((i) => i.kind === "total");
   const visibleItems = items
     .filter((i) => i === total || shown.has(i.id))
     .map((i) => (i === total ? { ...i, maxGrade: max } : i));
-  const activityGrades = grades.filter((g) => g.activityId !== null && !g.hidden && shown.has(g.itemId));
+  const activityGrades = grades.filter((g) => g.itemId !== total?.id && !g.hidden && shown.has(g.itemId));
   if (!total) return { items: visibleItems, grades: activityGrades };
   const byUser = new Map<number, GradeRow[]>();
   for (const g of activityGrades) {
@@ -76,7 +76,8 @@ export function excludeHidden(
     else byUser.set(g.userId, [g]);
   }
   const totals = [...byUser].map(([userId, mine]): GradeRow => {
-    const graded = mine.filter((g) => g.grade !== null);
+    // A pending grade (the tool has not fully graded it) is shown as such, not counted.
+    const graded = mine.filter((g) => g.grade !== null && g.progress === "final");
     return {
       userId,
       itemId: total.id,
@@ -91,6 +92,7 @@ export function excludeHidden(
           .sort()
           .at(-1) ?? "",
       hidden: false,
+      progress: "final",
     };
   });
   return {

@@ -6,6 +6,9 @@ import { type Selectable, sql } from "kysely";
 import type { Db } from "../../db/database.js";
 import type { Database } from "../../db/schema.js";
 
+/** An activity's own item, the course total, or a column an LTI tool created (tied to no activity). */
+export type GradeItemKind = "activity" | "total" | "tool";
+
 export interface GradeItem {
   id: number;
   courseId: number;
@@ -13,7 +16,11 @@ export interface GradeItem {
   name: string;
   maxGrade: number;
   passGrade: number | null;
+  kind: GradeItemKind;
 }
+
+/** final, or not yet (the tool's gradingProgress was not FullyGraded): not counted in totals nor completion. */
+export type GradeProgress = "final" | "pending" | "needs_grading";
 
 export interface Grade {
   itemId: number;
@@ -23,7 +30,16 @@ export interface Grade {
   source: string;
   actorId: number | null;
   updatedAt: string;
+  progress: GradeProgress;
+  /** The LTI tool whose score set it. */
+  toolTypeId: number | null;
+  /** The normalised timestamp of that score (AGS §3.4.9). */
+  scoreTimestamp: string | null;
 }
+
+const kindOf = (k: string): GradeItemKind => (k === "total" || k === "tool" ? k : "activity");
+export const progressOf = (p: string | null | undefined): GradeProgress =>
+  p === "pending" || p === "needs_grading" ? p : "final";
 
 const toItem = (r: Selectable<Database["grade_items"]>): GradeItem => ({
   id: r.id,
@@ -32,6 +48,7 @@ const toItem = (r: Selectable<Database["grade_items"]>): GradeItem => ({
   name: r.name,
   maxGrade: r.max_grade,
   passGrade: r.pass_grade,
+  kind: kindOf(r.kind),
 });
 
 export async function findCourseTotalItem(db: Db, courseId: number): Promise<GradeItem | undefined> {
@@ -39,7 +56,7 @@ export async function findCourseTotalItem(db: Db, courseId: number): Promise<Gra
     .selectFrom("grade_items")
     .selectAll()
     .where("course_id", "=", courseId)
-    .where("activity_id", "is", null)
+    .where("kind", "=", "total")
     .executeTakeFirst();
   return r ? toItem(r) : undefined;
 }
@@ -72,6 +89,7 @@ export async function insertItem(db: Db, v: Omit<GradeItem, "id">): Promise<Grad
       name: v.name,
       max_grade: v.maxGrade,
       pass_grade: v.passGrade,
+      kind: v.kind,
     })
     .returningAll()
     .executeTakeFirstOrThrow();
@@ -106,7 +124,26 @@ const toGrade = (r: Omit<Selectable<Database["grades"]>, "id">): Grade => ({
   source: r.source,
   actorId: r.actor_id,
   updatedAt: r.updated_at,
+  progress: progressOf(r.progress),
+  toolTypeId: r.tool_type_id,
+  scoreTimestamp: r.score_timestamp,
 });
+
+export async function findItem(db: Db, id: number): Promise<GradeItem | undefined> {
+  const r = await db.selectFrom("grade_items").selectAll().where("id", "=", id).executeTakeFirst();
+  return r ? toItem(r) : undefined;
+}
+
+/** The grades given on an item (every user's), by user id. */
+export async function listItemGrades(db: Db, itemId: number): Promise<Grade[]> {
+  const rows = await db
+    .selectFrom("grades")
+    .selectAll()
+    .where("item_id", "=", itemId)
+    .orderBy("user_id")
+    .execute();
+  return rows.map(toGrade);
+}
 
 export async function findGrade(db: Db, itemId: number, userId: number): Promise<Grade | undefined> {
   const r = await db
@@ -121,26 +158,19 @@ export async function findGrade(db: Db, itemId: number, userId: number): Promise
 // The statements every grade write runs (an external tool's replaceResult, a quiz attempt, a teacher's grade)
 // are SQL texts: Kysely's builder cost more to assemble them than SQLite took to run them.
 
-/** An activity's grade item with the user's current grade on it, in one statement. */
-export async function findActivityItemWithGrade(
-  db: Db,
-  activityId: number,
-  userId: number,
-): Promise<{ item: GradeItem; grade: Grade | undefined } | undefined> {
-  const { rows } = await sql<
-    Selectable<Database["grade_items"]> & {
-      g_user_id: number | null;
-      g_grade: number | null;
-      g_feedback: string | null;
-      g_source: string | null;
-      g_actor_id: number | null;
-      g_updated_at: string | null;
-    }
-  >`select i.*, g.user_id as g_user_id, g.grade as g_grade, g.feedback as g_feedback, g.source as g_source,
-      g.actor_id as g_actor_id, g.updated_at as g_updated_at
-    from grade_items i left join grades g on g.item_id = i.id and g.user_id = ${userId}
-    where i.activity_id = ${activityId}`.execute(db);
-  const r = rows[0];
+type ItemWithGradeRow = Selectable<Database["grade_items"]> & {
+  g_user_id: number | null;
+  g_grade: number | null;
+  g_feedback: string | null;
+  g_source: string | null;
+  g_actor_id: number | null;
+  g_updated_at: string | null;
+  g_progress: string | null;
+  g_tool_type_id: number | null;
+  g_score_timestamp: string | null;
+};
+
+function itemWithGradeOf(r: ItemWithGradeRow | undefined) {
   if (!r) return undefined;
   const item = toItem(r);
   const grade =
@@ -154,8 +184,39 @@ export async function findActivityItemWithGrade(
           source: r.g_source ?? "",
           actor_id: r.g_actor_id,
           updated_at: r.g_updated_at ?? "",
+          progress: r.g_progress ?? "final",
+          tool_type_id: r.g_tool_type_id,
+          score_timestamp: r.g_score_timestamp,
         });
   return { item, grade };
+}
+
+/** An activity's grade item with the user's current grade on it, in one statement. */
+export async function findActivityItemWithGrade(
+  db: Db,
+  activityId: number,
+  userId: number,
+): Promise<{ item: GradeItem; grade: Grade | undefined } | undefined> {
+  const { rows } = await sql<ItemWithGradeRow>`select i.*, g.user_id as g_user_id, g.grade as g_grade,
+      g.feedback as g_feedback, g.source as g_source, g.actor_id as g_actor_id, g.updated_at as g_updated_at,
+      g.progress as g_progress, g.tool_type_id as g_tool_type_id, g.score_timestamp as g_score_timestamp
+    from grade_items i left join grades g on g.item_id = i.id and g.user_id = ${userId}
+    where i.activity_id = ${activityId}`.execute(db);
+  return itemWithGradeOf(rows[0]);
+}
+
+/** A grade item (by id) with the user's current grade on it, in one statement. */
+export async function findItemWithGrade(
+  db: Db,
+  itemId: number,
+  userId: number,
+): Promise<{ item: GradeItem; grade: Grade | undefined } | undefined> {
+  const { rows } = await sql<ItemWithGradeRow>`select i.*, g.user_id as g_user_id, g.grade as g_grade,
+      g.feedback as g_feedback, g.source as g_source, g.actor_id as g_actor_id, g.updated_at as g_updated_at,
+      g.progress as g_progress, g.tool_type_id as g_tool_type_id, g.score_timestamp as g_score_timestamp
+    from grade_items i left join grades g on g.item_id = i.id and g.user_id = ${userId}
+    where i.id = ${itemId}`.execute(db);
+  return itemWithGradeOf(rows[0]);
 }
 
 /**
@@ -173,8 +234,9 @@ export async function findCourseTotalState(
     select t.*,
       (select c.grade from grades c where c.item_id = t.id and c.user_id = ${userId}) as "current",
       (select sum(g.grade) from grades g join grade_items i on i.id = g.item_id
-        where i.course_id = ${courseId} and i.activity_id is not null and g.user_id = ${userId}) as "sum"
-    from grade_items t where t.course_id = ${courseId} and t.activity_id is null`.execute(db);
+        where i.course_id = ${courseId} and i.kind <> 'total' and g.user_id = ${userId}
+          and g.progress = 'final') as "sum"
+    from grade_items t where t.course_id = ${courseId} and t.kind = 'total'`.execute(db);
   const r = rows[0];
   if (!r) return undefined;
   return {
@@ -185,17 +247,21 @@ export async function findCourseTotalState(
 }
 
 export async function upsertGrade(db: Db, g: Grade): Promise<void> {
-  await sql`insert into grades (item_id, user_id, grade, feedback, source, actor_id, updated_at)
-    values (${g.itemId}, ${g.userId}, ${g.grade}, ${g.feedback}, ${g.source}, ${g.actorId}, ${g.updatedAt})
+  await sql`insert into grades (item_id, user_id, grade, feedback, source, actor_id, updated_at, progress,
+      tool_type_id, score_timestamp)
+    values (${g.itemId}, ${g.userId}, ${g.grade}, ${g.feedback}, ${g.source}, ${g.actorId}, ${g.updatedAt},
+      ${g.progress}, ${g.toolTypeId}, ${g.scoreTimestamp})
     on conflict (item_id, user_id) do update set grade = excluded.grade, feedback = excluded.feedback,
-      source = excluded.source, actor_id = excluded.actor_id, updated_at = excluded.updated_at`.execute(db);
+      source = excluded.source, actor_id = excluded.actor_id, updated_at = excluded.updated_at,
+      progress = excluded.progress, tool_type_id = excluded.tool_type_id,
+      score_timestamp = excluded.score_timestamp`.execute(db);
 }
 
 export async function insertHistory(db: Db, g: Grade): Promise<void> {
-  await sql`insert into grade_history (item_id, user_id, grade, feedback, source, actor_id, created_at)
-    values (${g.itemId}, ${g.userId}, ${g.grade}, ${g.feedback}, ${g.source}, ${g.actorId}, ${g.updatedAt})`.execute(
-    db,
-  );
+  await sql`insert into grade_history (item_id, user_id, grade, feedback, source, actor_id, created_at, progress,
+      tool_type_id)
+    values (${g.itemId}, ${g.userId}, ${g.grade}, ${g.feedback}, ${g.source}, ${g.actorId}, ${g.updatedAt},
+      ${g.progress}, ${g.toolTypeId})`.execute(db);
 }
 
 export async function deleteGrade(db: Db, itemId: number, userId: number): Promise<void> {
@@ -216,9 +282,10 @@ export async function sumActivityGrades(
       eb.fn.count<number>("g.grade").as("count"),
     ])
     .where("i.course_id", "=", courseId)
-    .where("i.activity_id", "is not", null)
+    .where("i.kind", "<>", "total")
     .where("g.user_id", "=", userId)
     .where("g.grade", "is not", null)
+    .where("g.progress", "=", "final")
     .executeTakeFirst();
   return {
     sum: r?.sum === null || r?.sum === undefined ? null : Number(r.sum),
@@ -231,7 +298,7 @@ export async function sumActivityMax(db: Db, courseId: number): Promise<number> 
     .selectFrom("grade_items")
     .select((eb) => eb.fn.sum<number | null>("max_grade").as("sum"))
     .where("course_id", "=", courseId)
-    .where("activity_id", "is not", null)
+    .where("kind", "<>", "total")
     .executeTakeFirst();
   return Number(r?.sum ?? 0);
 }
@@ -265,6 +332,7 @@ export interface GradeRow {
   updatedAt: string;
   /** The grade of an activity hidden from students. */
   hidden: boolean;
+  progress: GradeProgress;
 }
 
 export async function listCourseGrades(db: Db, courseId: number, userId?: number): Promise<GradeRow[]> {
@@ -281,6 +349,7 @@ export async function listCourseGrades(db: Db, courseId: number, userId?: number
       "g.feedback",
       "g.source",
       "g.updated_at",
+      "g.progress",
       "a.visible",
     ])
     .where("i.course_id", "=", courseId)
@@ -298,6 +367,7 @@ export async function listCourseGrades(db: Db, courseId: number, userId?: number
     source: r.source,
     updatedAt: r.updated_at,
     hidden: r.visible === 0,
+    progress: progressOf(r.progress),
   }));
 }
 

@@ -10,7 +10,7 @@ import { NotFoundError, ValidationError } from "../../shared/errors.js";
 import type { Activity } from "../activities/activity-types.js";
 import * as repo from "./grades.repository.js";
 
-export type { Grade, GradeItem, GradeRow } from "./grades.repository.js";
+export type { Grade, GradeItem, GradeItemKind, GradeProgress, GradeRow } from "./grades.repository.js";
 
 export type GradeSource = "teacher" | "quiz" | "external" | "system";
 export type GradeDeps = Pick<Deps, "clock" | "jobs">;
@@ -47,6 +47,7 @@ export async function ensureCourseTotalItem(trx: Db, courseId: number): Promise<
     name: "Course total",
     maxGrade: 0,
     passGrade: null,
+    kind: "total",
   });
 }
 
@@ -67,6 +68,7 @@ export async function upsertActivityItem(
       name: v.name,
       maxGrade: v.maxGrade,
       passGrade: v.passGrade,
+      kind: "activity",
     });
   }
   await refreshCourseTotalMax(trx, v.courseId);
@@ -85,6 +87,8 @@ export async function copyGradeItems(
 ): Promise<Map<number, number>> {
   const ids = new Map<number, number>();
   for (const item of await repo.listItems(trx, v.fromCourseId)) {
+    // A tool's own columns go with their line items (lti-consumer's copy, through createToolItem).
+    if (item.kind === "tool") continue;
     const activityId = item.activityId === null ? null : v.activityIds.get(item.activityId);
     if (activityId === undefined) continue;
     const copy = await repo.insertItem(trx, {
@@ -93,6 +97,7 @@ export async function copyGradeItems(
       name: item.name,
       maxGrade: item.maxGrade,
       passGrade: item.passGrade,
+      kind: item.kind,
     });
     ids.set(item.id, copy.id);
   }
@@ -124,6 +129,21 @@ export interface SetGradeInput {
   activity?: Activity;
 }
 
+/** What a tool's score (LTI AGS) sets beside the value: none of it is a teacher's or a quiz's to set. */
+export interface ToolGradeInput {
+  itemId: number;
+  userId: number;
+  /** null: no value (a tool's score without scoreGiven clears it); may exceed the maximum (extra credit). */
+  grade: number | null;
+  /** The student-visible feedback ("" clears it). */
+  feedback: string;
+  progress: repo.GradeProgress;
+  toolTypeId: number;
+  /** The score's normalised timestamp. */
+  scoreTimestamp: string;
+  activity?: Activity;
+}
+
 /** Writes one activity grade, its history row and the recomputed course total, in the caller's transaction. */
 export async function setGrade(trx: Db, deps: GradeDeps, input: SetGradeInput): Promise<repo.Grade> {
   const found = await repo.findActivityItemWithGrade(trx, input.activityId, input.userId);
@@ -145,20 +165,77 @@ export async function setGrade(trx: Db, deps: GradeDeps, input: SetGradeInput): 
     source: input.source,
     actorId: input.actorId,
     updatedAt: iso(deps.clock.now()),
+    progress: "final",
+    toolTypeId: null,
+    scoreTimestamp: null,
   };
+  await write(trx, deps, item, g, previous, input.activity);
+  return g;
+}
+
+/**
+ * Writes a grade an LTI tool gave on any item (an activity's or the tool's own column), with its progress,
+ * the tool and the score's timestamp, its history row (source "external", the tool named) and the
+ * recomputed course total. A value above the maximum is kept (AGS: scores may exceed scoreMaximum).
+ * Returns the grade it replaced.
+ */
+export async function setToolGrade(
+  trx: Db,
+  deps: GradeDeps,
+  input: ToolGradeInput,
+): Promise<{ grade: repo.Grade; previous: repo.Grade | undefined }> {
+  const found = await repo.findItemWithGrade(trx, input.itemId, input.userId);
+  if (!found || found.item.kind === "total") throw new NotFoundError("Grade item");
+  const { item, grade: previous } = found;
+  if (input.grade !== null && (!Number.isFinite(input.grade) || input.grade < 0)) {
+    throw new ValidationError("Grade must be a number of at least 0", [
+      { field: "grade", message: "Grade must be a number of at least 0" },
+    ]);
+  }
+  const g: repo.Grade = {
+    itemId: item.id,
+    userId: input.userId,
+    grade: input.grade,
+    feedback: input.feedback,
+    source: "external",
+    actorId: null,
+    updatedAt: iso(deps.clock.now()),
+    progress: input.progress,
+    toolTypeId: input.toolTypeId,
+    scoreTimestamp: input.scoreTimestamp,
+  };
+  await write(trx, deps, item, g, previous, input.activity);
+  return { grade: g, previous };
+}
+
+/** A user's grade on an item, for a tool reading it back (its stored score timestamp among it). */
+export async function findItemGrade(db: Db, itemId: number, userId: number) {
+  return repo.findItemWithGrade(db, itemId, userId);
+}
+
+/** A pending grade counts for nothing yet: the course total and completion see no value. */
+const countedGrade = (g: repo.Grade | undefined) => (g && g.progress === "final" ? g.grade : null);
+
+async function write(
+  trx: Db,
+  deps: GradeDeps,
+  item: repo.GradeItem,
+  g: repo.Grade,
+  previous: repo.Grade | undefined,
+  activity: Activity | undefined,
+) {
   await repo.upsertGrade(trx, g);
   await repo.insertHistory(trx, g);
   const change: GradeChange = {
     courseId: item.courseId,
     item,
-    userId: input.userId,
-    grade: g.grade,
-    previous: previous?.grade ?? null,
-    source: input.source,
-    ...(input.activity ? { activity: input.activity } : {}),
+    userId: g.userId,
+    grade: countedGrade(g),
+    previous: countedGrade(previous),
+    source: g.source as GradeSource,
+    ...(activity ? { activity } : {}),
   };
   await announce(trx, deps, [change, ...(await recomputeCourseTotal(trx, deps, change))]);
-  return g;
 }
 
 /** Deletes an activity grade (e.g. an external tool's deleteResult), recording it in the history. */
@@ -179,17 +256,88 @@ export async function clearGrade(
     source: v.source,
     actorId: v.actorId,
     updatedAt: iso(deps.clock.now()),
+    progress: "final",
+    toolTypeId: null,
   });
   const change: GradeChange = {
     courseId: item.courseId,
     item,
     userId: v.userId,
     grade: null,
-    previous: previous.grade,
+    previous: countedGrade(previous),
     source: v.source,
     ...(v.activity ? { activity: v.activity } : {}),
   };
   await announce(trx, deps, [change, ...(await recomputeCourseTotal(trx, deps, change))]);
+}
+
+/** Creates a tool's own column (LTI AGS line item), counted in the course total; in the caller's transaction. */
+export async function createToolItem(
+  trx: Db,
+  v: { courseId: number; name: string; maxGrade: number },
+): Promise<repo.GradeItem> {
+  const item = await repo.insertItem(trx, {
+    courseId: v.courseId,
+    activityId: null,
+    name: v.name,
+    maxGrade: v.maxGrade,
+    passGrade: null,
+    kind: "tool",
+  });
+  await refreshCourseTotalMax(trx, v.courseId);
+  return item;
+}
+
+/**
+ * Renames a tool's column or changes its maximum; a new maximum rescales the grades given on it (AGS
+ * §3.2.6), each rescaled grade with its history row and the users' totals recomputed.
+ */
+export async function updateToolItem(
+  trx: Db,
+  deps: GradeDeps,
+  itemId: number,
+  v: { name: string; maxGrade: number },
+): Promise<repo.GradeItem> {
+  const item = await repo.findItem(trx, itemId);
+  if (item?.kind !== "tool") throw new NotFoundError("Grade item");
+  await repo.updateItem(trx, itemId, { name: v.name, maxGrade: v.maxGrade });
+  const updated = { ...item, name: v.name, maxGrade: v.maxGrade };
+  if (v.maxGrade !== item.maxGrade) {
+    await refreshCourseTotalMax(trx, item.courseId);
+    const factor = v.maxGrade / item.maxGrade;
+    for (const previous of await repo.listItemGrades(trx, itemId)) {
+      if (previous.grade === null) continue;
+      const g = {
+        ...previous,
+        grade: Math.round(previous.grade * factor * 100000) / 100000,
+        source: "system",
+        actorId: null,
+        updatedAt: iso(deps.clock.now()),
+      };
+      await write(trx, deps, updated, g, previous, undefined);
+    }
+  }
+  return updated;
+}
+
+/** Deletes a tool's column with its grades and history; the users' course totals follow. */
+export async function removeToolItem(trx: Db, deps: GradeDeps, itemId: number): Promise<void> {
+  const item = await repo.findItem(trx, itemId);
+  if (item?.kind !== "tool") throw new NotFoundError("Grade item");
+  const graded = await repo.listItemGrades(trx, itemId);
+  await repo.deleteItem(trx, itemId);
+  await refreshCourseTotalMax(trx, item.courseId);
+  for (const g of graded) {
+    const change: GradeChange = {
+      courseId: item.courseId,
+      item,
+      userId: g.userId,
+      grade: null,
+      previous: countedGrade(g),
+      source: "external",
+    };
+    await announce(trx, deps, [change, ...(await recomputeCourseTotal(trx, deps, change))]);
+  }
 }
 
 /** Brings the user's course total in step with an activity grade change; returns the total's change, if any. */
@@ -208,6 +356,9 @@ async function recomputeCourseTotal(trx: Db, deps: GradeDeps, cause: GradeChange
     source: "system",
     actorId: null,
     updatedAt: iso(deps.clock.now()),
+    progress: "final",
+    toolTypeId: null,
+    scoreTimestamp: null,
   };
   await repo.upsertGrade(trx, g);
   await repo.insertHistory(trx, g);
@@ -223,6 +374,8 @@ async function announce(trx: Db, deps: GradeDeps, changes: readonly GradeChange[
 export const listItems = repo.listItems;
 export const listCourseGrades = repo.listCourseGrades;
 export const findActivityItem = repo.findActivityItem;
+export const findItem = repo.findItem;
 export const findCourseTotalItem = repo.findCourseTotalItem;
 export const findGrade = repo.findGrade;
 export const listHistory = repo.listHistory;
+export const listItemGrades = repo.listItemGrades;

@@ -15,6 +15,7 @@ import {
   type ReportUser,
   type UserReportLine,
 } from "./gradebook.js";
+import type { GradeProgress } from "./grades.service.js";
 import type { ReportItem } from "./grades-seen.service.js";
 
 export const GRADEBOOK_TITLE = "Gradebook";
@@ -68,6 +69,7 @@ export function GraderReportPage(p: Frame & { report: GraderReport; canEdit: boo
                 <th scope="col" key={i.id}>
                   {i.name} <span class="muted">/ {formatGrade(i.maxGrade)}</span>
                   <HiddenBadge item={i} />
+                  {i.kind === "tool" ? <span class="badge">Tool column</span> : null}
                 </th>
               ))}
             </tr>
@@ -80,15 +82,16 @@ export function GraderReportPage(p: Frame & { report: GraderReport; canEdit: boo
                 </th>
                 {cells.map((cell, idx) => {
                   const item = report.items[idx] as ReportItem;
-                  const action = p.canEdit && item.activityId !== null ? "Edit grade" : "Grade history";
+                  const action = p.canEdit && item.kind === "activity" ? "Edit grade" : "Grade history";
                   return (
                     <td key={item.id} class="num">
                       <a
                         href={gradeUrl(course.id, item.id, user.userId)}
-                        aria-label={`${action}: ${item.name}, ${fullName(user)}, ${cell?.grade == null ? "no grade" : formatGrade(cell.grade)}`}
+                        aria-label={`${action}: ${item.name}, ${fullName(user)}, ${cell?.grade == null ? "no grade" : formatGrade(cell.grade)}${cell && cell.progress !== "final" ? `, ${PROGRESS_LABEL[cell.progress]}` : ""}`}
                       >
                         {formatGrade(cell?.grade)}
                       </a>
+                      <ProgressBadge grade={cell} />
                     </td>
                   );
                 })}
@@ -137,12 +140,15 @@ export function UserReportPage(p: Frame & { user: ReportUser; lines: UserReportL
           </thead>
           <tbody>
             {p.lines.map(({ item, grade }) => (
-              <tr key={item.id} class={item.activityId === null ? "total" : undefined}>
+              <tr key={item.id} class={item.kind === "total" ? "total" : undefined}>
                 <th scope="row">
                   {item.name}
                   <HiddenBadge item={item} />
                 </th>
-                <td class="num">{formatGrade(grade?.grade)}</td>
+                <td class="num">
+                  {formatGrade(grade?.grade)}
+                  <ProgressBadge grade={grade} />
+                </td>
                 <td class="num">0–{formatGrade(item.maxGrade)}</td>
                 <td class="num">{formatPercentage(grade?.grade, item.maxGrade)}</td>
                 <td>{grade?.feedback ? <p class="feedback">{grade.feedback}</p> : null}</td>
@@ -152,6 +158,21 @@ export function UserReportPage(p: Frame & { user: ReportUser; lines: UserReportL
         </table>
       </div>
     </CourseLayout>
+  );
+}
+
+/** How a grade that is not final yet is named (a tool's score not fully graded: not counted). */
+export const PROGRESS_LABEL = { pending: "Pending", needs_grading: "Needs grading" } as const;
+
+function ProgressBadge(p: { grade: { progress: GradeProgress } | undefined }) {
+  if (!p.grade || p.grade.progress === "final") return null;
+  return (
+    <>
+      {" "}
+      <span class="badge" title="Not final yet: not counted in the course total">
+        {PROGRESS_LABEL[p.grade.progress]}
+      </span>
+    </>
   );
 }
 
@@ -219,8 +240,12 @@ export function GradePage(
             </div>
           </form>
         </>
-      ) : item.activityId === null ? (
-        <p class="help">The course total is calculated from the activity grades.</p>
+      ) : item.kind === "total" ? (
+        <p class="help">
+          The course total is calculated from the activity grades; pending grades are not counted.
+        </p>
+      ) : item.kind === "tool" ? (
+        <p class="help">This column was created by an external tool, which sends its grades.</p>
       ) : null}
       <h2>History</h2>
       <DataTable

@@ -5,6 +5,7 @@ import type { FastifyInstance } from "fastify";
 import type { AppContext } from "../../app/context.js";
 import { registerDeepLinkingRoutes } from "./launch/deep-linking.routes.js";
 import { registerLaunchRoutes } from "./launch/launch.routes.js";
+import { registerAgsRoutes } from "./services/ags.routes.js";
 import { registerMembershipsRoutes } from "./services/memberships.routes.js";
 import { registerNrpsRoutes } from "./services/nrps.routes.js";
 import { registerOutcomesRoutes } from "./services/outcomes.routes.js";
@@ -23,4 +24,5 @@ export async function registerLtiConsumerRoutes(app: FastifyInstance, ctx: AppCo
   await registerMembershipsRoutes(app, ctx);
   await registerTokenRoutes(app, ctx);
   await registerNrpsRoutes(app, ctx);
+  await registerAgsRoutes(app, ctx);
 }

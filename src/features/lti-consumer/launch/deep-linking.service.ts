@@ -31,6 +31,7 @@ import { toolNonceStore } from "../../lti-common/nonces.service.js";
 import { capsInCourse } from "../../roles/access.service.js";
 import { getUser } from "../../users/users.service.js";
 import * as repo from "../lti-consumer.repository.js";
+import { applyDeepLinkLineItem } from "../services/ags.service.js";
 import { opaqueUserId, siteSecret } from "../tokens.service.js";
 import { toolKeyset } from "../tool-keysets.service.js";
 import { readLtiSettings } from "../tools/lti-settings.js";
@@ -326,6 +327,12 @@ export async function acceptDeepLinkingResponse(ctx: AppContext, jwt: unknown): 
           activityInput(item, p.section, p.toolTypeId, tool?.name ?? "External tool"),
         );
         const activities = await createActivities(ctx.db, ctx, p.courseId, inputs, spend);
+        // AGS: a tool link's lineItem resourceId and tag go on the new activity's line item.
+        for (const [i, item] of response.items.entries()) {
+          const activity = activities[i];
+          if (item.type === "ltiResourceLink" && item.lineItem && activity)
+            await applyDeepLinkLineItem(ctx, activity, p.toolTypeId, item.lineItem);
+        }
         outcome = {
           kind: "added",
           courseId: p.courseId,

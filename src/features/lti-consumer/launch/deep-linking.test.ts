@@ -208,7 +208,7 @@ for (const engine of testEngines()) {
           text: "Ten questions",
           url: `${tool.origin}/launch?quiz=cells`,
           custom: { quiz: "cells" },
-          lineItem: { scoreMaximum: 25 },
+          lineItem: { scoreMaximum: 25, resourceId: "quiz-cells", tag: "quiz" },
           window: { targetName: "quiz" },
         },
         { type: "link", title: "Cell atlas", url: "https://atlas.example.org/cells" },
@@ -241,6 +241,13 @@ for (const engine of testEngines()) {
       assert.equal(s.customParameters, "quiz=cells");
       assert.equal(s.launchContainer, "window");
       assert.equal(s.description, "Ten questions");
+      // The line item a tool finds through AGS carries the lineItem's resourceId and tag.
+      const lineItem = await t.ctx.db
+        .selectFrom("lti_line_items")
+        .selectAll()
+        .where("activity_id", "=", added[0]?.id ?? 0)
+        .executeTakeFirst();
+      assert.deepEqual([lineItem?.resource_id, lineItem?.tag], ["quiz-cells", "quiz"]);
       const edit = await tina.get(`/mod/${added[0]?.id}/edit`);
       const saved = await tina.post(`/mod/${added[0]?.id}/edit`, {
         ...Object.fromEntries(

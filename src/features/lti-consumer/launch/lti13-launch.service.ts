@@ -40,9 +40,10 @@ import { toolNonceStore } from "../../lti-common/nonces.service.js";
 import { capsInCourse } from "../../roles/access.service.js";
 import { getUser } from "../../users/users.service.js";
 import * as repo from "../lti-consumer.repository.js";
+import { agsClaimFor } from "../services/ags.service.js";
 import { nrpsLaunchClaim } from "../services/nrps.service.js";
 import { opaqueUserId, siteSecret } from "../tokens.service.js";
-import { type ResolvedTool, readLtiSettings, resolveTool } from "../tools/lti-settings.js";
+import { effectiveMaxGrade, type ResolvedTool, readLtiSettings, resolveTool } from "../tools/lti-settings.js";
 import {
   findRegistrationByClientId,
   findRegistrationOf,
@@ -305,6 +306,15 @@ export async function answerAuthRequest(
     await refuse("launch_access_denied", message, { activityId, courseId: course.id });
     return { kind: "post", response: launchRefused(ok, message), ok: false };
   }
+  // AGS 2.0 §3.1: the endpoint claim when the tool may send grades and the activity takes them.
+  const ags = found.tool.toolType
+    ? await agsClaimFor(ctx, {
+        activity,
+        tool: found.tool.toolType,
+        registration: reg,
+        acceptsGrades: effectiveMaxGrade(found.tool, readLtiSettings(activity.settings)) !== null,
+      })
+    : undefined;
   const launch = lti13Launch(ctx, {
     activity,
     course,
@@ -320,7 +330,7 @@ export async function answerAuthRequest(
   const lti11 = { siteSecret: site, userId: actor.id, activityId: activity.id, courseId: course.id };
   const idToken = await signPlatformJwt(
     withMigrationClaim(
-      buildResourceLinkClaims(launch, { clock: ctx.clock }),
+      buildResourceLinkClaims({ ...launch, ...(ags ? { ags } : {}) }, { clock: ctx.clock }),
       found.tool.toolType,
       lti11IdsOf({ ...lti11, publicUrl: ctx.config.publicUrl }),
     ),

@@ -176,9 +176,7 @@ export async function enqueueOnGradeChange(
     for (const pub of pubs) {
       const relevant =
         pub.courseId === change.courseId &&
-        (pub.activityId === null
-          ? change.item.activityId === null
-          : change.item.activityId === pub.activityId);
+        (pub.activityId === null ? change.item.kind === "total" : change.item.activityId === pub.activityId);
       if (!relevant) continue;
       const pu = await repo.findProviderUser(trx, pub.id, change.userId);
       if (!pu?.outcomeUrl) continue;
