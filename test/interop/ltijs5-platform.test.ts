@@ -420,12 +420,14 @@ for (const engine of testEngines()) {
       // Its LtiDeepLinkingRequest message (no URL of its own) makes it a content selection tool.
       assert.equal(dynamic.deepLinking, true);
       assert.equal(dynamic.deepLinkingUrl, tool.origin);
-      // ltijs asks for every claim Pluto's configuration lists, so it gets name and email; Pluto serves no
-      // AGS or NRPS yet, so the scopes it asks for are dropped.
+      // ltijs asks for every claim Pluto's configuration lists, so it gets name and email; it asks for the
+      // AGS and NRPS scopes, which Pluto serves, so both service switches start on.
       assert.equal(dynamic.shareName, true);
       assert.equal(dynamic.shareEmail, true);
-      const asked = dynamic.registration as { droppedScopes: string[] };
-      assert.ok(asked.droppedScopes.includes("https://purl.imsglobal.org/spec/lti-ags/scope/score"));
+      const asked = dynamic.registration as { grantedScopes: string[]; droppedScopes: string[] };
+      assert.ok(asked.grantedScopes.includes("https://purl.imsglobal.org/spec/lti-ags/scope/score"));
+      assert.deepEqual(asked.droppedScopes, []);
+      assert.deepEqual(dynamic.services, { ags: true, nrps: true });
       // ltijs registered Pluto under the issuer of the configuration, with the client_id Pluto answered.
       assert.equal(await tool.isActive(pluto, clientId), true);
 

@@ -443,18 +443,15 @@ for (const engine of testEngines()) {
 }
 
 describe("the launch's NRPS claim follows allowedScopes", () => {
-  const reg = (registrationRequest: string) => ({ registrationRequest }) as ToolRegistration;
+  const reg = (nrps: boolean) => ({ services: { ags: true, nrps } }) as ToolRegistration;
   const tool = { acceptGrades: false } as ToolType;
-  it("offers the course's memberships URL to a tool that may have the NRPS scope", () => {
-    assert.deepEqual(nrpsLaunchClaim(PLUTO, tool, reg(""), 7), {
+  it("offers the course's memberships URL to a tool whose NRPS switch is on", () => {
+    assert.deepEqual(nrpsLaunchClaim(PLUTO, tool, reg(true), 7), {
       contextMembershipsUrl: `${PLUTO}/lti/nrps/7/memberships`,
     });
-    const asked = JSON.stringify({ scopes: [], droppedScopes: [NRPS] });
-    assert.ok(nrpsLaunchClaim(PLUTO, tool, reg(asked), 7));
   });
-  it("offers nothing to a dynamically registered tool that did not ask for it, or without a site tool", () => {
-    const asked = JSON.stringify({ scopes: ["openid"], droppedScopes: [AGS_SCOPE.score] });
-    assert.equal(nrpsLaunchClaim(PLUTO, tool, reg(asked), 7), undefined);
-    assert.equal(nrpsLaunchClaim(PLUTO, undefined, reg(""), 7), undefined);
+  it("offers nothing when the tool's NRPS switch is off, or without a site tool", () => {
+    assert.equal(nrpsLaunchClaim(PLUTO, tool, reg(false), 7), undefined);
+    assert.equal(nrpsLaunchClaim(PLUTO, undefined, reg(true), 7), undefined);
   });
 });
