@@ -265,10 +265,11 @@ export interface RotateNowPlan {
  * The trade-off: an attacker holding the leaked key can mint launches that verify for as long as any
  * verifier has it, so it cannot stay published for the usual overlap. The price is paid by honest
  * tokens and caches: id_tokens signed by the old key in the last minutes fail at verifiers that refetch,
- * and a verifier with a cached JWKS meets the new `kid` before it was published. Verifiers that refetch on
- * an unknown `kid` (the spec's rule, case 116; jose, ltijs, Moodle) recover on the next launch; those that
- * cache for hours without refetching fail until their cache expires. A scheduled rotation never has
- * this cost; this one is for compromise only.
+ * and a verifier with a cached JWKS meets the new `kid` before it was published. Verifiers that fetch the
+ * JWKS on every launch (ltijs, Moodle) accept the next launch; those that refetch on an unknown `kid` (the
+ * spec's rule, case 116) with a cooldown refuse launches until it is over (jose: 30 s after its last
+ * fetch); those that cache for hours without refetching fail until their cache expires. A scheduled
+ * rotation never has this cost; this one is for compromise only.
  */
 export function planRotateNow(
   keys: readonly KeyLifecycle[],
