@@ -16,6 +16,7 @@ import * as m0047 from "./0047-course-copy.js";
 import * as m0048 from "./0048-lti-ags.js";
 import * as m0049 from "./0049-membership-changes.js";
 import * as m0050 from "./0050-lti-tool-services.js";
+import * as m0051 from "./0051-lti-registration-client-id.js";
 import * as m0052 from "./0052-lti-platforms.js";
 
 export const migrations: Record<string, Migration> = {
@@ -35,5 +36,6 @@ export const migrations: Record<string, Migration> = {
   "0048-lti-ags": m0048,
   "0049-membership-changes": m0049,
   "0050-lti-tool-services": m0050,
+  "0051-lti-registration-client-id": m0051,
   "0052-lti-platforms": m0052,
 };

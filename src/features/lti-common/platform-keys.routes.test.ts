@@ -69,7 +69,7 @@ for (const engine of testEngines()) {
       assert.match(page.body, /Signing/);
       assert.match(
         page.body,
-        /data-confirm="Rotate the LTI platform keys now\? [^"]*Tools fetch Pluto's key set again/,
+        /data-confirm="Rotate the LTI platform keys now\? [^"]*\(those built on jose\) refuse launches for up to 30 seconds/,
       );
       assert.ok(!page.body.includes("PRIVATE KEY"));
 

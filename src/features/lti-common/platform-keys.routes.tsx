@@ -53,7 +53,7 @@ addApiOperation({
   method: "post",
   path: "/lti/platform-keys/rotate",
   summary:
-    'Rotate now (site admin), for a leaked key: the signing key leaves the key set at once and a new key signs. Tools that refetch the key set on an unknown kid recover on their next launch; tokens signed by the old key in the last minutes fail. Same as the admin page\'s "Rotate now".',
+    "Rotate now (site admin), for a leaked key: the signing key leaves the key set at once and a new key signs. Tools that fetch the key set on every launch (ltijs, Moodle) accept the next launch; jose-based tools refetch it on an unknown kid at most every 30 s, so one that fetched Pluto's key set in the last 30 s refuses launches until that cooldown is over; tools that cache it for hours without refetching refuse them until their cache expires. Tokens signed by the old key in the last minutes fail. Same as the admin page's \"Rotate now\".",
   tag,
   responses: { 200: `{revoked: [kid], signingKid, keys: [${SHAPE}]}` },
 });

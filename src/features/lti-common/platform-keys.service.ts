@@ -329,7 +329,10 @@ export async function rotateKeys(ctx: Ctx): Promise<RotationResult> {
 
 /**
  * "Rotate now" (a leaked key): the signing key is revoked and leaves the JWKS at once, and a new key signs
- * at once. Tools that refetch the JWKS on an unknown kid recover on the next launch. Logs the actor.
+ * at once, under a kid no verifier has fetched yet. Tools that fetch the JWKS on every launch (ltijs,
+ * Moodle) accept the next launch; jose-based tools refetch on an unknown kid at most every 30 s, so one
+ * that fetched Pluto's JWKS in the last 30 s refuses launches until that cooldown is over; tools that
+ * cache it for hours without refetching refuse them until their cache expires. Logs the actor.
  */
 export async function rotateNow(
   ctx: Ctx,

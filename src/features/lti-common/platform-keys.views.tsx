@@ -18,7 +18,7 @@ export const KEYS_TITLE = "LTI platform keys";
 export { JWKS_PATH };
 
 const ROTATE_NOW_EXPLAINED =
-  "The signing key is withdrawn from the key set at once and a new key signs from now on. Tools fetch Pluto's key set again when they meet the new key; launches signed with the old key in the last minutes fail. Use this when a key may have leaked: scheduled rotation needs no action.";
+  "The signing key is withdrawn from the key set at once and a new key signs from now on. Tools that fetch Pluto's key set on every launch accept the next one; tools that fetch it again at most every 30 seconds (those built on jose) refuse launches for up to 30 seconds, and tools that keep it for hours refuse them until it expires; launches signed with the old key in the last minutes fail. Use this when a key may have leaked: scheduled rotation needs no action.";
 export const ROTATE_NOW_CONFIRM = `Rotate the LTI platform keys now? ${ROTATE_NOW_EXPLAINED}`;
 
 function stateLabel(k: PlatformKeyInfo, timeZone: string): string {

@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { KeyObject } from "node:crypto";
 import { describe, it } from "node:test";
 import { decodeProtectedHeader, exportJWK, generateKeyPair, importJWK, jwtVerify } from "jose";
 import {
@@ -35,10 +36,10 @@ describe("the client assertion Pluto signs as a tool", () => {
   });
 
   it("is RS256 with the key's kid, and verifies with its public key", async () => {
-    const { publicKey, privateKey } = await generateKeyPair("RS256");
+    const { publicKey, privateKey } = await generateKeyPair("RS256", { extractable: true });
     const jwt = await signClientAssertion(
       { clientId: "pluto-1", audience: "https://lms.example/token", jti: "j-1" },
-      { kid: "k-1", privateKey },
+      { kid: "k-1", privateKey: KeyObject.from(privateKey) },
       clock,
     );
     assert.deepEqual(decodeProtectedHeader(jwt), { alg: "RS256", kid: "k-1", typ: "JWT" });

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { AuthRequestError, type LtiErrorCode, type OidcErrorCode } from "../errors.js";
+import { AuthRequestError, type LtiErrorCode, MessageHintError, type OidcErrorCode } from "../errors.js";
 import { memoryNonceStore, type ToolClient } from "../ports.js";
 import {
   type AuthRequestOptions,
@@ -8,7 +8,7 @@ import {
   buildAuthResponse,
   checkAuthRequest,
 } from "./auth-request.js";
-import { signMessageHint } from "./login.js";
+import { signMessageHint, verifyMessageHint } from "./login.js";
 
 const T0 = 1_800_000_000;
 const clock = { now: () => new Date(T0 * 1000) };
@@ -291,6 +291,89 @@ describe("checkAuthRequest refuses", () => {
     await assert.rejects(
       checkAuthRequest(params, opts),
       (e: unknown) => e instanceof AuthRequestError && e.code === "message_hint_reused" && e.sendToTool,
+    );
+  });
+});
+
+describe("checkAuthRequest with the hint verified beforehand (verifiedHint)", () => {
+  const verifiedFor = async (params: Record<string, unknown>) => {
+    const hint = params.lti_message_hint as string;
+    const clientId = params.client_id as string;
+    return { hint, clientId, outcome: await verifyMessageHint(hint, { secret, clock, clientId }) };
+  };
+  // A secret the hint was not signed with: a request accepted under it was not verified a second time.
+  const otherSecret = new Uint8Array(32).fill(9);
+
+  it("takes its claims without checking the signature again, and still spends it once", async () => {
+    const params = await request();
+    const opts = options({ messageHintSecret: otherSecret, verifiedHint: await verifiedFor(params) });
+    const ok = await checkAuthRequest(params, opts);
+    assert.equal(ok.hint.ref, "rl-7");
+    assert.equal(ok.hint.userId, "u-42");
+    await assert.rejects(
+      checkAuthRequest(params, opts),
+      (e: unknown) => e instanceof AuthRequestError && e.code === "message_hint_reused" && e.sendToTool,
+    );
+  });
+
+  it("still checks the user it was issued to against the session's", async () => {
+    const params = await request();
+    await assert.rejects(
+      checkAuthRequest(
+        params,
+        options({
+          verifiedHint: await verifiedFor(params),
+          currentUser: { loginHint: "login-42", userId: "u-99" },
+        }),
+      ),
+      (e: unknown) =>
+        e instanceof AuthRequestError && e.code === "message_hint_mismatch" && e.details.reason === "user",
+    );
+  });
+
+  it("keeps its refusal, posted to the tool with state, after the request's own checks", async () => {
+    const params = await request();
+    const expired = new MessageHintError(
+      "message_hint_expired",
+      "The launch is no longer valid: start it again",
+    );
+    const verifiedHint = { hint: params.lti_message_hint as string, clientId: "c-1", outcome: expired };
+    await assert.rejects(checkAuthRequest(params, options({ verifiedHint })), (e: unknown) => {
+      assert.ok(e instanceof AuthRequestError);
+      assert.equal(e.code, "message_hint_expired");
+      assert.deepEqual(buildAuthErrorResponse(e)?.fields, {
+        error: "invalid_request",
+        error_description: expired.message,
+        state: "state-xyz",
+      });
+      return true;
+    });
+    await assert.rejects(
+      checkAuthRequest({ ...params, prompt: "login" }, options({ verifiedHint })),
+      (e: unknown) => e instanceof AuthRequestError && e.code === "auth_invalid_prompt",
+    );
+    await assert.rejects(
+      checkAuthRequest(params, options({ verifiedHint, currentUser: undefined })),
+      (e: unknown) => e instanceof AuthRequestError && e.code === "auth_login_required",
+    );
+  });
+
+  it("is ignored for another hint or another client_id: the request's own hint is verified", async () => {
+    const params = await request();
+    const verified = await verifiedFor(params);
+    const otherHint = await request({ client_id: "c-1" });
+    // Claims of another hint offered for this request's: not taken, the request's hint is checked.
+    const ok = await checkAuthRequest(
+      otherHint,
+      options({ verifiedHint: { ...verified, outcome: { ...verified.outcome, ref: "elsewhere" } } }),
+    );
+    assert.equal(ok.hint.ref, "rl-7");
+    await assert.rejects(
+      checkAuthRequest(
+        params,
+        options({ messageHintSecret: otherSecret, verifiedHint: { ...verified, clientId: "c-2" } }),
+      ),
+      (e: unknown) => e instanceof AuthRequestError && e.code === "message_hint_invalid",
     );
   });
 });

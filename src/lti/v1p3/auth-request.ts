@@ -5,12 +5,29 @@
 import { AuthRequestError, MessageHintError, type OidcErrorCode } from "../errors.js";
 import type { Clock, NonceStore, ToolClient, ToolClientLookup } from "../ports.js";
 import { OIDC_AUTH_REQUEST } from "../vocab/claims.js";
-import { consumeMessageHint, type MessageHintClaims, verifyMessageHint } from "./login.js";
+import {
+  consumeMessageHint,
+  type MessageHintClaims,
+  type MessageHintSecret,
+  requireHintUser,
+  verifyMessageHint,
+} from "./login.js";
+
+/**
+ * The request's `lti_message_hint` as the platform already verified it for the request's `client_id`
+ * (verifyMessageHint with neither `userId` nor `nonceStore`, e.g. to learn whom the launch is for when no
+ * session came): the claims, or the MessageHintError it was refused with.
+ */
+export interface VerifiedMessageHint {
+  hint: string;
+  clientId: string;
+  outcome: MessageHintClaims | MessageHintError;
+}
 
 export interface AuthRequestOptions {
   findClient: ToolClientLookup;
   /** The platform's message-hint secret (login.ts). */
-  messageHintSecret: Uint8Array;
+  messageHintSecret: MessageHintSecret;
   clock: Clock;
   nonceStore: NonceStore;
   /**
@@ -18,6 +35,12 @@ export interface AuthRequestOptions {
    * the one in their message hints. Undefined when the request arrived without a session (case 97).
    */
   currentUser: { loginHint: string; userId: string } | undefined;
+  /**
+   * The hint verified beforehand: when it is this request's hint for this request's client_id, its
+   * signature and lifetime are not checked again (its outcome stands, refusal included); the user it was
+   * issued to and its single use are still checked here, in their place in the order.
+   */
+  verifiedHint?: VerifiedMessageHint;
 }
 
 export interface AuthorizedRequest {
@@ -169,12 +192,22 @@ export async function checkAuthRequest(
   }
   let hint: MessageHintClaims;
   try {
-    hint = await verifyMessageHint(values.lti_message_hint!, {
-      secret: options.messageHintSecret,
-      clock: options.clock,
-      clientId,
-      userId: user.userId,
-    });
+    const verified = options.verifiedHint;
+    if (
+      verified !== undefined &&
+      verified.hint === values.lti_message_hint &&
+      verified.clientId === clientId
+    ) {
+      if (verified.outcome instanceof MessageHintError) throw verified.outcome;
+      hint = requireHintUser(verified.outcome, user.userId);
+    } else {
+      hint = await verifyMessageHint(values.lti_message_hint!, {
+        secret: options.messageHintSecret,
+        clock: options.clock,
+        clientId,
+        userId: user.userId,
+      });
+    }
     await consumeMessageHint(hint, options.nonceStore);
   } catch (e) {
     if (!(e instanceof MessageHintError)) throw e;

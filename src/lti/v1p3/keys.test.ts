@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
+import { generateKeyPairSync, type KeyObject } from "node:crypto";
 import { describe, it } from "node:test";
-import { createLocalJWKSet, exportJWK, generateKeyPair, jwtVerify } from "jose";
+import { createLocalJWKSet, exportJWK, generateKeyPair, importPKCS8, jwtVerify, SignJWT } from "jose";
 import { ParameterError } from "../errors.js";
 import {
   buildJwks,
@@ -66,6 +67,50 @@ describe("platform key pairs", () => {
     });
     assert.equal(payload.sub, "u1");
     assert.deepEqual(protectedHeader, { alg: "RS256", kid: k.kid, typ: "JWT" });
+  });
+
+  it("signs the very bytes jose's SignJWT makes with the same key (RS256 is deterministic)", async () => {
+    const k = await generatePlatformKey(clock);
+    const payload = {
+      iss: "https://pluto.example",
+      aud: "client-1",
+      sub: "u1",
+      iat: 1_800_000_000,
+      name: "Zoë «Ω» \u2028",
+      "https://purl.imsglobal.org/spec/lti/claim/roles": ["Learner"],
+      nested: { list: [1, 2.5, null, true], absent: undefined },
+    };
+    const ours = await signPlatformJwt(payload, await importPlatformSigningKey(k));
+    const jose = await new SignJWT(payload)
+      .setProtectedHeader({ alg: "RS256", kid: k.kid, typ: "JWT" })
+      .sign(await importPKCS8(k.privateKeyPem, "RS256"));
+    assert.equal(ours, jose);
+  });
+
+  it("refuses to sign a payload that is not a JSON object", async () => {
+    const signing = await importPlatformSigningKey(await generatePlatformKey(clock));
+    for (const payload of [null, [], "claims"])
+      await assert.rejects(
+        signPlatformJwt(payload as never, signing),
+        (e: unknown) => e instanceof ParameterError && e.parameter === "payload",
+      );
+  });
+
+  it("refuses a stored private key that is not RSA, shorter than 2048 bits, or PKCS #1", async () => {
+    const rsa = generateKeyPairSync("rsa", { modulusLength: 2048 }).privateKey;
+    const refused: Array<[KeyObject, "pkcs8" | "pkcs1"]> = [
+      [generateKeyPairSync("ec", { namedCurve: "P-256" }).privateKey, "pkcs8"],
+      [generateKeyPairSync("rsa", { modulusLength: 1024 }).privateKey, "pkcs8"],
+      [generateKeyPairSync("rsa-pss", { modulusLength: 2048 }).privateKey, "pkcs8"],
+      [rsa, "pkcs1"],
+    ];
+    for (const [key, type] of refused)
+      await assert.rejects(
+        importPlatformSigningKey({ kid: "k", privateKeyPem: key.export({ type, format: "pem" }).toString() }),
+        (e: unknown) => e instanceof ParameterError && e.parameter === "privateKeyPem",
+      );
+    const pem = rsa.export({ type: "pkcs8", format: "pem" }).toString();
+    assert.equal((await importPlatformSigningKey({ kid: "k", privateKeyPem: pem })).kid, "k");
   });
 
   it("refuses a stored private key that is not PKCS #8", async () => {

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
+import { createHmac, createSecretKey } from "node:crypto";
 import { describe, it } from "node:test";
-import { decodeJwt, decodeProtectedHeader } from "jose";
+import { decodeJwt, decodeProtectedHeader, jwtVerify, SignJWT } from "jose";
 import { type LtiErrorCode, MessageHintError, ParameterError } from "../errors.js";
 import { memoryNonceStore } from "../ports.js";
 import {
@@ -175,5 +176,82 @@ describe("lti_message_hint", () => {
       signMessageHint(bind, { secret: new Uint8Array(31), clock }),
       (e: unknown) => e instanceof ParameterError && e.parameter === "secret",
     );
+    await assert.rejects(
+      verifyMessageHint("a.b.c", verifyOpts({ secret: createSecretKey(new Uint8Array(31)) })),
+      (e: unknown) => e instanceof ParameterError && e.parameter === "secret",
+    );
   });
+
+  it("takes the secret as bytes or as a KeyObject made from them, alike", async () => {
+    const key = createSecretKey(secret);
+    const hint = await signMessageHint(bind, { secret: key, clock, jti: "j-2" });
+    assert.equal(hint, await signMessageHint(bind, { secret, clock, jti: "j-2" }));
+    assert.equal((await verifyMessageHint(hint, verifyOpts({ secret: key }))).jti, "j-2");
+  });
+
+  // The hint is an ordinary HS256 JWT: one signed by jose (as earlier versions of Pluto signed them, so a
+  // hint issued by a node not yet upgraded still launches) verifies here, and jose verifies ours.
+  const joseHint = (claims: Record<string, unknown>, header: Record<string, unknown> = { alg: "HS256" }) =>
+    new SignJWT({ dep: "d-1", mt: "LtiResourceLinkRequest", ref: "rl-7", ...claims })
+      .setProtectedHeader(header as { alg: string })
+      .sign(secret);
+  const joseClaims = {
+    iss: "pluto:lti_message_hint",
+    sub: "u-42",
+    aud: "c-1",
+    jti: "j-3",
+    iat: T0,
+    exp: T0 + 300,
+  };
+
+  it("is the JWT jose makes and checks (RFC 7519), byte for byte", async () => {
+    const ours = await signMessageHint(bind, { secret, clock, jti: "j-3" });
+    assert.equal(ours, await joseHint(joseClaims));
+    const { payload, protectedHeader } = await jwtVerify(ours, secret, {
+      algorithms: ["HS256"],
+      issuer: "pluto:lti_message_hint",
+      audience: "c-1",
+      currentDate: clock.now(),
+    });
+    assert.deepEqual(protectedHeader, { alg: "HS256" });
+    assert.equal(payload.sub, "u-42");
+    assert.equal((await verifyMessageHint(await joseHint(joseClaims), verifyOpts())).jti, "j-3");
+  });
+
+  const forged: Array<[string, () => Promise<string>, LtiErrorCode]> = [
+    ["signed with another algorithm", () => joseHint(joseClaims, { alg: "HS512" }), "message_hint_invalid"],
+    [
+      "naming a critical extension",
+      () => joseHint(joseClaims, { alg: "HS256", crit: ["b64"], b64: true }),
+      "message_hint_invalid",
+    ],
+    ["of another issuer", () => joseHint({ ...joseClaims, iss: "someone" }), "message_hint_invalid"],
+    ["without iat", () => joseHint({ ...joseClaims, iat: undefined }), "message_hint_invalid"],
+    ["with a text exp", () => joseHint({ ...joseClaims, exp: String(T0 + 300) }), "message_hint_invalid"],
+    ["not valid before later", () => joseHint({ ...joseClaims, nbf: T0 + 10 }), "message_hint_invalid"],
+    ["whose exp is now", () => joseHint({ ...joseClaims, exp: T0 }), "message_hint_expired"],
+    [
+      "whose signature is padded",
+      async () => `${await signMessageHint(bind, { secret, clock })}=`,
+      "message_hint_invalid",
+    ],
+    [
+      "whose payload is not an object",
+      async () => {
+        const [h] = (await signMessageHint(bind, { secret, clock })).split(".");
+        const p = Buffer.from("[1]").toString("base64url");
+        return `${h}.${p}.${createHmac("sha256", secret).update(`${h}.${p}`).digest("base64url")}`;
+      },
+      "message_hint_invalid",
+    ],
+  ];
+  for (const [name, make, code] of forged) {
+    it(`refuses a hint ${name}: ${code}`, async () => {
+      const hint = await make();
+      await assert.rejects(
+        verifyMessageHint(hint, verifyOpts()),
+        (e: unknown) => e instanceof MessageHintError && e.code === code,
+      );
+    });
+  }
 });

@@ -6,8 +6,11 @@
 // The hint is an HS256 JWT under a platform secret: short-lived, bound to the user, the tool and the link,
 // with a `jti` recorded as used in the NonceStore when the authentication request consumes it. Canvas makes
 // it a handle to a cached launch (case 94); a signed token needs no row until it is used.
-import { randomUUID } from "node:crypto";
-import { errors as joseErrors, jwtVerify, SignJWT } from "jose";
+//
+// Only this platform signs and reads it, in one fixed form, so it is made and checked with node:crypto's
+// HMAC (RFC 7515 compact serialisation, RFC 7519 claims) rather than through jose's WebCrypto path, which
+// imports the key anew for each token: a launch signs one hint and its authentication request checks one.
+import { createHmac, type KeyObject, randomUUID, timingSafeEqual } from "node:crypto";
 import { MessageHintError, ParameterError } from "../errors.js";
 import type { Clock, NonceStore } from "../ports.js";
 
@@ -105,12 +108,24 @@ export const DEFAULT_MESSAGE_HINT_TTL_SECONDS = 300;
 const HINT_ISSUER = "pluto:lti_message_hint";
 const MIN_SECRET_BYTES = 32;
 
-function hmacKey(secret: Uint8Array): Uint8Array {
+/** The secret: raw bytes, or a KeyObject made from them once (`createSecretKey`) to spare the copy per use. */
+export type MessageHintSecret = Uint8Array | KeyObject;
+
+function hmacKey(secret: MessageHintSecret): MessageHintSecret {
   // RFC 7518 §3.2: "A key of the same size as the hash output (for instance, 256 bits for "HS256") or larger
   // MUST be used with this algorithm."
-  if (secret.byteLength < MIN_SECRET_BYTES)
+  const bytes = secret instanceof Uint8Array ? secret.byteLength : (secret.symmetricKeySize ?? 0);
+  if (bytes < MIN_SECRET_BYTES)
     throw new ParameterError("invalid_parameter", "secret", "shorter than 256 bits");
   return secret;
+}
+
+const base64url = (text: string) => Buffer.from(text, "utf8").toString("base64url");
+/** The protected header of every hint (RFC 7515 §4.1.1), encoded once. */
+const HINT_HEADER = base64url(JSON.stringify({ alg: "HS256" }));
+
+function hs256(secret: MessageHintSecret, signingInput: string): string {
+  return createHmac("sha256", secret).update(signingInput, "ascii").digest("base64url");
 }
 
 export interface SignMessageHintInput {
@@ -126,24 +141,30 @@ export interface SignMessageHintInput {
 /** Signs a message hint for one pending launch. */
 export async function signMessageHint(
   input: SignMessageHintInput,
-  options: { secret: Uint8Array; clock: Clock; ttlSeconds?: number; jti?: string },
+  options: { secret: MessageHintSecret; clock: Clock; ttlSeconds?: number; jti?: string },
 ): Promise<string> {
+  const key = hmacKey(options.secret);
   const iat = Math.floor(options.clock.now().getTime() / 1000);
-  const claims: Record<string, string> = { dep: input.deploymentId, mt: input.messageType, ref: input.ref };
+  const claims: Record<string, string | number> = {
+    dep: input.deploymentId,
+    mt: input.messageType,
+    ref: input.ref,
+  };
   if (input.storageTarget !== undefined) claims.st = requireText("storageTarget", input.storageTarget);
-  return new SignJWT(claims)
-    .setProtectedHeader({ alg: "HS256" })
-    .setIssuer(HINT_ISSUER)
-    .setSubject(input.userId)
-    .setAudience(input.clientId)
-    .setJti(options.jti ?? randomUUID())
-    .setIssuedAt(iat)
-    .setExpirationTime(iat + (options.ttlSeconds ?? DEFAULT_MESSAGE_HINT_TTL_SECONDS))
-    .sign(hmacKey(options.secret));
+  Object.assign(claims, {
+    iss: HINT_ISSUER,
+    sub: input.userId,
+    aud: input.clientId,
+    jti: options.jti ?? randomUUID(),
+    iat,
+    exp: iat + (options.ttlSeconds ?? DEFAULT_MESSAGE_HINT_TTL_SECONDS),
+  });
+  const signingInput = `${HINT_HEADER}.${base64url(JSON.stringify(claims))}`;
+  return `${signingInput}.${hs256(key, signingInput)}`;
 }
 
 export interface VerifyMessageHintOptions {
-  secret: Uint8Array;
+  secret: MessageHintSecret;
   clock: Clock;
   /** The tool that sent the authentication request: the hint must have been issued for it. */
   clientId: string;
@@ -151,6 +172,56 @@ export interface VerifyMessageHintOptions {
   userId?: string;
   /** When given, the hint is consumed: a second use is `message_hint_reused`. */
   nonceStore?: NonceStore;
+}
+
+const notIssuedHere = (reason: string) =>
+  new MessageHintError("message_hint_invalid", "lti_message_hint was not issued by this platform", {
+    reason,
+  });
+
+/** A JSON object from base64url text, or undefined (not base64url, not JSON, not an object). */
+function jsonObject(segment: string): Record<string, unknown> | undefined {
+  if (!/^[A-Za-z0-9_-]+$/.test(segment)) return undefined;
+  try {
+    const v: unknown = JSON.parse(Buffer.from(segment, "base64url").toString("utf8"));
+    return typeof v === "object" && v !== null && !Array.isArray(v)
+      ? (v as Record<string, unknown>)
+      : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The payload of a hint whose HS256 signature (RFC 7515 §5.2; compared in constant time), issuer, required
+ * claims and lifetime check out: `exp` in the past or now is `message_hint_expired`, with no leeway (the
+ * platform's own clock made it); a `nbf` still to come, or any other flaw, is `message_hint_invalid`.
+ */
+function verifiedPayload(hint: string, secret: MessageHintSecret, now: Date): Record<string, unknown> {
+  const parts = hint.split(".");
+  if (parts.length !== 3) throw notIssuedHere("not a compact JWS");
+  const [h, p, signature] = parts as [string, string, string];
+  const header = jsonObject(h);
+  if (header === undefined) throw notIssuedHere("the header is not a JSON object");
+  // RFC 7515 §4.1.11: a header naming extensions this platform never uses is refused.
+  if (header.alg !== "HS256" || header.crit !== undefined) throw notIssuedHere("not an HS256 JWS");
+  const expected = Buffer.from(hs256(secret, `${h}.${p}`), "ascii");
+  const given = Buffer.from(signature, "ascii");
+  if (given.length !== expected.length || !timingSafeEqual(given, expected))
+    throw notIssuedHere("signature verification failed");
+  const payload = jsonObject(p);
+  if (payload === undefined) throw notIssuedHere("the payload is not a JSON object");
+  for (const name of ["sub", "aud", "jti", "exp", "iat"])
+    if (payload[name] === undefined) throw notIssuedHere(`missing required "${name}" claim`);
+  if (payload.iss !== HINT_ISSUER) throw notIssuedHere('unexpected "iss" claim value');
+  for (const name of ["exp", "iat", "nbf"])
+    if (payload[name] !== undefined && (typeof payload[name] !== "number" || !Number.isFinite(payload[name])))
+      throw notIssuedHere(`"${name}" claim must be a number`);
+  const t = Math.floor(now.getTime() / 1000);
+  if (typeof payload.nbf === "number" && payload.nbf > t) throw notIssuedHere('"nbf" claim is in the future');
+  if ((payload.exp as number) <= t)
+    throw new MessageHintError("message_hint_expired", "The launch is no longer valid: start it again");
+  return payload;
 }
 
 /**
@@ -161,21 +232,7 @@ export async function verifyMessageHint(
   hint: string,
   options: VerifyMessageHintOptions,
 ): Promise<MessageHintClaims> {
-  let payload: Record<string, unknown>;
-  try {
-    ({ payload } = await jwtVerify(hint, hmacKey(options.secret), {
-      algorithms: ["HS256"],
-      issuer: HINT_ISSUER,
-      currentDate: options.clock.now(),
-      requiredClaims: ["sub", "aud", "jti", "exp", "iat"],
-    }));
-  } catch (e) {
-    if (e instanceof joseErrors.JWTExpired)
-      throw new MessageHintError("message_hint_expired", "The launch is no longer valid: start it again");
-    throw new MessageHintError("message_hint_invalid", "lti_message_hint was not issued by this platform", {
-      reason: String(e),
-    });
-  }
+  const payload = verifiedPayload(hint, hmacKey(options.secret), options.clock.now());
   const { sub, aud, jti, exp, dep, mt, ref, st } = payload;
   if (
     ![sub, aud, jti, dep, mt, ref].every((v) => typeof v === "string") ||
@@ -189,11 +246,6 @@ export async function verifyMessageHint(
       reason: "client_id",
     });
   }
-  if (options.userId !== undefined && sub !== options.userId) {
-    throw new MessageHintError("message_hint_mismatch", "lti_message_hint was issued to another user", {
-      reason: "user",
-    });
-  }
   const claims: MessageHintClaims = {
     userId: sub as string,
     clientId: aud,
@@ -204,7 +256,21 @@ export async function verifyMessageHint(
     expiresAt: new Date(exp * 1000),
   };
   if (typeof st === "string") claims.storageTarget = st;
+  if (options.userId !== undefined) requireHintUser(claims, options.userId);
   if (options.nonceStore !== undefined) await consumeMessageHint(claims, options.nonceStore);
+  return claims;
+}
+
+/**
+ * A verified hint's claims when it was issued to `userId` (the user of the current session), else
+ * `message_hint_mismatch`: verifyMessageHint's user check, for a hint verified before the user was known.
+ */
+export function requireHintUser(claims: MessageHintClaims, userId: string): MessageHintClaims {
+  if (claims.userId !== userId) {
+    throw new MessageHintError("message_hint_mismatch", "lti_message_hint was issued to another user", {
+      reason: "user",
+    });
+  }
   return claims;
 }
 

@@ -11,7 +11,7 @@
 // also carry the `login_hint` Pluto gave that user, and the id_token goes only to one of the tool's
 // registered redirection URIs: whoever holds the hint can at most deliver that one launch to the tool it
 // was made for. When the session cookie does arrive, its user must be the hint's.
-import { createHmac } from "node:crypto";
+import { createHmac, createSecretKey, type KeyObject } from "node:crypto";
 import type { Actor, AppContext } from "../../../app/context.js";
 import { CORE_CLAIMS } from "../../../lti/deep-linking/claims.js";
 import { buildDeepLinkingRequestClaims } from "../../../lti/deep-linking/request.js";
@@ -23,6 +23,7 @@ import {
   buildAuthErrorResponse,
   buildAuthResponse,
   checkAuthRequest,
+  type VerifiedMessageHint,
 } from "../../../lti/v1p3/auth-request.js";
 import { buildResourceLinkClaims } from "../../../lti/v1p3/id-token.js";
 import { type PlatformSigningKey, signPlatformJwt } from "../../../lti/v1p3/keys.js";
@@ -34,7 +35,6 @@ import { getActivity } from "../../activities/activities.service.js";
 import type { Activity } from "../../activities/activity-types.js";
 import { launchHistory } from "../../courses/course-copy.service.js";
 import { type Course, getCourse } from "../../courses/courses.service.js";
-import { ensureDeployment } from "../../lti-common/deployments.service.js";
 import { writeLaunchLog } from "../../lti-common/launch-log.service.js";
 import { toolNonceStore } from "../../lti-common/nonces.service.js";
 import { capsInCourse } from "../../roles/access.service.js";
@@ -93,23 +93,37 @@ function toolPlatformOf(base: string) {
   };
 }
 
+/** The last key derived, with the site secret it was derived from. */
+let hintKey: { site: string; key: KeyObject } | undefined;
+
 /** The key behind `lti_message_hint`s: derived from the site secret (lti_consumer_keys), the same on every node. */
-export async function messageHintSecret(ctx: AppContext): Promise<Uint8Array> {
-  const secret = await siteSecret(ctx.db, ctx.clock);
-  return createHmac("sha256", secret).update("lti13 lti_message_hint").digest();
+export async function messageHintSecret(ctx: AppContext): Promise<KeyObject> {
+  const site = await siteSecret(ctx.db, ctx.clock);
+  if (hintKey?.site !== site)
+    hintKey = {
+      site,
+      key: createSecretKey(createHmac("sha256", site).update("lti13 lti_message_hint").digest()),
+    };
+  return hintKey.key;
 }
 
-/** The activity's LTI 1.3 site tool and its registration, when it launches by LTI 1.3. */
+/**
+ * The activity's LTI 1.3 site tool and its registration, when it launches by LTI 1.3. `known`, a
+ * registration the caller already read (the authentication request's, by client_id), is taken as the
+ * tool's when it is that tool type's (a tool type has one registration) rather than read again.
+ */
 export async function lti13ToolOf(
   ctx: AppContext,
   activity: Activity,
+  known?: ToolRegistration,
 ): Promise<{ tool: ResolvedTool; registration: ToolRegistration } | undefined> {
   const s = readLtiSettings(activity.settings);
   const tool = await resolveTool(ctx, s);
   // The chosen tool, or (no key of its own, toolTypeId null) the one its URL matched: a tool upgraded from 1.1.
   if (tool.toolType?.ltiVersion !== "1.3" || (s.toolTypeId !== null && tool.toolType.id !== s.toolTypeId))
     return undefined;
-  const registration = await findRegistrationOf(ctx.db, tool.toolType.id);
+  const registration =
+    known?.toolTypeId === tool.toolType.id ? known : await findRegistrationOf(ctx.db, tool.toolType.id);
   return registration ? { tool, registration } : undefined;
 }
 
@@ -206,6 +220,8 @@ export async function answerAuthRequest(
       ? { clientId, redirectUris: registration.redirectUris, enabled: registration.status === "active" }
       : undefined;
   };
+  // Spending the hint records its jti under the tool's deployment (made then if it had none), so the
+  // launch needs no other deployment lookup.
   const nonceStore: NonceStore = {
     seen: (key, nonce, expiresAt) =>
       toolNonceStore(ctx.db, ctx.clock, { toolTypeId: registration?.toolTypeId ?? 0 }).seen(
@@ -214,23 +230,23 @@ export async function answerAuthRequest(
         expiresAt,
       ),
   };
-  // The user: the session's when the cookie came, else the one the hint names (see the header).
+  // The user: the session's when the cookie came, else the one the hint names (see the header). The
+  // hint verified here is not verified again by checkAuthRequest, which checks its user and spends it.
   let userId = sessionUser ? String(sessionUser.id) : undefined;
+  let verifiedHint: VerifiedMessageHint | undefined;
   if (
     userId === undefined &&
     typeof params.lti_message_hint === "string" &&
     typeof params.client_id === "string"
   ) {
-    try {
-      const claims = await verifyMessageHint(params.lti_message_hint, {
-        secret,
-        clock: ctx.clock,
-        clientId: params.client_id,
-      });
-      userId = claims.userId;
-    } catch (e) {
+    const hint = params.lti_message_hint;
+    const clientId = params.client_id;
+    const outcome = await verifyMessageHint(hint, { secret, clock: ctx.clock, clientId }).catch((e) => {
       if (!(e instanceof MessageHintError)) throw e;
-    }
+      return e;
+    });
+    verifiedHint = { hint, clientId, outcome };
+    if (!(outcome instanceof MessageHintError)) userId = outcome.userId;
   }
   const currentUser =
     userId === undefined ? undefined : { userId, loginHint: opaqueUserId(site, Number(userId)) };
@@ -260,6 +276,7 @@ export async function answerAuthRequest(
       clock: ctx.clock,
       nonceStore,
       currentUser,
+      verifiedHint,
     });
   } catch (e) {
     if (!(e instanceof AuthRequestError)) throw e;
@@ -279,7 +296,7 @@ export async function answerAuthRequest(
   const activity = Number.isSafeInteger(activityId)
     ? await getActivity(ctx.db, activityId).catch(() => undefined)
     : undefined;
-  const found = activity && activity.type === "lti" ? await lti13ToolOf(ctx, activity) : undefined;
+  const found = activity && activity.type === "lti" ? await lti13ToolOf(ctx, activity, reg) : undefined;
   if (!activity || !found || found.registration.id !== reg.id || ok.hint.messageType !== RESOURCE_LINK) {
     const message = "The activity this launch was for no longer uses this tool";
     await refuse("launch_activity_changed", message, { activityId });
@@ -336,7 +353,6 @@ export async function answerAuthRequest(
     ),
     await signingKey(),
   );
-  await ensureDeployment(ctx.db, { toolTypeId: reg.toolTypeId }, iso(ctx.clock.now()));
   return {
     kind: "post",
     response: buildAuthResponse({
@@ -434,7 +450,6 @@ async function answerDeepLinking(
   );
   delete claims[CORE_CLAIMS.resourceLink];
   const idToken = await signPlatformJwt({ ...claims, ...found.claims }, await v.signingKey());
-  await ensureDeployment(ctx.db, { toolTypeId: reg.toolTypeId }, iso(ctx.clock.now()));
   return {
     kind: "post",
     response: buildAuthResponse({ redirectUri: ok.redirectUri, idToken, state: ok.state }),

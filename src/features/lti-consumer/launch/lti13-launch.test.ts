@@ -301,6 +301,29 @@ for (const engine of testEngines()) {
       assert.equal((await lastIn())?.reason, "message_hint_reused");
     });
 
+    it("without the session cookie, refuses an altered or expired hint as login_required, leaving it unspent", async () => {
+      const url = await startLogin();
+      const hint = url.searchParams.get("lti_message_hint") ?? "";
+      const altered = new URL(url);
+      altered.searchParams.set(
+        "lti_message_hint",
+        `${hint.slice(0, -2)}${hint.endsWith("AA") ? "BB" : "AA"}`,
+      );
+      assert.equal(formOf((await authenticate(altered)).html)?.fields.error, "login_required");
+      assert.equal((await lastIn())?.reason, "auth_login_required");
+      t.clock.advance(301);
+      try {
+        assert.equal(formOf((await authenticate(url)).html)?.fields.error, "login_required");
+        assert.equal((await lastIn())?.reason, "auth_login_required");
+      } finally {
+        t.clock.advance(-301);
+      }
+      // Within its five minutes the same hint still launches once, and only once.
+      assert.ok(formOf((await authenticate(url)).html)?.fields.id_token);
+      assert.equal(formOf((await authenticate(url)).html)?.fields.error, "invalid_request");
+      assert.equal((await lastIn())?.reason, "message_hint_reused");
+    });
+
     it("refuses another user's hint with this user's login_hint (login_required)", async () => {
       const samUrl = await startLogin(sam);
       const tinaUrl = await startLogin(tina);
