@@ -13,6 +13,7 @@ import * as m0044 from "./0044-lti-deep-linking.js";
 import * as m0045 from "./0045-lti-dynamic-registration.js";
 import * as m0046 from "./0046-lti-access-tokens.js";
 import * as m0047 from "./0047-course-copy.js";
+import * as m0054 from "./0054-lti-publication-version.js";
 
 export const migrations: Record<string, Migration> = {
   "0001-core": m0001,
@@ -28,4 +29,5 @@ export const migrations: Record<string, Migration> = {
   "0045-lti-dynamic-registration": m0045,
   "0046-lti-access-tokens": m0046,
   "0047-course-copy": m0047,
+  "0054-lti-publication-version": m0054,
 };
