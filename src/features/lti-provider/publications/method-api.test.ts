@@ -77,7 +77,11 @@ for (const engine of testEngines()) {
     after(() => t.close());
 
     const create = (body: Record<string, unknown>, token = teacher, courseId = course.id) =>
-      api(t.app, token, "POST", `/api/v1/courses/${courseId}/enrol-methods`, { method: "lti", ltiVersion: "1.1", ...body });
+      api(t.app, token, "POST", `/api/v1/courses/${courseId}/enrol-methods`, {
+        method: "lti",
+        ltiVersion: "1.1",
+        ...body,
+      });
     const snapshot = async () => ({
       instances: await t.ctx.db.selectFrom("enrol_instances").selectAll().orderBy("id").execute(),
       publications: await t.ctx.db.selectFrom("lti_publications").selectAll().orderBy("id").execute(),
