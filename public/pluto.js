@@ -27,7 +27,8 @@
       }, 1500);
     });
   }
-  // The site tool form: only the fieldset of the chosen LTI version (<fieldset data-lti-version>) shows.
+  // The site tool form and "Publish as LTI tool": only the fieldset of the chosen LTI version
+  // (<fieldset data-lti-version>) shows; the server renders the same choice without this file.
   const version = document.querySelector("select[name=ltiVersion]");
   if (version instanceof HTMLSelectElement) {
     const sync = () => {

@@ -195,6 +195,7 @@ for (const engine of testEngines()) {
       const published = await makeCourse(t);
       const res = await api(t.app, token, "POST", `/api/v1/courses/${published.id}/enrol-methods`, {
         method: "lti",
+        ltiVersion: "1.1",
         name: "Fuzzed consumer",
       });
       assert.equal(res.status, 201, res.body);

@@ -213,6 +213,7 @@ for (const engine of testEngines().filter((e) => e === "postgres")) {
       ).id;
       pub = await created<Published>(lb.url, `/courses/${courseId}/enrol-methods`, {
         method: "lti",
+        ltiVersion: "1.1",
         name: "Consumer",
       });
       outcomes = await startOutcomes(pub.secret);

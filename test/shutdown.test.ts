@@ -84,7 +84,7 @@ async function publishedToConsumer(
     server.url,
     "POST",
     `/courses/${course.id}/enrol-methods`,
-    { method: "lti", name: "Consumer" },
+    { method: "lti", ltiVersion: "1.1", name: "Consumer" },
   );
   const fc = await startFakeConsumer(pub.secret);
   fc.gate = gate;

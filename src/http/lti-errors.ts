@@ -114,6 +114,7 @@ export const LAUNCH_STATUS: Record<LaunchReason, 400 | 401 | 403 | 404 | 409> = 
   ...LTI_ERROR_STATUS,
   unknown_tool: 404,
   tool_unavailable: 404,
+  lti_version_mismatch: 400,
   course_full: 409,
   method_disabled: 403,
   enrolment_not_started: 403,

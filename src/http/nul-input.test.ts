@@ -46,6 +46,7 @@ for (const engine of testEngines()) {
       const course = await makeCourse(t);
       const pub = await api(t.app, adminToken, "POST", `/api/v1/courses/${course.id}/enrol-methods`, {
         method: "lti",
+        ltiVersion: "1.1",
         name: "Consumer A",
       });
       assert.equal(pub.status, 201, pub.body);

@@ -147,6 +147,7 @@ async function wire(
     `/courses/${course.id}/enrol-methods`,
     {
       method: "lti",
+      ltiVersion: "1.1",
       name: "Consumer site",
       publish: "course",
       defaults: {

@@ -24,6 +24,7 @@ export async function publishQuizCourse(
   });
   const res = await api(t.app, admin, "POST", `/api/v1/courses/${course.id}/enrol-methods`, {
     method: "lti",
+    ltiVersion: "1.1",
     name: "Consumer",
   });
   if (res.status !== 201) throw new Error(`publishing failed: ${res.status} ${res.body}`);

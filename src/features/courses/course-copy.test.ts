@@ -131,6 +131,7 @@ for (const engine of testEngines()) {
 
       const pub = await api(t.app, managerToken, "POST", `/api/v1/courses/${sourceId}/enrol-methods`, {
         method: "lti",
+        ltiVersion: "1.1",
         name: "Consumer A",
       });
       assert.equal(pub.status, 201, pub.body);

@@ -73,7 +73,8 @@ addApiOperation({
 addApiOperation({
   method: "post",
   path: "/courses/{id}/enrol-methods",
-  summary: "Add an enrolment method instance (method-specific fields are accepted alongside)",
+  summary:
+    'Add an enrolment method instance (method-specific fields are accepted alongside; "lti", Publish as LTI tool: ltiVersion "1.3" (LTI Advantage, the default) or "1.1" (Legacy LTI), publish, activityId, secret, gradeSync, gradeSyncCompletion, memberSync, memberSyncMode, roleInstructor, roleLearner, defaults)',
   tag: "Enrolment",
   body: createInstanceBody,
   responses: { 201: "the instance" },

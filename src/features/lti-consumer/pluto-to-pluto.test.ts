@@ -45,6 +45,7 @@ for (const engine of testEngines()) {
       aQuizId = (quiz.json as { id: number }).id;
       const res = await api(a.app, aAdmin, "POST", `/api/v1/courses/${aCourseId}/enrol-methods`, {
         method: "lti",
+        ltiVersion: "1.1",
         name: "Site B",
         memberSync: true,
         memberSyncMode: "enrol_new",

@@ -100,6 +100,7 @@ for (const engine of engines) {
       ).id;
       const res = await api(t.app, admin, "POST", `/api/v1/courses/${courseId}/enrol-methods`, {
         method: "lti",
+        ltiVersion: "1.1",
         name: "Moodle Example",
       });
       assert.equal(res.status, 201, res.body);

@@ -283,9 +283,11 @@ export function registerProviderRoutes(app: FastifyInstance, ctx: AppContext) {
     method: "get",
     path: "/courses/{id}/lti-publications",
     summary:
-      "The course's LTI publications with the details a consumer needs (secret only for enrolment managers)",
+      'The course\'s LTI publications with the details a consumer needs. ltiVersion "1.3" (LTI Advantage): the tool\'s URLs for the platform and customParameters {id: uuid}, the custom parameter that selects the instance; no secret. ltiVersion "1.1" (Legacy LTI): cartridgeUrl, launchUrl and the secret (only for enrolment managers)',
     tag: "LTI provider",
-    responses: { 200: "[{id, name, version, cartridgeUrl, launchUrl, secret, …}]" },
+    responses: {
+      200: '[{id, instanceId, name, status, publish, activityId, toolName, version, ltiVersion: "1.3", launchUrl, initiateLoginUrl, deepLinkingUrl, publicKeysetUrl, redirectUris: [url], customParameters: {id}} | {…, ltiVersion: "1.1", cartridgeUrl, launchUrl, secret}]',
+    },
   });
   app.get("/api/v1/courses/:id/lti-publications", async (request: FastifyRequest, reply: FastifyReply) => {
     const { id } = idParams.parse(request.params);

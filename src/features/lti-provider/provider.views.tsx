@@ -3,6 +3,7 @@
 // (rejection, cookie-less continuation).
 import { formatInstant } from "../../shared/time-zone.js";
 import { AdminLayout } from "../../views/admin-layout.js";
+import { CopyField } from "../../views/copy-field.js";
 import { CourseLayout, type CourseRef } from "../../views/course-layout.js";
 import { ActionButton, Csrf, Select } from "../../views/forms.js";
 import { Layout } from "../../views/layout.js";
@@ -10,36 +11,12 @@ import type { PageContext } from "../../views/page-context.js";
 import type { LaunchLogRow } from "../lti-common/launch-log.service.js";
 import type { Capability } from "../roles/capabilities.js";
 import type { Consumer } from "./accounts/consumers.service.js";
-import type { PublishedDetails } from "./publications/publications.service.js";
+import type { PublishedDetails, PublishedV1p3 } from "./publications/publications.service.js";
 
 export const PUBLISHED_TITLE = "Published as LTI tools";
 export const LAUNCH_LOG_TITLE = "LTI launch log";
 export const CONSUMERS_TITLE = "Consumers of published tools";
 export const CONSUMERS_PATH = "/admin/lti/consumers";
-
-function CopyField({
-  id,
-  label,
-  value,
-  secret,
-}: {
-  id: string;
-  label: string;
-  value: string;
-  secret?: boolean;
-}) {
-  return (
-    <div class="field">
-      <label for={id}>{label}</label>
-      <div class="copy-field">
-        <input id={id} type="text" readOnly value={value} class={secret ? "secret" : undefined} />
-        <button type="button" class="secondary" data-copy={`#${id}`} hidden>
-          Copy
-        </button>
-      </div>
-    </div>
-  );
-}
 
 export function PublishedPage(p: {
   pc: PageContext;
@@ -84,11 +61,17 @@ export function PublishedPage(p: {
             <p class="muted">
               {d.version} · publishes {d.publish === "course" ? "the course" : `the activity "${d.toolName}"`}
             </p>
-            <CopyField id={`cartridge-${d.id}`} label="Cartridge URL" value={d.cartridgeUrl} />
-            <CopyField id={`launch-${d.id}`} label="Launch URL" value={d.launchUrl} />
-            {d.secret !== undefined ? (
-              <CopyField id={`secret-${d.id}`} label="Secret" value={d.secret} secret />
-            ) : null}
+            {d.ltiVersion === "1.3" ? (
+              <AdvantageDetails d={d} />
+            ) : (
+              <>
+                <CopyField id={`cartridge-${d.id}`} label="Cartridge URL" value={d.cartridgeUrl} />
+                <CopyField id={`launch-${d.id}`} label="Launch URL" value={d.launchUrl} />
+                {d.secret !== undefined ? (
+                  <CopyField id={`secret-${d.id}`} label="Secret" value={d.secret} secret />
+                ) : null}
+              </>
+            )}
             {p.canManage ? <LaunchedBy consumers={p.consumers.get(d.instanceId) ?? []} pc={p.pc} /> : null}
             {p.canManage ? (
               <p>
@@ -99,6 +82,39 @@ export function PublishedPage(p: {
         ))
       )}
     </CourseLayout>
+  );
+}
+
+/** An LTI Advantage publication: the tool's URLs for the platform, and the custom parameter of the instance. */
+function AdvantageDetails({ d }: { d: PublishedV1p3 }) {
+  const custom = Object.entries(d.customParameters)
+    .map(([k, v]) => `${k}=${v}`)
+    .join("\n");
+  return (
+    <>
+      <dl>
+        <dt>LTI version</dt>
+        <dd>LTI Advantage</dd>
+      </dl>
+      <p>
+        Register the platform (the LMS that launches this tool) under <strong>Site admin</strong> →{" "}
+        <strong>Integrations</strong> → <strong>LTI Advantage platforms</strong>, and give the platform these
+        details. The custom parameter selects this instance: add it to the tool's custom parameters on the
+        platform. No secret is shared.
+      </p>
+      <CopyField id={`launch-${d.id}`} label="Launch URL" value={d.launchUrl} />
+      <CopyField id={`login-${d.id}`} label="Initiate login URL" value={d.initiateLoginUrl} />
+      <CopyField
+        id={`redirect-${d.id}`}
+        label="Redirection URI(s)"
+        hint="One per line: the launch URL and the deep linking URL."
+        rows={d.redirectUris.length}
+        value={d.redirectUris.join("\n")}
+      />
+      <CopyField id={`deep-linking-${d.id}`} label="Deep linking URL" value={d.deepLinkingUrl} />
+      <CopyField id={`keyset-${d.id}`} label="Public keyset URL" value={d.publicKeysetUrl} />
+      <CopyField id={`custom-${d.id}`} label="Custom parameter" value={custom} />
+    </>
   );
 }
 

@@ -50,6 +50,7 @@ for (const engine of testEngines()) {
       assert.equal(quiz.status, 201, quiz.body);
       const res = await api(t.app, admin, "POST", `/api/v1/courses/${course.id}/enrol-methods`, {
         method: "lti",
+        ltiVersion: "1.1",
         name: "Consumer",
         ...body,
       });
@@ -209,6 +210,7 @@ for (const engine of testEngines()) {
       const { courseId, quizId } = await setup();
       const res = await api(t.app, admin, "POST", `/api/v1/courses/${courseId}/enrol-methods`, {
         method: "lti",
+        ltiVersion: "1.1",
         publish: "activity",
         activityId: quizId,
       });

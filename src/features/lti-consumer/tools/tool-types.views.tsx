@@ -1,6 +1,7 @@
 // Site admin → Integrations → External Sources / LTI: the site-wide external tools, their form and deletion.
 import type { ComponentChildren } from "preact";
 import { AdminLayout } from "../../../views/admin-layout.js";
+import { CopyField } from "../../../views/copy-field.js";
 import { FormProblem, type FormProblemInfo } from "../../../views/form-problem.js";
 import { Csrf, Fieldset } from "../../../views/forms.js";
 import type { PageContext } from "../../../views/page-context.js";
@@ -345,22 +346,6 @@ export function DeleteToolTypePage({ pc, tool }: { pc: PageContext; tool: ToolTy
       </form>{" "}
       <a href={TOOLS_PATH}>Cancel</a>
     </AdminLayout>
-  );
-}
-
-/** A value to copy: selectable in a read-only input; with JS, a Copy button too (public/pluto.js). */
-function CopyField({ id, label, hint, value }: { id: string; label: string; hint?: string; value: string }) {
-  return (
-    <div class="field">
-      <label for={id}>{label}</label>
-      {hint ? <p class="help">{hint}</p> : null}
-      <div class="copy-field">
-        <input id={id} type="text" readOnly value={value} />
-        <button type="button" class="secondary" data-copy={`#${id}`} hidden>
-          Copy
-        </button>
-      </div>
-    </div>
   );
 }
 

@@ -30,6 +30,7 @@ for (const engine of testEngines()) {
       const courseId = (await makeCourse(t)).id;
       const res = await api(t.app, token, "POST", `/api/v1/courses/${courseId}/enrol-methods`, {
         method: "lti",
+        ltiVersion: "1.1",
         name: "Consumer",
         ...body,
       });

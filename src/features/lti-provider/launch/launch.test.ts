@@ -20,6 +20,7 @@ async function publish(
 ): Promise<Published> {
   const res = await api(t.app, token, "POST", `/api/v1/courses/${courseId}/enrol-methods`, {
     method: "lti",
+    ltiVersion: "1.1",
     name: "Consumer A",
     ...body,
   });

@@ -15,6 +15,7 @@ for (const engine of testEngines()) {
       const course = await makeCourse(t);
       const res = await api(t.app, token, "POST", `/api/v1/courses/${course.id}/enrol-methods`, {
         method: "lti",
+        ltiVersion: "1.1",
       });
       pub = res.json as typeof pub;
     });

@@ -9,6 +9,7 @@ export type LaunchReason =
   | LtiErrorCode
   | "unknown_tool"
   | "tool_unavailable"
+  | "lti_version_mismatch"
   | "course_full"
   | "method_disabled"
   | "enrolment_not_started"
@@ -23,6 +24,21 @@ export class LaunchRejected extends AppError {
   ) {
     super("lti", message);
   }
+}
+
+const VERSION_NAMES = { "1.1": "Legacy LTI (1.1)", "1.3": "LTI Advantage (LTI 1.3)" } as const;
+
+/**
+ * A launch selects only a publication of its own LTI version: a 1.1 launch (consumer key and secret)
+ * cannot reach an LTI Advantage publication, nor a 1.3 launch (custom parameter id=<uuid>) a Legacy
+ * LTI one. Checked before anything else of the request, so nothing is verified or written for it.
+ */
+export function requireLtiVersion(pub: { ltiVersion: "1.1" | "1.3" }, launchVersion: "1.1" | "1.3"): void {
+  if (pub.ltiVersion === launchVersion) return;
+  throw new LaunchRejected(
+    "lti_version_mismatch",
+    `This tool is published for ${VERSION_NAMES[pub.ltiVersion]}, and this is a ${VERSION_NAMES[launchVersion]} launch. Ask the course's teacher which LTI version to configure, or to change the published tool's "LTI version".`,
+  );
 }
 
 const MESSAGES: Partial<Record<LtiErrorCode, string>> = {

@@ -10,6 +10,7 @@ import { verifyRequest } from "../../../lti/v1p1/oauth.js";
 import type { Publication } from "../publications/publications.repository.js";
 import { launchUrl } from "../publications/publications.service.js";
 import type { KnownDeployment, LaunchRequest } from "./launch.service.js";
+import { requireLtiVersion } from "./rejection.js";
 import type { VerifiedLaunch } from "./verified-launch.js";
 
 /** Form fields exactly as posted, in order. */
@@ -32,7 +33,10 @@ export function v1p1LaunchRequest(uuid: string, params: LaunchParams): LaunchReq
   };
 }
 
-/** Authenticity first (signature and timestamp over the exact public URL and body), then the parameters. */
+/**
+ * The publication's version first (an LTI Advantage one takes no 1.1 launch), then authenticity
+ * (signature and timestamp over the exact public URL and body), then the parameters.
+ */
 export async function verifyV1p1Launch(
   ctx: AppContext,
   pub: Publication,
@@ -40,6 +44,7 @@ export async function verifyV1p1Launch(
   nonceStore: NonceStore,
   deployment: KnownDeployment,
 ): Promise<VerifiedLaunch> {
+  requireLtiVersion(pub, "1.1");
   await verifyRequest(
     { method: "POST", url: launchUrl(ctx, pub), params },
     { secret: pub.secret, clock: ctx.clock, nonceStore },

@@ -77,7 +77,11 @@ for (const engine of testEngines()) {
     after(() => t.close());
 
     const create = (body: Record<string, unknown>, token = teacher, courseId = course.id) =>
-      api(t.app, token, "POST", `/api/v1/courses/${courseId}/enrol-methods`, { method: "lti", ...body });
+      api(t.app, token, "POST", `/api/v1/courses/${courseId}/enrol-methods`, {
+        method: "lti",
+        ltiVersion: "1.1",
+        ...body,
+      });
     const snapshot = async () => ({
       instances: await t.ctx.db.selectFrom("enrol_instances").selectAll().orderBy("id").execute(),
       publications: await t.ctx.db.selectFrom("lti_publications").selectAll().orderBy("id").execute(),
@@ -397,12 +401,14 @@ for (const engine of testEngines()) {
       for (const body of [{ roleInstructor: "manager" }, { roleLearner: "manager" }]) {
         const res = await api(t.app, token, "POST", `/api/v1/courses/${course.id}/enrol-methods`, {
           method: "lti",
+          ltiVersion: "1.1",
           ...body,
         });
         assert.equal(res.status, 403, res.body);
       }
       const ok = await api(t.app, token, "POST", `/api/v1/courses/${course.id}/enrol-methods`, {
         method: "lti",
+        ltiVersion: "1.1",
       });
       assert.equal(ok.status, 201, ok.body);
       const id = (ok.json as { id: number }).id;
@@ -433,6 +439,7 @@ for (const engine of testEngines()) {
         `/api/v1/courses/${course.id}/enrol-methods`,
         {
           method: "lti",
+          ltiVersion: "1.1",
           roleInstructor: "manager",
         },
       );

@@ -56,7 +56,10 @@ for (const engine of testEngines()) {
     const addForm = async (c: Client = teacher) => {
       const page = await c.get(`/course/${course.id}/enrol-methods/add?method=lti`);
       assert.equal(page.statusCode, 200, page.body);
-      return { page, form: readForm(page.body, /\/enrol-methods\/add$/) };
+      // The secret fields are Legacy LTI (1.1) ones: this file's instances pick that version.
+      const form = readForm(page.body, /\/enrol-methods\/add$/);
+      assert.equal(form.fields.ltiVersion, "1.3", "LTI Advantage is the default");
+      return { page, form: { ...form, fields: { ...form.fields, ltiVersion: "1.1" } } };
     };
     const counts = async () => ({
       instances: (await t.ctx.db.selectFrom("enrol_instances").select("id").execute()).length,

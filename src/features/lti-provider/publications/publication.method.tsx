@@ -1,12 +1,17 @@
 // "Publish as LTI tool" as an enrolment method: its form (sections "Publish as LTI tool",
-// "Remote system", "User default values"), its settings, and the publication kept in step.
+// "Remote system", "User default values"), its settings, and the publication kept in step. The LTI
+// version decides only how the remote system reaches the instance: the Legacy LTI (1.1) secret fields
+// are hidden for LTI Advantage (server-side; public/pluto.js follows the select), every other setting
+// is the same for both.
 import type { AppContext } from "../../../app/context.js";
 import { Checkbox, type Errors, Fieldset, Select, TextField } from "../../../views/forms.js";
 import { listCourseActivities } from "../../activities/activities.service.js";
 import { roleOptions } from "../../enrolments/enrol-form.views.js";
 import type { EnrolFormProps, EnrolMethod } from "../../enrolments/enrol-methods.js";
 import {
+  DEFAULT_LTI_VERSION,
   generateSecret,
+  LTI_VERSIONS,
   MEMBER_SYNC_MODES,
   parseApiSettings,
   parseFormSettings,
@@ -33,6 +38,8 @@ function formValues(p: EnrolFormProps) {
   if ("tool" in v) return v;
   const s = settingsOf(v);
   return {
+    // A new instance is an LTI Advantage one unless told otherwise.
+    ltiVersion: p.instance || v.ltiVersion !== undefined ? s.ltiVersion : DEFAULT_LTI_VERSION,
     tool: s.publish === "activity" && s.activityId ? String(s.activityId) : "course",
     // A new instance shows its secret at once (to copy to the consumer before saving).
     secret: p.instance ? s.secret : generateSecret(),
@@ -54,6 +61,8 @@ function FormLayout(p: EnrolFormProps) {
   const errors: Errors = p.errors;
   const activities = (p.data.activities as Array<{ id: number; name: string }> | undefined) ?? [];
   const secret = str(v, "secret", "");
+  const version = str(v, "ltiVersion", DEFAULT_LTI_VERSION);
+  const legacy = version === "1.1";
   return (
     <>
       <Fieldset legend="Publish as LTI tool">
@@ -68,6 +77,14 @@ function FormLayout(p: EnrolFormProps) {
             ...activities.map((a) => ({ value: String(a.id), label: a.name })),
           ]}
           help="The whole course, or one activity of it."
+        />
+        <Select
+          name="ltiVersion"
+          label="LTI version"
+          value={version}
+          errors={errors}
+          options={LTI_VERSIONS}
+          help="LTI Advantage: the platform is registered under Site admin → Integrations → LTI Advantage platforms, and no secret is shared. Legacy LTI (1.1): the consumer signs launches with a consumer key and the secret below."
         />
         {p.common.enrolPeriod}
         {p.common.enrolStart}
@@ -85,25 +102,36 @@ function FormLayout(p: EnrolFormProps) {
         {p.common.status}
       </Fieldset>
       <Fieldset legend="Remote system">
-        <TextField
-          name="secret"
-          label="Secret"
-          value={secret}
-          maxLength={128}
-          errors={errors}
-          help={
-            secret
-              ? "Share this secret with the LTI consumer. It is also shown under Course admin → Published as LTI tools."
-              : "Leave empty to generate a random secret of 40 letters and digits."
-          }
-        />
-        {p.instance ? (
-          <Checkbox
-            name="regenerateSecret"
-            label="Generate a new secret"
-            help="The consumer must then be given the new secret."
+        <fieldset data-lti-version="1.1" hidden={!legacy}>
+          <legend>Legacy LTI (1.1)</legend>
+          <TextField
+            name="secret"
+            label="Secret"
+            value={secret}
+            maxLength={128}
+            errors={errors}
+            help={
+              secret
+                ? "Share this secret with the LTI consumer. It is also shown under Course admin → Published as LTI tools."
+                : "Leave empty to generate a random secret of 40 letters and digits."
+            }
           />
-        ) : null}
+          {p.instance ? (
+            <Checkbox
+              name="regenerateSecret"
+              label="Generate a new secret"
+              help="The consumer must then be given the new secret."
+            />
+          ) : null}
+        </fieldset>
+        <fieldset data-lti-version="1.3" hidden={legacy}>
+          <legend>LTI Advantage</legend>
+          <p class="help">
+            No secret: the platform signs each launch with its own keys. After saving, Course admin →
+            Published as LTI tools shows the launch URL, the deep linking URL and the custom parameter that
+            selects this instance.
+          </p>
+        </fieldset>
         <Select
           name="gradeSync"
           label="Send grades back"
@@ -212,7 +240,18 @@ export const ltiEnrolMethod: EnrolMethod = {
   present: async (ctx, instance) => {
     if (!(await findPublicationByInstance(ctx.db, instance.id))) return {};
     const d = await publishedDetails(ctx, instance, true);
-    const s = settingsOf(instance.settings);
+    const { secret: _secret, ...s } = settingsOf(instance.settings);
+    if (d.ltiVersion === "1.3")
+      return {
+        ...s,
+        version: d.version,
+        launchUrl: d.launchUrl,
+        initiateLoginUrl: d.initiateLoginUrl,
+        deepLinkingUrl: d.deepLinkingUrl,
+        publicKeysetUrl: d.publicKeysetUrl,
+        redirectUris: d.redirectUris,
+        customParameters: d.customParameters,
+      };
     return {
       ...s,
       version: d.version,

@@ -16,7 +16,19 @@ export const MEMBER_SYNC_MODES: ReadonlyArray<{ value: MemberSyncMode; label: st
   { value: "unenrol_missing", label: "Unenrol missing users" },
 ];
 
+/** LTI Advantage (1.3), the default for a new instance, or Legacy LTI (1.1). */
+export type LtiVersion = "1.3" | "1.1";
+
+export const LTI_VERSIONS: ReadonlyArray<{ value: LtiVersion; label: string }> = [
+  { value: "1.3", label: "LTI Advantage" },
+  { value: "1.1", label: "Legacy LTI (1.1)" },
+];
+
+/** The version of a new instance when none is chosen. */
+export const DEFAULT_LTI_VERSION: LtiVersion = "1.3";
+
 export interface PublicationSettings {
+  ltiVersion: LtiVersion;
   publish: "course" | "activity";
   activityId: number | null;
   secret: string;
@@ -37,6 +49,8 @@ export function generateSecret(): string {
   return out;
 }
 
+const SECRET_PATTERN = /^[A-Za-z0-9]{32,128}$/;
+
 const defaultsSchema = z
   .object({
     country: profileValueRules.country.default(""),
@@ -48,12 +62,15 @@ const defaultsSchema = z
   .strict();
 
 const settingsSchema = z.object({
+  ltiVersion: z
+    .enum(["1.3", "1.1"], { error: 'ltiVersion must be "1.3" (LTI Advantage) or "1.1" (Legacy LTI)' })
+    .default(DEFAULT_LTI_VERSION),
   publish: z.enum(["course", "activity"], { error: "publish must be course or activity" }).default("course"),
   activityId: z.number().int().positive().nullable().optional(),
   secret: z
     .string()
     .trim()
-    .regex(/^[A-Za-z0-9]{32,128}$/, "The secret must be 32 to 128 letters and digits")
+    .regex(SECRET_PATTERN, "The secret must be 32 to 128 letters and digits")
     .optional(),
   gradeSync: z.boolean().default(true),
   gradeSyncCompletion: z.boolean().default(false),
@@ -93,8 +110,11 @@ async function finish(
     activityId = activity.id;
   }
   return {
+    ltiVersion: v.ltiVersion,
     publish: v.publish,
     activityId,
+    // An LTI Advantage instance uses no secret; it keeps one all the same, so an instance switched
+    // from 1.1 keeps the secret its consumer has (and a switch back to 1.1 finds one ready).
     secret: v.secret ?? previous?.secret ?? generateSecret(),
     gradeSync: v.gradeSync,
     gradeSyncCompletion: v.gradeSync && v.gradeSyncCompletion,
@@ -110,6 +130,8 @@ export function settingsOf(stored: Record<string, unknown>): PublicationSettings
   const r = settingsSchema.safeParse(stored);
   const v = r.success ? r.data : settingsSchema.parse({});
   return {
+    // Settings stored without a version are from before LTI Advantage: LTI 1.1 ones.
+    ltiVersion: stored.ltiVersion === "1.3" ? "1.3" : "1.1",
     publish: v.publish,
     activityId: v.activityId ?? null,
     secret: typeof stored.secret === "string" ? stored.secret : "",
@@ -132,6 +154,7 @@ export async function parseApiSettings(
 ): Promise<PublicationSettings> {
   const pick: Record<string, unknown> = previous ? { ...previous, defaults: previous.defaults } : {};
   for (const key of [
+    "ltiVersion",
     "publish",
     "activityId",
     "secret",
@@ -160,7 +183,7 @@ export async function parseApiSettings(
 
 const yesNo = z.enum(["1", "0"], { error: "Choose Yes or No" });
 
-/** Form body → settings. Field names: tool, secret, regenerateSecret, gradeSync, … defaults_country … */
+/** Form body → settings. Field names: ltiVersion, tool, secret, regenerateSecret, gradeSync, … defaults_country … */
 export async function parseFormSettings(
   ctx: AppContext,
   courseId: number,
@@ -169,6 +192,8 @@ export async function parseFormSettings(
 ): Promise<PublicationSettings> {
   const form = z
     .object({
+      // Without the field (an older form), a new instance takes the default and an existing one keeps its version.
+      ltiVersion: z.string().max(10).optional(),
       tool: z
         .string({ error: "Choose the tool to publish" })
         .regex(/^(course|\d{1,10})$/, "Choose the tool to publish"),
@@ -189,10 +214,22 @@ export async function parseFormSettings(
     .safeParse(body);
   if (!form.success) fail(form.error.issues);
   const f = form.data;
+  const ltiVersion = f.ltiVersion ?? previous?.ltiVersion ?? DEFAULT_LTI_VERSION;
+  const typed = f.secret.trim();
   const candidate = {
+    ltiVersion,
     publish: f.tool === "course" ? "course" : "activity",
     activityId: f.tool === "course" ? null : Number(f.tool),
-    secret: f.regenerateSecret ? generateSecret() : f.secret.trim() || undefined,
+    // The secret fields are Legacy LTI (1.1) ones: for LTI Advantage they are hidden and not required,
+    // so what they hold is kept when valid and otherwise left alone (never an error on a hidden field).
+    secret:
+      ltiVersion !== "1.3"
+        ? f.regenerateSecret
+          ? generateSecret()
+          : typed || undefined
+        : SECRET_PATTERN.test(typed)
+          ? typed
+          : undefined,
     gradeSync: f.gradeSync === "1",
     gradeSyncCompletion: f.gradeSyncCompletion === "1",
     memberSync: f.memberSync === "1",

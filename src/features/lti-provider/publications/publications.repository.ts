@@ -22,7 +22,9 @@ export interface Publication {
   uuid: string;
   courseId: number;
   activityId: number | null;
-  ltiVersion: string;
+  /** "1.1" (Legacy LTI) or "1.3" (LTI Advantage): which launches may select the publication. */
+  ltiVersion: "1.1" | "1.3";
+  /** The LTI 1.1 shared secret; kept, unused, by an LTI Advantage publication. */
   secret: string;
   gradeSync: boolean;
   gradeSyncCompletion: boolean;
@@ -58,7 +60,7 @@ export function toPublication(r: PublicationRow): Publication {
     uuid: r.uuid,
     courseId: r.course_id,
     activityId: r.activity_id,
-    ltiVersion: r.lti_version,
+    ltiVersion: r.lti_version === "1.3" ? "1.3" : "1.1",
     secret: r.secret,
     gradeSync: r.grade_sync === 1,
     gradeSyncCompletion: r.grade_sync_completion === 1,
@@ -70,7 +72,7 @@ export function toPublication(r: PublicationRow): Publication {
   };
 }
 
-export type PublicationValues = Omit<Publication, "id" | "uuid" | "instanceId" | "courseId" | "ltiVersion">;
+export type PublicationValues = Omit<Publication, "id" | "uuid" | "instanceId" | "courseId">;
 
 export async function findPublicationByInstance(
   db: Db,
@@ -123,7 +125,7 @@ export async function insertPublication(
       uuid: v.uuid,
       course_id: v.courseId,
       activity_id: v.activityId,
-      lti_version: "1.1",
+      lti_version: v.ltiVersion,
       secret: v.secret,
       grade_sync: v.gradeSync ? 1 : 0,
       grade_sync_completion: v.gradeSyncCompletion ? 1 : 0,
@@ -148,6 +150,7 @@ export async function updatePublication(
   await db
     .updateTable("lti_publications")
     .set({
+      ...(v.ltiVersion !== undefined ? { lti_version: v.ltiVersion } : {}),
       ...(v.activityId !== undefined ? { activity_id: v.activityId } : {}),
       ...(v.secret !== undefined ? { secret: v.secret } : {}),
       ...(v.gradeSync !== undefined ? { grade_sync: v.gradeSync ? 1 : 0 } : {}),

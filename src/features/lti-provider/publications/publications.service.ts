@@ -1,5 +1,6 @@
 // Publications: the lti_publications row that mirrors each "Publish as LTI tool" instance, and the
-// details a consumer needs (cartridge URL, launch URL, secret).
+// details a consumer needs: for Legacy LTI (1.1) the cartridge URL, launch URL and secret; for LTI
+// Advantage (1.3) the tool's URLs and the custom parameter id=<uuid> that selects the instance.
 
 import { randomUUID } from "node:crypto";
 import type { AppContext } from "../../../app/context.js";
@@ -16,6 +17,12 @@ import {
 } from "../../enrolments/enrolments.service.js";
 import { settingsOf } from "./publication.settings.js";
 import * as repo from "./publications.repository.js";
+import {
+  PUBLIC_KEYSET_PATH,
+  TOOL_DEEP_LINKING_PATH,
+  TOOL_LAUNCH_PATH,
+  TOOL_LOGIN_PATH,
+} from "./tool-urls.js";
 
 export type { Publication } from "./publications.repository.js";
 
@@ -23,6 +30,7 @@ export type { Publication } from "./publications.repository.js";
 export async function syncPublication(trx: Db, ctx: AppContext, instance: EnrolInstance): Promise<void> {
   const s = settingsOf(instance.settings);
   const values: repo.PublicationValues = {
+    ltiVersion: s.ltiVersion,
     activityId: s.publish === "activity" ? s.activityId : null,
     secret: s.secret,
     gradeSync: s.gradeSync,
@@ -60,20 +68,50 @@ export function cartridgeUrl(ctx: AppContext, p: Pick<repo.Publication, "uuid">)
   return `${ctx.config.publicUrl}/enrol/lti/cartridge/${p.uuid}/cartridge.xml`;
 }
 
-export interface PublishedDetails {
+/** The URLs of Pluto's LTI 1.3 tool, the same for every LTI Advantage publication of the site. */
+export function toolUrls(ctx: AppContext) {
+  const base = ctx.config.publicUrl.replace(/\/$/, "");
+  const launch = `${base}${TOOL_LAUNCH_PATH}`;
+  const deepLinking = `${base}${TOOL_DEEP_LINKING_PATH}`;
+  return {
+    launchUrl: launch,
+    initiateLoginUrl: `${base}${TOOL_LOGIN_PATH}`,
+    deepLinkingUrl: deepLinking,
+    publicKeysetUrl: `${base}${PUBLIC_KEYSET_PATH}`,
+    /** Where the platform may send the id_token: the launch and the deep linking request. */
+    redirectUris: [launch, deepLinking],
+  };
+}
+
+interface PublishedCommon {
   id: number;
   instanceId: number;
   name: string;
+  /** "LTI 1.1" or "LTI Advantage", as the page shows it. */
   version: string;
   status: "enabled" | "disabled";
   publish: "course" | "activity";
   activityId: number | null;
   toolName: string;
+}
+
+/** A Legacy LTI (1.1) publication: the consumer imports the cartridge or signs with the secret. */
+export interface PublishedV1p1 extends PublishedCommon {
+  ltiVersion: "1.1";
   cartridgeUrl: string;
   launchUrl: string;
   /** Only for those allowed to manage enrolment methods. */
   secret?: string;
 }
+
+/** An LTI Advantage publication: no secret; the platform sends customParameters with each launch. */
+export interface PublishedV1p3 extends PublishedCommon, ReturnType<typeof toolUrls> {
+  ltiVersion: "1.3";
+  /** The custom parameter that selects this instance: id=<uuid>. */
+  customParameters: { id: string };
+}
+
+export type PublishedDetails = PublishedV1p1 | PublishedV1p3;
 
 export async function publishedDetails(
   ctx: AppContext,
@@ -84,25 +122,37 @@ export async function publishedDetails(
   if (!p) throw new NotFoundError("Publication");
   const activity = p.activityId ? await findActivity(ctx.db, p.activityId) : undefined;
   const course = await findCourse(ctx.db, p.courseId);
-  return {
+  const common = {
     id: instance.id,
     instanceId: instance.id,
     name: instance.name,
-    version: "LTI 1.1",
     status: instance.status,
-    publish: p.activityId ? "activity" : "course",
+    publish: p.activityId ? ("activity" as const) : ("course" as const),
     activityId: p.activityId,
     toolName: activity?.name ?? course?.fullname ?? "",
+  };
+  if (p.ltiVersion === "1.3")
+    return {
+      ...common,
+      version: "LTI Advantage",
+      ltiVersion: "1.3",
+      ...toolUrls(ctx),
+      customParameters: { id: p.uuid },
+    };
+  return {
+    ...common,
+    version: "LTI 1.1",
+    ltiVersion: "1.1",
     cartridgeUrl: cartridgeUrl(ctx, p),
     launchUrl: launchUrl(ctx, p),
     ...(showSecret ? { secret: p.secret } : {}),
   };
 }
 
-/** The Common Cartridge basic LTI link a consumer imports (no secret in it). */
+/** The Common Cartridge basic LTI link a consumer imports (no secret in it): Legacy LTI (1.1) only. */
 export async function cartridgeXml(ctx: AppContext, uuid: string): Promise<string> {
   const p = await repo.findPublicationByUuid(ctx.db, uuid);
-  if (!p) throw new NotFoundError("Published tool");
+  if (p?.ltiVersion !== "1.1") throw new NotFoundError("Published tool");
   const instance = await findEnrolInstance(ctx.db, p.instanceId);
   if (instance?.status !== "enabled") throw new NotFoundError("Published tool");
   const course = await findCourse(ctx.db, p.courseId);
@@ -159,6 +209,13 @@ export function xmlSafe(text: string): string {
   return out;
 }
 
-export const findPublicationByUuid = repo.findPublicationByUuid;
+/**
+ * The publication a launch selects by its uuid (the 1.1 launch URL's, the 1.3 custom parameter
+ * id=<uuid>), whatever its version: the launch refuses one of the other version with
+ * `lti_version_mismatch` (launch/rejection.ts, `requireLtiVersion`).
+ */
+export function findPublicationByUuid(db: Db, uuid: string): Promise<repo.Publication | undefined> {
+  return repo.findPublicationByUuid(db, uuid);
+}
 export const findPublicationByInstance = repo.findPublicationByInstance;
 export const listPublications = repo.listPublications;

@@ -54,6 +54,7 @@ for (const engine of testEngines()) {
       for (const name of ["Consumer North", "Consumer South"]) {
         const res = await api(t.app, admin, "POST", `/api/v1/courses/${courseId}/enrol-methods`, {
           method: "lti",
+          ltiVersion: "1.1",
           name,
         });
         assert.equal(res.status, 201, res.body);
@@ -226,6 +227,7 @@ for (const engine of testEngines()) {
           `/api/v1/courses/${(course.json as { id: number }).id}/enrol-methods`,
           {
             method: "lti",
+            ltiVersion: "1.1",
           },
         );
         const p = res.json as Published;
@@ -244,6 +246,7 @@ for (const engine of testEngines()) {
     it("answers 404 for the cartridge of a disabled, a deleted or an unknown instance", async () => {
       const res = await api(t.app, admin, "POST", `/api/v1/courses/${courseId}/enrol-methods`, {
         method: "lti",
+        ltiVersion: "1.1",
         name: "Short-lived",
       });
       const p = res.json as Published;
