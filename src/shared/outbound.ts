@@ -60,6 +60,8 @@ export interface OutboundResponse {
   /** The URL finally answered, after redirects. */
   url: string;
   contentType: string;
+  /** The `Link` header (RFC 8288), when the server sent one: paged LTI services name the next page in it. */
+  link?: string;
   body: Buffer;
 }
 
@@ -138,67 +140,75 @@ function once(url: URL, o: OnceOptions, allow: AllowList, deadline: number) {
   if (parseIp(host) && !isAddressAllowed(host, allow) && !allow.hosts.has(host.toLowerCase())) {
     return Promise.reject(blocked(host));
   }
-  return new Promise<{ status: number; location?: string; contentType: string; body: Buffer }>(
-    (resolve, reject) => {
-      const client = url.protocol === "https:" ? https : http;
-      const req = client.request(
-        url,
-        {
-          method: o.method,
-          headers: {
-            "accept-encoding": "identity",
-            "user-agent": "Pluto-LMS",
-            ...(o.body !== undefined ? { "content-length": String(Buffer.byteLength(o.body)) } : {}),
-            ...o.headers,
-          },
-          lookup: parseIp(host) ? undefined : guardedLookup(host, allow, o.resolve),
-          timeout: Math.max(1, deadline - Date.now()),
-          signal: o.signal,
+  return new Promise<{
+    status: number;
+    location?: string;
+    contentType: string;
+    link?: string;
+    body: Buffer;
+  }>((resolve, reject) => {
+    const client = url.protocol === "https:" ? https : http;
+    const req = client.request(
+      url,
+      {
+        method: o.method,
+        headers: {
+          "accept-encoding": "identity",
+          "user-agent": "Pluto-LMS",
+          ...(o.body !== undefined ? { "content-length": String(Buffer.byteLength(o.body)) } : {}),
+          ...o.headers,
         },
-        (res) => {
-          const status = res.statusCode ?? 0;
-          const contentType = String(res.headers["content-type"] ?? "");
-          if (status >= 300 && status < 400 && res.headers.location && o.method === "GET") {
-            res.resume();
-            resolve({ status, location: res.headers.location, contentType, body: Buffer.alloc(0) });
-            return;
-          }
-          const declared = Number(res.headers["content-length"] ?? "0");
-          const tooLarge = () =>
-            new OutboundError("too_large", `The response is larger than ${o.maxBytes} bytes.`);
-          // Rejected first, then the connection dropped without an error (an error passed to destroy() once
-          // the response has begun would surface as an uncaught exception).
-          const fail = (err: Error) => {
-            reject(err);
-            res.destroy();
-            req.destroy();
-          };
-          if (declared > o.maxBytes) {
-            fail(tooLarge());
-            return;
-          }
-          const chunks: Buffer[] = [];
-          let size = 0;
-          res.on("data", (chunk: Buffer) => {
-            size += chunk.length;
-            if (size > o.maxBytes) fail(tooLarge());
-            else chunks.push(chunk);
-          });
-          res.on("end", () => resolve({ status, contentType, body: Buffer.concat(chunks) }));
-          res.on("error", reject);
-        },
-      );
-      const timedOut = () => {
-        reject(new OutboundError("timeout", "The server did not answer in time."));
-        req.destroy();
-      };
-      const timer = setTimeout(timedOut, Math.max(1, deadline - Date.now()));
-      req.on("timeout", timedOut);
-      req.on("error", (err) => reject(err));
-      req.on("close", () => clearTimeout(timer));
-      req.end(o.body);
-    },
-  ).catch((err: unknown) => {
+        lookup: parseIp(host) ? undefined : guardedLookup(host, allow, o.resolve),
+        timeout: Math.max(1, deadline - Date.now()),
+        signal: o.signal,
+      },
+      (res) => {
+        const status = res.statusCode ?? 0;
+        const contentType = String(res.headers["content-type"] ?? "");
+        if (status >= 300 && status < 400 && res.headers.location && o.method === "GET") {
+          res.resume();
+          resolve({ status, location: res.headers.location, contentType, body: Buffer.alloc(0) });
+          return;
+        }
+        const declared = Number(res.headers["content-length"] ?? "0");
+        const tooLarge = () =>
+          new OutboundError("too_large", `The response is larger than ${o.maxBytes} bytes.`);
+        // Rejected first, then the connection dropped without an error (an error passed to destroy() once
+        // the response has begun would surface as an uncaught exception).
+        const fail = (err: Error) => {
+          reject(err);
+          res.destroy();
+          req.destroy();
+        };
+        if (declared > o.maxBytes) {
+          fail(tooLarge());
+          return;
+        }
+        const chunks: Buffer[] = [];
+        let size = 0;
+        res.on("data", (chunk: Buffer) => {
+          size += chunk.length;
+          if (size > o.maxBytes) fail(tooLarge());
+          else chunks.push(chunk);
+        });
+        const rawLink = res.headers.link;
+        const link = Array.isArray(rawLink) ? rawLink.join(", ") : rawLink;
+        res.on("end", () =>
+          resolve({ status, contentType, ...(link ? { link } : {}), body: Buffer.concat(chunks) }),
+        );
+        res.on("error", reject);
+      },
+    );
+    const timedOut = () => {
+      reject(new OutboundError("timeout", "The server did not answer in time."));
+      req.destroy();
+    };
+    const timer = setTimeout(timedOut, Math.max(1, deadline - Date.now()));
+    req.on("timeout", timedOut);
+    req.on("error", (err) => reject(err));
+    req.on("close", () => clearTimeout(timer));
+    req.end(o.body);
+  }).catch((err: unknown) => {
     if (err instanceof OutboundError) throw err;
     if (o.signal?.aborted) throw o.signal.reason;
     const code = (err as { code?: string }).code;
@@ -243,6 +253,12 @@ export async function outboundFetch(raw: string, options: OutboundOptions): Prom
         status: res.status,
       });
     }
-    return { status: res.status, url: url.toString(), contentType: res.contentType, body: res.body };
+    return {
+      status: res.status,
+      url: url.toString(),
+      contentType: res.contentType,
+      ...(res.link !== undefined ? { link: res.link } : {}),
+      body: res.body,
+    };
   }
 }

@@ -6,6 +6,7 @@ import { exponentialBackoff, type TaskDefinition } from "../../jobs/registry.js"
 import { addSeconds } from "../../shared/clock.js";
 import { guardedFetch } from "../../shared/outbound.js";
 import { purgeExpiredNonces } from "../lti-common/nonces.service.js";
+import { signingKey } from "../lti-common/platform-keys.service.js";
 import {
   BUSY_RETRY_SECONDS,
   SEND_GRADE_TASK,
@@ -21,7 +22,11 @@ const sendGradePayload = z.object({ providerUserId: z.number() });
 
 /** The transports of a run: outbound requests through the SSRF guard with the site's allow list. */
 const transports = (ctx: AppContext) =>
-  syncTransports({ fetch: guardedFetch(ctx.config.outboundAllow), clock: ctx.clock });
+  syncTransports({
+    fetch: guardedFetch(ctx.config.outboundAllow),
+    clock: ctx.clock,
+    signer: () => signingKey(ctx),
+  });
 
 export const providerTasks: TaskDefinition[] = [
   {

@@ -26,6 +26,8 @@ export interface ClaimedGradeUser {
   outcomeUrl: string | null;
   sourcedid: string | null;
   lastGradeSent: number | null;
+  /** the timestamp of the grade last sent (ISO): the next score's must be later (AGS §3.4.9) */
+  lastGradeSentAt: string | null;
 }
 
 /** The users of a publication that grades can be sent for (the consumer gave an outcome service). */
@@ -85,6 +87,7 @@ export async function claimGradeUsers(
       "outcome_url",
       "sourcedid",
       "last_grade_sent",
+      "last_grade_sent_at",
     ])
     .execute();
   return rows
@@ -96,6 +99,7 @@ export async function claimGradeUsers(
       outcomeUrl: r.outcome_url,
       sourcedid: r.sourcedid,
       lastGradeSent: r.last_grade_sent,
+      lastGradeSentAt: r.last_grade_sent_at,
     }))
     .sort((a, b) => a.id - b.id);
 }

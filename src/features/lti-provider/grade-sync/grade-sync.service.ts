@@ -1,7 +1,8 @@
 // Grade sync to the consumer: each LTI user's grade — the course total for a published course, the
 // activity grade for a published activity — as a 0..1 score, only when it changed since last sent,
 // only after completion when that is required. The score goes out through the transport of the
-// endpoint the consumer gave at launch (transport.ts; today LTI 1.1 Basic Outcomes).
+// endpoint the consumer gave at launch (transport.ts: LTI 1.1 Basic Outcomes, LTI 1.3 AGS scores), with
+// a timestamp strictly later than the last one sent; each send and each failure is logged per user.
 // A grade change enqueues a send in the same transaction (outbox); the scheduled task catches up
 // with everything still unsent, so a consumer that was down gets each pending grade once.
 // Sends may overlap (the queued send and the scheduled run, two runs, two nodes on one database):
@@ -11,6 +12,7 @@
 import { randomUUID } from "node:crypto";
 import type { AppContext } from "../../../app/context.js";
 import type { Db } from "../../../db/database.js";
+import { laterTimestamp } from "../../../lti/services-client/ags.js";
 import { addSeconds, iso } from "../../../shared/clock.js";
 import { NotFoundError } from "../../../shared/errors.js";
 import { isActivityComplete, isCourseComplete } from "../../completion/completion.service.js";
@@ -23,7 +25,8 @@ import {
   type GradeDeps,
 } from "../../grades/grades.service.js";
 import * as repo from "../publications/publications.repository.js";
-import { type GradeTransports, gradeEndpointOf, transportFor } from "./transport.js";
+import { TransportError } from "../transport-error.js";
+import { type GradeReceipt, type GradeTransports, gradeEndpointOf, transportFor } from "./transport.js";
 
 export const SEND_GRADE_TASK = "lti_provider_send_grade";
 
@@ -129,18 +132,34 @@ async function sendClaimed(
   // Scores are compared at the precision they are sent with.
   const score = Math.round(s.score * 1e6) / 1e6;
   if (pu.lastGradeSent !== null && Math.abs(pu.lastGradeSent - score) < 1e-9) return "unchanged";
-  const now = iso(ctx.clock.now());
-  await transportFor(transports, endpoint).send(
-    endpoint,
-    {
-      scoreGiven: score,
-      scoreMaximum: 1,
-      timestamp: now,
-      reference: `pluto-${pu.id}-${Date.now()}`,
-    },
-    signal,
-  );
-  await repo.markGradeSent(ctx.db, pu.id, token, { grade: score, at: iso(ctx.clock.now()) });
+  // Strictly later than the last score sent for this user (AGS §3.4.9): the row is claimed, so no other
+  // run sends between this read and the record below.
+  const timestamp = laterTimestamp(ctx.clock.now(), pu.lastGradeSentAt);
+  const base = { providerUserId: pu.id, publicationId: pub.id, kind: endpoint.kind, score, timestamp };
+  let receipt: GradeReceipt;
+  try {
+    receipt = await transportFor(transports, endpoint).send(
+      endpoint,
+      { scoreGiven: score, scoreMaximum: 1, timestamp, reference: `pluto-${pu.id}-${Date.now()}` },
+      signal,
+    );
+  } catch (err) {
+    if (err instanceof TransportError && !signal?.aborted) {
+      ctx.log.warn(
+        {
+          ...base,
+          event: "lti_grade_send_failed",
+          reason: err.reason,
+          status: err.status,
+          retryable: err.retryable,
+        },
+        `LTI grade not sent: ${err.message}`,
+      );
+    }
+    throw err;
+  }
+  await repo.markGradeSent(ctx.db, pu.id, token, { grade: score, at: timestamp });
+  ctx.log.info({ ...base, event: "lti_grade_sent", answer: receipt.description }, "LTI grade sent");
   return "sent";
 }
 

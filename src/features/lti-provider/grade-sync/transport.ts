@@ -1,13 +1,14 @@
 // What grade sync needs from a protocol: send one score for one remote user to the endpoint the consumer
 // gave at launch. Basic Outcomes (LTI 1.1 replaceResult) implements it today
-// (transport.basic-outcomes.ts); AGS scores (LTI 1.3) will be a sibling. The service
+// (transport.basic-outcomes.ts), AGS scores (LTI 1.3) another (transport.ags.ts). The service
 // (grade-sync.service.ts) keeps what is the same for every protocol: leases, the last grade sent,
 // completion gating and retries; a transport only turns a score into a request and its answer into an
 // outcome. Endpoints are read from the stored row: its kind picks the transport.
 import type { ClaimedGradeUser, Publication } from "../publications/publications.repository.js";
+import type { ServicePlatform } from "../service-token.js";
 
 /** Where one remote user's grades go, as the consumer gave it at launch. */
-export type GradeEndpoint = BasicOutcomesEndpoint;
+export type GradeEndpoint = BasicOutcomesEndpoint | AgsEndpoint;
 
 /** LTI 1.1 Basic Outcomes: the outcome service URL, the user's lis_result_sourcedid, signed with OAuth. */
 export interface BasicOutcomesEndpoint {
@@ -16,6 +17,29 @@ export interface BasicOutcomesEndpoint {
   sourcedId: string;
   consumerKey: string;
   secret: string;
+}
+
+/**
+ * LTI 1.3 AGS: a user's scores go to a line item of the platform, with a service token. Built from a
+ * verified launch by `agsEndpointFrom` (transport.ags.ts).
+ */
+export interface AgsEndpoint {
+  kind: "ags";
+  /** The platform Pluto is registered with: token URL, client_id, authorization server. */
+  platform: ServicePlatform;
+  /** The AGS scopes the launch claim grants (of score, lineitem, lineitem.readonly). */
+  scopes: string[];
+  /** The claim's `lineitem`: the one line item of the link, when the platform gave it. */
+  lineItemUrl?: string;
+  /** The claim's `lineitems`: the container to find or create the line item in. */
+  lineItemsUrl?: string;
+  resourceLinkId: string;
+  /** Pluto's id of what is graded: set on a line item Pluto creates, preferred when several match. */
+  resourceId: string;
+  /** The label of a line item Pluto creates. */
+  label: string;
+  /** The platform's id of the user (the launch's `sub`). */
+  userId: string;
 }
 
 export type GradeEndpointKind = GradeEndpoint["kind"];
@@ -65,5 +89,6 @@ export function gradeEndpointOf(pub: Publication, pu: ClaimedGradeUser): GradeEn
 
 /** Picks the transport for an endpoint by its kind. */
 export function transportFor(transports: GradeTransports, endpoint: GradeEndpoint): GradeTransport {
-  return transports[endpoint.kind];
+  // The transport of `endpoint.kind` takes endpoints of that kind, which this one is.
+  return transports[endpoint.kind] as GradeTransport;
 }

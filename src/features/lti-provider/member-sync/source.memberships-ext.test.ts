@@ -5,9 +5,11 @@ import { after, before, describe, it } from "node:test";
 import { type FakeConsumer, membersXml, startFakeConsumer } from "../../../../test/support/lti11-consumer.js";
 import { FakeClock } from "../../../shared/clock.js";
 import { type Fetch, guardedFetch } from "../../../shared/outbound.js";
+import { serviceTokens } from "../service-token.js";
 import { TransportError } from "../transport-error.js";
 import { type MembershipSources, type MembershipsExtEndpoint, readAllMembers } from "./source.js";
 import { membershipsExtSource } from "./source.memberships-ext.js";
+import { nrpsSource } from "./source.nrps.js";
 
 const SECRET = "consumer-secret";
 const clock = new FakeClock(new Date("2026-12-01T10:00:00Z"));
@@ -24,6 +26,11 @@ async function transportError(p: Promise<unknown>): Promise<TransportError> {
 
 const sourcesOver = (fetch: Fetch): MembershipSources => ({
   memberships_ext: membershipsExtSource({ fetch, clock }),
+  // Never reached: every endpoint here is a memberships-extension one.
+  nrps: nrpsSource({
+    fetch,
+    tokens: serviceTokens({ fetch, clock, signer: () => Promise.reject(new Error("no LTI 1.3 here")) }),
+  }),
 });
 
 describe("the memberships-extension member source", () => {

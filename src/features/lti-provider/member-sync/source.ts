@@ -1,12 +1,13 @@
 // What member sync needs from a protocol: the members of a consumer's context, page by page. The LTI 1.1
-// memberships extension implements it today (source.memberships-ext.ts, one page); NRPS (LTI 1.3,
-// paged by Link headers) will be a sibling. The service (member-sync.service.ts) keeps what is the same for
+// memberships extension implements it (source.memberships-ext.ts, one page), and NRPS (LTI 1.3, paged by
+// Link headers; source.nrps.ts). The service (member-sync.service.ts) keeps what is the same for
 // every protocol: the sync modes, provisioning and enrolment. Endpoints are read from the stored resource
 // link: its kind picks the source.
 import type { KeyedResourceLink, Publication } from "../publications/publications.repository.js";
+import type { ServicePlatform } from "../service-token.js";
 
 /** Where a resource link's members are read, as the consumer gave it at launch. */
-export type MembershipEndpoint = MembershipsExtEndpoint;
+export type MembershipEndpoint = MembershipsExtEndpoint | NrpsEndpoint;
 
 /** The LTI 1.1 memberships extension: ext_ims_lis_memberships_url and _id, signed with OAuth. */
 export interface MembershipsExtEndpoint {
@@ -15,6 +16,16 @@ export interface MembershipsExtEndpoint {
   membershipsId: string;
   consumerKey: string;
   secret: string;
+}
+
+/** LTI 1.3 NRPS: the claim's context memberships URL, read with a service token; built by `nrpsEndpointFrom`. */
+export interface NrpsEndpoint {
+  kind: "nrps";
+  /** The platform Pluto is registered with: token URL, client_id, authorization server. */
+  platform: ServicePlatform;
+  contextMembershipsUrl: string;
+  /** The launch's resource link id: asked for first, the whole context when the platform refuses it. */
+  rlid?: string;
 }
 
 export type MembershipEndpointKind = MembershipEndpoint["kind"];
@@ -64,7 +75,8 @@ export function membershipEndpointOf(
 
 /** Picks the source for an endpoint by its kind. */
 export function sourceFor(sources: MembershipSources, endpoint: MembershipEndpoint): MembershipSource {
-  return sources[endpoint.kind];
+  // The source of `endpoint.kind` reads endpoints of that kind, which this one is.
+  return sources[endpoint.kind] as MembershipSource;
 }
 
 /** Every page of a source, read to the end (a mode that unenrols needs the whole list). */
