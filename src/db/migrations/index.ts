@@ -16,6 +16,7 @@ import * as m0047 from "./0047-course-copy.js";
 import * as m0050 from "./0050-lti-tool-services.js";
 import * as m0052 from "./0052-lti-platforms.js";
 import * as m0054 from "./0054-lti-publication-version.js";
+import * as m0055 from "./0055-lti-tool-logins.js";
 
 export const migrations: Record<string, Migration> = {
   "0001-core": m0001,
@@ -34,4 +35,5 @@ export const migrations: Record<string, Migration> = {
   "0050-lti-tool-services": m0050,
   "0052-lti-platforms": m0052,
   "0054-lti-publication-version": m0054,
+  "0055-lti-tool-logins": m0055,
 };
