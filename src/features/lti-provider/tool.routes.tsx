@@ -29,6 +29,7 @@ import {
   type PeekedLaunch,
   peekToolLaunch,
   platformsOfIssuer,
+  publicationOfHistory,
   toolLaunchUrl,
   v1p3LaunchRequest,
 } from "./launch/v1p3.adapter.js";
@@ -166,6 +167,11 @@ export function registerToolRoutes(app: FastifyInstance, ctx: AppContext) {
     let peek: PeekedLaunch | undefined;
     try {
       peek = peekToolLaunch(form);
+      if (peek.uuid === "" && binding !== undefined)
+        peek.uuid = await publicationOfHistory(ctx, peek.custom, {
+          registrationId: Number(binding.platformId),
+          deploymentId: peek.deploymentId,
+        });
       let token = "";
       let returnUrl: string | undefined;
       await handleLaunch(ctx, v1p3LaunchRequest(ctx, form, peek, binding, browser), async (trx, out) => {

@@ -303,6 +303,37 @@ for (const engine of testEngines()) {
       await refused("state_mismatch", () => post({ id_token: idToken, state: l.state }));
     });
 
+    it("finds a copied link's publication by its resource link or context id history", async () => {
+      await accepted("sub-original", [LEARNER]);
+      const copied = async (custom: Record<string, string>, link: string) => {
+        const l = await redirectLogin();
+        const idToken = await lms.sign(
+          claims(
+            l.nonce,
+            {
+              [`${LTI}custom`]: custom,
+              [`${LTI}resource_link`]: { id: link },
+              [`${LTI}context`]: { id: "ctx-copy" },
+            },
+            "sub-copied",
+          ),
+        );
+        return post({ id_token: idToken, state: l.state }, l.cookie);
+      };
+      const byLink = await copied({ resource_link_id_history: "rl-gone,rl-1" }, "rl-copy-1");
+      assert.equal(byLink.statusCode, 303, byLink.body);
+      const byContext = await copied({ context_id_history: "ctx-1" }, "rl-copy-2");
+      assert.equal(byContext.statusCode, 303, byContext.body);
+      const [u] = await userOf("sub-copied");
+      assert.deepEqual(await rolesOf(u!.id), ["student"], "enrolled in the original's course");
+      await refused("unknown_tool", () =>
+        copied(
+          { resource_link_id_history: "$ResourceLink.id.history", context_id_history: "ctx-other" },
+          "rl-3",
+        ),
+      );
+    });
+
     it("binds the state by Platform Storage when offered: no cookie is needed for the launch", async () => {
       const res = await login({ lti_storage_target: "_parent" });
       assert.equal(res.statusCode, 200, res.body);

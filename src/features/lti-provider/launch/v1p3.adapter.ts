@@ -18,9 +18,11 @@ import { LTI_CLAIM } from "../../../lti/vocab/claims.js";
 import { LTI13_MESSAGE_TYPES } from "../../../lti/vocab/messages.js";
 import { findPlatform, listPlatforms, type Platform } from "../platforms/platforms.service.js";
 import { toolDetails } from "../platforms/tool-endpoints.js";
+import { findPublication } from "../publications/publications.repository.js";
 import type { KnownDeployment, LaunchRequest } from "./launch.service.js";
 import { platformKeyset } from "./platform-keysets.service.js";
 import { LaunchRejected, requireLtiVersion } from "./rejection.js";
+import { findPublicationOfHistory } from "./resource-links.repository.js";
 import type { VerifiedLaunch } from "./verified-launch.js";
 
 type Ctx = Pick<AppContext, "db" | "config" | "clock">;
@@ -82,9 +84,50 @@ export function selectedPublication(custom: Record<string, unknown>, targetLinkU
   return "";
 }
 
+/**
+ * The custom parameters that carry a platform's id histories (LTI Core §5.4.6 substitution variables), as
+ * its admin configures them: `resource_link_id_history=$ResourceLink.id.history` and
+ * `context_id_history=$Context.id.history`. Comma-separated, most recent first.
+ */
+export const HISTORY_PARAMETERS = {
+  resourceLinkIds: "resource_link_id_history",
+  contextIds: "context_id_history",
+} as const;
+
+function historyOf(custom: Record<string, unknown>, name: string): string[] {
+  const v = custom[name];
+  // An unsubstituted "$ResourceLink.id.history" (the platform does not know it) names nothing.
+  if (typeof v !== "string" || v.startsWith("$")) return [];
+  return v
+    .split(",")
+    .map((x) => x.trim())
+    .filter((x) => x !== "" && x.length <= 255)
+    .slice(0, 20);
+}
+
+/**
+ * The publication a copied link's original was launched into, by the ids in its history custom parameters
+ * (within this platform deployment's resource links); "" when none is known.
+ */
+export async function publicationOfHistory(
+  ctx: Ctx,
+  custom: Record<string, unknown>,
+  deployment: { registrationId: number; deploymentId: string },
+): Promise<string> {
+  const history = {
+    resourceLinkIds: historyOf(custom, HISTORY_PARAMETERS.resourceLinkIds),
+    contextIds: historyOf(custom, HISTORY_PARAMETERS.contextIds),
+  };
+  if (history.resourceLinkIds.length === 0 && history.contextIds.length === 0) return "";
+  const id = await findPublicationOfHistory(ctx.db, deployment, history);
+  if (id === undefined) return "";
+  return (await findPublication(ctx.db, id))?.uuid ?? "";
+}
+
 /** What an id_token says before it is verified: read for the launch's one query, trusted for nothing. */
 export interface PeekedLaunch {
   uuid: string;
+  custom: Record<string, unknown>;
   deploymentId: string;
   sub: string;
   resourceLinkId: string;
@@ -96,7 +139,8 @@ const str = (v: unknown) => (typeof v === "string" ? v.slice(0, 255) : "");
 export function peekToolLaunch(form: Readonly<Record<string, unknown>>): PeekedLaunch {
   const token = form.id_token;
   if (typeof token !== "string" || token === "") {
-    if (typeof form.error === "string") return { uuid: "", deploymentId: "", sub: "", resourceLinkId: "" };
+    if (typeof form.error === "string")
+      return { uuid: "", custom: {}, deploymentId: "", sub: "", resourceLinkId: "" };
     throw new ParameterError("missing_parameter", "id_token");
   }
   let claims: Record<string, unknown>;
@@ -105,13 +149,12 @@ export function peekToolLaunch(form: Readonly<Record<string, unknown>>): PeekedL
   } catch {
     throw new JwtError("jwt_malformed", "The id_token is not a JWT");
   }
-  const custom = claims[LTI_CLAIM.custom];
+  const c = claims[LTI_CLAIM.custom];
+  const custom = c !== null && typeof c === "object" ? (c as Record<string, unknown>) : {};
   const link = claims[LTI_CLAIM.resourceLink];
   return {
-    uuid: selectedPublication(
-      custom !== null && typeof custom === "object" ? (custom as Record<string, unknown>) : {},
-      claims[LTI_CLAIM.targetLinkUri],
-    ),
+    uuid: selectedPublication(custom, claims[LTI_CLAIM.targetLinkUri]),
+    custom,
     deploymentId: str(claims[LTI_CLAIM.deploymentId]),
     sub: str(claims.sub),
     resourceLinkId:
@@ -174,7 +217,13 @@ export function v1p3LaunchRequest(
         isOwnLaunchUrl: (url) => isOwnLaunchUrl(ctx, url),
         clock: ctx.clock,
       });
-      if (selectedPublication(launch.custom, launch.targetLinkUri) !== pub.uuid)
+      const selected =
+        selectedPublication(launch.custom, launch.targetLinkUri) ||
+        (await publicationOfHistory(ctx, launch.custom, {
+          registrationId,
+          deploymentId: launch.deploymentId,
+        }));
+      if (selected !== pub.uuid)
         throw new LaunchRejected("unknown_tool", "There is no published tool at this address.");
       if (launch.messageType !== LTI13_MESSAGE_TYPES.resourceLink)
         throw new LaunchRejected(
