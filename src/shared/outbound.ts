@@ -132,6 +132,8 @@ function guardedLookup(
   };
 }
 
+type Once = { status: number; location?: string; contentType: string; link?: string; body: Buffer };
+
 type OnceOptions = Required<Omit<OutboundOptions, "headers" | "body" | "signal">> &
   Pick<OutboundOptions, "headers" | "body" | "signal">;
 
@@ -140,13 +142,7 @@ function once(url: URL, o: OnceOptions, allow: AllowList, deadline: number) {
   if (parseIp(host) && !isAddressAllowed(host, allow) && !allow.hosts.has(host.toLowerCase())) {
     return Promise.reject(blocked(host));
   }
-  return new Promise<{
-    status: number;
-    location?: string;
-    contentType: string;
-    link?: string;
-    body: Buffer;
-  }>((resolve, reject) => {
+  return new Promise<Once>((resolve, reject) => {
     const client = url.protocol === "https:" ? https : http;
     const req = client.request(
       url,
@@ -191,11 +187,8 @@ function once(url: URL, o: OnceOptions, allow: AllowList, deadline: number) {
           if (size > o.maxBytes) fail(tooLarge());
           else chunks.push(chunk);
         });
-        const rawLink = res.headers.link;
-        const link = Array.isArray(rawLink) ? rawLink.join(", ") : rawLink;
-        res.on("end", () =>
-          resolve({ status, contentType, ...(link ? { link } : {}), body: Buffer.concat(chunks) }),
-        );
+        const link = [res.headers.link].flat().join(", ") || undefined;
+        res.on("end", () => resolve({ status, contentType, link, body: Buffer.concat(chunks) }));
         res.on("error", reject);
       },
     );
@@ -253,12 +246,7 @@ export async function outboundFetch(raw: string, options: OutboundOptions): Prom
         status: res.status,
       });
     }
-    return {
-      status: res.status,
-      url: url.toString(),
-      contentType: res.contentType,
-      ...(res.link !== undefined ? { link: res.link } : {}),
-      body: res.body,
-    };
+    const { status, contentType, link, body } = res;
+    return { status, url: url.toString(), contentType, ...(link ? { link } : {}), body };
   }
 }

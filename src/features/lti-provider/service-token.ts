@@ -75,10 +75,31 @@ export function answerExcerpt(res: { status: number; body: Buffer }, max = 200):
   return cut ? `HTTP ${res.status}: ${cut}` : `HTTP ${res.status}`;
 }
 
+/** `p`, or the signal's reason as soon as it aborts. */
+function until<T>(p: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+  if (!signal) return p;
+  return new Promise<T>((resolve, reject) => {
+    const abort = () => reject(signal.reason);
+    if (signal.aborted) return abort();
+    signal.addEventListener("abort", abort, { once: true });
+    p.then(
+      (v) => {
+        signal.removeEventListener("abort", abort);
+        resolve(v);
+      },
+      (e: unknown) => {
+        signal.removeEventListener("abort", abort);
+        reject(e);
+      },
+    );
+  });
+}
+
 export function serviceTokens(deps: ServiceTokenDeps): ServiceTokens {
   const cache = deps.cache ?? processTokenCache;
 
-  async function request(platform: ServicePlatform, scopes: readonly string[], signal?: AbortSignal) {
+  // Shared by every caller waiting for this key, so no caller's signal cuts it (each stops waiting on its own).
+  async function request(platform: ServicePlatform, scopes: readonly string[]) {
     const key = await deps.signer();
     const assertion = await signClientAssertion(
       { clientId: platform.clientId, audience: platform.authorizationServer || platform.tokenUrl },
@@ -93,7 +114,6 @@ export function serviceTokens(deps: ServiceTokenDeps): ServiceTokens {
         timeoutMs: TOKEN_TIMEOUT_MS,
         maxBytes: MAX_TOKEN_RESPONSE_BYTES,
         acceptAnyStatus: true,
-        signal,
       }),
     );
     const parsed = parseTokenResponse(res.status, res.body.toString("utf8"), scopes, deps.clock);
@@ -111,21 +131,29 @@ export function serviceTokens(deps: ServiceTokenDeps): ServiceTokens {
     return parsed.token;
   }
 
-  async function token(platform: ServicePlatform, scopes: readonly string[], signal?: AbortSignal) {
+  async function token(
+    platform: ServicePlatform,
+    scopes: readonly string[],
+    signal?: AbortSignal,
+  ): Promise<ServiceToken> {
     const key = keyOf(platform, scopes);
     const cached = cache.get(key);
     if (cached) {
-      const t = await cached.catch(() => undefined);
+      const t = await until(cached, signal).catch((err: unknown) => {
+        if (signal?.aborted) throw err;
+        return undefined;
+      });
       if (t && t.expiresAt.getTime() > deps.clock.now().getTime()) return t;
       if (cache.get(key) !== cached) return token(platform, scopes, signal);
       cache.delete(key);
     }
-    const pending = request(platform, scopes, signal);
+    signal?.throwIfAborted();
+    const pending = request(platform, scopes);
     cache.set(key, pending);
     pending.catch(() => {
       if (cache.get(key) === pending) cache.delete(key);
     });
-    return pending;
+    return until(pending, signal);
   }
 
   return {

@@ -18,7 +18,7 @@ import { agsEndpointFrom } from "./grade-sync/transport.ags.js";
 import type { AgsEndpoint, Score } from "./grade-sync/transport.js";
 import { readAllMembers } from "./member-sync/source.js";
 import { nrpsEndpointFrom } from "./member-sync/source.nrps.js";
-import type { ServicePlatform } from "./service-token.js";
+import { type ServicePlatform, serviceTokens } from "./service-token.js";
 import { type SyncTransports, syncTransports } from "./sync-transports.js";
 import { TransportError } from "./transport-error.js";
 
@@ -247,6 +247,34 @@ for (const engine of testEngines()) {
       assert.equal(lms.scores[0]?.lineItem, lms.lineItems.at(-1)?.id);
     });
 
+    it("sends every grade of a link to one line item when two nodes create it at once", async () => {
+      const node = () =>
+        syncTransports({
+          fetch: guardedFetch(["127.0.0.1"]),
+          clock: t.clock,
+          signer: () => signingKey(t.ctx),
+          tokenCache: new Map(),
+          lineItems: new Map(),
+        }).grades.ags;
+      const [a, b] = [node(), node()];
+      const container = `${lms.url}/lineitems`;
+      const users = ["n-1", "n-2", "n-3", "n-4"];
+      await Promise.all(
+        users.map((u, i) =>
+          (i % 2 ? a : b).send(
+            ags({ lineitems: container }, { resourceLinkId: "rl-race", userId: u }),
+            score(0.5),
+          ),
+        ),
+      );
+      const items = new Set(
+        lms.scores.filter((x) => users.includes(String(x.body.userId))).map((x) => x.lineItem),
+      );
+      assert.equal(lms.scores.length, 4);
+      assert.equal(items.size, 1, "one line item takes the link's grades");
+      assert.equal([...items][0], lms.lineItems.find((i) => i.resourceLinkId === "rl-race")?.id);
+    });
+
     it("does not create a line item without the lineitem scope, and says so", async () => {
       const e = agsEndpointFrom(
         { lineitems: `${lms.url}/lineitems`, scope: [SCOPE.score, SCOPE.lineItemReadOnly] },
@@ -282,6 +310,24 @@ for (const engine of testEngines()) {
       assert.match(err.message, /token endpoint refused: invalid_client/);
       assert.doesNotMatch(err.message, /eyJ/);
       assert.equal(lms.scores.length, 0);
+    });
+
+    it("shares one token request between callers, and one caller stopping does not fail the others", async () => {
+      const tokens = serviceTokens({
+        fetch: guardedFetch(["127.0.0.1"]),
+        clock: t.clock,
+        signer: () => signingKey(t.ctx),
+        cache: new Map(),
+      });
+      const stop = new AbortController();
+      const first = tokens.token(platform, [SCOPE.score], stop.signal);
+      const second = tokens.token(platform, [SCOPE.score]);
+      stop.abort(new Error("stopping"));
+      await assert.rejects(first, /stopping/);
+      assert.match((await second).accessToken, /^scratch-token-/);
+      assert.equal(lms.tokenRequests(), 1);
+      assert.equal((await tokens.token(platform, [SCOPE.score])).accessToken, (await second).accessToken);
+      assert.equal(lms.tokenRequests(), 1);
     });
 
     it("gives no AGS endpoint without a score scope or any line item URL", () => {

@@ -130,7 +130,7 @@ export function parseTokenResponse(
       : typeof rawExpiry === "string"
         ? Number(rawExpiry)
         : Number.NaN;
-  if (rawExpiry !== undefined && (!Number.isFinite(expiresIn) || expiresIn <= 0)) {
+  if (rawExpiry !== undefined && (!Number.isFinite(expiresIn) || expiresIn < 1)) {
     return { ok: false, error: "invalid_response", description: "expires_in is not a positive number" };
   }
   const lifetime = rawExpiry === undefined ? DEFAULT_TOKEN_LIFETIME_SECONDS : expiresIn;

@@ -11,6 +11,9 @@ import {
   type Published,
   publishQuizCourse,
 } from "../../../../test/support/published-quiz.js";
+import { TransportError } from "../transport-error.js";
+import { sendGrade } from "./grade-sync.service.js";
+import type { GradeTransport, GradeTransports, Score } from "./transport.js";
 
 for (const engine of testEngines()) {
   describe(`grade sync runs that overlap (${engine})`, () => {
@@ -65,6 +68,94 @@ for (const engine of testEngines()) {
         [],
         "no grade was sent twice",
       );
+    });
+  });
+}
+
+for (const engine of testEngines()) {
+  describe(`the scores a grade send gives its transport (${engine})`, () => {
+    let t: TestApp;
+    let admin: string;
+    let quizId: number;
+    let pub: Published;
+    const logLines: Array<Record<string, unknown>> = [];
+    const scores: Score[] = [];
+    let refuse: TransportError | undefined;
+    const recording: GradeTransport<"basic_outcomes"> = {
+      kind: "basic_outcomes",
+      async send(_endpoint, score) {
+        if (refuse) throw refuse;
+        scores.push(score);
+        return { description: "taken" };
+      },
+    };
+    const transports: GradeTransports = {
+      basic_outcomes: recording,
+      ags: {
+        kind: "ags",
+        send: () => Promise.reject(new Error("no AGS endpoint is stored in this test")),
+      },
+    };
+    before(async () => {
+      t = await startTestApp(engine, { config: { outboundAllow: ["127.0.0.1"] }, logLines });
+      ({ admin, quizId, pub } = await publishQuizCourse(t));
+    });
+    after(() => t.close());
+
+    const grade = async (userId: number, value: number) => {
+      const res = await api(t.app, admin, "PUT", `/api/v1/activities/${quizId}/grades/${userId}`, {
+        grade: value,
+        feedback: "",
+      });
+      assert.equal(res.status, 200, res.body);
+    };
+
+    it("gives each score a millisecond timestamp strictly after the last one sent, the clock standing still", async () => {
+      const userId = await launchWithOutcomes(t, pub, {
+        consumerKey: "consumer",
+        remoteId: "ts-1",
+        outcomeUrl: "http://127.0.0.1:9/outcomes",
+      });
+      const { id } = await t.ctx.db
+        .selectFrom("lti_provider_users")
+        .select("id")
+        .where("user_id", "=", userId)
+        .executeTakeFirstOrThrow();
+      const now = t.clock.now().toISOString();
+      for (const value of [5, 0, 7]) {
+        await grade(userId, value);
+        assert.equal(await sendGrade(t.ctx, transports, id), "sent");
+      }
+      assert.deepEqual(
+        scores.map((s) => [s.scoreGiven, s.timestamp]),
+        [
+          [0.5, now],
+          [0, new Date(Date.parse(now) + 1).toISOString()],
+          [0.7, new Date(Date.parse(now) + 2).toISOString()],
+        ],
+        "a zero is sent like any other grade",
+      );
+      const sent = logLines.filter((l) => l.event === "lti_grade_sent" && l.providerUserId === id);
+      assert.deepEqual(
+        sent.map((l) => [l.kind, l.score, l.timestamp, l.answer]),
+        scores.map((s) => ["basic_outcomes", s.scoreGiven, s.timestamp, "taken"]),
+      );
+
+      refuse = new TransportError(
+        "refused",
+        "the platform refused the score: HTTP 422: not a student",
+        false,
+        {
+          status: 422,
+        },
+      );
+      await grade(userId, 9);
+      await assert.rejects(sendGrade(t.ctx, transports, id), TransportError);
+      refuse = undefined;
+      const failed = logLines.find((l) => l.event === "lti_grade_send_failed" && l.providerUserId === id);
+      assert.equal(failed?.status, 422);
+      assert.equal(failed?.score, 0.9);
+      assert.match(String(failed?.msg), /HTTP 422: not a student/);
     });
   });
 }

@@ -5,7 +5,8 @@
 // protocol is src/lti/services-client/ags.ts; tokens come from ../service-token.ts.
 //
 // A line item found or created is remembered in this process per (container, resource link, resource), so
-// the users of one link cost one lookup. The service (grade-sync.service.ts) gives each score a timestamp
+// the users of one link cost one lookup; after creating one the container is searched again, so nodes that
+// created one each at the same time all send to the first the platform lists. The service (grade-sync.service.ts) gives each score a timestamp
 // strictly later than the last one sent for the user, and sends a user's grade from one node at a time.
 import { isLtiError } from "../../../lti/errors.js";
 import {
@@ -132,27 +133,7 @@ export function agsTransport(deps: {
     scopes: readonly string[],
     signal: AbortSignal | undefined,
   ): Promise<string> {
-    let url: string | undefined = lineItemsSearchUrl(container, { resourceLinkId: endpoint.resourceLinkId });
-    const found: LineItem[] = [];
-    for (let page = 0; url && page < MAX_LINE_ITEM_PAGES; page++) {
-      const res = await call(
-        endpoint,
-        scopes,
-        url,
-        { method: "GET", accept: AGS_MEDIA_TYPE.lineItemContainer },
-        signal,
-      );
-      if (res.status !== 200) throw refused("the platform refused the line items query", res);
-      try {
-        found.push(...parseLineItemContainer(res.body.toString("utf8")));
-      } catch (err) {
-        throw unreadable("the platform's line items could not be read", err, res);
-      }
-      url = nextPageUrl(res.link, url);
-    }
-    // The platform filters by resource link; a platform that ignores the filter still gives each item's own.
-    const ofLink = found.filter((i) => i.resourceLinkId === endpoint.resourceLinkId);
-    const hit = ofLink.find((i) => i.resourceId === endpoint.resourceId) ?? ofLink[0];
+    const hit = await search(endpoint, container, scopes, signal);
     if (hit) return hit.id;
     if (!scopes.includes(AGS_SCOPE.lineItem)) {
       throw new TransportError(
@@ -178,11 +159,45 @@ export function agsTransport(deps: {
     );
     if (res.status !== 200 && res.status !== 201)
       throw refused("the platform refused to create the line item", res);
+    let created: string;
     try {
-      return parseLineItem(res.body.toString("utf8")).id;
+      created = parseLineItem(res.body.toString("utf8")).id;
     } catch (err) {
       throw unreadable("the platform's created line item could not be read", err, res);
     }
+    // Another node may have created one for the link at the same time: every node takes the first the
+    // platform lists, so the link's grades all go to one line item.
+    return (await search(endpoint, container, scopes, signal))?.id ?? created;
+  }
+
+  /** The line item of the endpoint's resource link in the container (every page), preferring Pluto's resource id. */
+  async function search(
+    endpoint: AgsEndpoint,
+    container: string,
+    scopes: readonly string[],
+    signal: AbortSignal | undefined,
+  ): Promise<LineItem | undefined> {
+    let url: string | undefined = lineItemsSearchUrl(container, { resourceLinkId: endpoint.resourceLinkId });
+    const found: LineItem[] = [];
+    for (let page = 0; url && page < MAX_LINE_ITEM_PAGES; page++) {
+      const res = await call(
+        endpoint,
+        scopes,
+        url,
+        { method: "GET", accept: AGS_MEDIA_TYPE.lineItemContainer },
+        signal,
+      );
+      if (res.status !== 200) throw refused("the platform refused the line items query", res);
+      try {
+        found.push(...parseLineItemContainer(res.body.toString("utf8")));
+      } catch (err) {
+        throw unreadable("the platform's line items could not be read", err, res);
+      }
+      url = nextPageUrl(res.link, url);
+    }
+    // The platform filters by resource link; a platform that ignores the filter still gives each item's own.
+    const ofLink = found.filter((i) => i.resourceLinkId === endpoint.resourceLinkId);
+    return ofLink.find((i) => i.resourceId === endpoint.resourceId) ?? ofLink[0];
   }
 
   function lineItemOf(
