@@ -303,6 +303,37 @@ for (const engine of testEngines()) {
       await refused("state_mismatch", () => post({ id_token: idToken, state: l.state }));
     });
 
+    it("answers a launch post that is not one with a 4xx page: no id_token, not a JWT, the platform's error", async () => {
+      await refused("missing_parameter", () => post({}));
+      await refused("jwt_malformed", () => post({ id_token: "not.a.jwt", state: "x".repeat(43) }));
+      await refused("launch_platform_error", () =>
+        post({ error: "login_required", error_description: "No session", state: "x".repeat(43) }),
+      );
+      await refused("missing_parameter", () =>
+        t.app.inject({
+          method: "POST",
+          url: "/lti/tool/login",
+          headers: { "content-type": "application/x-www-form-urlencoded" },
+          payload: form({ iss: lms.url }),
+        }),
+      );
+    });
+
+    it("refuses a launch whose platform's key set cannot be read (jwt_keyset_unavailable), not a 500", async () => {
+      const reg = await api(t.app, token, "POST", "/api/v1/lti/platforms", {
+        name: "Broken keys",
+        issuer: `${lms.url}/broken`,
+        clientId: CLIENT_ID,
+        authenticationRequestUrl: `${lms.url}/auth`,
+        publicKeysetUrl: `${lms.url}/no-such-jwks`,
+        deploymentIds: [DEPLOYMENT],
+      });
+      assert.equal(reg.status, 201, reg.body);
+      const l = await redirectLogin({ iss: `${lms.url}/broken` });
+      const idToken = await lms.sign(claims(l.nonce, { iss: `${lms.url}/broken` }, "sub-x"));
+      await refused("jwt_keyset_unavailable", () => post({ id_token: idToken, state: l.state }, l.cookie));
+    });
+
     it("finds a copied link's publication by its resource link or context id history", async () => {
       await accepted("sub-original", [LEARNER]);
       const copied = async (custom: Record<string, string>, link: string) => {

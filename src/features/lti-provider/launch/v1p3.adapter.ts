@@ -6,7 +6,7 @@
 // single use goes to the store the launch's write records it in, so a refused launch writes nothing.
 import { decodeJwt } from "jose";
 import type { AppContext } from "../../../app/context.js";
-import { isLtiError, JwtError, ParameterError } from "../../../lti/errors.js";
+import { isLtiError, JwtError, ParameterError, ToolLaunchError } from "../../../lti/errors.js";
 import type { KeysetPort } from "../../../lti/ports.js";
 import {
   launchSummary,
@@ -135,14 +135,25 @@ export interface PeekedLaunch {
 
 const str = (v: unknown) => (typeof v === "string" ? v.slice(0, 255) : "");
 
-/** Reads an id_token's claims unverified; an id_token that is not a JWT is refused (`jwt_malformed`). */
+/**
+ * Reads an id_token's claims unverified; an id_token that is not a JWT is refused (`jwt_malformed`), a
+ * platform's posted `error` is its refusal (`launch_platform_error`).
+ */
 export function peekToolLaunch(form: Readonly<Record<string, unknown>>): PeekedLaunch {
-  const token = form.id_token;
-  if (typeof token !== "string" || token === "") {
-    if (typeof form.error === "string")
-      return { uuid: "", custom: {}, deploymentId: "", sub: "", resourceLinkId: "" };
-    throw new ParameterError("missing_parameter", "id_token");
+  // Case 125: the platform posted its refusal instead of an id_token.
+  if (typeof form.error === "string" && form.error !== "") {
+    const description = typeof form.error_description === "string" ? form.error_description : undefined;
+    throw new ToolLaunchError(
+      "launch_platform_error",
+      `The platform refused the launch: ${form.error.slice(0, 100)}`,
+      {
+        error: form.error.slice(0, 200),
+        ...(description === undefined ? {} : { errorDescription: description.slice(0, 500) }),
+      },
+    );
   }
+  const token = form.id_token;
+  if (typeof token !== "string" || token === "") throw new ParameterError("missing_parameter", "id_token");
   let claims: Record<string, unknown>;
   try {
     claims = decodeJwt(token);
