@@ -334,6 +334,31 @@ for (const engine of testEngines()) {
       await refused("jwt_keyset_unavailable", () => post({ id_token: idToken, state: l.state }, l.cookie));
     });
 
+    it("holds the publication's max users under simultaneous first launches", async () => {
+      const course = (await makeCourse(t)).id;
+      const created = await api(t.app, token, "POST", `/api/v1/courses/${course}/enrol-methods`, {
+        method: "lti",
+        ltiVersion: "1.3",
+        name: "Small group",
+        maxEnrolled: 2,
+      });
+      assert.equal(created.status, 201, created.body);
+      const small = (created.json as { customParameters: { id: string } }).customParameters.id;
+      const posts = [];
+      for (let i = 0; i < 5; i++) {
+        const l = await redirectLogin();
+        const idToken = await lms.sign(
+          claims(l.nonce, { [`${LTI}custom`]: { id: small } }, `sub-crowd-${i}`),
+        );
+        posts.push(() => post({ id_token: idToken, state: l.state }, l.cookie));
+      }
+      const statuses = (await Promise.all(posts.map((p) => p()))).map((r) => r.statusCode).sort();
+      assert.deepEqual(statuses, [303, 303, 409, 409, 409]);
+      const { rows } = await sql<{ n: number }>`select count(*) as n from enrolments e
+        join enrol_instances i on i.id = e.instance_id where i.course_id = ${course}`.execute(t.ctx.db);
+      assert.equal(Number(rows[0]!.n), 2);
+    });
+
     it("finds a copied link's publication by its resource link or context id history", async () => {
       await accepted("sub-original", [LEARNER]);
       const copied = async (custom: Record<string, string>, link: string) => {
