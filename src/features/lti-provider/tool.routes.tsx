@@ -102,7 +102,9 @@ export function registerToolRoutes(app: FastifyInstance, ctx: AppContext) {
         context: typeof fetchDest === "string" ? { fetchDest } : {},
       });
       if (r.action === "new_window") {
-        // Only chosen when the caller says cookies are blocked, which this route never does.
+        // Chosen only when the caller says this frame's cookies are blocked, which this route never does:
+        // the Partitioned cookie is tried, and after an accepted launch a session cookie the frame drops
+        // ends at the hand-off's new-window page.
         throw new LaunchRejected("state_mismatch", "This browser keeps no sign-in state in this frame.");
       }
       await saveToolLogin(ctx.db, r.binding);
@@ -173,12 +175,10 @@ export function registerToolRoutes(app: FastifyInstance, ctx: AppContext) {
           deploymentId: peek.deploymentId,
         });
       let token = "";
-      let returnUrl: string | undefined;
       await handleLaunch(ctx, v1p3LaunchRequest(ctx, form, peek, binding, browser), async (trx, out) => {
         // The login is used once: a second launch with this state finds none.
         if (!(await deleteToolLogin(trx, state)))
           throw new LaunchRejected("state_unknown", "This launch was already used. Start it again.");
-        returnUrl = out.returnUrl;
         const data = {
           lti: { publicationId: out.publicationId, courseId: out.courseId },
           embedded: out.embedded,
@@ -187,7 +187,6 @@ export function registerToolRoutes(app: FastifyInstance, ctx: AppContext) {
         await createSession({ ...ctx, db: trx }, reply, out.userId, data, { embedded: true });
         token = await createHandoff(trx, ctx.clock, { userId: out.userId, target: out.target, data });
       });
-      request.log.info({ returnUrl: returnUrl !== undefined }, "LTI 1.3 launch accepted");
       if (cookie !== undefined) setStateCookie(reply, { name: stateCookieName(state), value: "" }, 0);
       return reply.redirect(`/enrol/lti/continue/${token}`, 303);
     } catch (err) {

@@ -27,7 +27,10 @@ export interface LaunchContext {
   instance: EnrolInstance;
   /** The published activity still exists (always true for a published course). */
   activityExists: boolean;
-  /** The deployment of the named consumer key for this publication, if it launched before. */
+  /**
+   * LTI 1.1: the deployment of the named consumer key for this publication, if it launched before;
+   * LTI 1.3: the platform's registered deployment of the named deployment_id, if any.
+   */
   deploymentId: number | undefined;
   /** That deployment's account scope (itself, or the group it was declared part of). */
   accountScope: number | undefined;
