@@ -37,7 +37,7 @@ export function requireLtiVersion(pub: { ltiVersion: "1.1" | "1.3" }, launchVers
   if (pub.ltiVersion === launchVersion) return;
   throw new LaunchRejected(
     "lti_version_mismatch",
-    `This tool is published for ${VERSION_NAMES[pub.ltiVersion]}, and this is a ${VERSION_NAMES[launchVersion]} launch. Ask the course's teacher which LTI version to configure, or to change the published tool's "LTI version".`,
+    `This tool is published for ${VERSION_NAMES[pub.ltiVersion]}; this launch uses ${VERSION_NAMES[launchVersion]}. Ask the course's teacher which LTI version to configure, or to change the published tool's "LTI version".`,
   );
 }
 
