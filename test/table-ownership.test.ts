@@ -65,6 +65,7 @@ const OWNERS: Record<string, readonly string[]> = {
     "src/features/lti-provider/launch/launch.repository.ts",
   ],
   lti_handoffs: ["src/features/lti-provider/launch/handoffs.repository.ts"],
+  lti_tool_logins: ["src/features/lti-provider/launch/tool-logins.repository.ts"],
   lti_nonces: ["src/features/lti-common/nonces.repository.ts"],
   lti_launch_log: ["src/features/lti-common/launch-log.repository.ts"],
   lti_deployments: [

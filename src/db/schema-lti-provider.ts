@@ -129,6 +129,17 @@ export interface LtiPlatformsTable {
   updated_at: string;
 }
 
+/** A login Pluto-the-tool answered, until its launch (LTI 1.3): the LoginBinding by its state. */
+export interface LtiToolLoginsTable {
+  /** sha256 of the state */
+  state_hash: string;
+  /** the platform's registration (lti_registrations) */
+  registration_id: number;
+  /** JSON: the LoginBinding without its state */
+  binding: string;
+  expires_at: string;
+}
+
 export interface LtiProviderTables {
   lti_platforms: LtiPlatformsTable;
   lti_publications: LtiPublicationsTable;
@@ -137,5 +148,6 @@ export interface LtiProviderTables {
   lti_resource_links: LtiResourceLinksTable;
   lti_nonces: LtiNoncesTable;
   lti_handoffs: LtiHandoffsTable;
+  lti_tool_logins: LtiToolLoginsTable;
   lti_launch_log: LtiLaunchLogTable;
 }

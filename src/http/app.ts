@@ -76,6 +76,13 @@ export function viewerTimeZone(ctx: AppContext, request: FastifyRequest): string
   return resolveTimeZone(request.actor?.timezone, ctx.config.timezone);
 }
 
+/** The published course of an LTI launch's session (its `lti` data), as the embedded pages link it. */
+function launchedCourseHome(lti: unknown): string | undefined {
+  if (lti === null || typeof lti !== "object") return undefined;
+  const id = (lti as { courseId?: unknown }).courseId;
+  return typeof id === "number" && Number.isSafeInteger(id) && id > 0 ? `/course/${id}` : undefined;
+}
+
 /** What every page needs from the request: the user, a CSRF token, the flash message. */
 export function pageContext(ctx: AppContext, request: FastifyRequest, reply: FastifyReply): PageContext {
   const flash = request.cookies[FLASH_COOKIE];
@@ -91,6 +98,7 @@ export function pageContext(ctx: AppContext, request: FastifyRequest, reply: Fas
     siteTimeZone: ctx.config.timezone,
     returnUrl:
       typeof request.session?.data.returnUrl === "string" ? request.session.data.returnUrl : undefined,
+    homeUrl: launchedCourseHome(request.session?.data.lti),
   };
 }
 

@@ -30,12 +30,15 @@ export function Layout({ pc, title, crumbs, aside, children }: LayoutProps) {
           Skip to content
         </a>
         {pc.embedded ? (
-          pc.returnUrl ? (
-            <p class="return-link">
-              <a href={pc.returnUrl} target="_top">
-                Return to course
-              </a>
-            </p>
+          pc.returnUrl || (pc.homeUrl && pc.url !== pc.homeUrl) ? (
+            <nav class="return-link" aria-label="Course">
+              {pc.homeUrl && pc.url !== pc.homeUrl ? <a href={pc.homeUrl}>Course home</a> : null}
+              {pc.returnUrl ? (
+                <a href={pc.returnUrl} target="_top">
+                  Return to course
+                </a>
+              ) : null}
+            </nav>
           ) : null
         ) : (
           <SiteHeader pc={pc} />

@@ -15,4 +15,6 @@ export interface PageContext {
   siteTimeZone: string;
   /** Where an LTI-launched user goes back to on the consumer, when one was given. */
   returnUrl: string | undefined;
+  /** Inside the frame of an LTI launch: the published course's home page, linked from every page. */
+  homeUrl?: string | undefined;
 }

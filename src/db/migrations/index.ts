@@ -19,6 +19,7 @@ import * as m0050 from "./0050-lti-tool-services.js";
 import * as m0051 from "./0051-lti-registration-client-id.js";
 import * as m0052 from "./0052-lti-platforms.js";
 import * as m0054 from "./0054-lti-publication-version.js";
+import * as m0055 from "./0055-lti-tool-logins.js";
 
 export const migrations: Record<string, Migration> = {
   "0001-core": m0001,
@@ -40,4 +41,5 @@ export const migrations: Record<string, Migration> = {
   "0051-lti-registration-client-id": m0051,
   "0052-lti-platforms": m0052,
   "0054-lti-publication-version": m0054,
+  "0055-lti-tool-logins": m0055,
 };

@@ -40,6 +40,7 @@ import {
   SiteLaunchLogPage,
 } from "./provider.views.js";
 import { cartridgeXml, publishedDetails } from "./publications/publications.service.js";
+import { registerToolRoutes } from "./tool.routes.js";
 
 const publishedUrl = (courseId: number) => `/course/${courseId}/lti-publications`;
 const launchLogUrl = (courseId: number) => `/course/${courseId}/lti-launches`;
@@ -92,6 +93,7 @@ function formParams(body: unknown): Array<[string, string]> {
 }
 
 export function registerProviderRoutes(app: FastifyInstance, ctx: AppContext) {
+  registerToolRoutes(app, ctx);
   async function publishedList(request: FastifyRequest, courseId: number) {
     const canManage = await can(ctx.db, request, courseId, "enrol:manage", ctx.clock.now());
     const instances = await listInstances(ctx.db, courseId, "lti");

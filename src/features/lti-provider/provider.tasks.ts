@@ -14,6 +14,7 @@ import {
   syncAllGrades,
 } from "./grade-sync/grade-sync.service.js";
 import { purgeHandoffs } from "./launch/handoff.service.js";
+import { purgeToolLogins } from "./launch/tool-logins.service.js";
 import { syncAllMembers } from "./member-sync/member-sync.service.js";
 import { syncTransports } from "./sync-transports.js";
 
@@ -77,14 +78,14 @@ export const providerTasks: TaskDefinition[] = [
   },
   {
     name: "lti_nonce_cleanup",
-    description: "Deletes expired OAuth nonces and launch hand-off tokens",
+    description: "Deletes expired OAuth nonces, launch hand-off tokens and LTI 1.3 logins",
     schedule: { intervalSeconds: 3600 },
     maxAttempts: 1,
     backoffSeconds: exponentialBackoff(60),
     handler: async (ctx) => {
       const now = ctx.clock.now();
       return {
-        message: `deleted ${await purgeExpiredNonces(ctx.db, now)} nonces, ${await purgeHandoffs(ctx.db, now)} hand-off tokens`,
+        message: `deleted ${await purgeExpiredNonces(ctx.db, now)} nonces, ${await purgeHandoffs(ctx.db, now)} hand-off tokens, ${await purgeToolLogins(ctx.db, now)} logins`,
       };
     },
   },

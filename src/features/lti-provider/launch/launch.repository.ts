@@ -20,13 +20,17 @@ import {
   toPublication,
 } from "../publications/publications.repository.js";
 import { type ResourceLink, toResourceLink } from "./resource-links.repository.js";
+import type { DeploymentOwner } from "./verified-launch.js";
 
 export interface LaunchContext {
   publication: Publication;
   instance: EnrolInstance;
   /** The published activity still exists (always true for a published course). */
   activityExists: boolean;
-  /** The deployment of the named consumer key for this publication, if it launched before. */
+  /**
+   * LTI 1.1: the deployment of the named consumer key for this publication, if it launched before;
+   * LTI 1.3: the platform's registered deployment of the named deployment_id, if any.
+   */
   deploymentId: number | undefined;
   /** That deployment's account scope (itself, or the group it was declared part of). */
   accountScope: number | undefined;
@@ -122,10 +126,16 @@ export async function findLaunchContext(
   db: Db,
   engine: Engine,
   uuid: string,
-  consumerKey: string,
+  deployment: DeploymentOwner | { consumerKey: string },
   remoteUserId: string,
   resourceLinkId: string,
 ): Promise<LaunchContext | undefined> {
+  // LTI 1.1: the publication's deployment of the consumer key; LTI 1.3: the platform's registered one.
+  const ofDeployment =
+    "consumerKey" in deployment
+      ? sql`d.publication_id = p.id and d.consumer_key = ${deployment.consumerKey}`
+      : sql`d.side = 'provider' and d.registration_id = ${deployment.registrationId}
+          and d.deployment_id = ${deployment.deploymentId}`;
   const query =
     engine === "postgres"
       ? sql<Row>`
@@ -133,7 +143,7 @@ export async function findLaunchContext(
       d.id as d_id, coalesce(d.account_scope_id, d.id) as d_scope, x.*, y.*
     from lti_publications p
     join enrol_instances i on i.id = p.instance_id
-    left join lti_deployments d on d.publication_id = p.id and d.consumer_key = ${consumerKey}
+    left join lti_deployments d on ${ofDeployment}
     left join lateral (
       select ${USER}, ${ROLES}, ${PROVIDER_USER},
         (select e.status from enrolments e where e.instance_id = p.instance_id and e.user_id = u.id) as e_status
@@ -156,7 +166,7 @@ export async function findLaunchContext(
     from lti_publications p
     join enrol_instances i on i.id = p.instance_id
     left join activities a on a.id = p.activity_id
-    left join lti_deployments d on d.publication_id = p.id and d.consumer_key = ${consumerKey}
+    left join lti_deployments d on ${ofDeployment}
     left join lti_user_links l on l.id = (select l2.id from lti_user_links l2
       join lti_deployments ld on ld.id = l2.deployment_id
       where l2.remote_user_id = ${remoteUserId}

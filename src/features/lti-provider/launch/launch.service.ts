@@ -2,7 +2,7 @@
 // provision the remote user (exactly once, even under simultaneous first launches), enrol them with
 // the mapped role (capacity holds under parallel launches), record the resource link and outcome
 // details, and say where to send the user. The request comes through its LTI version's adapter
-// (v1p1.adapter.ts), which verifies it into a VerifiedLaunch; from there on nothing here
+// (v1p1.adapter.ts, v1p3.adapter.ts), which verifies it into a VerifiedLaunch; from there on nothing here
 // knows the version.
 //
 // Performance: the launch reads everything it needs in one query (launch.repository.ts) and writes
@@ -29,14 +29,16 @@ import { upsertProviderUser, upsertResourceLink } from "../publications/publicat
 import { findLaunchContext } from "./launch.repository.js";
 import { type Plan, plan, resourceLinkOf } from "./plan.js";
 import { LaunchRejected, rejectionOf } from "./rejection.js";
-import { isEmbedded, type VerifiedLaunch } from "./verified-launch.js";
+import { type DeploymentOwner, isEmbedded, ownerKey, type VerifiedLaunch } from "./verified-launch.js";
 
 export { LaunchRejected } from "./rejection.js";
 
 /** What a request says it is before it is verified: read in the launch's one query, trusted for nothing. */
 export interface ClaimedLaunch {
-  /** The LTI 1.1 consumer key: a publication's deployments are found by it. */
+  /** The LTI 1.1 consumer key (a publication's deployments are found by it); LTI 1.3: the deployment_id. */
   consumerKey: string;
+  /** LTI 1.3: the platform's registration and the deployment_id the id_token names (registered rows). */
+  platformDeployment?: { registrationId: number; deploymentId: string };
   remoteUserId: string;
   resourceLinkId: string;
 }
@@ -46,6 +48,8 @@ export interface LaunchRequest {
   /** The publication's public identifier (the launch URL's). */
   uuid: string;
   claimed: ClaimedLaunch;
+  /** Log a launch whose publication is not found too (LTI 1.3: the uuid comes from the launch itself). */
+  logUnrouted?: boolean;
   /**
    * Checks the request against the publication and reads it: throws an LtiError (its code is the
    * refusal's reason) or returns the verified launch, naming `deployment` (its row and account
@@ -117,9 +121,25 @@ export async function handleLaunch(
   req: LaunchRequest,
   onAccepted?: OnAccepted,
 ): Promise<LaunchOutcome> {
-  const { consumerKey, remoteUserId, resourceLinkId } = req.claimed;
-  const c = await findLaunchContext(ctx.db, ctx.engine, req.uuid, consumerKey, remoteUserId, resourceLinkId);
-  if (!c) throw new LaunchRejected("unknown_tool", "There is no published tool at this address.");
+  const { consumerKey, remoteUserId, resourceLinkId, platformDeployment } = req.claimed;
+  const claimedOwner = platformDeployment ?? { consumerKey };
+  const c = await findLaunchContext(ctx.db, ctx.engine, req.uuid, claimedOwner, remoteUserId, resourceLinkId);
+  if (!c) {
+    const r = new LaunchRejected("unknown_tool", "There is no published tool at this address.");
+    if (req.logUnrouted)
+      await writeLaunchLog(ctx.db, ctx.clock.now(), {
+        direction: "in",
+        courseId: null,
+        deploymentId: null,
+        consumerKey,
+        remoteUserId,
+        userId: null,
+        result: "rejected",
+        reason: r.reason,
+        message: r.message,
+      });
+    throw r;
+  }
   const pub = c.publication;
   const log = (
     e: Pick<LaunchLogEntry, "userId" | "deploymentId" | "result" | "reason" | "message">,
@@ -141,7 +161,7 @@ export async function handleLaunch(
     });
     let read = c;
     if (
-      l.deployment.owner.consumerKey !== consumerKey ||
+      ownerKey(l.deployment.owner) !== consumerKey ||
       l.userId !== remoteUserId ||
       l.resourceLink.id !== resourceLinkId
     ) {
@@ -151,7 +171,7 @@ export async function handleLaunch(
           ctx.db,
           ctx.engine,
           req.uuid,
-          l.deployment.owner.consumerKey,
+          l.deployment.owner,
           l.userId,
           l.resourceLink.id,
         )) ?? c;
@@ -164,7 +184,7 @@ export async function handleLaunch(
     return await withRetry(() =>
       writeBatcher(ctx.db, ctx.engine).run(async (trx) => {
         const now = iso(ctx.clock.now());
-        const deploymentId = l.deployment.id ?? (await ensureDeployment(trx, l.deployment.owner, now));
+        const deploymentId = l.deployment.id ?? (await createDeployment(trx, l.deployment.owner, now));
         if (!(await nonce.record(trx, deploymentId)))
           throw new OAuthError("replayed_nonce", "oauth_nonce has already been used", { consumerKey });
         const out = await apply(trx, ctx, pub, p, deploymentId, now);
@@ -198,7 +218,11 @@ export async function handleLaunch(
       // deployment is known to be genuine. An unverified one points at no deployment.
       const key = nonce.verifiedKey;
       let deploymentId: number | null = null;
-      if (key !== undefined) {
+      if (platformDeployment !== undefined) {
+        // LTI 1.3: the deployment is a registered row (or none); the id_token's nonce is the login's.
+        deploymentId = key === undefined ? null : (c.deploymentId ?? null);
+        if (deploymentId !== null && r.reason !== "replayed_nonce") await nonce.record(trx, deploymentId);
+      } else if (key !== undefined) {
         deploymentId =
           key === consumerKey && c.deploymentId !== undefined
             ? c.deploymentId
@@ -213,6 +237,15 @@ export async function handleLaunch(
     });
     throw r;
   }
+}
+
+/**
+ * The deployment of a first launch: an LTI 1.1 consumer key's is created for the publication; an LTI 1.3
+ * one is registered by a site admin, and a launch naming another was refused by its verification.
+ */
+async function createDeployment(trx: Db, owner: DeploymentOwner, now: string): Promise<number> {
+  if ("consumerKey" in owner) return ensureDeployment(trx, owner, now);
+  throw new LaunchRejected("deployment_unknown", "This deployment is not registered for the platform.");
 }
 
 /** The account and outcome details of an accepted launch, in the caller's transaction. */

@@ -113,3 +113,40 @@ export async function countResourceLinks(
     .execute();
   return new Map(rows.map((r) => [r.deployment_id, Number(r.n)]));
 }
+
+/**
+ * The publication an earlier resource link of this platform deployment was launched into: the first of
+ * `resourceLinkIds` recorded, else the most recent link in one of `contextIds` (a platform's
+ * `$ResourceLink.id.history` / `$Context.id.history`, for a copied link). Undefined when none is known.
+ */
+export async function findPublicationOfHistory(
+  db: Db,
+  deployment: { registrationId: number; deploymentId: string },
+  history: { resourceLinkIds: readonly string[]; contextIds: readonly string[] },
+): Promise<number | undefined> {
+  const base = () =>
+    db
+      .selectFrom("lti_resource_links as rl")
+      .innerJoin("lti_deployments as d", "d.id", "rl.deployment_id")
+      .select(["rl.publication_id", "rl.resource_link_id", "rl.context_id"])
+      .where("d.registration_id", "=", deployment.registrationId)
+      .where("d.deployment_id", "=", deployment.deploymentId);
+  if (history.resourceLinkIds.length > 0) {
+    const rows = await base().where("rl.resource_link_id", "in", history.resourceLinkIds).execute();
+    for (const id of history.resourceLinkIds) {
+      const found = rows.find((r) => r.resource_link_id === id);
+      if (found) return found.publication_id;
+    }
+  }
+  if (history.contextIds.length > 0) {
+    const rows = await base()
+      .where("rl.context_id", "in", history.contextIds)
+      .orderBy("rl.id", "desc")
+      .execute();
+    for (const id of history.contextIds) {
+      const found = rows.find((r) => r.context_id === id);
+      if (found) return found.publication_id;
+    }
+  }
+  return undefined;
+}

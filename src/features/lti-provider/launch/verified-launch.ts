@@ -1,6 +1,6 @@
 // The verified launch: what a launch into a published course or activity says once its version's
 // adapter has checked it (LTI 1.1: OAuth signature and form fields, v1p1.adapter.ts; LTI 1.3:
-// OIDC login and id_token, next). Provisioning, enrolment, resource-link recording and the hand-off
+// OIDC login and id_token, v1p3.adapter.ts). Provisioning, enrolment, resource-link recording and the hand-off
 // work on this value only and never see the version.
 //
 // It lives in the feature, not in src/lti/: it names a deployment (a row of Pluto's) and carries
@@ -8,12 +8,24 @@
 // kind). The protocol's own values (Lti11Launch, the 1.3 claims) stay in src/lti/.
 import type { DocumentTarget } from "../../../lti/vocab/messages.js";
 
+export type DeploymentOwner =
+  | { publicationId: number; consumerKey: string }
+  | { registrationId: number; deploymentId: string };
+
+/** The key a launch's read and log name the deployment by: the consumer key, or the deployment_id. */
+export function ownerKey(o: DeploymentOwner): string {
+  return "consumerKey" in o ? o.consumerKey : o.deploymentId;
+}
+
 /** The remote party a launch came from, as far as the launch knows it. */
 export interface LaunchDeployment {
   /** Its row; undefined on the first launch from a new party (the launch's write creates it). */
   id: number | undefined;
-  /** What finds or creates it: for LTI 1.1, the consumer key signing for the publication. */
-  owner: { publicationId: number; consumerKey: string };
+  /**
+   * What finds or creates it: for LTI 1.1, the consumer key signing for the publication; for LTI 1.3,
+   * the platform's registration and its deployment_id (registered by a site admin, never created here).
+   */
+  owner: DeploymentOwner;
   /**
    * Where the remote user's account is looked for and named: the deployment itself, or the group
    * of deployments a site admin declared to be one consumer (its first deployment's id). Never the
