@@ -8,7 +8,8 @@
 import { handleStorageMessage, memoryPlatformStorage } from "./platform-storage.js";
 
 const store = memoryPlatformStorage();
-window.addEventListener("message", (event) => {
+
+function answer(event) {
   const source = event.source;
   if (source === null) return;
   const isToolFrame = Array.from(document.querySelectorAll("iframe[data-lti-storage]")).some(
@@ -18,4 +19,10 @@ window.addEventListener("message", (event) => {
   const response = handleStorageMessage(event.data, event.origin, store);
   if (response === undefined) return;
   source.postMessage(response, event.origin);
-});
+}
+
+window.addEventListener("message", answer);
+// The messages lti-storage-early.js kept before this module was ready, answered in the order they came.
+if (window.ltiStorageEarlyListener) window.removeEventListener("message", window.ltiStorageEarlyListener);
+for (const event of window.ltiStorageEarly ?? []) answer(event);
+window.ltiStorageEarly = [];

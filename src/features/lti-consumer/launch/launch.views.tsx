@@ -40,6 +40,7 @@ export function ToolLaunchArea({
       ) : (
         <>
           {/* The frame's LTI 1.3 tool may keep its state in Platform Storage: answered by this script. */}
+          <script src="/static/lti-storage-early.js" />
           <script type="module" src="/static/lti-storage.js" />
           <iframe
             class="lti-frame"

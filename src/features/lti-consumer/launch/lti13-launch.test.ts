@@ -232,7 +232,11 @@ for (const engine of testEngines()) {
       const page = await sam.get(`/mod/${activityId}`);
       assert.equal(page.statusCode, 200, page.body);
       assert.match(page.body, new RegExp(`<iframe[^>]*src="/mod/lti/${activityId}/launch\\?frame=1"`));
-      assert.match(page.body, /<script type="module" src="\/static\/lti-storage.js">/);
+      // The early script, before the frame and not deferred, keeps the frame's first messages for the module.
+      assert.match(
+        page.body,
+        /<script src="\/static\/lti-storage-early.js"><\/script><script type="module" src="\/static\/lti-storage.js"><\/script><iframe/,
+      );
       assert.match(page.body, new RegExp(`href="/mod/lti/${activityId}/launch" target="_blank"`));
       const listener = await sam.get("/static/lti-storage.js");
       assert.equal(listener.statusCode, 200);
