@@ -336,6 +336,44 @@ for (const engine of testEngines()) {
         assert.equal((back.json as Presented).launchUrl, made.launchUrl);
       });
 
+      it("an instance stored without a version (from before LTI Advantage) stays Legacy LTI (1.1) with its settings, even with an Active platform", async () => {
+        const platform = await api(t.app, admin, "POST", "/api/v1/lti/platforms", {
+          name: "Regional LMS",
+          issuer: "https://lms.region.example",
+          clientId: "pluto-region",
+          authenticationRequestUrl: "https://lms.region.example/auth",
+          publicKeysetUrl: "https://lms.region.example/jwks",
+          deploymentIds: ["r1"],
+        });
+        assert.equal((platform.json as { status: string }).status, "active", platform.body);
+        const made = (await create({ name: "Consumer old", ltiVersion: "1.1", ...EVERY_SETTING }))
+          .json as Presented;
+        const stored = await t.ctx.db
+          .selectFrom("enrol_instances")
+          .select("settings")
+          .where("id", "=", made.id)
+          .executeTakeFirstOrThrow();
+        const { ltiVersion: _v, ...old } = JSON.parse(stored.settings) as Record<string, unknown>;
+        await t.ctx.db
+          .updateTable("enrol_instances")
+          .set({ settings: JSON.stringify(old) })
+          .where("id", "=", made.id)
+          .execute();
+        const res = await api(t.app, token, "PATCH", `/api/v1/enrol-methods/${made.id}`, { maxEnrolled: 13 });
+        assert.equal(res.status, 200, res.body);
+        const p = res.json as Presented;
+        assert.equal(p.ltiVersion, "1.1");
+        assert.equal(p.secret, made.secret);
+        assert.deepEqual(settingsOfPresented(p), { ...settingsOfPresented(made), maxEnrolled: 13 });
+        const del = await api(
+          t.app,
+          admin,
+          "DELETE",
+          `/api/v1/lti/platforms/${(platform.json as { id: number }).id}`,
+        );
+        assert.ok(del.status === 200 || del.status === 204, del.body);
+      });
+
       for (const bad of ["1.2", "2", 1.3, "", null]) {
         it(`"ltiVersion": ${JSON.stringify(bad)} → 400 naming the field, nothing written`, async () => {
           const count = async () =>

@@ -135,11 +135,12 @@ async function finish(
 }
 
 export function settingsOf(stored: Record<string, unknown>): PublicationSettings {
-  const r = settingsSchema.safeParse(stored);
-  const v = r.success ? r.data : settingsSchema.parse({ ltiVersion: "1.1" });
+  // Settings stored without a version are from before LTI Advantage: LTI 1.1 ones.
+  const ltiVersion: LtiVersion = stored.ltiVersion === "1.3" ? "1.3" : "1.1";
+  const r = settingsSchema.safeParse({ ...stored, ltiVersion });
+  const v = r.success ? r.data : settingsSchema.parse({ ltiVersion });
   return {
-    // Settings stored without a version are from before LTI Advantage: LTI 1.1 ones.
-    ltiVersion: stored.ltiVersion === "1.3" ? "1.3" : "1.1",
+    ltiVersion,
     publish: v.publish,
     activityId: v.activityId ?? null,
     secret: typeof stored.secret === "string" ? stored.secret : "",
