@@ -1,8 +1,8 @@
 // The whole guide (../shared/seed/lti-integration-process.txt), end to end, in a real Chromium, by its labels and
 // with no API shortcuts: two freshly started Pluto sites, the provider on 127.0.0.1 (SQLite) and the consumer on
 // 127.0.0.2 (PostgreSQL when the suite has it), so the embedded course is really cross-site for the browser.
-//   1. Provider admin: course → "Enrollment methods" → "Add method" → "Publish as LTI tool" → … → "LTI version"
-//      "Legacy LTI (1.1)" → … → "Add method";
+//   1. Provider admin: course → "Enrollment methods" → "Add method" → "Publish as LTI tool" → … → "Add method"
+//      (the "LTI version" is "Legacy LTI (1.1)" unchosen: the provider has no LTI Advantage platform);
 //      "Course admin" → "Published as LTI tools": the Cartridge URL and Secret, read from the page.
 //   2. Consumer admin: "Edit course material" → "Add course content" → "External tool" → name, "Automatic, based
 //      on tool URL", Cartridge URL → "Show more" → consumer key and secret → "Save and display".
@@ -202,12 +202,12 @@ for (const { mode, label } of MODES) {
         await pPage.getByLabel("Add method").selectOption({ label: "Publish as LTI tool" });
         await pPage.getByRole("button", { name: "Add", exact: true }).click();
         await pPage.getByRole("heading", { name: "Publish as LTI tool", level: 1 }).waitFor();
-        // Step 3: name, "Course", "Legacy LTI (1.1)", roles; the secret; the user default values; "Add method".
+        // Step 3: name, "Course", roles; the secret; the user default values; "Add method".
         const publish = pPage.getByRole("group", { name: "Publish as LTI tool" });
         await publish.getByLabel("Custom instance name").fill("Consumer site");
         await publish.getByLabel("Tool to be published").selectOption({ label: "Course" });
-        // A consumer key and secret: Legacy LTI (1.1), not the default LTI Advantage.
-        await publish.getByLabel("LTI version", { exact: true }).selectOption({ label: "Legacy LTI (1.1)" });
+        // The guide names no LTI version: a site without an LTI Advantage platform starts at Legacy LTI (1.1).
+        assert.equal(await publish.getByLabel("LTI version", { exact: true }).inputValue(), "1.1");
         await publish.getByLabel("Role for instructor").selectOption({ label: "Teacher" });
         await publish.getByLabel("Role for learner").selectOption({ label: "Student" });
         const remote = pPage.getByRole("group", { name: "Remote system" });

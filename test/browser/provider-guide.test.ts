@@ -1,6 +1,7 @@
 // The guide's provider steps in a real Chromium, by their labels: "Enrollment methods" → "Add method"
-// → "Publish as LTI tool" → the "Publish as LTI tool" (with "LTI version" "Legacy LTI (1.1)"), "Remote system" and "User default values"
-// sections → "Add method"; then "Course admin" → "Published as LTI tools" gives the Cartridge URL,
+// → "Publish as LTI tool" → the "Publish as LTI tool", "Remote system" and "User default values"
+// sections → "Add method", word for word on a fresh site (no LTI Advantage platform, so the "LTI version"
+// is "Legacy LTI (1.1)" without being chosen); then "Course admin" → "Published as LTI tools" gives the Cartridge URL,
 // Launch URL and Secret. To close the loop, a consumer page on 127.0.0.2 (another site) frames an
 // auto-posted launch signed with oauth-1.0a, and the published course shows inside the frame in
 // Chromium's default context, where third-party cookies are blocked: only the Partitioned session
@@ -118,12 +119,16 @@ for (const engine of testEngines()) {
       const publish = page.getByRole("group", { name: "Publish as LTI tool" });
       await publish.getByLabel("Custom instance name").fill("Consumer LMS");
       await publish.getByLabel("Tool to be published").selectOption({ label: "Course" });
-      // The guide's consumer key and secret are Legacy LTI (1.1): LTI Advantage, the default, has no secret.
+      // The guide does not name the LTI version: on a site with no LTI Advantage platform a new instance
+      // is a Legacy LTI (1.1) one, the guide's consumer key and secret, and the secret shows at once.
       const version = publish.getByLabel("LTI version", { exact: true });
-      assert.equal(await version.inputValue(), "1.3", "LTI Advantage is the default");
-      assert.equal(await page.getByLabel("Secret").isVisible(), false, "no secret for LTI Advantage");
-      await version.selectOption({ label: "Legacy LTI (1.1)" });
-      assert.equal(await page.getByLabel("Secret").isVisible(), true, "the secret shows for Legacy LTI");
+      assert.equal(await version.inputValue(), "1.1", "Legacy LTI (1.1) without an LTI Advantage platform");
+      assert.equal(
+        (await version.locator("option:checked").textContent())?.trim(),
+        "Legacy LTI (1.1)",
+        "the select shows Legacy LTI (1.1) chosen",
+      );
+      assert.equal(await page.getByLabel("Secret").isVisible(), true, "the secret is shown");
       await publish.getByLabel("Enable enrolment period").check();
       await publish.getByLabel("Duration").fill("30");
       await publish.getByLabel("Unit").selectOption({ label: "days" });

@@ -74,7 +74,7 @@ addApiOperation({
   method: "post",
   path: "/courses/{id}/enrol-methods",
   summary:
-    'Add an enrolment method instance (method-specific fields are accepted alongside; "lti", Publish as LTI tool: ltiVersion "1.3" (LTI Advantage, the default) or "1.1" (Legacy LTI), publish, activityId, secret, gradeSync, gradeSyncCompletion, memberSync, memberSyncMode, roleInstructor, roleLearner, defaults)',
+    'Add an enrolment method instance (method-specific fields are accepted alongside; "lti", Publish as LTI tool: ltiVersion "1.3" (LTI Advantage) or "1.1" (Legacy LTI); without it, "1.3" when the site has an Active LTI Advantage platform and "1.1" otherwise; publish, activityId, secret, gradeSync, gradeSyncCompletion, memberSync, memberSyncMode, roleInstructor, roleLearner, defaults)',
   tag: "Enrolment",
   body: createInstanceBody,
   responses: { 201: "the instance" },

@@ -72,6 +72,17 @@ export async function listPlatformDetails(db: Db): Promise<PlatformDetailsRow[]>
   return rows.map(toDetails);
 }
 
+/** Whether any platform is Active (can launch). */
+export async function hasActivePlatform(db: Db): Promise<boolean> {
+  const r = await db
+    .selectFrom("lti_platforms")
+    .select("registration_id")
+    .where("status", "=", "active")
+    .limit(1)
+    .executeTakeFirst();
+  return r !== undefined;
+}
+
 export async function insertPlatformDetails(
   db: Db,
   registrationId: number,

@@ -178,6 +178,11 @@ export async function listPlatforms(db: Db): Promise<Platform[]> {
   return out;
 }
 
+/** Whether the site has an Active platform: one that can launch an LTI Advantage publication. */
+export async function hasActivePlatform(db: Db): Promise<boolean> {
+  return repo.hasActivePlatform(db);
+}
+
 async function refuseDuplicate(db: Db, issuer: string, clientId: string, exceptId?: number): Promise<void> {
   if (issuer === "" || clientId === "") return;
   const other = await registrations.findPlatformRegistrationByIdentity(db, issuer, clientId, exceptId);

@@ -1,7 +1,9 @@
-// "Publish as LTI tool" for LTI Advantage (1.3), the default for a new instance: the "LTI version"
-// choice in the form and the API, every other setting the same as for Legacy LTI (1.1), no secret
-// to share, "Published as LTI tools" and its API giving the tool's URLs and the custom parameter
-// id=<uuid>; a switch of version keeps the settings; a 1.1 launch cannot select a 1.3 instance.
+// "Publish as LTI tool" for LTI Advantage (1.3): the version a new instance starts at (LTI Advantage
+// while the site has an Active LTI Advantage platform, Legacy LTI (1.1) otherwise, in the form and the
+// API alike), the "LTI version" choice in the form and the API, every other setting the same as for
+// Legacy LTI (1.1), no secret to share, "Published as LTI tools" and its API giving the tool's URLs and
+// the custom parameter id=<uuid>; a switch of version keeps the settings; a 1.1 launch cannot select a
+// 1.3 instance.
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { api, type Client, startTestApp, type TestApp } from "../../../../test/support/app.js";
@@ -67,9 +69,11 @@ for (const engine of testEngines()) {
     let t: TestApp;
     let courseId: number;
     let token: string;
+    let admin: string;
     let teacher: Client;
     before(async () => {
       t = await startTestApp(engine);
+      admin = await t.token((await t.admin()).id);
       courseId = (await makeCourse(t, { fullname: "Geology", shortname: "GEO" })).id;
       const tina = await t.user("tina");
       await enrolAs(t, courseId, tina.id, "editingteacher");
@@ -93,9 +97,158 @@ for (const engine of testEngines()) {
       return res.json as Array<Presented & { instanceId: number }>;
     };
 
+    describe("the version a new instance starts at: LTI Advantage only with an Active platform", () => {
+      const PLATFORMS = "/api/v1/lti/platforms";
+      const PLATFORM = {
+        name: "District LMS",
+        issuer: "https://lms.district.example",
+        clientId: "pluto-tool",
+        authenticationRequestUrl: "https://lms.district.example/oidc/auth",
+        accessTokenUrl: "https://lms.district.example/oauth2/token",
+        publicKeysetUrl: "https://lms.district.example/jwks",
+      };
+      let platformId = 0;
+      const platformStatus = async (body: Record<string, unknown>, method: "POST" | "PATCH" = "PATCH") => {
+        const res = await api(
+          t.app,
+          admin,
+          method,
+          method === "POST" ? PLATFORMS : `${PLATFORMS}/${platformId}`,
+          body,
+        );
+        assert.equal(res.status, method === "POST" ? 201 : 200, res.body);
+        const p = res.json as { id: number; status: string };
+        platformId = p.id;
+        return p.status;
+      };
+      /** The add form's LTI version (value and chosen label) and which version's fields show. */
+      const formDefault = async () => {
+        const page = await teacher.get(`/course/${courseId}/enrol-methods/add?method=lti`);
+        assert.equal(page.statusCode, 200, page.body);
+        const version = labelled(section(page.body, "Publish as LTI tool", "Remote system"), "LTI version");
+        const remote = section(page.body, "Remote system", "User default values");
+        const shown = (v: string) =>
+          new RegExp(`<fieldset data-lti-version="${v.replace(".", "\\.")}">`).test(remote);
+        return {
+          value: version.value,
+          chosen: version.options.find((o) => o.selected)?.label,
+          secretShown: shown("1.1"),
+          advantageShown: shown("1.3"),
+          secret: labelled(remote, "Secret").value,
+          form: readForm(page.body, /\/enrol-methods\/add$/),
+        };
+      };
+      /** A new instance through the API without "ltiVersion": its version, secret and stored row. */
+      const apiDefault = async (name: string) => {
+        const res = await create({ name });
+        assert.equal(res.status, 201, res.body);
+        const p = res.json as Presented;
+        return { ltiVersion: p.ltiVersion, secret: p.secret, row: (await rowOf(p.id)).lti_version };
+      };
+      const expectLegacy = async (name: string) => {
+        const f = await formDefault();
+        assert.deepEqual(
+          [f.value, f.chosen, f.secretShown, f.advantageShown],
+          ["1.1", "Legacy LTI (1.1)", true, false],
+          "the form starts at Legacy LTI (1.1) with the secret shown in Remote system",
+        );
+        assert.match(f.secret, /^[A-Za-z0-9]{32,128}$/);
+        const a = await apiDefault(name);
+        assert.equal(a.ltiVersion, "1.1");
+        assert.equal(a.row, "1.1");
+        assert.match(a.secret ?? "", /^[A-Za-z0-9]{32,128}$/, "the API answer gives the secret");
+      };
+      const expectAdvantage = async (name: string) => {
+        const f = await formDefault();
+        assert.deepEqual(
+          [f.value, f.chosen, f.secretShown, f.advantageShown],
+          ["1.3", "LTI Advantage", false, true],
+          "the form starts at LTI Advantage with the secret fields hidden",
+        );
+        const a = await apiDefault(name);
+        assert.equal(a.ltiVersion, "1.3");
+        assert.equal(a.row, "1.3");
+        assert.equal(a.secret, undefined, "no secret for LTI Advantage");
+      };
+
+      it("on a site without an LTI Advantage platform: Legacy LTI (1.1), in the form and the API, the secret shown", async () => {
+        await expectLegacy("Consumer fresh");
+      });
+
+      it("a Pending platform changes nothing: it cannot launch", async () => {
+        assert.equal(await platformStatus(PLATFORM, "POST"), "pending");
+        await expectLegacy("Consumer pending");
+      });
+
+      it("once a platform is Active: LTI Advantage, in the form and the API, the secret fields hidden", async () => {
+        assert.equal(await platformStatus({ deploymentIds: ["1"] }), "active");
+        await expectAdvantage("Platform active");
+        const f = await formDefault();
+        assert.match(f.form.fields.secret ?? "", /^[A-Za-z0-9]{32,128}$/, "kept in the hidden fields");
+        const added = await teacher.post(f.form.action, { ...f.form.fields, name: "Platform by form" });
+        assert.equal(added.statusCode, 303, added.body);
+        const inst = await t.ctx.db
+          .selectFrom("enrol_instances")
+          .select("id")
+          .where("name", "=", "Platform by form")
+          .executeTakeFirstOrThrow();
+        assert.equal((await rowOf(inst.id)).lti_version, "1.3");
+      });
+
+      it("an explicit version is honoured either way; a change without one keeps the instance's", async () => {
+        const legacy = await create({ name: "Consumer explicit", ltiVersion: "1.1" });
+        assert.equal((legacy.json as Presented).ltiVersion, "1.1", legacy.body);
+        const id = (legacy.json as Presented).id;
+        const patched = await api(t.app, token, "PATCH", `/api/v1/enrol-methods/${id}`, { maxEnrolled: 9 });
+        assert.equal(patched.status, 200, patched.body);
+        assert.equal((patched.json as Presented).ltiVersion, "1.1");
+        assert.equal((await rowOf(id)).lti_version, "1.1");
+        const f = await formDefault();
+        const posted = await teacher.post(f.form.action, {
+          ...f.form.fields,
+          name: "Consumer explicit form",
+          ltiVersion: "1.1",
+        });
+        assert.equal(posted.statusCode, 303, posted.body);
+        const inst = await t.ctx.db
+          .selectFrom("enrol_instances")
+          .select("id")
+          .where("name", "=", "Consumer explicit form")
+          .executeTakeFirstOrThrow();
+        assert.equal((await rowOf(inst.id)).lti_version, "1.1");
+
+        assert.equal(await platformStatus({ deploymentIds: [] }), "pending");
+        const advantage = await create({ name: "Platform explicit", ltiVersion: "1.3" });
+        assert.equal((advantage.json as Presented).ltiVersion, "1.3", advantage.body);
+        const kept = await api(
+          t.app,
+          token,
+          "PATCH",
+          `/api/v1/enrol-methods/${(advantage.json as Presented).id}`,
+          {
+            maxEnrolled: 9,
+          },
+        );
+        assert.equal(
+          (kept.json as Presented).ltiVersion,
+          "1.3",
+          "a change keeps 1.3 without an Active platform",
+        );
+      });
+
+      it("back to Legacy LTI (1.1) once no platform is Active, and once the platform is deleted", async () => {
+        await expectLegacy("Consumer after pending");
+        assert.equal(await platformStatus({ deploymentIds: ["1"] }), "active");
+        await expectAdvantage("Platform again");
+        const del = await api(t.app, admin, "DELETE", `${PLATFORMS}/${platformId}`);
+        assert.ok(del.status === 200 || del.status === 204, del.body);
+        await expectLegacy("Consumer after delete");
+      });
+    });
+
     describe("the API", () => {
-      it('a new instance without "ltiVersion" is LTI Advantage: the tool\'s URLs and id=<uuid>, no secret', async () => {
-        const res = await create({ name: "Platform A", ...EVERY_SETTING });
+      it('"ltiVersion": "1.3" is LTI Advantage: the tool\'s URLs and id=<uuid>, no secret', async () => {
+        const res = await create({ name: "Platform A", ltiVersion: "1.3", ...EVERY_SETTING });
         assert.equal(res.status, 201, res.body);
         const p = res.json as Presented;
         assert.equal(p.ltiVersion, "1.3");
@@ -183,6 +336,44 @@ for (const engine of testEngines()) {
         assert.equal((back.json as Presented).launchUrl, made.launchUrl);
       });
 
+      it("an instance stored without a version (from before LTI Advantage) stays Legacy LTI (1.1) with its settings, even with an Active platform", async () => {
+        const platform = await api(t.app, admin, "POST", "/api/v1/lti/platforms", {
+          name: "Regional LMS",
+          issuer: "https://lms.region.example",
+          clientId: "pluto-region",
+          authenticationRequestUrl: "https://lms.region.example/auth",
+          publicKeysetUrl: "https://lms.region.example/jwks",
+          deploymentIds: ["r1"],
+        });
+        assert.equal((platform.json as { status: string }).status, "active", platform.body);
+        const made = (await create({ name: "Consumer old", ltiVersion: "1.1", ...EVERY_SETTING }))
+          .json as Presented;
+        const stored = await t.ctx.db
+          .selectFrom("enrol_instances")
+          .select("settings")
+          .where("id", "=", made.id)
+          .executeTakeFirstOrThrow();
+        const { ltiVersion: _v, ...old } = JSON.parse(stored.settings) as Record<string, unknown>;
+        await t.ctx.db
+          .updateTable("enrol_instances")
+          .set({ settings: JSON.stringify(old) })
+          .where("id", "=", made.id)
+          .execute();
+        const res = await api(t.app, token, "PATCH", `/api/v1/enrol-methods/${made.id}`, { maxEnrolled: 13 });
+        assert.equal(res.status, 200, res.body);
+        const p = res.json as Presented;
+        assert.equal(p.ltiVersion, "1.1");
+        assert.equal(p.secret, made.secret);
+        assert.deepEqual(settingsOfPresented(p), { ...settingsOfPresented(made), maxEnrolled: 13 });
+        const del = await api(
+          t.app,
+          admin,
+          "DELETE",
+          `/api/v1/lti/platforms/${(platform.json as { id: number }).id}`,
+        );
+        assert.ok(del.status === 200 || del.status === 204, del.body);
+      });
+
       for (const bad of ["1.2", "2", 1.3, "", null]) {
         it(`"ltiVersion": ${JSON.stringify(bad)} → 400 naming the field, nothing written`, async () => {
           const count = async () =>
@@ -239,7 +430,7 @@ for (const engine of testEngines()) {
           .where("name", "=", name)
           .executeTakeFirstOrThrow();
 
-      it('offers "LTI version": "LTI Advantage" (chosen) or "Legacy LTI (1.1)"; the secret fields are hidden for LTI Advantage', async () => {
+      it('offers "LTI version": "LTI Advantage" or "Legacy LTI (1.1)"; an edit form of LTI Advantage hides the secret fields', async () => {
         const { page } = await addForm();
         const publish = section(page.body, "Publish as LTI tool", "Remote system");
         const version = labelled(publish, "LTI version");
@@ -251,19 +442,25 @@ for (const engine of testEngines()) {
             ["1.1", "Legacy LTI (1.1)"],
           ],
         );
-        assert.equal(version.value, "1.3");
+        const made = await create({ name: "Platform E", ltiVersion: "1.3" });
+        assert.equal(made.status, 201, made.body);
+        const edit = await teacher.get(
+          `/course/${courseId}/enrol-methods/${(made.json as Presented).id}/edit`,
+        );
+        assert.equal(labelled(edit.body, "LTI version").value, "1.3");
         assert.match(
-          page.body,
+          edit.body,
           /<fieldset data-lti-version="1\.1" hidden(="")?>\s*<legend>Legacy LTI \(1\.1\)<\/legend>/,
         );
-        assert.match(page.body, /<fieldset data-lti-version="1\.3">\s*<legend>LTI Advantage<\/legend>/);
-        assert.match(page.body, /No secret/);
+        assert.match(edit.body, /<fieldset data-lti-version="1\.3">\s*<legend>LTI Advantage<\/legend>/);
+        assert.match(edit.body, /No secret/);
       });
 
       it("adds an LTI Advantage instance with every setting and shows them again on edit", async () => {
         const { form } = await addForm();
         const res = await teacher.post(form.action, {
           ...form.fields,
+          ltiVersion: "1.3",
           name: "Platform F",
           maxEnrolled: "30",
           roleInstructor: "teacher",
@@ -296,7 +493,12 @@ for (const engine of testEngines()) {
 
       it("a bad secret left in the hidden 1.1 fields is no error for LTI Advantage; the same secret for Legacy LTI is", async () => {
         const { form } = await addForm();
-        const ok = await teacher.post(form.action, { ...form.fields, name: "Platform G", secret: "short" });
+        const ok = await teacher.post(form.action, {
+          ...form.fields,
+          ltiVersion: "1.3",
+          name: "Platform G",
+          secret: "short",
+        });
         assert.equal(ok.statusCode, 303, ok.body);
         const row = await rowOf((await instanceNamed("Platform G")).id);
         assert.match(row.secret, /^[A-Za-z0-9]{32,128}$/);
@@ -356,7 +558,7 @@ for (const engine of testEngines()) {
       let instanceId: number;
       let uuid: string;
       before(async () => {
-        const res = await create({ name: "Platform P" });
+        const res = await create({ name: "Platform P", ltiVersion: "1.3" });
         assert.equal(res.status, 201, res.body);
         instanceId = (res.json as Presented).id;
         uuid = (await rowOf(instanceId)).uuid;

@@ -56,10 +56,11 @@ for (const engine of testEngines()) {
     const addForm = async (c: Client = teacher) => {
       const page = await c.get(`/course/${course.id}/enrol-methods/add?method=lti`);
       assert.equal(page.statusCode, 200, page.body);
-      // The secret fields are Legacy LTI (1.1) ones: this file's instances pick that version.
+      // This site has no LTI Advantage platform: a new instance is a Legacy LTI (1.1) one, the guide's
+      // key and secret, without choosing it (lti-advantage.test.ts has the site with a platform).
       const form = readForm(page.body, /\/enrol-methods\/add$/);
-      assert.equal(form.fields.ltiVersion, "1.3", "LTI Advantage is the default");
-      return { page, form: { ...form, fields: { ...form.fields, ltiVersion: "1.1" } } };
+      assert.equal(form.fields.ltiVersion, "1.1", "Legacy LTI (1.1) without an LTI Advantage platform");
+      return { page, form };
     };
     const counts = async () => ({
       instances: (await t.ctx.db.selectFrom("enrol_instances").select("id").execute()).length,
@@ -84,6 +85,14 @@ for (const engine of testEngines()) {
       const defaults = section(html, "User default values");
 
       assert.equal(labelled(publish, "Custom instance name").name, "name");
+      const version = labelled(publish, "LTI version");
+      assert.equal(version.value, "1.1");
+      assert.equal(version.options.find((o) => o.selected)?.label, "Legacy LTI (1.1)");
+      assert.match(
+        html,
+        /<fieldset data-lti-version="1\.1">\s*<legend>Legacy LTI \(1\.1\)<\/legend>/,
+        "the secret fields are shown",
+      );
       const tool = labelled(publish, "Tool to be published");
       assert.deepEqual(
         tool.options.map((o) => o.label),

@@ -9,9 +9,10 @@ import { listCourseActivities } from "../../activities/activities.service.js";
 import { roleOptions } from "../../enrolments/enrol-form.views.js";
 import type { EnrolFormProps, EnrolMethod } from "../../enrolments/enrol-methods.js";
 import {
-  DEFAULT_LTI_VERSION,
+  defaultLtiVersion,
   generateSecret,
   LTI_VERSIONS,
+  type LtiVersion,
   MEMBER_SYNC_MODES,
   parseApiSettings,
   parseFormSettings,
@@ -32,14 +33,19 @@ function str(values: Record<string, unknown>, key: string, fallback: string): st
   return fallback;
 }
 
+/** The version a new instance's form starts at: LTI Advantage only with an Active platform (see loadFormData). */
+function newInstanceVersion(p: EnrolFormProps): LtiVersion {
+  return p.data.defaultLtiVersion === "1.3" ? "1.3" : "1.1";
+}
+
 /** Form values from either a rejected submit (form names) or stored settings (API names). */
 function formValues(p: EnrolFormProps) {
   const v = p.values;
   if ("tool" in v) return v;
   const s = settingsOf(v);
   return {
-    // A new instance is an LTI Advantage one unless told otherwise.
-    ltiVersion: p.instance || v.ltiVersion !== undefined ? s.ltiVersion : DEFAULT_LTI_VERSION,
+    // A new instance starts at the site's default (defaultLtiVersion, given by loadFormData).
+    ltiVersion: p.instance || v.ltiVersion !== undefined ? s.ltiVersion : newInstanceVersion(p),
     tool: s.publish === "activity" && s.activityId ? String(s.activityId) : "course",
     // A new instance shows its secret at once (to copy to the consumer before saving).
     secret: p.instance ? s.secret : generateSecret(),
@@ -61,7 +67,7 @@ function FormLayout(p: EnrolFormProps) {
   const errors: Errors = p.errors;
   const activities = (p.data.activities as Array<{ id: number; name: string }> | undefined) ?? [];
   const secret = str(v, "secret", "");
-  const version = str(v, "ltiVersion", DEFAULT_LTI_VERSION);
+  const version = str(v, "ltiVersion", newInstanceVersion(p));
   const legacy = version === "1.1";
   return (
     <>
@@ -222,6 +228,7 @@ export const ltiEnrolMethod: EnrolMethod = {
     return { roleInstructor: s.roleInstructor, roleLearner: s.roleLearner };
   },
   loadFormData: async (ctx: AppContext, courseId: number) => ({
+    defaultLtiVersion: await defaultLtiVersion(ctx),
     activities: (await listCourseActivities(ctx.db, courseId, { includeHidden: true })).map((a) => ({
       id: a.id,
       name: a.name,

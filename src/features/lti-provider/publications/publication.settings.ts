@@ -8,6 +8,7 @@ import { formBool } from "../../../shared/validation.js";
 import { findActivity } from "../../activities/activities.service.js";
 import { ROLES, type Role } from "../../roles/capabilities.js";
 import { profileValueRules } from "../../users/users.service.js";
+import { hasActivePlatform } from "../platforms/platforms.service.js";
 import type { MemberSyncMode, UserDefaults } from "./publications.repository.js";
 
 export const MEMBER_SYNC_MODES: ReadonlyArray<{ value: MemberSyncMode; label: string }> = [
@@ -16,7 +17,7 @@ export const MEMBER_SYNC_MODES: ReadonlyArray<{ value: MemberSyncMode; label: st
   { value: "unenrol_missing", label: "Unenrol missing users" },
 ];
 
-/** LTI Advantage (1.3), the default for a new instance, or Legacy LTI (1.1). */
+/** LTI Advantage (1.3) or Legacy LTI (1.1). */
 export type LtiVersion = "1.3" | "1.1";
 
 export const LTI_VERSIONS: ReadonlyArray<{ value: LtiVersion; label: string }> = [
@@ -24,8 +25,14 @@ export const LTI_VERSIONS: ReadonlyArray<{ value: LtiVersion; label: string }> =
   { value: "1.1", label: "Legacy LTI (1.1)" },
 ];
 
-/** The version of a new instance when none is chosen. */
-export const DEFAULT_LTI_VERSION: LtiVersion = "1.3";
+/**
+ * The version of a new instance when none is chosen, in the form and in the API alike: LTI Advantage
+ * once the site has an Active LTI Advantage platform to launch it (Site admin → Integrations → LTI
+ * Advantage platforms); before that (a fresh site, the user guide's key-and-secret steps) Legacy LTI (1.1).
+ */
+export async function defaultLtiVersion(ctx: Pick<AppContext, "db">): Promise<LtiVersion> {
+  return (await hasActivePlatform(ctx.db)) ? "1.3" : "1.1";
+}
 
 export interface PublicationSettings {
   ltiVersion: LtiVersion;
@@ -62,9 +69,10 @@ const defaultsSchema = z
   .strict();
 
 const settingsSchema = z.object({
-  ltiVersion: z
-    .enum(["1.3", "1.1"], { error: 'ltiVersion must be "1.3" (LTI Advantage) or "1.1" (Legacy LTI)' })
-    .default(DEFAULT_LTI_VERSION),
+  // Required here: the parsers put in the default (defaultLtiVersion) or the previous version first.
+  ltiVersion: z.enum(["1.3", "1.1"], {
+    error: 'ltiVersion must be "1.3" (LTI Advantage) or "1.1" (Legacy LTI)',
+  }),
   publish: z.enum(["course", "activity"], { error: "publish must be course or activity" }).default("course"),
   activityId: z.number().int().positive().nullable().optional(),
   secret: z
@@ -127,11 +135,12 @@ async function finish(
 }
 
 export function settingsOf(stored: Record<string, unknown>): PublicationSettings {
-  const r = settingsSchema.safeParse(stored);
-  const v = r.success ? r.data : settingsSchema.parse({});
+  // Settings stored without a version are from before LTI Advantage: LTI 1.1 ones.
+  const ltiVersion: LtiVersion = stored.ltiVersion === "1.3" ? "1.3" : "1.1";
+  const r = settingsSchema.safeParse({ ...stored, ltiVersion });
+  const v = r.success ? r.data : settingsSchema.parse({ ltiVersion });
   return {
-    // Settings stored without a version are from before LTI Advantage: LTI 1.1 ones.
-    ltiVersion: stored.ltiVersion === "1.3" ? "1.3" : "1.1",
+    ltiVersion,
     publish: v.publish,
     activityId: v.activityId ?? null,
     secret: typeof stored.secret === "string" ? stored.secret : "",
@@ -176,6 +185,8 @@ export async function parseApiSettings(
         : body.defaults;
   }
   if (body.regenerateSecret === true) pick.secret = generateSecret();
+  // A new instance without a version takes the site's default; a PATCH keeps the previous one.
+  if (pick.ltiVersion === undefined) pick.ltiVersion = await defaultLtiVersion(ctx);
   const r = settingsSchema.safeParse(pick);
   if (!r.success) fail(r.error.issues);
   return finish(ctx, courseId, r.data, previous);
@@ -214,7 +225,7 @@ export async function parseFormSettings(
     .safeParse(body);
   if (!form.success) fail(form.error.issues);
   const f = form.data;
-  const ltiVersion = f.ltiVersion ?? previous?.ltiVersion ?? DEFAULT_LTI_VERSION;
+  const ltiVersion = f.ltiVersion ?? previous?.ltiVersion ?? (await defaultLtiVersion(ctx));
   const typed = f.secret.trim();
   const candidate = {
     ltiVersion,
