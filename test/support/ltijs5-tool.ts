@@ -8,7 +8,9 @@
 // own deploy() listens on every interface. onConnect records the launch it validated (the token ltijs
 // built from the id_token: user, roles, context, resource link, custom, …) and answers 200 "connected";
 // onDeepLinking records the request and answers ltijs's own auto-submitting Deep Linking response form
-// with the content items the test queued.
+// with the content items the test queued. startLtijsTool runs either ltijs this repository installs (5.9.9 as
+// ltijs5, 6.0.0-alpha.5 as ltijs6, test/support/ltijs6-tool.ts): the parts of the Provider used here are
+// the same in both.
 import { randomBytes } from "node:crypto";
 import { createServer, type Server } from "node:http";
 import { createRequire } from "node:module";
@@ -166,7 +168,20 @@ async function quietly<T>(f: () => Promise<T>): Promise<T> {
   }
 }
 
+const VERSIONS = { ltijs5: "ltijs 5.9.9", ltijs6: "ltijs 6.0.0-alpha.5" } as const;
+
 export async function startLtijs5Tool(opts: { host?: string } = {}): Promise<Ltijs5Tool> {
+  return startLtijsTool("ltijs5", { ...opts, connected: () => "connected" });
+}
+
+/**
+ * ltijs (the npm alias given: "ltijs5" or "ltijs6") as a tool on `host`; onConnect answers 200 with
+ * `connected(token)` as its body.
+ */
+export async function startLtijsTool(
+  pkg: "ltijs5" | "ltijs6",
+  opts: { host?: string; connected: (token: LtijsToken) => string },
+): Promise<Ltijs5Tool> {
   const host = opts.host ?? "127.0.0.2";
   // ltijs_<run>_<random> inside an `npm test` run, whose leftovers a later run drops (scripts/test.mjs).
   const run = process.env.TEST_RUN_ID;
@@ -177,7 +192,7 @@ export async function startLtijs5Tool(opts: { host?: string } = {}): Promise<Lti
   await new Promise<void>((resolve) => server.listen(0, host, resolve));
   const origin = `http://${host}:${(server.address() as AddressInfo).port}`;
 
-  const singleton = (require("ltijs5") as { Provider: LtijsProvider }).Provider;
+  const singleton = (require(pkg) as { Provider: LtijsProvider }).Provider;
   const lti = new singleton.constructor();
   const SequelizeDb = require("ltijs-sequelize") as new (
     db: string,
@@ -201,11 +216,12 @@ export async function startLtijs5Tool(opts: { host?: string } = {}): Promise<Lti
       keysetRoute: "/keys",
       dynRegRoute: "/register",
       // The id_token arrives by a cross-site form post from Pluto's page: the state cookie must be
-      // SameSite=None, hence Secure (browsers take Secure cookies over http on loopback).
+      // SameSite=None, hence Secure (browsers take Secure cookies over http on loopback). ltijs 6 adds
+      // Partitioned to its cookies itself.
       cookies: { secure: true, sameSite: "None" },
       devMode: false,
       // Active on ltijs's side at once: the Pending state under test is Pluto's.
-      dynReg: { url: origin, name: "ltijs5 tool", description: "ltijs 5.9.9", autoActivate: true },
+      dynReg: { url: origin, name: `${pkg} tool`, description: VERSIONS[pkg], autoActivate: true },
     },
   );
   const connects: LtijsToken[] = [];
@@ -236,7 +252,7 @@ export async function startLtijs5Tool(opts: { host?: string } = {}): Promise<Lti
   };
   lti.onConnect((token, _req, res) => {
     connects.push(JSON.parse(JSON.stringify(token)) as LtijsToken);
-    res.status(200).send("connected");
+    res.status(200).send(opts.connected(token));
   });
   lti.onDeepLinking(async (token, _req, res) => {
     deepLinkings.push(JSON.parse(JSON.stringify(token)) as LtijsToken);
