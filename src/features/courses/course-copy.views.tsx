@@ -6,6 +6,7 @@ import { Csrf, type Errors, TextField } from "../../views/forms.js";
 import type { PageContext } from "../../views/page-context.js";
 import type { Capability } from "../roles/capabilities.js";
 import type { Course } from "./courses.service.js";
+import { CourseNameFields } from "./courses.views.js";
 
 export interface CopyFormValues {
   fullname?: string;
@@ -40,23 +41,7 @@ export function CopyCoursePage({
       <form method="post" action={`/course/${course.id}/copy`} novalidate>
         <Csrf token={pc.csrf} />
         <FormProblem errors={errors} code={code} />
-        <TextField
-          name="fullname"
-          label="Course full name"
-          value={values.fullname}
-          errors={errors}
-          required
-          maxLength={254}
-        />
-        <TextField
-          name="shortname"
-          label="Course short name"
-          value={values.shortname}
-          errors={errors}
-          required
-          maxLength={100}
-          help="Unique on this site."
-        />
+        <CourseNameFields values={values} errors={errors} shortnameHelp="Unique on this site." />
         <TextField
           name="startDate"
           label="Course start date"

@@ -90,22 +90,10 @@ function CourseFields({
     <form method="post" action={action} novalidate>
       <Csrf token={pc.csrf} />
       <FormProblem errors={errors} code={code} />
-      <TextField
-        name="fullname"
-        label="Course full name"
-        value={values.fullname}
+      <CourseNameFields
+        values={values}
         errors={errors}
-        required
-        maxLength={254}
-      />
-      <TextField
-        name="shortname"
-        label="Course short name"
-        value={values.shortname}
-        errors={errors}
-        required
-        maxLength={100}
-        help="Unique on this site; shown in breadcrumbs and lists."
+        shortnameHelp="Unique on this site; shown in breadcrumbs and lists."
       />
       <TextArea name="summary" label="Course summary" value={values.summary} errors={errors} rows={4} />
       <TextField
@@ -188,5 +176,38 @@ export function EditCoursePage({
         <a href={`/course/${course.id}`}>Cancel</a>
       </p>
     </CourseLayout>
+  );
+}
+
+/** A course's full and short name fields, as the course settings form and the Copy course form ask for them. */
+export function CourseNameFields({
+  values,
+  errors,
+  shortnameHelp,
+}: {
+  values: { fullname?: string; shortname?: string };
+  errors: Errors;
+  shortnameHelp: string;
+}) {
+  return (
+    <>
+      <TextField
+        name="fullname"
+        label="Course full name"
+        value={values.fullname}
+        errors={errors}
+        required
+        maxLength={254}
+      />
+      <TextField
+        name="shortname"
+        label="Course short name"
+        value={values.shortname}
+        errors={errors}
+        required
+        maxLength={100}
+        help={shortnameHelp}
+      />
+    </>
   );
 }
