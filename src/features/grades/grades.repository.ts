@@ -2,7 +2,7 @@
 // their visibility).
 // Past ~300 lines: three tables that change together (an item, its grades, their history) in one file.
 
-import { type Selectable, sql } from "kysely";
+import { type RawBuilder, type Selectable, sql } from "kysely";
 import type { Db } from "../../db/database.js";
 import type { Database } from "../../db/schema.js";
 
@@ -191,32 +191,28 @@ function itemWithGradeOf(r: ItemWithGradeRow | undefined) {
   return { item, grade };
 }
 
-/** An activity's grade item with the user's current grade on it, in one statement. */
-export async function findActivityItemWithGrade(
+/** A grade item, picked by `where` (its activity or its id), with the user's current grade on it, in one statement. */
+async function itemWithGrade(
   db: Db,
-  activityId: number,
+  where: RawBuilder<unknown>,
   userId: number,
 ): Promise<{ item: GradeItem; grade: Grade | undefined } | undefined> {
   const { rows } = await sql<ItemWithGradeRow>`select i.*, g.user_id as g_user_id, g.grade as g_grade,
       g.feedback as g_feedback, g.source as g_source, g.actor_id as g_actor_id, g.updated_at as g_updated_at,
       g.progress as g_progress, g.tool_type_id as g_tool_type_id, g.score_timestamp as g_score_timestamp
     from grade_items i left join grades g on g.item_id = i.id and g.user_id = ${userId}
-    where i.activity_id = ${activityId}`.execute(db);
+    where ${where}`.execute(db);
   return itemWithGradeOf(rows[0]);
 }
 
+/** An activity's grade item with the user's current grade on it, in one statement. */
+export function findActivityItemWithGrade(db: Db, activityId: number, userId: number) {
+  return itemWithGrade(db, sql`i.activity_id = ${activityId}`, userId);
+}
+
 /** A grade item (by id) with the user's current grade on it, in one statement. */
-export async function findItemWithGrade(
-  db: Db,
-  itemId: number,
-  userId: number,
-): Promise<{ item: GradeItem; grade: Grade | undefined } | undefined> {
-  const { rows } = await sql<ItemWithGradeRow>`select i.*, g.user_id as g_user_id, g.grade as g_grade,
-      g.feedback as g_feedback, g.source as g_source, g.actor_id as g_actor_id, g.updated_at as g_updated_at,
-      g.progress as g_progress, g.tool_type_id as g_tool_type_id, g.score_timestamp as g_score_timestamp
-    from grade_items i left join grades g on g.item_id = i.id and g.user_id = ${userId}
-    where i.id = ${itemId}`.execute(db);
-  return itemWithGradeOf(rows[0]);
+export function findItemWithGrade(db: Db, itemId: number, userId: number) {
+  return itemWithGrade(db, sql`i.id = ${itemId}`, userId);
 }
 
 /**
