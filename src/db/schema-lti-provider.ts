@@ -50,6 +50,8 @@ export interface LtiProviderUsersTable {
   /** when that lease ends: after it, another run may take the row over */
   grade_claimed_until: string | null;
   last_launch_at: string | null;
+  /** LTI 1.3: JSON of the AGS endpoint the user last launched with (launch/verified-launch.ts `AgsService`) */
+  ags_endpoint: string | null;
   created_at: string;
 }
 
@@ -66,6 +68,8 @@ export interface LtiResourceLinksTable {
   memberships_id: string | null;
   outcome_url: string | null;
   return_url: string | null;
+  /** LTI 1.3: the NRPS claim's context_memberships_url */
+  nrps_url: string | null;
   last_member_sync_at: string | null;
   created_at: string;
   updated_at: string;

@@ -2,10 +2,19 @@
 // Pluto's platform side. A token endpoint verifies Pluto's client assertion against the JWKS it is given
 // (Pluto's own, served by Pluto's app), issues Bearer tokens and can revoke them; AGS line items (container
 // pages by `Link: rel="next"`, create, scores that must carry strictly later timestamps) and NRPS membership
-// pages answer with them, scope by scope. Every request is recorded.
+// pages answer with them, scope by scope. It signs id_tokens with its own RS256 key, whose JWKS it serves at
+// /jwks, for launches into Pluto. Every request is recorded.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import { createLocalJWKSet, decodeProtectedHeader, type JSONWebKeySet, jwtVerify } from "jose";
+import {
+  createLocalJWKSet,
+  decodeProtectedHeader,
+  exportJWK,
+  generateKeyPair,
+  type JSONWebKeySet,
+  jwtVerify,
+  SignJWT,
+} from "jose";
 
 export const SCOPE = {
   lineItem: "https://purl.imsglobal.org/spec/lti-ags/scope/lineitem",
@@ -42,6 +51,10 @@ export interface ScratchMember {
 export interface ScratchPlatform {
   url: string;
   tokenUrl: string;
+  /** Its public keys (id_tokens): `${url}/jwks`. */
+  jwksUrl: string;
+  /** An id_token (or any JWT) signed RS256 with its key, kid `scratch-platform-1`. */
+  signIdToken(claims: Record<string, unknown>): Promise<string>;
   clientId: string;
   /** The assertion's expected audience (the token URL unless set). */
   audience: string;
@@ -82,6 +95,8 @@ export async function startScratchPlatform(opts: {
   const lastTimestamp = new Map<string, number>();
   let issued = 0;
   let server: Server | undefined;
+  const key = await generateKeyPair("RS256");
+  const publicJwk = { ...(await exportJWK(key.publicKey)), kid: "scratch-platform-1", alg: "RS256", use: "sig" };
 
   const json = (
     res: ServerResponse,
@@ -97,6 +112,11 @@ export async function startScratchPlatform(opts: {
   const p: ScratchPlatform = {
     url: "",
     tokenUrl: "",
+    jwksUrl: "",
+    signIdToken: (claims) =>
+      new SignJWT(claims)
+        .setProtectedHeader({ alg: "RS256", kid: "scratch-platform-1", typ: "JWT" })
+        .sign(key.privateKey),
     clientId: opts.clientId,
     audience: "",
     requests: [],
@@ -268,7 +288,9 @@ export async function startScratchPlatform(opts: {
               ? score(req, res, scoreMatch[1] ?? "")
               : u.pathname === "/memberships"
                 ? memberships(req, res)
-                : json(res, 404, { error: "not found" });
+                : u.pathname === "/jwks"
+                  ? json(res, 200, { keys: [publicJwk] })
+                  : json(res, 404, { error: "not found" });
       Promise.resolve(handle()).catch((err: unknown) => json(res, 500, { error: String(err) }));
     });
   });
@@ -276,6 +298,7 @@ export async function startScratchPlatform(opts: {
   const { port } = server.address() as AddressInfo;
   p.url = `http://127.0.0.1:${port}`;
   p.tokenUrl = `${p.url}/token`;
+  p.jwksUrl = `${p.url}/jwks`;
   p.audience = opts.authorizationServer ?? p.tokenUrl;
   return p;
 }

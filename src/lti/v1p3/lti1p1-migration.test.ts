@@ -6,6 +6,7 @@ import { LtiError } from "../errors.js";
 import { LTI_CLAIM } from "../vocab/claims.js";
 import {
   buildLti1p1Claim,
+  checkLti1p1Claim,
   LTI1P1_CLAIM,
   lti1p1Sign,
   lti1p1SignBaseString,
@@ -96,5 +97,49 @@ describe("lti1p1 claim", () => {
     assert.equal(LTI1P1_CLAIM, "https://purl.imsglobal.org/spec/lti/claim/lti1p1");
     const { exp: _exp, ...noExp } = claims;
     assert.throws(() => withLti1p1Claim(noExp, { consumerKey: "k", secret: "s", lti11: {} }), LtiError);
+  });
+});
+
+describe("lti1p1 claim check (tool side)", () => {
+  const token = {
+    issuer: V4.issuer,
+    clientId: V4.clientId,
+    deploymentId: V4.deploymentId,
+    exp: V4.exp,
+    nonce: V4.nonce,
+    sub: "sub-13",
+  };
+  const secretOf = (key: string) => (key === V4.consumerKey ? V4_SECRET : undefined);
+
+  it("proves the 1.1 key and user of the guide's example, the user_id where sent, else the sub", () => {
+    const claim = { oauth_consumer_key: V4.consumerKey, oauth_consumer_key_sign: V4_SIGN, user_id: "u-11" };
+    assert.deepEqual(checkLti1p1Claim(claim, secretOf, token), {
+      ok: true,
+      consumerKey: V4.consumerKey,
+      userId: "u-11",
+    });
+    const { user_id: _sameId, ...noUser } = claim;
+    assert.deepEqual(checkLti1p1Claim(noUser, secretOf, token), {
+      ok: true,
+      consumerKey: V4.consumerKey,
+      userId: "sub-13",
+    });
+  });
+
+  it("proves nothing with another secret, another token's nonce, an unknown key or a malformed claim", () => {
+    const claim = { oauth_consumer_key: V4.consumerKey, oauth_consumer_key_sign: V4_SIGN };
+    const reason = (v: unknown, over: Partial<typeof token> = {}, of = secretOf) => {
+      const r = checkLti1p1Claim(v, of, { ...token, ...over });
+      return r.ok ? "ok" : r.reason;
+    };
+    assert.equal(
+      reason(claim, {}, () => "another-secret"),
+      "lti1p1_sign_mismatch",
+    );
+    assert.equal(reason(claim, { nonce: "other-nonce" }), "lti1p1_sign_mismatch");
+    assert.equal(reason({ ...claim, oauth_consumer_key: "unknown" }), "lti1p1_sign_mismatch");
+    assert.equal(reason({ oauth_consumer_key: V4.consumerKey }), "lti1p1_malformed");
+    assert.equal(reason("lti1p1"), "lti1p1_malformed");
+    assert.equal(reason({ ...claim, oauth_consumer_key_sign: "" }), "lti1p1_malformed");
   });
 });

@@ -127,3 +127,38 @@ export function withLti1p1Claim<T extends Record<string, unknown>>(
   });
   return { ...claims, [LTI1P1_CLAIM]: claim };
 }
+
+/** What a tool makes of a received claim: the 1.1 identity it proves, or why it proves none. */
+export type Lti1p1Check =
+  | { ok: true; consumerKey: string /** the 1.1 user_id: the claim's, else the 1.3 sub */; userId: string }
+  | { ok: false; reason: "lti1p1_malformed" | "lti1p1_sign_mismatch"; message: string };
+
+/**
+ * The tool's check of a verified id_token's lti1p1 claim with the 1.1 secret of the key it names (migration
+ * guide: "the tool MUST verify the signature"): the key and sign present, the sign over this token's own
+ * deployment_id, iss, aud, exp and nonce. The 1.1 user is the claim's user_id where it differs, else `sub`.
+ */
+export function checkLti1p1Claim(
+  value: unknown,
+  secretOf: (consumerKey: string) => string | undefined,
+  token: { issuer: string; clientId: string; deploymentId: string; exp: number; nonce: string; sub: string },
+): Lti1p1Check {
+  const key = field(value, "oauth_consumer_key");
+  const sign = field(value, "oauth_consumer_key_sign");
+  if (key === undefined || key === "" || sign === undefined || sign === "")
+    return {
+      ok: false,
+      reason: "lti1p1_malformed",
+      message: "The lti1p1 claim lacks oauth_consumer_key or oauth_consumer_key_sign",
+    };
+  const secret = secretOf(key);
+  const input = { consumerKey: key, ...token };
+  if (secret === undefined || secret === "" || !verifyLti1p1Sign(secret, sign, input))
+    return {
+      ok: false,
+      reason: "lti1p1_sign_mismatch",
+      message: `The lti1p1 sign does not verify with the LTI 1.1 secret of consumer key ${key.slice(0, 100)}`,
+    };
+  const userId = field(value, "user_id");
+  return { ok: true, consumerKey: key, userId: userId !== undefined && userId !== "" ? userId : token.sub };
+}

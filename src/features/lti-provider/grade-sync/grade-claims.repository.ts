@@ -23,21 +23,34 @@ export interface ClaimedGradeUser {
   userId: number;
   /** the LTI 1.1 consumer key of the user's deployment: what the grade is signed with */
   consumerKey: string;
+  /** the LTI 1.3 platform registration of the user's deployment (whose token AGS takes); null for 1.1 */
+  registrationId: number | null;
+  /** the consumer's id of the user (LTI 1.3: the `sub` a score names) */
+  remoteUserId: string;
   outcomeUrl: string | null;
   sourcedid: string | null;
+  /** LTI 1.3: the AGS endpoint as stored (JSON) */
+  agsEndpoint: string | null;
   lastGradeSent: number | null;
   /** the timestamp of the grade last sent (ISO): the next score's must be later (AGS §3.4.9) */
   lastGradeSentAt: string | null;
 }
 
-/** The users of a publication that grades can be sent for (the consumer gave an outcome service). */
+/**
+ * The users of a publication that grades can be sent for: the consumer gave an outcome service (LTI 1.1)
+ * or an AGS endpoint (LTI 1.3).
+ */
 export async function listGradeSyncUserIds(db: Db, publicationId: number): Promise<number[]> {
   const rows = await db
     .selectFrom("lti_provider_users")
     .select("id")
     .where("publication_id", "=", publicationId)
-    .where("outcome_url", "is not", null)
-    .where("sourcedid", "is not", null)
+    .where((eb) =>
+      eb.or([
+        eb.and([eb("outcome_url", "is not", null), eb("sourcedid", "is not", null)]),
+        eb("ags_endpoint", "is not", null),
+      ]),
+    )
     .orderBy("id")
     .execute();
   return rows.map((r) => r.id);
@@ -84,8 +97,15 @@ export async function claimGradeUsers(
         .select("d.consumer_key")
         .whereRef("d.id", "=", "lti_provider_users.deployment_id")
         .as("consumer_key"),
+      eb
+        .selectFrom("lti_deployments as d")
+        .select("d.registration_id")
+        .whereRef("d.id", "=", "lti_provider_users.deployment_id")
+        .as("registration_id"),
+      "remote_user_id",
       "outcome_url",
       "sourcedid",
+      "ags_endpoint",
       "last_grade_sent",
       "last_grade_sent_at",
     ])
@@ -96,8 +116,11 @@ export async function claimGradeUsers(
       publicationId: r.publication_id,
       userId: r.user_id,
       consumerKey: r.consumer_key ?? "",
+      registrationId: r.registration_id ?? null,
+      remoteUserId: r.remote_user_id,
       outcomeUrl: r.outcome_url,
       sourcedid: r.sourcedid,
+      agsEndpoint: r.ags_endpoint,
       lastGradeSent: r.last_grade_sent,
       lastGradeSentAt: r.last_grade_sent_at,
     }))

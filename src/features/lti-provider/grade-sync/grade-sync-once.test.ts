@@ -127,18 +127,18 @@ for (const engine of testEngines()) {
         assert.equal(await sendGrade(t.ctx, transports, id), "sent");
       }
       assert.deepEqual(
-        scores.map((s) => [s.scoreGiven, s.timestamp]),
+        scores.map((s) => [s.scoreGiven, s.scoreMaximum, s.timestamp]),
         [
-          [0.5, now],
-          [0, new Date(Date.parse(now) + 1).toISOString()],
-          [0.7, new Date(Date.parse(now) + 2).toISOString()],
+          [5, 10, now],
+          [0, 10, new Date(Date.parse(now) + 1).toISOString()],
+          [7, 10, new Date(Date.parse(now) + 2).toISOString()],
         ],
         "a zero is sent like any other grade",
       );
       const sent = logLines.filter((l) => l.event === "lti_grade_sent" && l.providerUserId === id);
       assert.deepEqual(
         sent.map((l) => [l.kind, l.score, l.timestamp, l.answer]),
-        scores.map((s) => ["basic_outcomes", s.scoreGiven, s.timestamp, "taken"]),
+        scores.map((s) => ["basic_outcomes", s.scoreGiven / s.scoreMaximum, s.timestamp, "taken"]),
       );
 
       refuse = new TransportError(

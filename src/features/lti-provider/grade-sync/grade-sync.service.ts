@@ -16,6 +16,7 @@ import { laterTimestamp } from "../../../lti/services-client/ags.js";
 import { addSeconds, iso } from "../../../shared/clock.js";
 import { NotFoundError } from "../../../shared/errors.js";
 import { isActivityComplete, isCourseComplete } from "../../completion/completion.service.js";
+import { findCourse } from "../../courses/courses.service.js";
 import { getInstance } from "../../enrolments/enrolments.service.js";
 import {
   findActivityItem,
@@ -24,9 +25,17 @@ import {
   type GradeChange,
   type GradeDeps,
 } from "../../grades/grades.service.js";
+import { servicePlatforms } from "../platforms/platforms.service.js";
 import * as repo from "../publications/publications.repository.js";
 import { TransportError } from "../transport-error.js";
-import { type GradeReceipt, type GradeTransports, gradeEndpointOf, transportFor } from "./transport.js";
+import {
+  type GradedThing,
+  type GradeReceipt,
+  type GradeTransports,
+  gradeEndpointOf,
+  type ServicePlatformLookup,
+  transportFor,
+} from "./transport.js";
 
 export const SEND_GRADE_TASK = "lti_provider_send_grade";
 
@@ -40,9 +49,12 @@ export const BUSY_RETRY_SECONDS = 10;
 /** Users claimed and sent one after the other by one worker of the scheduled run. */
 const SLICE = 16;
 
-type Item = { id: number; maxGrade: number };
+type Item = { id: number; maxGrade: number; graded: GradedThing };
 
-/** The grade item whose grade a publication sends; none while grade sync or the method is off. */
+/**
+ * The grade item whose grade a publication sends, and what it is (for an AGS line item Pluto creates);
+ * none while grade sync or the method is off.
+ */
 async function gradeSource(ctx: Pick<AppContext, "db">, pub: repo.Publication): Promise<Item | undefined> {
   if (!pub.gradeSync) return undefined;
   const instance = await getInstance(ctx.db, pub.instanceId).catch((err: unknown) => {
@@ -53,7 +65,17 @@ async function gradeSource(ctx: Pick<AppContext, "db">, pub: repo.Publication): 
   const item = pub.activityId
     ? await findActivityItem(ctx.db, pub.activityId)
     : await findCourseTotalItem(ctx.db, pub.courseId);
-  return item && item.maxGrade > 0 ? item : undefined;
+  if (!item || item.maxGrade <= 0) return undefined;
+  const label = pub.activityId ? item.name : (await findCourse(ctx.db, pub.courseId))?.fullname;
+  return {
+    id: item.id,
+    maxGrade: item.maxGrade,
+    graded: {
+      resourceId: pub.activityId ? `pluto:activity:${pub.activityId}` : `pluto:course:${pub.courseId}`,
+      label: label || item.name,
+      maxGrade: item.maxGrade,
+    },
+  };
 }
 
 /** The score to send now, or why nothing is sent. */
@@ -104,7 +126,17 @@ export async function sendGrade(
   try {
     const pub = await repo.findPublication(ctx.db, pu.publicationId);
     const item = pub && (await gradeSource(ctx, pub));
-    if (pub && item) result = await sendClaimed(ctx, transports, pub, item, pu, claim.token, signal);
+    if (pub && item)
+      result = await sendClaimed(
+        ctx,
+        transports,
+        pub,
+        item,
+        pu,
+        claim.token,
+        servicePlatforms(ctx.db),
+        signal,
+      );
     return result;
   } finally {
     if (result !== "sent") await repo.releaseGradeClaims(ctx.db, [pu.id], claim.token);
@@ -123,9 +155,10 @@ async function sendClaimed(
   item: Item,
   pu: repo.ClaimedGradeUser,
   token: string,
+  platformOf: ServicePlatformLookup,
   signal: AbortSignal | undefined,
 ): Promise<SendResult> {
-  const endpoint = gradeEndpointOf(pub, pu);
+  const endpoint = await gradeEndpointOf(pub, pu, item.graded, platformOf);
   if (!endpoint) return "skipped";
   const s = await currentScore(ctx, pub, item, pu.userId);
   if (!("score" in s)) return "skipped";
@@ -135,12 +168,27 @@ async function sendClaimed(
   // Strictly later than the last score sent for this user (AGS §3.4.9): the row is claimed, so no other
   // run sends between this read and the record below.
   const timestamp = laterTimestamp(ctx.clock.now(), pu.lastGradeSentAt);
-  const base = { providerUserId: pu.id, publicationId: pub.id, kind: endpoint.kind, score, timestamp };
+  const base = {
+    providerUserId: pu.id,
+    publicationId: pub.id,
+    remoteUserId: pu.remoteUserId,
+    kind: endpoint.kind,
+    endpoint: endpoint.kind === "ags" ? (endpoint.lineItemUrl ?? endpoint.lineItemsUrl) : endpoint.serviceUrl,
+    score,
+    timestamp,
+  };
+  // On the scale of what is graded: an AGS platform shows 8 / 10, Basic Outcomes takes the fraction.
+  const scoreGiven = Math.round(score * item.maxGrade * 1e6) / 1e6;
   let receipt: GradeReceipt;
   try {
     receipt = await transportFor(transports, endpoint).send(
       endpoint,
-      { scoreGiven: score, scoreMaximum: 1, timestamp, reference: `pluto-${pu.id}-${Date.now()}` },
+      {
+        scoreGiven,
+        scoreMaximum: item.maxGrade,
+        timestamp,
+        reference: `pluto-${pu.id}-${Date.now()}`,
+      },
       signal,
     );
   } catch (err) {
@@ -179,7 +227,7 @@ export async function enqueueOnGradeChange(
         (pub.activityId === null ? change.item.kind === "total" : change.item.activityId === pub.activityId);
       if (!relevant) continue;
       const pu = await repo.findProviderUser(trx, pub.id, change.userId);
-      if (!pu?.outcomeUrl) continue;
+      if (!pu?.outcomeUrl && !pu?.agsEndpoint) continue;
       await deps.jobs.enqueue(
         trx,
         SEND_GRADE_TASK,
@@ -215,6 +263,7 @@ export async function syncAllGrades(
 ): Promise<SyncTotals> {
   const totals: SyncTotals = { sent: 0, unchanged: 0, skipped: 0, busy: 0, failed: 0 };
   const postgres = ctx.engine === "postgres";
+  const platformOf = servicePlatforms(ctx.db);
   for (const pub of await repo.listPublications(ctx.db, { gradeSync: true })) {
     const ids = await repo.listGradeSyncUserIds(ctx.db, pub.id);
     const item = ids.length > 0 ? await gradeSource(ctx, pub) : undefined;
@@ -237,7 +286,7 @@ export async function syncAllGrades(
             let result: SendResult = "skipped";
             try {
               if (signal?.aborted) throw signal.reason;
-              result = await sendClaimed(ctx, transports, pub, item, pu, claim.token, signal);
+              result = await sendClaimed(ctx, transports, pub, item, pu, claim.token, platformOf, signal);
             } catch (err) {
               if (signal?.aborted) {
                 unsent.push(pu.id);

@@ -22,6 +22,7 @@ import {
 import { nextPageUrl } from "../../../lti/services-client/link-header.js";
 import { AGS_CLAIM_ENDPOINT, AGS_SCOPE } from "../../../lti/vocab/claims.js";
 import type { Fetch, OutboundResponse } from "../../../shared/outbound.js";
+import type { AgsService } from "../launch/verified-launch.js";
 import { answerExcerpt, type ServicePlatform, type ServiceTokens } from "../service-token.js";
 import { outbound, TransportError } from "../transport-error.js";
 import type { AgsEndpoint, GradeTransport } from "./transport.js";
@@ -34,10 +35,51 @@ const MAX_LINE_ITEM_PAGES = 50;
 const GRADE_SCOPES: readonly string[] = [AGS_SCOPE.score, AGS_SCOPE.lineItem, AGS_SCOPE.lineItemReadOnly];
 
 /**
- * The AGS endpoint of one user, from a verified 1.3 launch: the AGS claim (`…/lti-ags/claim/endpoint`, as
- * the id_token carries it), the platform Pluto is registered with, the launch's resource link id and `sub`,
- * and what Pluto grades (its resource id and the label of a line item it creates). Undefined when the claim
- * gives no line item or container, or no `score` scope: nothing can be sent.
+ * The AGS service a verified 1.3 launch offers (its endpoint claim, as the verifier read it) for the
+ * launch's resource link: undefined when the claim gives no line item or container, or no `score` scope:
+ * nothing can be sent. The launch stores it with the remote user (lti_provider_users.ags_endpoint).
+ */
+export function agsServiceOf(
+  claim: { scope: readonly string[]; lineitem?: string; lineitems?: string } | undefined,
+  resourceLinkId: string,
+): AgsService | undefined {
+  if (!claim || (!claim.lineitem && !claim.lineitems) || !claim.scope.includes(AGS_SCOPE.score))
+    return undefined;
+  return {
+    kind: "ags",
+    ...(claim.lineitem ? { lineItemUrl: claim.lineitem } : {}),
+    ...(claim.lineitems ? { lineItemsUrl: claim.lineitems } : {}),
+    scopes: claim.scope.filter((s) => GRADE_SCOPES.includes(s)),
+    resourceLinkId,
+  };
+}
+
+/**
+ * One user's AGS endpoint: the stored service, the platform Pluto is registered with (read when sending),
+ * the user's `sub`, and what Pluto grades (its resource id, and the label and maximum of a line item it
+ * creates).
+ */
+export function agsEndpointOf(
+  service: AgsService,
+  of: { platform: ServicePlatform; userId: string; resourceId: string; label: string; scoreMaximum: number },
+): AgsEndpoint {
+  return {
+    kind: "ags",
+    platform: of.platform,
+    scopes: [...service.scopes],
+    ...(service.lineItemUrl ? { lineItemUrl: service.lineItemUrl } : {}),
+    ...(service.lineItemsUrl ? { lineItemsUrl: service.lineItemsUrl } : {}),
+    resourceLinkId: service.resourceLinkId,
+    resourceId: of.resourceId,
+    label: of.label,
+    scoreMaximum: of.scoreMaximum,
+    userId: of.userId,
+  };
+}
+
+/**
+ * The AGS endpoint of one user straight from an endpoint claim as a platform sends it (`…/lti-ags/claim/
+ * endpoint`), for callers that hold no verified launch: agsServiceOf then agsEndpointOf.
  */
 export function agsEndpointFrom(
   claim: unknown,
@@ -47,26 +89,20 @@ export function agsEndpointFrom(
     userId: string;
     resourceId: string;
     label: string;
+    scoreMaximum?: number;
   },
 ): AgsEndpoint | undefined {
   if (claim === null || typeof claim !== "object" || Array.isArray(claim)) return undefined;
   const c = claim as Record<string, unknown>;
   const url = (v: unknown) => (typeof v === "string" && /^https?:\/\//i.test(v) ? v : undefined);
-  const lineItemUrl = url(c.lineitem);
-  const lineItemsUrl = url(c.lineitems);
-  const scopes = Array.isArray(c.scope) ? c.scope.filter((s): s is string => typeof s === "string") : [];
-  if ((!lineItemUrl && !lineItemsUrl) || !scopes.includes(AGS_SCOPE.score)) return undefined;
-  return {
-    kind: "ags",
-    platform: launch.platform,
-    scopes: scopes.filter((s) => GRADE_SCOPES.includes(s)),
-    ...(lineItemUrl ? { lineItemUrl } : {}),
-    ...(lineItemsUrl ? { lineItemsUrl } : {}),
-    resourceLinkId: launch.resourceLinkId,
-    resourceId: launch.resourceId,
-    label: launch.label,
-    userId: launch.userId,
-  };
+  const lineitem = url(c.lineitem);
+  const lineitems = url(c.lineitems);
+  const scope = Array.isArray(c.scope) ? c.scope.filter((s): s is string => typeof s === "string") : [];
+  const service = agsServiceOf(
+    { scope, ...(lineitem ? { lineitem } : {}), ...(lineitems ? { lineitems } : {}) },
+    launch.resourceLinkId,
+  );
+  return service && agsEndpointOf(service, { scoreMaximum: 1, ...launch });
 }
 
 /** The claim name agsEndpointFrom reads, for the launch wiring. */
@@ -145,7 +181,7 @@ export function agsTransport(deps: {
     const body = JSON.stringify(
       buildLineItem({
         label: endpoint.label,
-        scoreMaximum: 1,
+        scoreMaximum: endpoint.scoreMaximum,
         resourceLinkId: endpoint.resourceLinkId,
         resourceId: endpoint.resourceId,
       }),

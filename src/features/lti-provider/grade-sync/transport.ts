@@ -4,8 +4,11 @@
 // (grade-sync.service.ts) keeps what is the same for every protocol: leases, the last grade sent,
 // completion gating and retries; a transport only turns a score into a request and its answer into an
 // outcome. Endpoints are read from the stored row: its kind picks the transport.
+
+import { readAgsService } from "../launch/verified-launch.js";
 import type { ClaimedGradeUser, Publication } from "../publications/publications.repository.js";
 import type { ServicePlatform } from "../service-token.js";
+import { agsEndpointOf } from "./transport.ags.js";
 
 /** Where one remote user's grades go, as the consumer gave it at launch. */
 export type GradeEndpoint = BasicOutcomesEndpoint | AgsEndpoint;
@@ -21,7 +24,7 @@ export interface BasicOutcomesEndpoint {
 
 /**
  * LTI 1.3 AGS: a user's scores go to a line item of the platform, with a service token. Built from a
- * verified launch by `agsEndpointFrom` (transport.ags.ts).
+ * stored AGS service by `agsEndpointOf` (transport.ags.ts).
  */
 export interface AgsEndpoint {
   kind: "ags";
@@ -38,6 +41,8 @@ export interface AgsEndpoint {
   resourceId: string;
   /** The label of a line item Pluto creates. */
   label: string;
+  /** The maximum of a line item Pluto creates: that of what Pluto grades (scores are sent on its scale). */
+  scoreMaximum: number;
   /** The platform's id of the user (the launch's `sub`). */
   userId: string;
 }
@@ -75,16 +80,47 @@ export interface GradeTransport<K extends GradeEndpointKind = GradeEndpointKind>
 /** One transport per endpoint kind: a new kind without a transport fails the type check. */
 export type GradeTransports = { [K in GradeEndpointKind]: GradeTransport<K> };
 
-/** The endpoint stored for a claimed user, or undefined when the consumer gave none (nothing to send). */
-export function gradeEndpointOf(pub: Publication, pu: ClaimedGradeUser): GradeEndpoint | undefined {
-  if (!pu.outcomeUrl || !pu.sourcedid) return undefined;
-  return {
-    kind: "basic_outcomes",
-    serviceUrl: pu.outcomeUrl,
-    sourcedId: pu.sourcedid,
-    consumerKey: pu.consumerKey,
-    secret: pub.secret,
-  };
+/** What Pluto grades for a publication, as an AGS line item Pluto creates names it. */
+export interface GradedThing {
+  /** Pluto's id of it (`resourceId`): `pluto:course:<id>` or `pluto:activity:<id>`. */
+  resourceId: string;
+  label: string;
+  maxGrade: number;
+}
+
+/** The platforms of LTI 1.3 users' deployments, by registration id (platforms.service findServicePlatform). */
+export type ServicePlatformLookup = (registrationId: number) => Promise<ServicePlatform | undefined>;
+
+/**
+ * The endpoint stored for a claimed user, or undefined when the consumer gave none (nothing to send):
+ * Basic Outcomes from the outcome URL and sourcedid, AGS from the stored service and the user's platform
+ * (undefined while that platform is not Active: nothing can be sent until it is).
+ */
+export async function gradeEndpointOf(
+  pub: Publication,
+  pu: ClaimedGradeUser,
+  graded: GradedThing,
+  platformOf: ServicePlatformLookup,
+): Promise<GradeEndpoint | undefined> {
+  if (pu.outcomeUrl && pu.sourcedid)
+    return {
+      kind: "basic_outcomes",
+      serviceUrl: pu.outcomeUrl,
+      sourcedId: pu.sourcedid,
+      consumerKey: pu.consumerKey,
+      secret: pub.secret,
+    };
+  const service = readAgsService(pu.agsEndpoint);
+  if (!service || pu.registrationId === null) return undefined;
+  const platform = await platformOf(pu.registrationId);
+  if (!platform) return undefined;
+  return agsEndpointOf(service, {
+    platform,
+    userId: pu.remoteUserId,
+    resourceId: graded.resourceId,
+    label: graded.label,
+    scoreMaximum: graded.maxGrade,
+  });
 }
 
 /** Picks the transport for an endpoint by its kind. */

@@ -44,6 +44,7 @@ export interface LaunchContext {
     remoteUserId: string;
     outcomeUrl: string | null;
     sourcedid: string | null;
+    agsEndpoint: string | null;
     lastLaunchAt: string | null;
   };
   resourceLink?: ResourceLink;
@@ -78,6 +79,7 @@ interface Row extends PublicationRow {
   pu_remote_user_id: string;
   pu_outcome_url: string | null;
   pu_sourcedid: string | null;
+  pu_ags_endpoint: string | null;
   pu_last_launch_at: string | null;
   rl_id: number | null;
   rl_context_id: string;
@@ -87,6 +89,7 @@ interface Row extends PublicationRow {
   rl_memberships_id: string | null;
   rl_outcome_url: string | null;
   rl_return_url: string | null;
+  rl_nrps_url: string | null;
 }
 
 const PUBLICATION_AND_INSTANCE = sql`p.id, p.instance_id, p.uuid, p.course_id, p.activity_id, p.lti_version,
@@ -105,10 +108,10 @@ const ROLES = sql`case when exists (select 1 from role_assignments r
     as has_learner_role`;
 const PROVIDER_USER = sql`pu.id as pu_id, pu.deployment_id as pu_deployment_id,
   pu.remote_user_id as pu_remote_user_id, pu.outcome_url as pu_outcome_url, pu.sourcedid as pu_sourcedid,
-  pu.last_launch_at as pu_last_launch_at`;
+  pu.ags_endpoint as pu_ags_endpoint, pu.last_launch_at as pu_last_launch_at`;
 const RESOURCE_LINK = sql`rl.id as rl_id, rl.context_id as rl_context_id, rl.context_title as rl_context_title,
   rl.title as rl_title, rl.memberships_url as rl_memberships_url, rl.memberships_id as rl_memberships_id,
-  rl.outcome_url as rl_outcome_url, rl.return_url as rl_return_url`;
+  rl.outcome_url as rl_outcome_url, rl.return_url as rl_return_url, rl.nrps_url as rl_nrps_url`;
 
 /**
  * Everything a launch reads, by the publication's uuid and the (unverified) identifiers the request
@@ -224,6 +227,7 @@ export async function findLaunchContext(
             remoteUserId: r.pu_remote_user_id,
             outcomeUrl: r.pu_outcome_url,
             sourcedid: r.pu_sourcedid,
+            agsEndpoint: r.pu_ags_endpoint,
             lastLaunchAt: r.pu_last_launch_at,
           },
         }
@@ -242,6 +246,7 @@ export async function findLaunchContext(
             memberships_id: r.rl_memberships_id,
             outcome_url: r.rl_outcome_url,
             return_url: r.rl_return_url,
+            nrps_url: r.rl_nrps_url,
           }),
         }
       : {}),

@@ -27,7 +27,7 @@ import { provisionUser, refreshProfile } from "../accounts/provision.service.js"
 import type * as repo from "../publications/publications.repository.js";
 import { upsertProviderUser, upsertResourceLink } from "../publications/publications.repository.js";
 import { findLaunchContext } from "./launch.repository.js";
-import { type Plan, plan, resourceLinkOf } from "./plan.js";
+import { type Plan, plan, providerUserServices, resourceLinkOf } from "./plan.js";
 import { LaunchRejected, rejectionOf } from "./rejection.js";
 import { type DeploymentOwner, isEmbedded, ownerKey, type VerifiedLaunch } from "./verified-launch.js";
 
@@ -276,8 +276,7 @@ async function apply(
       userId,
       deploymentId,
       remoteUserId: l.userId,
-      outcomeUrl: l.gradeService?.url ?? null,
-      sourcedid: l.gradeService?.sourcedid ?? null,
+      ...providerUserServices(l),
       launchedAt: now,
       now,
     });

@@ -11,7 +11,7 @@ import type { LinkedUser } from "../accounts/accounts.repository.js";
 import type * as repo from "../publications/publications.repository.js";
 import type { LaunchContext } from "./launch.repository.js";
 import { LaunchRejected } from "./rejection.js";
-import type { VerifiedLaunch } from "./verified-launch.js";
+import { agsServiceJson, type VerifiedLaunch } from "./verified-launch.js";
 
 /** Outcome details are rewritten when they change, the time of the last launch at most every few minutes. */
 const TOUCH_LAUNCH_AFTER_MS = 300_000;
@@ -51,13 +51,15 @@ export function plan(ctx: AppContext, c: LaunchContext, l: VerifiedLaunch): Plan
     c.enrolmentStatus === "active" &&
     (instructor ? c.hasInstructorRole : c.hasLearnerRole);
   const pu = c.providerUser;
-  const grades = l.gradeService;
+  const grades = providerUserServices(l);
   const writeProviderUser =
     !pu ||
     l.deployment.id === undefined ||
     pu.deploymentId !== l.deployment.id ||
     pu.remoteUserId !== l.userId ||
-    (grades !== undefined && (pu.outcomeUrl !== grades.url || pu.sourcedid !== grades.sourcedid)) ||
+    (grades.outcomeUrl !== null &&
+      (pu.outcomeUrl !== grades.outcomeUrl || pu.sourcedid !== grades.sourcedid)) ||
+    (grades.agsEndpoint !== null && pu.agsEndpoint !== grades.agsEndpoint) ||
     !pu.lastLaunchAt ||
     ctx.clock.now().getTime() - Date.parse(pu.lastLaunchAt) > TOUCH_LAUNCH_AFTER_MS;
   return {
@@ -72,21 +74,38 @@ export function plan(ctx: AppContext, c: LaunchContext, l: VerifiedLaunch): Plan
   };
 }
 
+/** The grade service a launch gives, as a remote user's row records it (null: none of that kind). */
+export function providerUserServices(l: VerifiedLaunch): {
+  outcomeUrl: string | null;
+  sourcedid: string | null;
+  agsEndpoint: string | null;
+} {
+  const g = l.gradeService;
+  return {
+    outcomeUrl: g?.kind === "basic-outcomes" ? g.url : null,
+    sourcedid: g?.kind === "basic-outcomes" ? g.sourcedid : null,
+    agsEndpoint: g?.kind === "ags" ? agsServiceJson(g) : null,
+  };
+}
+
 /** The resource link a launch names, as recorded (the deployment is added by the write). */
 export function resourceLinkOf(
   pub: repo.Publication,
   l: VerifiedLaunch,
 ): Omit<repo.ResourceLink, "id" | "deploymentId"> {
+  const m = l.membershipService;
+  const g = l.gradeService;
   return {
     publicationId: pub.id,
     resourceLinkId: l.resourceLink.id,
     contextId: l.context?.id ?? "",
     contextTitle: (l.context?.title ?? "").slice(0, 255),
     title: (l.resourceLink.title ?? "").slice(0, 255),
-    membershipsUrl: l.membershipService?.url ?? null,
-    membershipsId: l.membershipService?.id ?? null,
-    outcomeUrl: l.gradeService?.url ?? null,
+    membershipsUrl: m?.kind === "memberships-ext" ? m.url : null,
+    membershipsId: m?.kind === "memberships-ext" ? m.id : null,
+    outcomeUrl: g?.kind === "basic-outcomes" ? g.url : null,
     returnUrl: l.returnUrl ?? null,
+    nrpsUrl: m?.kind === "nrps" ? m.contextMembershipsUrl : null,
   };
 }
 
@@ -104,6 +123,7 @@ function resourceLinkChanged(
     "membershipsId",
     "outcomeUrl",
     "returnUrl",
+    "nrpsUrl",
   ] as const;
   return keys.some((k) => v[k] !== null && v[k] !== "" && v[k] !== had[k]);
 }

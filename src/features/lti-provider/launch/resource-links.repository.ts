@@ -18,6 +18,8 @@ export interface ResourceLink {
   membershipsId: string | null;
   outcomeUrl: string | null;
   returnUrl: string | null;
+  /** LTI 1.3: the NRPS context memberships URL. */
+  nrpsUrl: string | null;
 }
 
 export async function upsertResourceLink(
@@ -32,6 +34,7 @@ export async function upsertResourceLink(
     memberships_id: v.membershipsId,
     outcome_url: v.outcomeUrl,
     return_url: v.returnUrl,
+    nrps_url: v.nrpsUrl,
     updated_at: v.now,
   };
   // A later launch without service URLs (e.g. a learner's, where consumers often omit the
@@ -70,27 +73,38 @@ export function toResourceLink(r: ResourceLinkRow): ResourceLink {
     membershipsId: r.memberships_id,
     outcomeUrl: r.outcome_url,
     returnUrl: r.return_url,
+    nrpsUrl: r.nrps_url,
   };
 }
 
 /**
  * A resource link with the LTI 1.1 consumer key of its deployment (what its services are signed
- * with) and the deployment's account scope (where its members' accounts are found).
+ * with), the LTI 1.3 platform registration of its deployment (whose token its services take; null for
+ * 1.1) and the deployment's account scope (where its members' accounts are found).
  */
-export type KeyedResourceLink = ResourceLink & { consumerKey: string; accountScope: number };
+export type KeyedResourceLink = ResourceLink & {
+  consumerKey: string;
+  registrationId: number | null;
+  accountScope: number;
+};
 
 export async function listResourceLinks(db: Db, publicationId: number): Promise<KeyedResourceLink[]> {
   const rows = await db
     .selectFrom("lti_resource_links as rl")
     .innerJoin("lti_deployments as d", "d.id", "rl.deployment_id")
     .selectAll("rl")
-    .select(["d.consumer_key", sql<number>`coalesce(d.account_scope_id, d.id)`.as("account_scope")])
+    .select([
+      "d.consumer_key",
+      "d.registration_id",
+      sql<number>`coalesce(d.account_scope_id, d.id)`.as("account_scope"),
+    ])
     .where("rl.publication_id", "=", publicationId)
     .orderBy("rl.id")
     .execute();
   return rows.map((r) => ({
     ...toResourceLink(r),
     consumerKey: r.consumer_key ?? "",
+    registrationId: r.registration_id,
     accountScope: Number(r.account_scope),
   }));
 }

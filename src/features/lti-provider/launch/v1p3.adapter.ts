@@ -4,6 +4,7 @@
 // `id=<publication uuid>`, as Moodle names it, else an `id` in the target_link_uri), and the id_token
 // verified by src/lti/v1p3/tool-launch-verify.ts into the version-neutral VerifiedLaunch. The nonce's
 // single use goes to the store the launch's write records it in, so a refused launch writes nothing.
+
 import { decodeJwt } from "jose";
 import type { AppContext } from "../../../app/context.js";
 import { isLtiError, JwtError, ParameterError, ToolLaunchError } from "../../../lti/errors.js";
@@ -16,6 +17,7 @@ import {
 import type { BrowserProof, LoginBinding, RegisteredPlatform } from "../../../lti/v1p3/tool-login.js";
 import { LTI_CLAIM } from "../../../lti/vocab/claims.js";
 import { LTI13_MESSAGE_TYPES } from "../../../lti/vocab/messages.js";
+import { agsServiceOf } from "../grade-sync/transport.ags.js";
 import { findPlatform, listPlatforms, type Platform } from "../platforms/platforms.service.js";
 import { toolDetails } from "../platforms/tool-endpoints.js";
 import { findPublication } from "../publications/publications.repository.js";
@@ -270,5 +272,10 @@ export function fromToolLaunch(
   };
   if (s.context !== undefined) v.context = s.context;
   if (s.returnUrl !== undefined) v.returnUrl = s.returnUrl;
+  // The services the platform offers: kept with the user (AGS) and the resource link (NRPS), like 1.1's.
+  const grades = agsServiceOf(launch.ags, s.resourceLink.id);
+  if (grades !== undefined) v.gradeService = grades;
+  if (launch.nrps !== undefined)
+    v.membershipService = { kind: "nrps", contextMembershipsUrl: launch.nrps.contextMembershipsUrl };
   return v;
 }

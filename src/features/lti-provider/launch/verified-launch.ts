@@ -35,11 +35,68 @@ export interface LaunchDeployment {
   accountScope: number | undefined;
 }
 
-/** Basic Outcomes today; AGS (line items, scores) joins as another kind. */
-export type GradeService = { kind: "basic-outcomes"; url: string; sourcedid: string };
+/** LTI 1.1 Basic Outcomes: the outcome service URL and the user's lis_result_sourcedid. */
+export type BasicOutcomesService = { kind: "basic-outcomes"; url: string; sourcedid: string };
 
-/** The LTI 1.1 memberships extension today; NRPS joins as another kind. */
-export type MembershipService = { kind: "memberships-ext"; url: string; id: string };
+/**
+ * LTI 1.3 AGS, as the launch's endpoint claim gives it: the link's line item and/or the container to
+ * find or create it in, and the scopes granted. The platform's token URL and client_id are the
+ * registration's (read when a grade is sent), the user is the launch's `sub`.
+ */
+export interface AgsService {
+  kind: "ags";
+  lineItemUrl?: string;
+  lineItemsUrl?: string;
+  scopes: string[];
+  /** The resource link the claim came with (a line item is looked for by it). */
+  resourceLinkId: string;
+}
+
+export type GradeService = BasicOutcomesService | AgsService;
+
+/** LTI 1.1: the memberships extension's URL and id. */
+export type MembershipsExtService = { kind: "memberships-ext"; url: string; id: string };
+
+/** LTI 1.3 NRPS: the claim's context_memberships_url (the resource link is the launch's). */
+export type NrpsService = { kind: "nrps"; contextMembershipsUrl: string };
+
+export type MembershipService = MembershipsExtService | NrpsService;
+
+/** The stored form of an AGS service (lti_provider_users.ags_endpoint): stable JSON, compared as text. */
+export function agsServiceJson(s: AgsService): string {
+  return JSON.stringify({
+    lineItemUrl: s.lineItemUrl,
+    lineItemsUrl: s.lineItemsUrl,
+    scopes: [...s.scopes].sort(),
+    resourceLinkId: s.resourceLinkId,
+  });
+}
+
+/** The stored AGS service, or undefined when there is none or it is not one (a row is input too). */
+export function readAgsService(json: string | null): AgsService | undefined {
+  if (json === null || json === "") return undefined;
+  let v: unknown;
+  try {
+    v = JSON.parse(json);
+  } catch {
+    return undefined;
+  }
+  if (v === null || typeof v !== "object") return undefined;
+  const o = v as Record<string, unknown>;
+  const str = (x: unknown) => (typeof x === "string" && x !== "" ? x : undefined);
+  const lineItemUrl = str(o.lineItemUrl);
+  const lineItemsUrl = str(o.lineItemsUrl);
+  const resourceLinkId = str(o.resourceLinkId);
+  if ((!lineItemUrl && !lineItemsUrl) || resourceLinkId === undefined || !Array.isArray(o.scopes))
+    return undefined;
+  return {
+    kind: "ags",
+    ...(lineItemUrl ? { lineItemUrl } : {}),
+    ...(lineItemsUrl ? { lineItemsUrl } : {}),
+    scopes: o.scopes.filter((x): x is string => typeof x === "string"),
+    resourceLinkId,
+  };
+}
 
 export interface RemotePerson {
   givenName?: string;

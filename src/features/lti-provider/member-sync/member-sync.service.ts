@@ -7,6 +7,7 @@ import { isInstructorRole } from "../../../lti/vocab/roles.js";
 import { iso } from "../../../shared/clock.js";
 import { enrolUser, getInstance, unenrolUser } from "../../enrolments/enrolments.service.js";
 import { provisionUser } from "../accounts/provision.service.js";
+import { servicePlatforms } from "../platforms/platforms.service.js";
 import * as repo from "../publications/publications.repository.js";
 import { type MembershipSources, membershipEndpointOf, type RemoteMember, readAllMembers } from "./source.js";
 
@@ -18,17 +19,6 @@ export interface MemberSyncTotals {
   unenrolled: number;
   failed: number;
   firstError?: string;
-}
-
-/** The members of a resource link's context (all pages); none when the consumer gave no endpoint. */
-export async function fetchMembers(
-  sources: MembershipSources,
-  pub: repo.Publication,
-  link: repo.KeyedResourceLink,
-  signal?: AbortSignal,
-): Promise<RemoteMember[]> {
-  const endpoint = membershipEndpointOf(pub, link);
-  return endpoint ? readAllMembers(sources, endpoint, signal) : [];
 }
 
 /** Applies one resource link's member list according to the publication's mode. */
@@ -71,6 +61,7 @@ export async function applyMembers(
             remoteUserId: m.userId,
             outcomeUrl: m.resultSourcedId && link.outcomeUrl ? link.outcomeUrl : null,
             sourcedid: m.resultSourcedId && link.outcomeUrl ? m.resultSourcedId : null,
+            agsEndpoint: null,
             launchedAt: null,
             now,
           });
@@ -104,19 +95,43 @@ export async function syncAllMembers(
   signal?: AbortSignal,
 ): Promise<MemberSyncTotals> {
   const totals: MemberSyncTotals = { links: 0, unreachable: 0, enrolled: 0, unenrolled: 0, failed: 0 };
+  const platformOf = servicePlatforms(ctx.db);
   for (const pub of await repo.listPublications(ctx.db, { memberSync: true })) {
     const instance = await getInstance(ctx.db, pub.instanceId);
     if (instance.status !== "enabled") continue;
     for (const link of await repo.listResourceLinks(ctx.db, pub.id)) {
-      if (!link.membershipsUrl || !link.membershipsId) continue;
+      if (!(link.membershipsUrl && link.membershipsId) && !link.nrpsUrl) continue;
       signal?.throwIfAborted();
       totals.links++;
       try {
-        await applyMembers(ctx, pub, link, await fetchMembers(sources, pub, link, signal), totals);
+        const endpoint = await membershipEndpointOf(pub, link, platformOf);
+        if (!endpoint) throw new Error(`resource link ${link.resourceLinkId}: its platform is not Active`);
+        const members = await readAllMembers(sources, endpoint, signal);
+        await applyMembers(ctx, pub, link, members, totals);
+        ctx.log.info(
+          {
+            event: "lti_members_read",
+            publicationId: pub.id,
+            resourceLinkId: link.resourceLinkId,
+            kind: endpoint.kind,
+            members: members.length,
+          },
+          "LTI members read",
+        );
       } catch (err) {
         signal?.throwIfAborted();
         totals.unreachable++;
-        totals.firstError ??= err instanceof Error ? err.message : String(err);
+        const message = err instanceof Error ? err.message : String(err);
+        totals.firstError ??= message;
+        ctx.log.warn(
+          {
+            event: "lti_members_unreadable",
+            publicationId: pub.id,
+            resourceLinkId: link.resourceLinkId,
+            reason: message.slice(0, 300),
+          },
+          "LTI members not read",
+        );
       }
     }
   }

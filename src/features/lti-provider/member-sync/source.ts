@@ -58,19 +58,28 @@ export interface MembershipSource<K extends MembershipEndpointKind = MembershipE
 /** One source per endpoint kind: a new kind without a source fails the type check. */
 export type MembershipSources = { [K in MembershipEndpointKind]: MembershipSource<K> };
 
-/** The endpoint stored for a resource link, or undefined when the consumer gave none. */
-export function membershipEndpointOf(
+/**
+ * The endpoint stored for a resource link, or undefined when the consumer gave none: the memberships
+ * extension's URL and id (LTI 1.1), or the NRPS URL with the platform of the link's deployment (LTI 1.3;
+ * undefined while that platform is not Active). `rlid` is the link's own id: asked for first.
+ */
+export async function membershipEndpointOf(
   pub: Publication,
   link: KeyedResourceLink,
-): MembershipEndpoint | undefined {
-  if (!link.membershipsUrl || !link.membershipsId) return undefined;
-  return {
-    kind: "memberships_ext",
-    url: link.membershipsUrl,
-    membershipsId: link.membershipsId,
-    consumerKey: link.consumerKey,
-    secret: pub.secret,
-  };
+  platformOf: (registrationId: number) => Promise<ServicePlatform | undefined>,
+): Promise<MembershipEndpoint | undefined> {
+  if (link.membershipsUrl && link.membershipsId)
+    return {
+      kind: "memberships_ext",
+      url: link.membershipsUrl,
+      membershipsId: link.membershipsId,
+      consumerKey: link.consumerKey,
+      secret: pub.secret,
+    };
+  if (!link.nrpsUrl || link.registrationId === null) return undefined;
+  const platform = await platformOf(link.registrationId);
+  if (!platform) return undefined;
+  return { kind: "nrps", platform, contextMembershipsUrl: link.nrpsUrl, rlid: link.resourceLinkId };
 }
 
 /** Picks the source for an endpoint by its kind. */

@@ -19,6 +19,7 @@ import * as registrations from "../../lti-common/platform-registrations.service.
 import { countLinks } from "../accounts/accounts.repository.js";
 import { countResourceLinks } from "../launch/resource-links.repository.js";
 import { countProviderUsers } from "../publications/publications.repository.js";
+import type { ServicePlatform } from "../service-token.js";
 import { deploymentId, PLATFORM_FIELDS, type PlatformInput, platformSchema } from "./platform-input.js";
 import * as repo from "./platforms.repository.js";
 
@@ -176,6 +177,38 @@ export async function listPlatforms(db: Db): Promise<Platform[]> {
       );
   }
   return out;
+}
+
+/**
+ * Where an Active platform's service tokens come from (AGS, NRPS): its issuer, Pluto's client_id there, its
+ * access token URL and authorization server. Undefined when it is not registered, Pending, or gave no
+ * access token URL (no service can be called). Read per sync run, so an edited registration applies at once.
+ */
+export async function findServicePlatform(db: Db, id: number): Promise<ServicePlatform | undefined> {
+  const [r, d] = await Promise.all([
+    registrations.findPlatformRegistration(db, id),
+    repo.findPlatformDetails(db, id),
+  ]);
+  if (!r || !d || d.status !== "active" || d.accessTokenUrl === "") return undefined;
+  return {
+    issuer: r.issuer,
+    clientId: r.clientId,
+    tokenUrl: d.accessTokenUrl,
+    ...(d.authorizationServer !== "" ? { authorizationServer: d.authorizationServer } : {}),
+  };
+}
+
+/** findServicePlatform for one sync run: each platform is read once, whatever number of users it has. */
+export function servicePlatforms(db: Db): (id: number) => Promise<ServicePlatform | undefined> {
+  const seen = new Map<number, Promise<ServicePlatform | undefined>>();
+  return (id) => {
+    let p = seen.get(id);
+    if (!p) {
+      p = findServicePlatform(db, id);
+      seen.set(id, p);
+    }
+    return p;
+  };
 }
 
 /** Whether the site has an Active platform: one that can launch an LTI Advantage publication. */

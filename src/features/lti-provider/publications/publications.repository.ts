@@ -178,6 +178,8 @@ export interface ProviderUser {
   remoteUserId: string;
   outcomeUrl: string | null;
   sourcedid: string | null;
+  /** LTI 1.3: the AGS endpoint as stored (JSON; `readAgsService` reads it). */
+  agsEndpoint: string | null;
   lastGradeSent: number | null;
   lastGradeSentAt: string | null;
   lastLaunchAt: string | null;
@@ -192,6 +194,7 @@ function toProviderUser(r: Selectable<Database["lti_provider_users"]>): Provider
     remoteUserId: r.remote_user_id,
     outcomeUrl: r.outcome_url,
     sourcedid: r.sourcedid,
+    agsEndpoint: r.ags_endpoint,
     lastGradeSent: r.last_grade_sent,
     lastGradeSentAt: r.last_grade_sent_at,
     lastLaunchAt: r.last_launch_at,
@@ -207,6 +210,8 @@ export async function upsertProviderUser(
     remoteUserId: string;
     outcomeUrl: string | null;
     sourcedid: string | null;
+    /** LTI 1.3: the AGS endpoint's JSON; null keeps the one recorded before, like the outcome URL. */
+    agsEndpoint: string | null;
     launchedAt: string | null;
     now: string;
   },
@@ -220,6 +225,7 @@ export async function upsertProviderUser(
       remote_user_id: v.remoteUserId,
       outcome_url: v.outcomeUrl,
       sourcedid: v.sourcedid,
+      ags_endpoint: v.agsEndpoint,
       last_launch_at: v.launchedAt,
       created_at: v.now,
     })
@@ -227,8 +233,10 @@ export async function upsertProviderUser(
       oc.columns(["publication_id", "user_id"]).doUpdateSet({
         deployment_id: v.deploymentId,
         remote_user_id: v.remoteUserId,
-        // A launch without outcome parameters keeps the ones recorded before.
-        ...(v.outcomeUrl ? { outcome_url: v.outcomeUrl, sourcedid: v.sourcedid } : {}),
+        // A launch without a grade service keeps the one recorded before; one with a service of the other
+        // LTI version (a platform that upgraded from 1.1) replaces it.
+        ...(v.outcomeUrl ? { outcome_url: v.outcomeUrl, sourcedid: v.sourcedid, ags_endpoint: null } : {}),
+        ...(v.agsEndpoint ? { ags_endpoint: v.agsEndpoint, outcome_url: null, sourcedid: null } : {}),
         ...(v.launchedAt ? { last_launch_at: v.launchedAt } : {}),
       }),
     )
