@@ -128,7 +128,11 @@ describe("lti1p1 claim check (tool side)", () => {
 
   it("proves nothing with another secret, another token's nonce, an unknown key or a malformed claim", () => {
     const claim = { oauth_consumer_key: V4.consumerKey, oauth_consumer_key_sign: V4_SIGN };
-    const reason = (v: unknown, over: Partial<typeof token> = {}, of = secretOf) => {
+    const reason = (
+      v: unknown,
+      over: Partial<typeof token> = {},
+      of: (key: string) => string | undefined = secretOf,
+    ) => {
       const r = checkLti1p1Claim(v, of, { ...token, ...over });
       return r.ok ? "ok" : r.reason;
     };
