@@ -8,6 +8,11 @@ import * as repo from "./deployments.repository.js";
 export type { DeploymentOwner } from "./deployments.repository.js";
 
 /** The deployment of `owner`, created when there is none (once, under simultaneous first use). */
+/** The row of a deployment, if it exists (an LTI 1.1 key's for a publication, or a platform's deployment_id). */
+export function findDeploymentId(db: Db, owner: repo.DeploymentOwner): Promise<number | undefined> {
+  return repo.findDeploymentId(db, owner);
+}
+
 export function ensureDeployment(db: Db, owner: repo.DeploymentOwner, now: string): Promise<number> {
   return repo.ensureDeployment(db, owner, now);
 }

@@ -4,6 +4,7 @@
 // client assertion, line item created for the resource link), once, on the quiz's scale; the platform's roster
 // comes in by NRPS member sync. On SQLite and PostgreSQL.
 import assert from "node:assert/strict";
+import { createHmac } from "node:crypto";
 import { after, before, beforeEach, describe, it } from "node:test";
 import type { JSONWebKeySet } from "jose";
 import { api, startTestApp, type TestApp } from "../../../test/support/app.js";
@@ -14,6 +15,7 @@ import {
   type ScratchPlatform,
   startScratchPlatform,
 } from "../../../test/support/lti13-scratch-platform.js";
+import { launchWithOutcomes } from "../../../test/support/published-quiz.js";
 
 const LTI = "https://purl.imsglobal.org/spec/lti/claim/";
 const AGS = "https://purl.imsglobal.org/spec/lti-ags/claim/endpoint";
@@ -82,12 +84,19 @@ for (const engine of testEngines()) {
         ...body,
       });
       assert.equal(res.status, 201, res.body);
-      const p = res.json as { id: number; customParameters: { id: string }; launchUrl: string };
+      const p = res.json as {
+        id: number;
+        customParameters?: { id: string };
+        launchUrl: string;
+        secret: string;
+      };
       return {
+        id: p.id,
         course,
         quizId: (quiz.json as { id: number }).id,
-        uuid: p.customParameters.id,
+        uuid: p.customParameters?.id ?? new URL(p.launchUrl).pathname.split("/").pop()!,
         launchUrl: p.launchUrl,
+        secret: p.secret,
       };
     }
 
@@ -95,7 +104,13 @@ for (const engine of testEngines()) {
     async function launch(
       pub: { uuid: string; launchUrl: string },
       sub: string,
-      opts: { roles?: string[]; rlid?: string; services?: Record<string, unknown> } = {},
+      opts: {
+        roles?: string[];
+        rlid?: string;
+        services?: Record<string, unknown>;
+        /** The lti1p1 claim of a platform that upgraded: signed here with node:crypto over this token. */
+        lti1p1?: { consumerKey: string; secret: string; userId: string };
+      } = {},
     ): Promise<number> {
       const q = new URLSearchParams({
         iss: lms.url,
@@ -111,13 +126,25 @@ for (const engine of testEngines()) {
       assert.ok(cookie);
       const now = Math.floor(t.clock.now().getTime() / 1000);
       const rlid = opts.rlid ?? `rl-${pub.uuid}`;
+      const nonce = auth.searchParams.get("nonce")!;
+      const m = opts.lti1p1;
+      const lti1p1 = m && {
+        [`${LTI}lti1p1`]: {
+          oauth_consumer_key: m.consumerKey,
+          oauth_consumer_key_sign: createHmac("sha256", m.secret)
+            .update([m.consumerKey, DEPLOYMENT, lms.url, CLIENT_ID, String(now + 300), nonce].join("&"))
+            .digest("base64"),
+          user_id: m.userId,
+        },
+      };
       const idToken = await lms.signIdToken({
+        ...lti1p1,
         iss: lms.url,
         aud: CLIENT_ID,
         sub,
         iat: now,
         exp: now + 300,
-        nonce: auth.searchParams.get("nonce"),
+        nonce,
         given_name: "Remote",
         family_name: sub,
         [`${LTI}message_type`]: "LtiResourceLinkRequest",
@@ -138,7 +165,10 @@ for (const engine of testEngines()) {
         url: "/lti/tool/launch",
         headers: { "content-type": "application/x-www-form-urlencoded" },
         cookies: { [cookie.name]: cookie.value },
-        payload: new URLSearchParams({ id_token: idToken, state: auth.searchParams.get("state")! }).toString(),
+        payload: new URLSearchParams({
+          id_token: idToken,
+          state: auth.searchParams.get("state")!,
+        }).toString(),
       });
       assert.equal(res.statusCode, 303, res.body);
       const link = await t.ctx.db
@@ -261,7 +291,13 @@ for (const engine of testEngines()) {
       const gone = await launch(pub, "sub-gone");
       lms.members.push(
         { user_id: "sub-t1", roles: [INSTRUCTOR], given_name: "Tea", family_name: "Cher" },
-        { user_id: "sub-m1", roles: [LEARNER], given_name: "Mia", family_name: "One", email: "mia@x.example" },
+        {
+          user_id: "sub-m1",
+          roles: [LEARNER],
+          given_name: "Mia",
+          family_name: "One",
+          email: "mia@x.example",
+        },
         { user_id: "sub-m2", roles: [LEARNER] },
         { user_id: "sub-m3", roles: [LEARNER], status: "Inactive" },
       );
@@ -298,6 +334,67 @@ for (const engine of testEngines()) {
         goneEnrolment.every((e) => e.status !== "active"),
         "a launched user no longer listed is unenrolled",
       );
+    });
+
+    it("keeps the LTI 1.1 account, enrolment and grade link of a platform that upgraded, when its lti1p1 sign verifies", async () => {
+      const pub = await publish({ ltiVersion: "1.1" });
+      const old = { consumerKey: "ck-upgraded", outcomeUrl: "http://127.0.0.1:9/outcomes" };
+      const kept = await launchWithOutcomes(t, pub, { ...old, remoteId: "u-11" });
+      const other = await launchWithOutcomes(t, pub, { ...old, remoteId: "u-12" });
+      const rowsOf = () =>
+        t.ctx.db
+          .selectFrom("lti_provider_users as pu")
+          .innerJoin("lti_publications as p", "p.id", "pu.publication_id")
+          .select(["pu.id", "pu.user_id", "pu.remote_user_id", "pu.outcome_url", "pu.ags_endpoint"])
+          .where("p.uuid", "=", pub.uuid)
+          .orderBy("pu.id")
+          .execute();
+      const before = await rowsOf();
+      const upgraded = await api(t.app, admin, "PATCH", `/api/v1/enrol-methods/${pub.id}`, {
+        ltiVersion: "1.3",
+      });
+      assert.equal(upgraded.status, 200, upgraded.body);
+      const launchUrl = (upgraded.json as { launchUrl: string }).launchUrl;
+      const users = async () =>
+        Number(
+          (
+            await t.ctx.db
+              .selectFrom("users")
+              .select((eb) => eb.fn.countAll().as("n"))
+              .executeTakeFirstOrThrow()
+          ).n,
+        );
+      const count = await users();
+      const lastMessage = async () =>
+        (
+          await t.ctx.db
+            .selectFrom("lti_launch_log")
+            .select("message")
+            .orderBy("id", "desc")
+            .executeTakeFirstOrThrow()
+        ).message;
+
+      const same = await launch({ ...pub, launchUrl }, "sub-13-a", {
+        lti1p1: { consumerKey: old.consumerKey, secret: pub.secret, userId: "u-11" },
+      });
+      assert.equal(same, kept, "the 1.3 user is the 1.1 user's account");
+      assert.equal(await users(), count, "no account is created");
+      assert.match(await lastMessage(), /LTI 1\.1 account of ck-upgraded \/ u-11 kept/);
+      const after = await rowsOf();
+      const row = after.find((r) => r.user_id === kept)!;
+      assert.equal(row.id, before.find((r) => r.user_id === kept)!.id, "the same grade link");
+      assert.equal(row.remote_user_id, "sub-13-a");
+      assert.equal(row.outcome_url, null, "grades now go by AGS");
+      assert.ok(row.ags_endpoint);
+      const again = await launch({ ...pub, launchUrl }, "sub-13-a");
+      assert.equal(again, kept, "found by the 1.3 identity from now on");
+
+      const wrong = await launch({ ...pub, launchUrl }, "sub-13-b", {
+        lti1p1: { consumerKey: old.consumerKey, secret: "not-the-secret", userId: "u-12" },
+      });
+      assert.notEqual(wrong, other, "a sign that does not verify maps to no 1.1 account");
+      assert.equal(await users(), count + 1);
+      assert.match(await lastMessage(), /no LTI 1\.1 migration: The lti1p1 sign does not verify/);
     });
   });
 }

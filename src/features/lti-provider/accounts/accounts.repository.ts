@@ -3,6 +3,7 @@
 // createExternalUser.
 import { sql } from "kysely";
 import type { Db } from "../../../db/database.js";
+import { findDeploymentId } from "../../lti-common/deployments.service.js";
 
 /** A remote user's local account, as a launch needs it (one query: the link and the user row). */
 export interface LinkedUser {
@@ -67,4 +68,18 @@ export async function insertUserLink(
       created_at: v.now,
     })
     .execute();
+}
+
+/**
+ * The account an LTI 1.1 launch of this publication provisioned for `remoteUserId` under `consumerKey` (within
+ * that deployment's account scope): what an LTI 1.3 launch carrying a verified lti1p1 claim keeps.
+ */
+export async function findLti11User(
+  db: Db,
+  publicationId: number,
+  consumerKey: string,
+  remoteUserId: string,
+): Promise<LinkedUser | undefined> {
+  const deploymentId = await findDeploymentId(db, { publicationId, consumerKey });
+  return deploymentId === undefined ? undefined : findLinkedUser(db, deploymentId, remoteUserId);
 }

@@ -102,7 +102,8 @@ export async function gradeEndpointOf(
   graded: GradedThing,
   platformOf: ServicePlatformLookup,
 ): Promise<GradeEndpoint | undefined> {
-  if (pu.outcomeUrl && pu.sourcedid)
+  // Basic Outcomes is signed with the user's 1.1 consumer key: a user whose deployment is a 1.3 one has none.
+  if (pu.outcomeUrl && pu.sourcedid && pu.consumerKey !== "")
     return {
       kind: "basic_outcomes",
       serviceUrl: pu.outcomeUrl,

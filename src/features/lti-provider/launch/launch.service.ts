@@ -23,6 +23,7 @@ import { enrolUser } from "../../enrolments/enrolments.service.js";
 import { ensureDeployment } from "../../lti-common/deployments.service.js";
 import { type LaunchLogEntry, writeLaunchLog } from "../../lti-common/launch-log.service.js";
 import { dbNonceStore } from "../../lti-common/nonces.service.js";
+import { findLti11User, insertUserLink } from "../accounts/accounts.repository.js";
 import { provisionUser, refreshProfile } from "../accounts/provision.service.js";
 import type * as repo from "../publications/publications.repository.js";
 import { upsertProviderUser, upsertResourceLink } from "../publications/publications.repository.js";
@@ -180,7 +181,26 @@ export async function handleLaunch(
         deployment: { ...l.deployment, id: read.deploymentId, accountScope: read.accountScope },
       };
     }
-    const p = plan(ctx, read, l);
+    // A platform that upgraded from 1.1 proves its 1.1 user (lti1p1): a 1.3 user not known yet keeps that account.
+    const prior =
+      read.user === undefined && l.lti1p1?.ok
+        ? await findLti11User(ctx.db, pub.id, l.lti1p1.consumerKey, l.lti1p1.userId)
+        : undefined;
+    if (prior) read = { ...read, user: prior };
+    if (l.lti1p1)
+      ctx.log.info(
+        l.lti1p1.ok
+          ? {
+              event: "lti1p1_migration",
+              publicationId: pub.id,
+              consumerKey: l.lti1p1.consumerKey,
+              lti11UserId: l.lti1p1.userId,
+              found: prior !== undefined,
+            }
+          : { event: "lti1p1_migration_refused", publicationId: pub.id, reason: l.lti1p1.reason },
+        l.lti1p1.ok ? "LTI 1.1 migration claim verified" : `No LTI 1.1 migration: ${l.lti1p1.message}`,
+      );
+    const p = plan(ctx, read, l, prior !== undefined);
     return await withRetry(() =>
       writeBatcher(ctx.db, ctx.engine).run(async (trx) => {
         const now = iso(ctx.clock.now());
@@ -196,7 +216,7 @@ export async function handleLaunch(
             deploymentId,
             result: "ok",
             reason: "",
-            message: l.roles.instructor ? "instructor" : "learner",
+            message: `${l.roles.instructor ? "instructor" : "learner"}${migrationNote(l, prior !== undefined)}`,
           }),
         );
         await onAccepted?.(trx, out);
@@ -269,6 +289,7 @@ async function apply(
   if (p.known) {
     await refreshProfile(trx, ctx, p.known, remote);
     userId = p.known.id;
+    if (p.linkKnown) await insertUserLink(trx, { deploymentId, remoteUserId: l.userId, userId, now });
   } else userId = await provisionUser(trx, ctx, pub, remote, true);
   if (p.writeProviderUser || !p.known)
     await upsertProviderUser(trx, {
@@ -290,6 +311,16 @@ async function apply(
     publicationId: pub.id,
     launch: l,
   };
+}
+
+/** What the launch log adds about an lti1p1 claim: the LTI 1.1 account kept, or why none was. */
+function migrationNote(l: VerifiedLaunch, kept: boolean): string {
+  const m = l.lti1p1;
+  if (!m) return "";
+  if (!m.ok) return `; no LTI 1.1 migration: ${m.message}`;
+  return kept
+    ? `; LTI 1.1 account of ${m.consumerKey} / ${m.userId} kept`
+    : `; LTI 1.1 migration verified, no LTI 1.1 account of ${m.consumerKey} / ${m.userId}`;
 }
 
 /** Retries a transaction that lost a race (unique key taken by a simultaneous launch, serialization failure). */

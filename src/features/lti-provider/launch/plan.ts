@@ -23,6 +23,8 @@ export interface Plan {
   role: string;
   /** The account already linked to the remote user within the deployment's account scope, if any. */
   known: LinkedUser | undefined;
+  /** `known` is the LTI 1.1 account a verified lti1p1 claim named: the write links the 1.3 user to it. */
+  linkKnown: boolean;
   /** Enrolled through this instance, active, holding the mapped role: no enrolment write needed. */
   enrolled: boolean;
   /** The resource link needs writing (new, or a value changed). */
@@ -32,7 +34,7 @@ export interface Plan {
 }
 
 /** The enrolment rules and what to write, for a verified launch and what was read for it. */
-export function plan(ctx: AppContext, c: LaunchContext, l: VerifiedLaunch): Plan {
+export function plan(ctx: AppContext, c: LaunchContext, l: VerifiedLaunch, migrated = false): Plan {
   const pub = c.publication;
   const { instance } = c;
   if (instance.status !== "enabled") throw new EnrolmentError("disabled", "This published tool is disabled.");
@@ -68,6 +70,7 @@ export function plan(ctx: AppContext, c: LaunchContext, l: VerifiedLaunch): Plan
     target,
     role,
     known: c.user,
+    linkKnown: migrated && c.user !== undefined,
     enrolled,
     writeLink: resourceLinkChanged(c.resourceLink, resourceLinkOf(pub, l)),
     writeProviderUser,

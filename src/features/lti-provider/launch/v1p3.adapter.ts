@@ -9,6 +9,7 @@ import { decodeJwt } from "jose";
 import type { AppContext } from "../../../app/context.js";
 import { isLtiError, JwtError, ParameterError, ToolLaunchError } from "../../../lti/errors.js";
 import type { KeysetPort } from "../../../lti/ports.js";
+import { checkLti1p1Claim } from "../../../lti/v1p3/lti1p1-migration.js";
 import {
   launchSummary,
   type VerifiedToolLaunch,
@@ -243,7 +244,20 @@ export function v1p3LaunchRequest(
           "unsupported_message_type",
           "Only resource link launches are accepted at this address.",
         );
-      return fromToolLaunch(launch, registrationId, deployment);
+      const v = fromToolLaunch(launch, registrationId, deployment);
+      if (launch.lti1p1 !== undefined) {
+        const { exp, nonce } = launch.claims;
+        // A 1.1 publication takes any consumer key with its secret: the key is the claim's, the secret this one's.
+        v.lti1p1 = checkLti1p1Claim(launch.lti1p1, () => pub.secret, {
+          issuer: launch.platform.issuer,
+          clientId: launch.platform.clientId,
+          deploymentId: launch.deploymentId,
+          exp: typeof exp === "number" ? exp : 0,
+          nonce: typeof nonce === "string" ? nonce : "",
+          sub: v.userId,
+        });
+      }
+      return v;
     },
   };
 }

@@ -121,6 +121,12 @@ export interface VerifiedLaunch {
   presentation: { documentTarget?: DocumentTarget; locale?: string };
   /** Custom parameters, by name without any prefix. */
   custom: Record<string, string>;
+  /**
+   * LTI 1.3 launches with the lti1p1 claim (a platform that upgraded from 1.1): the LTI 1.1 consumer key and
+   * user the claim proved with the publication's 1.1 secret — the launch keeps that user's account,
+   * enrolment and grade link — or why it proved none (the launch goes on as a new 1.3 user).
+   */
+  lti1p1?: { ok: true; consumerKey: string; userId: string } | { ok: false; reason: string; message: string };
 }
 
 /** Whether the launch asks to be shown inside the platform's page (without the site's chrome). */
