@@ -96,7 +96,12 @@ export async function startScratchPlatform(opts: {
   let issued = 0;
   let server: Server | undefined;
   const key = await generateKeyPair("RS256");
-  const publicJwk = { ...(await exportJWK(key.publicKey)), kid: "scratch-platform-1", alg: "RS256", use: "sig" };
+  const publicJwk = {
+    ...(await exportJWK(key.publicKey)),
+    kid: "scratch-platform-1",
+    alg: "RS256",
+    use: "sig",
+  };
 
   const json = (
     res: ServerResponse,
