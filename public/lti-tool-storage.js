@@ -4,7 +4,9 @@
 // platform's authentication endpoint; on the launch page ([data-lti-tool-storage="get"]) it reads them back
 // with lti.get_data and posts them with the id_token. Messages go to the platform's origin only (never
 // "*"); answers are taken only from that origin with the message's id. After 1 s without an answer the page
-// goes on without (the state cookie, where the browser kept it, is proof enough).
+// goes on without (the state cookie, where the browser kept it, is proof enough). Each message goes under both
+// names a platform may know it by, `lti.*` and the older `org.imsglobal.lti.*` (Brightspace); the first
+// answer that carries a value wins.
 const TIMEOUT_MS = 1000;
 
 /** The storage frame: "_parent" is the parent window (the opener in a popup), any other name a frame of it. */
@@ -43,12 +45,28 @@ function send(target, origin, subject, fields) {
   });
 }
 
+/** The message under both subject prefixes; the first answer with a value, else undefined when both gave none. */
+function sendEither(target, origin, name, fields) {
+  return new Promise((resolve) => {
+    let pending = 2;
+    for (const prefix of ["lti.", "org.imsglobal.lti."]) {
+      void send(target, origin, `${prefix}${name}`, fields).then((answer) => {
+        pending -= 1;
+        if (answer) resolve(answer);
+        else if (pending === 0) resolve(undefined);
+      });
+    }
+  });
+}
+
 async function put(link) {
   const target = targetWindow(link.dataset.target);
   const origin = link.dataset.origin;
   if (target && origin) {
     const items = JSON.parse(link.dataset.items || "[]");
-    await Promise.all(items.map((i) => send(target, origin, "lti.put_data", { key: i.key, value: i.value })));
+    await Promise.all(
+      items.map((i) => sendEither(target, origin, "put_data", { key: i.key, value: i.value })),
+    );
   }
   window.location.assign(link.href);
 }
@@ -58,8 +76,8 @@ async function get(form) {
   const origin = form.dataset.origin;
   if (target && origin) {
     const [state, nonce] = await Promise.all([
-      send(target, origin, "lti.get_data", { key: form.dataset.stateKey }),
-      send(target, origin, "lti.get_data", { key: form.dataset.nonceKey }),
+      sendEither(target, origin, "get_data", { key: form.dataset.stateKey }),
+      sendEither(target, origin, "get_data", { key: form.dataset.nonceKey }),
     ]);
     if (state && typeof state.value === "string") form.elements.lti_storage_state.value = state.value;
     if (nonce && typeof nonce.value === "string") form.elements.lti_storage_nonce.value = nonce.value;

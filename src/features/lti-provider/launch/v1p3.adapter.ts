@@ -19,7 +19,7 @@ import type { BrowserProof, LoginBinding, RegisteredPlatform } from "../../../lt
 import { LTI_CLAIM } from "../../../lti/vocab/claims.js";
 import { LTI13_MESSAGE_TYPES } from "../../../lti/vocab/messages.js";
 import { agsServiceOf } from "../grade-sync/transport.ags.js";
-import { findPlatform, listPlatforms, type Platform } from "../platforms/platforms.service.js";
+import { findLaunchPlatforms, type LaunchPlatform } from "../platforms/platforms.service.js";
 import { toolDetails } from "../platforms/tool-endpoints.js";
 import { findPublication } from "../publications/publications.repository.js";
 import type { KnownDeployment, LaunchRequest } from "./launch.service.js";
@@ -32,28 +32,26 @@ type Ctx = Pick<AppContext, "db" | "config" | "clock">;
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
-function registered(p: Platform): RegisteredPlatform {
+function registered(p: LaunchPlatform): RegisteredPlatform {
   return {
     id: String(p.id),
     issuer: p.issuer,
     clientId: p.clientId,
     authEndpoint: p.authenticationRequestUrl,
-    deploymentIds: p.deployments.map((d) => d.deploymentId),
+    deploymentIds: p.deploymentIds,
   };
 }
 
 /** The Active registrations of an issuer (a Pending platform cannot launch). */
 export async function platformsOfIssuer(ctx: Ctx, issuer: string): Promise<RegisteredPlatform[]> {
-  const all = await listPlatforms(ctx.db);
-  return all.filter((p) => p.status === "active" && p.issuer === issuer).map(registered);
+  return (await findLaunchPlatforms(ctx.db, { issuer })).map(registered);
 }
 
 /** The Active platform of a login binding (undefined when deleted or made Pending since). */
-async function activePlatform(ctx: Ctx, id: string): Promise<Platform | undefined> {
+async function activePlatform(ctx: Ctx, id: string): Promise<LaunchPlatform | undefined> {
   const n = Number(id);
   if (!Number.isSafeInteger(n) || n <= 0) return undefined;
-  const p = await findPlatform(ctx.db, n);
-  return p?.status === "active" ? p : undefined;
+  return (await findLaunchPlatforms(ctx.db, { id: n }))[0];
 }
 
 /** Pluto's launch URL (the target link URI and redirect URI the platform is given). */
@@ -215,7 +213,7 @@ export function v1p3LaunchRequest(
     },
     verify: async (_ctx, pub, nonceStore, deployment) => {
       requireLtiVersion(pub, "1.3");
-      const platforms = new Map<string, Platform>();
+      const platforms = new Map<string, LaunchPlatform>();
       const launch = await verifyToolLaunch(form, {
         binding,
         browser,

@@ -198,6 +198,52 @@ export async function findServicePlatform(db: Db, id: number): Promise<ServicePl
   };
 }
 
+/** An Active platform as its launches need it: no usage counts (a launch must not count the launch log). */
+export interface LaunchPlatform {
+  id: number;
+  issuer: string;
+  clientId: string;
+  authenticationRequestUrl: string;
+  publicKeysetUrl: string;
+  deploymentIds: string[];
+}
+
+/** The Active platforms of an issuer, or the one of a registration id: what a login and a launch accept. */
+export async function findLaunchPlatforms(
+  db: Db,
+  which: { issuer: string } | { id: number },
+): Promise<LaunchPlatform[]> {
+  const details = (
+    "id" in which
+      ? [await repo.findPlatformDetails(db, which.id)].filter((d) => d !== undefined)
+      : await repo.listPlatformDetails(db)
+  ).filter((d) => d.status === "active");
+  const ids = details.map((d) => d.registrationId);
+  if (ids.length === 0) return [];
+  const regs = (await registrations.listPlatformRegistrations(db, ids)).filter(
+    (r) => "id" in which || r.issuer === which.issuer,
+  );
+  if (regs.length === 0) return [];
+  const deployments = await registrations.listPlatformDeployments(
+    db,
+    regs.map((r) => r.id),
+  );
+  return regs.flatMap((r) => {
+    const d = details.find((x) => x.registrationId === r.id);
+    if (!d) return [];
+    return [
+      {
+        id: r.id,
+        issuer: r.issuer,
+        clientId: r.clientId,
+        authenticationRequestUrl: d.authenticationRequestUrl,
+        publicKeysetUrl: d.publicKeysetUrl,
+        deploymentIds: deployments.filter((x) => x.registrationId === r.id).map((x) => x.deploymentId),
+      },
+    ];
+  });
+}
+
 /** findServicePlatform for one sync run: each platform is read once, whatever number of users it has. */
 export function servicePlatforms(db: Db): (id: number) => Promise<ServicePlatform | undefined> {
   const seen = new Map<number, Promise<ServicePlatform | undefined>>();
