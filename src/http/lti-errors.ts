@@ -83,6 +83,14 @@ export const LTI_ERROR_STATUS: Record<LtiErrorCode, 400 | 401 | 403 | 406 | 415>
   invalid_redirect_uri: 400,
   invalid_registration_token: 401,
   registration_token_used: 401,
+  // Tool side: an initiation without openid_configuration, or a platform configuration Pluto cannot register
+  // with, is the platform's bad request (400); what the platform answered to the registration is mapped to
+  // 502 by REGISTRATION_STATUS (the platform failed, not the browser).
+  dr_missing_configuration: 400,
+  dr_invalid_configuration: 400,
+  dr_issuer_mismatch: 400,
+  dr_platform_refused: 400,
+  dr_invalid_response: 400,
   // --- end of the Deep Linking and Dynamic Registration block ---
   // RFC 6749 §5.2: the token endpoint answers 400 (the assertion is in the body, not an Authorization header,
   // so invalid_client needs no 401); RFC 6750 §3.1: a bad Bearer token is 401, too narrow a scope 403.
