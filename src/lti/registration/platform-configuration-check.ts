@@ -38,9 +38,13 @@ const MAX_STRING = 2048;
 const MAX_LIST = 200;
 
 function invalid(field: string, reason: string): never {
-  throw new ToolRegistrationError("dr_invalid_configuration", `The platform's configuration: ${field} ${reason}.`, {
-    field,
-  });
+  throw new ToolRegistrationError(
+    "dr_invalid_configuration",
+    `The platform's configuration: ${field} ${reason}.`,
+    {
+      field,
+    },
+  );
 }
 
 /**
@@ -110,7 +114,8 @@ function strings(o: Json, name: string, required: boolean): string[] {
   }
   if (!Array.isArray(v)) invalid(name, "must be an array of strings");
   if (v.length > MAX_LIST) invalid(name, `must list at most ${MAX_LIST} values`);
-  for (const x of v) if (typeof x !== "string" || x.length > MAX_STRING) invalid(name, "must be an array of strings");
+  for (const x of v)
+    if (typeof x !== "string" || x.length > MAX_STRING) invalid(name, "must be an array of strings");
   return v as string[];
 }
 
@@ -159,7 +164,10 @@ export function checkPlatformConfiguration(
     );
   const algs = strings(doc, "id_token_signing_alg_values_supported", true);
   if (!algs.includes("RS256"))
-    invalid("id_token_signing_alg_values_supported", "does not include RS256, the one algorithm LTI 1.3 allows");
+    invalid(
+      "id_token_signing_alg_values_supported",
+      "does not include RS256, the one algorithm LTI 1.3 allows",
+    );
   const authMethods = strings(doc, "token_endpoint_auth_methods_supported", true);
   if (!authMethods.includes("private_key_jwt"))
     invalid("token_endpoint_auth_methods_supported", "does not include private_key_jwt");

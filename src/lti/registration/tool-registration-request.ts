@@ -5,7 +5,14 @@
 // The MUSTs beside the checks are restated from the spec, not quoted (lti-conformance.md §V: re-check the wording).
 import { ToolRegistrationError } from "../errors.js";
 import type { CheckedPlatformConfiguration } from "./platform-configuration-check.js";
-import { EMAIL_CLAIMS, LTI_SCOPES, MESSAGE_TYPES, NAME_CLAIMS, PICTURE_CLAIMS, TOOL_CONFIGURATION } from "./vocab.js";
+import {
+  EMAIL_CLAIMS,
+  LTI_SCOPES,
+  MESSAGE_TYPES,
+  NAME_CLAIMS,
+  PICTURE_CLAIMS,
+  TOOL_CONFIGURATION,
+} from "./vocab.js";
 
 /** What the tool says of itself: its endpoints (all absolute) and how platforms show it. */
 export interface ToolRegistrationInput {
@@ -31,7 +38,13 @@ export const TOOL_SCOPES: readonly string[] = [
 ];
 
 /** The claims Pluto keeps from a launch (names, email, picture), besides the ones every id_token has. */
-export const TOOL_CLAIMS: readonly string[] = ["iss", "sub", ...NAME_CLAIMS, ...EMAIL_CLAIMS, ...PICTURE_CLAIMS];
+export const TOOL_CLAIMS: readonly string[] = [
+  "iss",
+  "sub",
+  ...NAME_CLAIMS,
+  ...EMAIL_CLAIMS,
+  ...PICTURE_CLAIMS,
+];
 
 export interface ToolRegistrationRequestBody {
   application_type: "web";
@@ -68,9 +81,15 @@ export function buildToolRegistrationRequest(
   platform: CheckedPlatformConfiguration,
 ): ToolRegistrationRequestBody {
   const supported = new Set(platform.scopesSupported);
-  const messages: ToolRegistrationRequestBody[typeof TOOL_CONFIGURATION]["messages"] = [{ type: MESSAGE_TYPES.resourceLink, target_link_uri: tool.targetLinkUri, label: tool.clientName }];
+  const messages: ToolRegistrationRequestBody[typeof TOOL_CONFIGURATION]["messages"] = [
+    { type: MESSAGE_TYPES.resourceLink, target_link_uri: tool.targetLinkUri, label: tool.clientName },
+  ];
   if (supports(platform, MESSAGE_TYPES.deepLinkingRequest))
-    messages.push({ type: MESSAGE_TYPES.deepLinkingRequest, target_link_uri: tool.deepLinkingUri, label: tool.clientName });
+    messages.push({
+      type: MESSAGE_TYPES.deepLinkingRequest,
+      target_link_uri: tool.deepLinkingUri,
+      label: tool.clientName,
+    });
   const body: ToolRegistrationRequestBody = {
     application_type: "web",
     response_types: ["id_token"],
@@ -121,7 +140,8 @@ function refusal(status: number, text: string): ToolRegistrationError {
     json = undefined;
   }
   if (isObject(json) && typeof json.error === "string") {
-    const description = typeof json.error_description === "string" ? `: ${excerpt(json.error_description)}` : "";
+    const description =
+      typeof json.error_description === "string" ? `: ${excerpt(json.error_description)}` : "";
     return new ToolRegistrationError(
       "dr_platform_refused",
       `The platform refused the registration (${status} ${excerpt(json.error)}${description}).`,
@@ -172,12 +192,19 @@ export function parseToolRegistrationResponse(status: number, text: string): Too
     json = undefined;
   }
   if (!isObject(json))
-    throw new ToolRegistrationError("dr_invalid_response", "The platform's registration answer is not a JSON object.");
+    throw new ToolRegistrationError(
+      "dr_invalid_response",
+      "The platform's registration answer is not a JSON object.",
+    );
   const clientId = id(json.client_id, "client_id");
   if (clientId === undefined)
-    throw new ToolRegistrationError("dr_invalid_response", "The platform's registration answer has no client_id.", {
-      field: "client_id",
-    });
+    throw new ToolRegistrationError(
+      "dr_invalid_response",
+      "The platform's registration answer has no client_id.",
+      {
+        field: "client_id",
+      },
+    );
   const config = json[TOOL_CONFIGURATION];
   const deploymentId = isObject(config) ? id(config.deployment_id, "deployment_id") : undefined;
   const scope = typeof json.scope === "string" ? json.scope : "";

@@ -101,7 +101,12 @@ async function fetchJson(fetch: Fetch, url: string, what: string, init: Paramete
     return await fetch(url, { maxBytes: MAX_DOCUMENT_BYTES, ...init, acceptAnyStatus: true });
   } catch (cause) {
     const reason = cause instanceof OutboundError ? cause.message : "it did not answer";
-    throw new DynamicRegistrationRefused("platform_unreachable", `The platform's ${what} could not be read: ${reason}`, {}, { cause });
+    throw new DynamicRegistrationRefused(
+      "platform_unreachable",
+      `The platform's ${what} could not be read: ${reason}`,
+      {},
+      { cause },
+    );
   }
 }
 

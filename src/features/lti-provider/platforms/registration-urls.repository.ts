@@ -41,7 +41,11 @@ export async function spendRegistrationUrl(
 
 /** Makes a spent URL usable again (a registration that failed before the platform registered anything). */
 export async function releaseRegistrationUrl(db: Db, tokenHash: string): Promise<void> {
-  await db.updateTable("lti_registration_urls").set({ used_at: null }).where("token_hash", "=", tokenHash).execute();
+  await db
+    .updateTable("lti_registration_urls")
+    .set({ used_at: null })
+    .where("token_hash", "=", tokenHash)
+    .execute();
 }
 
 /** Deletes the URLs that expired before `at`. */
