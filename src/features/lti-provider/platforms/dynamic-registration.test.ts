@@ -5,12 +5,15 @@
 // the platform's endpoints, client id and deployment id. A URL works once and for an hour; a configuration that
 // does not hold, or a platform that refuses, is a page with the reason, and the URL can be opened again.
 import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
 import { createServer, type IncomingMessage, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { after, before, beforeEach, describe, it } from "node:test";
+import { runInNewContext } from "node:vm";
 import { api, startTestApp, type TestApp } from "../../../../test/support/app.js";
 import { testEngines } from "../../../../test/support/db.js";
 import { labelled } from "../../../../test/support/html-form.js";
+import { purgeRegistrationUrls } from "./dynamic-registration.service.js";
 
 const PLUTO = "http://localhost:3000";
 const TOOL_CONFIG = "https://purl.imsglobal.org/spec/lti-tool-configuration";
@@ -364,7 +367,15 @@ for (const engine of testEngines()) {
       assert.deepEqual(p?.deploymentIds, []);
     });
 
-    it("refuses an expired URL", async () => {
+    it("registers once when the URL is opened twice at the same time", async () => {
+      const m = await made();
+      const params = { openid_configuration: lms.configurationUrl };
+      const codes = (await Promise.all([open(m, params), open(m, params)])).map((r) => r.statusCode).sort();
+      assert.deepEqual(codes, [200, 410]);
+      assert.equal(lms.received.filter((r) => r.method === "POST").length, 1);
+    });
+
+    it("refuses an expired URL, which the cleanup task then deletes", async () => {
       const m = await made();
       t.clock.advance(3601);
       const res = await open(m, { openid_configuration: lms.configurationUrl });
@@ -372,6 +383,9 @@ for (const engine of testEngines()) {
       assert.match(res.body, /<h1>Registration refused<\/h1>/);
       assert.match(res.body, /This registration URL has expired/);
       assert.equal(lms.received.length, 0);
+      assert.ok((await purgeRegistrationUrls(t.ctx.db, t.clock.now())) >= 1);
+      const gone = await open(m, { openid_configuration: lms.configurationUrl });
+      assert.equal(gone.statusCode, 404);
     });
 
     it("refuses a URL this site did not make, and an opening without openid_configuration", async () => {
@@ -465,3 +479,36 @@ for (const engine of testEngines()) {
     });
   });
 }
+
+describe("the registered page's script (public/lti-tool-registration.js)", () => {
+  const script = readFileSync(
+    new URL("../../../../public/lti-tool-registration.js", import.meta.url),
+    "utf8",
+  );
+  /** Runs the script in a page whose window has `opener` and `parent` as given; returns what was posted. */
+  function run(w: { opener?: boolean; framed?: boolean; marked?: boolean }) {
+    const posted: Array<{ to: string; data: unknown; origin: string }> = [];
+    const target = (to: string) => ({
+      postMessage: (data: unknown, origin: string) => posted.push({ to, data, origin }),
+    });
+    const window: Record<string, unknown> = { opener: w.opener ? target("opener") : null };
+    window.parent = w.framed ? target("parent") : window;
+    const document = {
+      querySelector: (q: string) => (w.marked !== false && q.includes("close") ? {} : null),
+    };
+    runInNewContext(script, { window, document });
+    // The message was made in the script's own realm: compared as the JSON a structured clone carries.
+    return JSON.parse(JSON.stringify(posted)) as typeof posted;
+  }
+
+  it("posts org.imsglobal.lti.close to the opener of a window, or else to the parent of a frame", () => {
+    const close = { subject: "org.imsglobal.lti.close" };
+    assert.deepEqual(run({ opener: true, framed: true }), [{ to: "opener", data: close, origin: "*" }]);
+    assert.deepEqual(run({ framed: true }), [{ to: "parent", data: close, origin: "*" }]);
+  });
+
+  it("posts nothing from a top window, or from a page that is not the registered page", () => {
+    assert.deepEqual(run({}), []);
+    assert.deepEqual(run({ framed: true, marked: false }), []);
+  });
+});
