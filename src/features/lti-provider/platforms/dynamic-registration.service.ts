@@ -5,10 +5,11 @@
 // (registerPlatform): Active when the platform answered a deployment id, Pending otherwise.
 //
 // Spending: the URL is spent when its registration starts (one guarded UPDATE, so a second opening, on any
-// node, is refused). A refusal before the platform has registered Pluto (no openid_configuration, a
-// configuration that does not hold, a platform that cannot be reached or refused) gives the URL back, so
-// the platform's admin can try again once the problem is fixed; once the platform has answered with a
-// client id it stays spent, whatever happens next, so one URL never makes two registrations.
+// node, is refused); an opening without openid_configuration (a link preview, say) does not start one. A
+// refusal before the platform has registered Pluto (a configuration that does not hold, a platform that
+// cannot be reached or refused) gives the URL back, so the platform's admin can try again once the problem
+// is fixed; once the platform has answered with a client id the URL stays spent, whatever happens next, so
+// one URL never makes two registrations.
 import type { AppContext } from "../../../app/context.js";
 import { ToolRegistrationError } from "../../../lti/errors.js";
 import {
@@ -148,16 +149,25 @@ export async function registerByDynamicRegistration(
   token: string,
   query: Record<string, unknown>,
 ): Promise<DynamicRegistrationResult> {
+  const loopback = allowsInsecureLoopback(ctx.config.publicUrl);
+  // Checked before the URL is spent: a link preview or a HEAD request, which sends no openid_configuration,
+  // touches nothing.
+  let initiation: ReturnType<typeof parseRegistrationInitiation>;
+  try {
+    initiation = parseRegistrationInitiation(query, { allowInsecureLoopback: loopback });
+  } catch (err) {
+    if (err instanceof ToolRegistrationError)
+      throw new DynamicRegistrationRefused(err.code, err.message, err.details, { cause: err });
+    throw err;
+  }
   const tokenHash = sha256Hex(token);
   const spent = await repo.spendRegistrationUrl(ctx.db, tokenHash, iso(ctx.clock.now()));
   if (spent !== "spent") {
     const [reason, message] = SPEND_REFUSALS[spent];
     throw new DynamicRegistrationRefused(reason, message);
   }
-  const loopback = allowsInsecureLoopback(ctx.config.publicUrl);
   let registered = false;
   try {
-    const initiation = parseRegistrationInitiation(query, { allowInsecureLoopback: loopback });
     const configuration = await readConfiguration(fetch, initiation.openidConfiguration, loopback);
     const tool = toolDetails(ctx.config.publicUrl);
     const body = buildToolRegistrationRequest(

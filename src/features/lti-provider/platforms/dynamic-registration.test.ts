@@ -401,7 +401,9 @@ for (const engine of testEngines()) {
       const none = await open(m, {});
       assert.equal(none.statusCode, 400);
       assert.match(none.body, /without openid_configuration/);
-      // Given back: the same URL still works.
+      // Not spent (nor by a link preview's HEAD): the same URL still works.
+      const head = await t.app.inject({ method: "HEAD", url: new URL(m.url).pathname });
+      assert.equal(head.statusCode, 400);
       const ok = await open(m, { openid_configuration: lms.configurationUrl });
       assert.equal(ok.statusCode, 200, ok.body);
     });
