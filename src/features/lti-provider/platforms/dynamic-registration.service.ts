@@ -97,7 +97,7 @@ export interface DynamicRegistrationResult {
   withToken: boolean;
 }
 
-async function fetchJson(fetch: Fetch, url: string, what: string, init: Parameters<Fetch>[1]) {
+async function askPlatform(fetch: Fetch, url: string, what: string, init: Parameters<Fetch>[1]) {
   try {
     return await fetch(url, { maxBytes: MAX_DOCUMENT_BYTES, ...init, acceptAnyStatus: true });
   } catch (cause) {
@@ -116,7 +116,7 @@ async function readConfiguration(
   configurationUrl: string,
   loopback: boolean,
 ): Promise<CheckedPlatformConfiguration> {
-  const res = await fetchJson(fetch, configurationUrl, "openid_configuration", {
+  const res = await askPlatform(fetch, configurationUrl, "openid_configuration", {
     headers: { accept: "application/json" },
   });
   if (res.status !== 200)
@@ -156,9 +156,7 @@ export async function registerByDynamicRegistration(
   try {
     initiation = parseRegistrationInitiation(query, { allowInsecureLoopback: loopback });
   } catch (err) {
-    if (err instanceof ToolRegistrationError)
-      throw new DynamicRegistrationRefused(err.code, err.message, err.details, { cause: err });
-    throw err;
+    throw refusalOf(err);
   }
   const tokenHash = sha256Hex(token);
   const spent = await repo.spendRegistrationUrl(ctx.db, tokenHash, iso(ctx.clock.now()));
@@ -182,7 +180,7 @@ export async function registerByDynamicRegistration(
       configuration,
     );
     // DR §3.5.2: the registration token, when the platform gave one, is the Bearer token of this request.
-    const res = await fetchJson(fetch, configuration.registrationEndpoint, "registration endpoint", {
+    const res = await askPlatform(fetch, configuration.registrationEndpoint, "registration endpoint", {
       method: "POST",
       headers: {
         "content-type": "application/json",
@@ -208,10 +206,15 @@ export async function registerByDynamicRegistration(
     return { platform, configuration, registration, withToken: initiation.registrationToken !== undefined };
   } catch (err) {
     if (!registered) await repo.releaseRegistrationUrl(ctx.db, tokenHash);
-    if (err instanceof ToolRegistrationError)
-      throw new DynamicRegistrationRefused(err.code, err.message, err.details, { cause: err });
-    throw err;
+    throw refusalOf(err);
   }
+}
+
+/** A protocol refusal as the use case's; anything else as it is. */
+function refusalOf(err: unknown): unknown {
+  return err instanceof ToolRegistrationError
+    ? new DynamicRegistrationRefused(err.code, err.message, err.details, { cause: err })
+    : err;
 }
 
 /** The platform registered Pluto but Pluto could not store it: a duplicate, or an endpoint it refuses. */
