@@ -144,6 +144,16 @@ export interface LtiToolLoginsTable {
   expires_at: string;
 }
 
+/** A Registration URL for Dynamic Registration (LTI 1.3 tool side): single use, expiring. */
+export interface LtiRegistrationUrlsTable {
+  /** sha256 (hex) of the URL's token */
+  token_hash: string;
+  created_at: string;
+  expires_at: string;
+  /** when a registration spent it; null while unused */
+  used_at: string | null;
+}
+
 export interface LtiProviderTables {
   lti_platforms: LtiPlatformsTable;
   lti_publications: LtiPublicationsTable;
@@ -153,5 +163,6 @@ export interface LtiProviderTables {
   lti_nonces: LtiNoncesTable;
   lti_handoffs: LtiHandoffsTable;
   lti_tool_logins: LtiToolLoginsTable;
+  lti_registration_urls: LtiRegistrationUrlsTable;
   lti_launch_log: LtiLaunchLogTable;
 }

@@ -29,6 +29,7 @@ import { ltiConsumerTasks } from "./lti-consumer/lti-consumer.tasks.js";
 import { externalToolType } from "./lti-consumer/tools/lti-activity.js";
 import { registerToolTypesLinks } from "./lti-consumer/tools/tool-types.routes.js";
 import { enqueueOnGradeChange } from "./lti-provider/grade-sync/grade-sync.service.js";
+import { registerDynamicRegistrationRoutes } from "./lti-provider/platforms/dynamic-registration.routes.js";
 import { registerPlatformApi } from "./lti-provider/platforms/platforms.api.js";
 import { registerPlatformRoutes, registerPlatformsLinks } from "./lti-provider/platforms/platforms.routes.js";
 import { registerProviderLinks, registerProviderRoutes } from "./lti-provider/provider.routes.js";
@@ -57,6 +58,7 @@ export const routeRegistrars: RouteRegistrar[] = [
   registerCompletionRoutes,
   registerProviderRoutes,
   registerPlatformRoutes,
+  registerDynamicRegistrationRoutes,
   registerPlatformApi,
   registerLtiConsumerRoutes,
   registerPlatformKeyRoutes,

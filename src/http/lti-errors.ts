@@ -9,6 +9,7 @@ import type { MembershipsReason } from "../features/lti-consumer/services/member
 import type { NrpsReason } from "../features/lti-consumer/services/nrps.service.js";
 import type { OutcomeReason } from "../features/lti-consumer/services/outcomes.service.js";
 import type { LaunchReason } from "../features/lti-provider/launch/rejection.js";
+import type { DynamicRegistrationReason } from "../features/lti-provider/platforms/dynamic-registration.service.js";
 import type { LtiErrorCode } from "../lti/errors.js";
 
 /**
@@ -83,6 +84,14 @@ export const LTI_ERROR_STATUS: Record<LtiErrorCode, 400 | 401 | 403 | 406 | 415>
   invalid_redirect_uri: 400,
   invalid_registration_token: 401,
   registration_token_used: 401,
+  // Tool side: an initiation without openid_configuration, or a platform configuration Pluto cannot register
+  // with, is the platform's bad request (400); what the platform answered to the registration is mapped to
+  // 502 by REGISTRATION_STATUS (the platform failed, not the browser).
+  dr_missing_configuration: 400,
+  dr_invalid_configuration: 400,
+  dr_issuer_mismatch: 400,
+  dr_platform_refused: 400,
+  dr_invalid_response: 400,
   // --- end of the Deep Linking and Dynamic Registration block ---
   // RFC 6749 §5.2: the token endpoint answers 400 (the assertion is in the body, not an Authorization header,
   // so invalid_client needs no 401); RFC 6750 §3.1: a bad Bearer token is 401, too narrow a scope 403.
@@ -127,6 +136,25 @@ export const LAUNCH_STATUS: Record<LaunchReason, number> = {
   method_disabled: 403,
   enrolment_not_started: 403,
   enrolment_ended: 403,
+};
+
+/**
+ * A Dynamic Registration Pluto (the tool) did not complete, answered with the refusal page in the platform's
+ * frame. A Registration URL that is not Pluto's is 404, one expired or spent 410 (it will not work again);
+ * a platform that cannot be reached, or refused or garbled the registration, is 502 (the platform failed,
+ * not the browser); a platform already registered with that client is 409.
+ */
+export const REGISTRATION_STATUS: Record<DynamicRegistrationReason, number> = {
+  registration_url_unknown: 404,
+  registration_url_expired: 410,
+  registration_url_used: 410,
+  platform_unreachable: 502,
+  platform_duplicate: 409,
+  dr_missing_configuration: 400,
+  dr_invalid_configuration: 400,
+  dr_issuer_mismatch: 400,
+  dr_platform_refused: 502,
+  dr_invalid_response: 502,
 };
 
 /** A refused Basic Outcomes request, answered with a POX failure envelope. */

@@ -73,6 +73,12 @@ export const LTI_ERROR_CODES = [
   "invalid_redirect_uri",
   "invalid_registration_token",
   "registration_token_used",
+  // Dynamic Registration, tool side: the platform's initiation, configuration and registration answer
+  "dr_missing_configuration",
+  "dr_invalid_configuration",
+  "dr_issuer_mismatch",
+  "dr_platform_refused",
+  "dr_invalid_response",
   // --- end of the Deep Linking and Dynamic Registration block ---
   // the service token endpoint (RFC 6749 §5.2) and the Bearer tokens it issues (RFC 6750 §3.1)
   "token_invalid_request",
@@ -305,6 +311,26 @@ export class RegistrationError extends LtiError<RegistrationErrorCode> {
         code === "invalid_registration_token" || code === "registration_token_used" ? "invalid_token" : code,
       error_description: description,
     };
+  }
+}
+
+export type ToolRegistrationErrorCode = Extract<LtiErrorCode, `dr_${string}`>;
+
+/**
+ * A Dynamic Registration that Pluto, as a tool, cannot complete (Dynamic Registration 1.0 §3.3–§3.6;
+ * conformance cases 189–197): no openid_configuration, a platform configuration that does not hold (`field`
+ * names the member at fault), or a registration endpoint that refused or answered something unusable
+ * (`status` is its HTTP status, `platformError` its RFC 7591 `error`). The message is safe to show the
+ * platform's admin; it never holds the registration token.
+ */
+export class ToolRegistrationError extends LtiError<ToolRegistrationErrorCode> {
+  override name = "ToolRegistrationError";
+  constructor(
+    code: ToolRegistrationErrorCode,
+    message: string,
+    readonly details: { field?: string; status?: number; platformError?: string } = {},
+  ) {
+    super(code, message);
   }
 }
 

@@ -176,4 +176,13 @@ describe("URL redaction", () => {
       "/register?openid_configuration=https%3A%2F%2Fpluto.example%2Flti&registration_token=[redacted]",
     );
   });
+
+  it("hides the token of Pluto's own Registration URL (tool side) in its path", () => {
+    assert.equal(
+      redactUrl(
+        "/lti/tool/register/AbC_-123?openid_configuration=https%3A%2F%2Flms.example&registration_token=t",
+      ),
+      "/lti/tool/register/[redacted]?openid_configuration=https%3A%2F%2Flms.example&registration_token=[redacted]",
+    );
+  });
 });

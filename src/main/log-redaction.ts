@@ -1,7 +1,8 @@
 // What of a request reaches the log. A URL can carry a secret: an API token or OAuth signature in the
 // query string, or the one-time hand-off token of an LTI launch in the path
-// (/enrol/lti/continue/<token>, /enrol/lti/handoff/<token>). Their values are replaced by
-// "[redacted]" before the line is written, in either log format.
+// (/enrol/lti/continue/<token>, /enrol/lti/handoff/<token>) or the token of a Dynamic Registration URL
+// (/lti/tool/register/<token>). Their values are replaced by "[redacted]" before the line is written, in
+// either log format.
 
 export const REDACTED = "[redacted]";
 
@@ -20,8 +21,8 @@ const SECRET_PARAMS = new Set([
   "registration_token",
 ]);
 
-/** Paths whose last segment is a one-time token. */
-const SECRET_PATHS = [/^(\/enrol\/lti\/(?:continue|handoff)\/)[^/?#]+/];
+/** Paths whose last segment is a one-time token (a launch's hand-off; a Dynamic Registration URL). */
+const SECRET_PATHS = [/^(\/enrol\/lti\/(?:continue|handoff)\/)[^/?#]+/, /^(\/lti\/tool\/register\/)[^/?#]+/];
 
 function paramName(raw: string): string {
   try {

@@ -21,6 +21,7 @@ import * as m0052 from "./0052-lti-platforms.js";
 import * as m0054 from "./0054-lti-publication-version.js";
 import * as m0055 from "./0055-lti-tool-logins.js";
 import * as m0056 from "./0056-lti-advantage-services.js";
+import * as m0058 from "./0058-lti-registration-urls.js";
 
 export const migrations: Record<string, Migration> = {
   "0001-core": m0001,
@@ -44,4 +45,5 @@ export const migrations: Record<string, Migration> = {
   "0054-lti-publication-version": m0054,
   "0055-lti-tool-logins": m0055,
   "0056-lti-advantage-services": m0056,
+  "0058-lti-registration-urls": m0058,
 };

@@ -16,6 +16,7 @@ import {
 import { purgeHandoffs } from "./launch/handoff.service.js";
 import { purgeToolLogins } from "./launch/tool-logins.service.js";
 import { syncAllMembers } from "./member-sync/member-sync.service.js";
+import { purgeRegistrationUrls } from "./platforms/dynamic-registration.service.js";
 import { syncTransports } from "./sync-transports.js";
 
 /** What enqueueOnGradeChange puts in a send-grade job. */
@@ -78,14 +79,15 @@ export const providerTasks: TaskDefinition[] = [
   },
   {
     name: "lti_nonce_cleanup",
-    description: "Deletes expired OAuth nonces, launch hand-off tokens and LTI 1.3 logins",
+    description:
+      "Deletes expired OAuth nonces, launch hand-off tokens, LTI 1.3 logins and Dynamic Registration URLs",
     schedule: { intervalSeconds: 3600 },
     maxAttempts: 1,
     backoffSeconds: exponentialBackoff(60),
     handler: async (ctx) => {
       const now = ctx.clock.now();
       return {
-        message: `deleted ${await purgeExpiredNonces(ctx.db, now)} nonces, ${await purgeHandoffs(ctx.db, now)} hand-off tokens, ${await purgeToolLogins(ctx.db, now)} logins`,
+        message: `deleted ${await purgeExpiredNonces(ctx.db, now)} nonces, ${await purgeHandoffs(ctx.db, now)} hand-off tokens, ${await purgeToolLogins(ctx.db, now)} logins, ${await purgeRegistrationUrls(ctx.db, now)} registration URLs`,
       };
     },
   },

@@ -1,10 +1,12 @@
-// JSON API for LTI Advantage platforms (site admins only): /api/v1/lti/platforms[/{id}].
+// JSON API for LTI Advantage platforms (site admins only): /api/v1/lti/platforms[/{id}], and
+// /api/v1/lti/platforms/registration-url for Dynamic Registration.
 import type { FastifyInstance } from "fastify";
 import { z } from "zod";
 import type { AppContext } from "../../../app/context.js";
 import { requireSiteAdmin } from "../../../http/access.js";
 import { addApiOperation } from "../../../http/openapi.js";
 import { idParam, parseInput } from "../../../shared/validation.js";
+import { createRegistrationUrl } from "./dynamic-registration.service.js";
 import {
   deletePlatform,
   getPlatform,
@@ -87,6 +89,15 @@ addApiOperation({
   responses: { 204: "Deleted" },
 });
 
+addApiOperation({
+  method: "post",
+  path: "/lti/platforms/registration-url",
+  summary:
+    "Make a Registration URL for LTI Dynamic Registration (site admin): a platform's administrator enters it in the platform, which opens it with openid_configuration (and registration_token when it has one); Pluto then registers itself with the platform and the platform here. The URL works once and until expiresAt (one hour); only its hash is stored, so it is shown only in this answer.",
+  tag,
+  responses: { 201: "{url, expiresAt}" },
+});
+
 const idParams = z.object({ id: idParam });
 
 export function registerPlatformApi(app: FastifyInstance, ctx: AppContext) {
@@ -100,6 +111,13 @@ export function registerPlatformApi(app: FastifyInstance, ctx: AppContext) {
       "LTI Advantage platform registered",
     );
     return reply.status(201).send(presentPlatform(p, tool));
+  });
+
+  app.post(`${BASE}/registration-url`, async (request, reply) => {
+    const actor = requireSiteAdmin(request);
+    const made = await createRegistrationUrl(ctx);
+    request.log.info({ actorId: actor.id, expiresAt: made.expiresAt }, "LTI Advantage registration URL made");
+    return reply.status(201).send(made);
   });
 
   app.get(BASE, async (request) => {

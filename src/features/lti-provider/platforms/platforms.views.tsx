@@ -6,6 +6,8 @@ import { AdminLayout } from "../../../views/admin-layout.js";
 import { FormProblem, type FormProblemInfo } from "../../../views/form-problem.js";
 import { ActionButton, CopyField, Csrf, Fieldset, TextArea, TextField } from "../../../views/forms.js";
 import type { PageContext } from "../../../views/page-context.js";
+import type { RegistrationUrl } from "./dynamic-registration.service.js";
+import { RegistrationUrlSection } from "./dynamic-registration.views.js";
 import { FIELD_LABELS, type Platform } from "./platforms.service.js";
 import type { ToolDetails } from "./tool-endpoints.js";
 
@@ -27,7 +29,16 @@ function StatusText({ p }: { p: Platform }) {
   );
 }
 
-export function PlatformsPage({ pc, platforms }: { pc: PageContext; platforms: Platform[] }) {
+export function PlatformsPage({
+  pc,
+  platforms,
+  registrationUrl,
+}: {
+  pc: PageContext;
+  platforms: Platform[];
+  /** A Registration URL just made (shown once). */
+  registrationUrl?: RegistrationUrl | undefined;
+}) {
   return (
     <AdminLayout pc={pc} title={PLATFORMS_TITLE} crumbs={[{ label: PLATFORMS_TITLE }]}>
       <p>
@@ -74,6 +85,7 @@ export function PlatformsPage({ pc, platforms }: { pc: PageContext; platforms: P
           </tbody>
         </table>
       )}
+      <RegistrationUrlSection pc={pc} made={registrationUrl} />
     </AdminLayout>
   );
 }
