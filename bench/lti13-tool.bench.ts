@@ -37,6 +37,8 @@ const RETURNING_USERS = 500;
 const LTI11_PER_SECOND = 3000;
 /** How long an open-loop run waits for its last launches after the last one started, ms. */
 const DRAIN_MS = 10_000;
+/** A request unanswered this long is an error (autocannon's timeout in the other benches). */
+const REQUEST_TIMEOUT_MS = 30_000;
 const CLIENT_ID = "pluto-bench-tool";
 const DEPLOYMENT = "bench-deployment-1";
 const KID = "bench-platform-1";
@@ -155,6 +157,9 @@ class Launcher {
           );
           res.resume();
         },
+      );
+      req.setTimeout(REQUEST_TIMEOUT_MS, () =>
+        req.destroy(Object.assign(new Error("no answer"), { code: "timeout" })),
       );
       req.on("error", reject);
       req.end(payload);
