@@ -6,6 +6,7 @@
 // PostgreSQL at least half. Aim (issue 11): p99 under 10 ms at 500 launches/s offered, on SQLite.
 // Launch bodies are signed beforehand with oauth-1.0a (the independent signer of the tests), each with
 // its own nonce, and sent well within the 300 s timestamp window.
+// `lti13-tool` measures its returning-user launches beside LTI 1.3 ones with publish, sign and launchAll.
 import autocannon from "autocannon";
 import { baseLaunch, signLaunch, startFakeConsumer } from "../test/support/lti11-consumer.js";
 import { machine } from "./machine.js";
