@@ -6,6 +6,7 @@
 // PostgreSQL at least half. Aim (issue 11): p99 under 10 ms at 500 launches/s offered, on SQLite.
 // Launch bodies are signed beforehand with oauth-1.0a (the independent signer of the tests), each with
 // its own nonce, and sent well within the 300 s timestamp window.
+// `lti13-tool` measures its returning-user launches beside LTI 1.3 ones with publish, sign and launchAll.
 import autocannon from "autocannon";
 import { baseLaunch, signLaunch, startFakeConsumer } from "../test/support/lti11-consumer.js";
 import { machine } from "./machine.js";
@@ -20,13 +21,13 @@ const RETURNING_LAUNCHES = 30_000;
 const NEW_USER_LAUNCHES = 15_000;
 const GRADE_SYNC_USERS = 5_000;
 
-interface Published {
+export interface Published {
   id: number;
   launchUrl: string;
   secret: string;
 }
 
-async function publish(site: Site, name: string) {
+export async function publish(site: Site, name: string) {
   const course = await call<{ id: number }>(site, "POST", "/courses", {
     fullname: name,
     shortname: `${name.replace(/\W/g, "")}${Date.now()}`,
@@ -39,6 +40,7 @@ async function publish(site: Site, name: string) {
   });
   const pub = await call<Published>(site, "POST", `/courses/${course.id}/enrol-methods`, {
     method: "lti",
+    ltiVersion: "1.1",
     name: `${name} consumer`,
   });
   return { courseId: course.id, quizId: quiz.id, pub };
@@ -46,7 +48,7 @@ async function publish(site: Site, name: string) {
 
 let nonceSeq = 0;
 /** Signed form bodies, one per launch, each with a fresh nonce. */
-function sign(pub: Published, users: (i: number) => Record<string, string>, count: number): string[] {
+export function sign(pub: Published, users: (i: number) => Record<string, string>, count: number): string[] {
   const ts = Math.floor(Date.now() / 1000);
   const out: string[] = new Array(count);
   for (let i = 0; i < count; i++) {
@@ -60,7 +62,7 @@ function sign(pub: Published, users: (i: number) => Record<string, string>, coun
 }
 
 /** Posts every body once, 50 connections at a time; a launch answers 303 (to the course). */
-async function launchAll(
+export async function launchAll(
   site: Site,
   what: string,
   pub: Published,

@@ -23,7 +23,7 @@ export const DEFAULT_RATES = [200, 500, 1000];
 export const USAGE = `usage: npm run bench <name>… [-- options]
   --engine sqlite|postgres|sqlite,postgres   engines to measure (default: BENCH_ENGINES, else both when PostgreSQL answers)
   --rates 200,500,1000                       offered rates of the open-loop runs, per second
-  --duration 10                              measured seconds of each open-loop run
+  --duration 10                              measured seconds of each open-loop run (and of lti13-tool's closed-loop ones)
   --warmup 2                                 seconds sent before each open-loop run's measured window
   --mode both|closed|open                    closed loop (50 connections), open loop (fixed rates), or both
   --markdown                                 also print the figures as rows for docs/BENCHMARKS.md`;
