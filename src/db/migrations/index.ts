@@ -20,6 +20,7 @@ import * as m0051 from "./0051-lti-registration-client-id.js";
 import * as m0052 from "./0052-lti-platforms.js";
 import * as m0054 from "./0054-lti-publication-version.js";
 import * as m0055 from "./0055-lti-tool-logins.js";
+import * as m0057 from "./0057-lti-tool-deep-links.js";
 
 export const migrations: Record<string, Migration> = {
   "0001-core": m0001,
@@ -42,4 +43,5 @@ export const migrations: Record<string, Migration> = {
   "0052-lti-platforms": m0052,
   "0054-lti-publication-version": m0054,
   "0055-lti-tool-logins": m0055,
+  "0057-lti-tool-deep-links": m0057,
 };

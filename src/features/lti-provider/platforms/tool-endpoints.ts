@@ -10,6 +10,8 @@ export const TOOL_LOGIN_PATH = "/lti/tool/login";
 export const TOOL_LAUNCH_PATH = "/lti/tool/launch";
 /** Where Deep Linking requests land: their target_link_uri and a redirection URI. */
 export const TOOL_DEEP_LINKING_PATH = "/lti/tool/deep-linking";
+/** Where the Deep Linking picker posts the teacher's choice (Pluto's own form, not a platform's). */
+export const TOOL_DEEP_LINKING_CHOICE_PATH = "/lti/tool/deep-linking/choice";
 export { JWKS_PATH as TOOL_JWKS_PATH };
 
 /** What a platform admin enters for Pluto (Moodle's "Tool details"; DR's tool configuration). */
