@@ -5,7 +5,16 @@
 // pages answer with them, scope by scope. Every request is recorded.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import { createLocalJWKSet, decodeProtectedHeader, type JSONWebKeySet, jwtVerify } from "jose";
+import {
+  createLocalJWKSet,
+  decodeProtectedHeader,
+  exportJWK,
+  generateKeyPair,
+  type JSONWebKeySet,
+  type JWK,
+  jwtVerify,
+  SignJWT,
+} from "jose";
 
 export const SCOPE = {
   lineItem: "https://purl.imsglobal.org/spec/lti-ags/scope/lineitem",
@@ -278,4 +287,34 @@ export async function startScratchPlatform(opts: {
   p.tokenUrl = `${p.url}/token`;
   p.audience = opts.authorizationServer ?? p.tokenUrl;
   return p;
+}
+
+/** A scratch platform's signing side: an RS256 key pair with its JWKS at `${url}/jwks`, and a signer. */
+export interface ScratchIssuer {
+  url: string;
+  sign(claims: Record<string, unknown>, opts?: { kid?: string }): Promise<string>;
+  close(): Promise<void>;
+}
+
+export async function startScratchIssuer(): Promise<ScratchIssuer> {
+  const key = await generateKeyPair("RS256");
+  const jwk: JWK = { ...(await exportJWK(key.publicKey)), kid: "scratch-1", alg: "RS256", use: "sig" };
+  const server = createServer((req, res) => {
+    if (req.url === "/jwks") {
+      res.writeHead(200, { "content-type": "application/json" });
+      res.end(JSON.stringify({ keys: [jwk] }));
+    } else {
+      res.writeHead(404);
+      res.end();
+    }
+  });
+  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    sign: (claims, opts = {}) =>
+      new SignJWT(claims)
+        .setProtectedHeader({ alg: "RS256", kid: opts.kid ?? "scratch-1", typ: "JWT" })
+        .sign(key.privateKey),
+    close: () => new Promise<void>((r) => server.close(() => r())),
+  };
 }
