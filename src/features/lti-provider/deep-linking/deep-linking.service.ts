@@ -4,12 +4,13 @@
 //
 // The request is verified by the launch's adapter (launch/v1p3.adapter.ts). What it offers: the publication
 // the request's custom `id=<uuid>` (or target link URI `id`) names; without one, every LTI Advantage
-// publication of the site, since one platform registration serves every published course (the README's
-// "LTI Advantage platforms"). A course publication offers its course and each visible activity; an activity
-// publication offers that activity. The offer is stored (lti_tool_deep_links) under the sha256 of a 256-bit
-// choice token, for DEEP_LINK_TTL_SECONDS: the picker's form posts the token back, so the choice needs no
-// cookie (the frame may keep none), lands on any node, and is used once. A link's custom parameters are `id`
-// and, for an activity, `activity=<id>`; its launch lands on the activity (activityTarget).
+// publication of the site whose method is enabled, since one platform registration serves every published
+// course (the README's "LTI Advantage platforms"). A course publication offers its course and each visible
+// activity; an activity publication offers that activity. The offer is stored (lti_tool_deep_links) under
+// the sha256 of a 256-bit choice token, for DEEP_LINK_TTL_SECONDS: the picker's form posts the token back, so
+// the choice needs no cookie (the frame may keep none), lands on any node, and is used once. A link's custom
+// parameters are `id` and, for an activity, `activity=<id>`; its launch lands on the activity
+// (activityTarget).
 import type { AppContext } from "../../../app/context.js";
 import type { Db } from "../../../db/database.js";
 import {
@@ -24,6 +25,7 @@ import { iso } from "../../../shared/clock.js";
 import { randomToken, sha256Hex } from "../../../shared/secrets.js";
 import { activityPath, findActivity, listCourseActivities } from "../../activities/activities.service.js";
 import { findCourse } from "../../courses/courses.service.js";
+import { findEnrolInstance } from "../../enrolments/enrolments.service.js";
 import { findActivityItem } from "../../grades/grades.service.js";
 import { writeLaunchLog } from "../../lti-common/launch-log.service.js";
 import { signingKey } from "../../lti-common/platform-keys.service.js";
@@ -124,10 +126,19 @@ async function offeredItems(ctx: Ctx, pubs: readonly Publication[]): Promise<Off
   return out;
 }
 
-/** The publications a request may choose from: the one it names, else every LTI Advantage one. */
+async function enabled(ctx: Ctx, pub: Publication): Promise<boolean> {
+  return (await findEnrolInstance(ctx.db, pub.instanceId))?.status === "enabled";
+}
+
+/** The publications a request may choose from: the one it names, else every enabled LTI Advantage one. */
 async function publicationsFor(ctx: Ctx, launch: VerifiedToolLaunch): Promise<Publication[]> {
   const uuid = selectedPublication(launch.custom, launch.targetLinkUri);
-  if (uuid === "") return (await listPublications(ctx.db)).filter((p) => p.ltiVersion === "1.3");
+  if (uuid === "") {
+    const out: Publication[] = [];
+    for (const p of await listPublications(ctx.db))
+      if (p.ltiVersion === "1.3" && (await enabled(ctx, p))) out.push(p);
+    return out;
+  }
   const pub = await findPublicationByUuid(ctx.db, uuid);
   if (pub === undefined)
     throw new LaunchRejected("unknown_tool", "There is no published tool at this address.");
@@ -136,6 +147,8 @@ async function publicationsFor(ctx: Ctx, launch: VerifiedToolLaunch): Promise<Pu
       "lti_version_mismatch",
       "This tool is published for Legacy LTI (1.1); Deep Linking needs LTI Advantage (LTI 1.3).",
     );
+  if (!(await enabled(ctx, pub)))
+    throw new LaunchRejected("method_disabled", "This published tool is disabled.");
   return [pub];
 }
 

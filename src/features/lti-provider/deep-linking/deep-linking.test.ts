@@ -26,15 +26,16 @@ const form = (fields: Record<string, string | string[]>) => {
   return q.toString();
 };
 
-/** The picker's choices by label, and its token. */
+/** The picker's choices in order, and its token. */
 function readPicker(html: string) {
-  const choices = new Map<string, { value: string; type: string }>();
+  const choices: Array<{ label: string; value: string; type: string }> = [];
   for (const m of html.matchAll(
     /<input type="(checkbox|radio)" id="dl-item-\d+" name="item" value="(\d+)"\s*\/?>\s*<label for="dl-item-\d+">([^<]*)<\/label>/g,
   ))
-    choices.set(m[3]!, { value: m[2]!, type: m[1]! });
+    choices.push({ label: m[3]!, value: m[2]!, type: m[1]! });
   const token = /name="token" value="([^"]+)"/.exec(html)?.[1];
-  return { choices, token };
+  const value = (label: string) => choices.find((c) => c.label === label)!.value;
+  return { choices, token, value };
 }
 
 /** The response page's form: where it posts, and its JWT. */
@@ -117,7 +118,12 @@ for (const engine of testEngines()) {
       };
     }
 
-    function dlClaims(nonce: string, roles: string[], settings: Record<string, unknown> = {}) {
+    function dlClaims(
+      nonce: string,
+      roles: string[],
+      settings: Record<string, unknown> = {},
+      custom: Record<string, string> = { id: uuid },
+    ) {
       const now = Math.floor(t.clock.now().getTime() / 1000);
       return {
         iss: lms.url,
@@ -133,7 +139,7 @@ for (const engine of testEngines()) {
         [`${LTI}target_link_uri`]: deepLinkingUrl,
         [`${LTI}roles`]: roles,
         [`${LTI}context`]: { id: "ctx-5", title: "Biology at the district" },
-        [`${LTI}custom`]: { id: uuid },
+        [`${LTI}custom`]: custom,
         [`${DL}deep_linking_settings`]: {
           deep_link_return_url: RETURN_URL,
           accept_types: ["ltiResourceLink", "link"],
@@ -161,10 +167,15 @@ for (const engine of testEngines()) {
     }
 
     /** A Deep Linking request through login and the redirect URI it was given; Pluto's answer. */
-    async function request(roles: string[], settings: Record<string, unknown> = {}, redirect?: string) {
+    async function request(
+      roles: string[],
+      settings: Record<string, unknown> = {},
+      redirect?: string,
+      custom?: Record<string, string>,
+    ) {
       const l = await login(deepLinkingUrl);
       assert.equal(l.redirectUri, deepLinkingUrl, "the Deep Linking URL is the redirect URI");
-      const idToken = await lms.sign(dlClaims(l.nonce, roles, settings));
+      const idToken = await lms.sign(dlClaims(l.nonce, roles, settings, custom));
       return post(
         new URL(redirect ?? l.redirectUri).pathname,
         { id_token: idToken, state: l.state },
@@ -206,11 +217,11 @@ for (const engine of testEngines()) {
       assert.match(res.body, /<legend>Biology 101<\/legend>/);
       const picker = readPicker(res.body);
       assert.deepEqual(
-        [...picker.choices.keys()],
+        picker.choices.map((c) => c.label),
         ["The whole course", "Cells quiz (graded out of 20)", "Reading"],
       );
       assert.ok(
-        [...picker.choices.values()].every((c) => c.type === "checkbox"),
+        picker.choices.every((c) => c.type === "checkbox"),
         "several at once",
       );
       assert.match(res.body, />Add selected<\/button>/);
@@ -220,10 +231,7 @@ for (const engine of testEngines()) {
       const chosen = await post("/lti/tool/deep-linking/choice", {
         token: picker.token,
         action: "add",
-        item: [
-          picker.choices.get("Cells quiz (graded out of 20)")!.value,
-          picker.choices.get("Reading")!.value,
-        ],
+        item: [picker.value("Cells quiz (graded out of 20)"), picker.value("Reading")],
       });
       assert.equal(chosen.statusCode, 200, chosen.body);
       const payload = await verifiedResponse(chosen.body);
@@ -250,7 +258,7 @@ for (const engine of testEngines()) {
       const replay = await post("/lti/tool/deep-linking/choice", {
         token: picker.token,
         action: "add",
-        item: picker.choices.get("Reading")!.value,
+        item: picker.value("Reading"),
       });
       assert.equal(replay.statusCode, 400, replay.body);
       assert.match(replay.body, /already sent or has expired/);
@@ -265,7 +273,7 @@ for (const engine of testEngines()) {
       });
       assert.equal(res.statusCode, 200, res.body);
       const picker = readPicker(res.body);
-      assert.ok([...picker.choices.values()].every((c) => c.type === "radio"));
+      assert.ok(picker.choices.every((c) => c.type === "radio"));
       const two = await post("/lti/tool/deep-linking/choice", {
         token: picker.token!,
         action: "add",
@@ -297,6 +305,39 @@ for (const engine of testEngines()) {
         assert.doesNotMatch(res.body, /name="token"/);
         assert.deepEqual(await lastLog(), { result: "rejected", reason: "deep_linking_not_allowed" });
       }
+    });
+
+    it("without a publication id, offers every enabled LTI Advantage publication: a published activity alone", async () => {
+      const token = await t.token((await t.admin()).id);
+      const other = await makeCourse(t, { fullname: "Chemistry 201" });
+      const lab = await addActivity(t, other.id, {
+        type: "page",
+        name: "Lab safety",
+        settings: { content: "Safe." },
+      });
+      for (const [name, status] of [
+        ["Lab only", "enabled"],
+        ["Switched off", "disabled"],
+      ] as const) {
+        const res = await api(t.app, token, "POST", `/api/v1/courses/${other.id}/enrol-methods`, {
+          method: "lti",
+          ltiVersion: "1.3",
+          name,
+          publish: "activity",
+          activityId: lab.id,
+          status,
+        });
+        assert.equal(res.status, 201, res.body);
+      }
+      const res = await request([INSTRUCTOR], {}, undefined, {});
+      assert.equal(res.statusCode, 200, res.body);
+      assert.match(res.body, /<legend>Biology 101<\/legend>/);
+      assert.match(res.body, /<legend>Chemistry 201<\/legend>/);
+      // Chemistry 201 is published as one activity (the disabled publication of it is not offered).
+      assert.deepEqual(
+        readPicker(res.body).choices.map((c) => c.label),
+        ["The whole course", "Cells quiz (graded out of 20)", "Reading", "Lab safety"],
+      );
     });
 
     it("launches a chosen activity's link into the activity, enrolled in the published course", async () => {
