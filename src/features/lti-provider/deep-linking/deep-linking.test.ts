@@ -11,6 +11,7 @@ import { api, startTestApp, type TestApp } from "../../../../test/support/app.js
 import { testEngines } from "../../../../test/support/db.js";
 import { addActivity, makeCourse, quizSettings } from "../../../../test/support/factories.js";
 import { type ScratchIssuer, startScratchIssuer } from "../../../../test/support/lti13-scratch-platform.js";
+import { DEEP_LINK_TTL_SECONDS } from "./deep-linking.service.js";
 
 const LTI = "https://purl.imsglobal.org/spec/lti/claim/";
 const DL = "https://purl.imsglobal.org/spec/lti-dl/claim/";
@@ -286,6 +287,20 @@ for (const engine of testEngines()) {
       const payload = await verifiedResponse(cancel.body);
       assert.deepEqual(payload[`${DL}content_items`], []);
       assert.equal(payload[`${DL}data`], undefined, "no data when the request had none");
+    });
+
+    it("refuses a choice made after the choice token expired", async () => {
+      const res = await request([INSTRUCTOR]);
+      const picker = readPicker(res.body);
+      t.clock.advance(DEEP_LINK_TTL_SECONDS + 1);
+      const late = await post("/lti/tool/deep-linking/choice", {
+        token: picker.token!,
+        action: "add",
+        item: picker.value("Reading"),
+      });
+      assert.equal(late.statusCode, 400, late.body);
+      assert.doesNotMatch(late.body, /name="JWT"/);
+      assert.deepEqual(await lastLog(), { result: "rejected", reason: "deep_linking_choice_unknown" });
     });
 
     it("answers a platform that takes no LTI links with an error response, not a picker", async () => {
