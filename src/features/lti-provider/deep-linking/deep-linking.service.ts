@@ -347,16 +347,18 @@ export function logRefusedDeepLink(
 }
 
 /**
- * Where a launch of a Deep Linking item goes: the activity its custom `activity` names, when it is one of the
- * launched course's; `target` (the course or the published activity) otherwise. Refused (`tool_unavailable`)
- * when the named activity is gone, as a launch of a published activity that is gone.
+ * Where a launch of a Deep Linking item goes: for a course publication, the activity its custom `activity`
+ * names, when it is one of the course's (refused, `tool_unavailable`, when it is gone, as a launch of a
+ * published activity that is gone); otherwise `target`, the course or the one published activity.
  */
 export async function activityTarget(
   db: Db,
   launched: { courseId: number; target: string; custom: Readonly<Record<string, string>> },
 ): Promise<string> {
   const v = launched.custom[ACTIVITY_PARAMETER];
-  if (v === undefined || v === "") return launched.target;
+  // An activity publication opens its own activity only (plan.ts's target), whatever the link names.
+  if (v === undefined || v === "" || launched.target !== `/course/${launched.courseId}`)
+    return launched.target;
   const id = /^\d{1,15}$/.test(v.trim()) ? Number(v.trim()) : Number.NaN;
   const a = Number.isSafeInteger(id) ? await findActivity(db, id) : undefined;
   if (a === undefined || a.courseId !== launched.courseId)

@@ -57,6 +57,8 @@ for (const engine of testEngines()) {
     let launchUrl: string;
     let quizId: number;
     let pageId: number;
+    /** The enabled publication of one activity (made by the test without a publication id). */
+    let lab: { uuid: string; activityId: number } | undefined;
 
     before(async () => {
       t = await startTestApp(engine, { config: { outboundAllow: ["127.0.0.1"] } });
@@ -325,7 +327,7 @@ for (const engine of testEngines()) {
     it("without a publication id, offers every enabled LTI Advantage publication: a published activity alone", async () => {
       const token = await t.token((await t.admin()).id);
       const other = await makeCourse(t, { fullname: "Chemistry 201" });
-      const lab = await addActivity(t, other.id, {
+      const safety = await addActivity(t, other.id, {
         type: "page",
         name: "Lab safety",
         settings: { content: "Safe." },
@@ -339,10 +341,15 @@ for (const engine of testEngines()) {
           ltiVersion: "1.3",
           name,
           publish: "activity",
-          activityId: lab.id,
+          activityId: safety.id,
           status,
         });
         assert.equal(res.status, 201, res.body);
+        if (status === "enabled")
+          lab = {
+            uuid: (res.json as { customParameters: { id: string } }).customParameters.id,
+            activityId: safety.id,
+          };
       }
       const res = await request([INSTRUCTOR], {}, undefined, {});
       assert.equal(res.statusCode, 200, res.body);
@@ -355,14 +362,15 @@ for (const engine of testEngines()) {
       );
     });
 
-    it("launches a chosen activity's link into the activity, enrolled in the published course", async () => {
+    /** A resource link launch of a chosen item: its custom parameters as the platform keeps them. */
+    async function launchItem(custom: Record<string, string>, sub: string) {
       const l = await login(launchUrl);
       assert.equal(l.redirectUri, launchUrl);
       const now = Math.floor(t.clock.now().getTime() / 1000);
       const idToken = await lms.sign({
         iss: lms.url,
         aud: CLIENT_ID,
-        sub: "sub-student-10",
+        sub,
         iat: now,
         exp: now + 300,
         nonce: l.nonce,
@@ -371,12 +379,31 @@ for (const engine of testEngines()) {
         [`${LTI}version`]: "1.3.0",
         [`${LTI}deployment_id`]: DEPLOYMENT,
         [`${LTI}target_link_uri`]: launchUrl,
-        [`${LTI}resource_link`]: { id: "rl-quiz", title: "Cells quiz" },
+        [`${LTI}resource_link`]: { id: `rl-${sub}`, title: "Chosen item" },
         [`${LTI}roles`]: [LEARNER],
         [`${LTI}context`]: { id: "ctx-5" },
-        [`${LTI}custom`]: { id: uuid, activity: String(quizId) },
+        [`${LTI}custom`]: custom,
       });
-      const res = await post("/lti/tool/launch", { id_token: idToken, state: l.state }, l.cookie);
+      return post("/lti/tool/launch", { id_token: idToken, state: l.state }, l.cookie);
+    }
+
+    it("refuses a launch naming an activity that is not the course's, and lands an activity publication on its own", async () => {
+      const gone = await launchItem({ id: uuid, activity: "999999" }, "sub-student-11");
+      assert.equal(gone.statusCode, 404, gone.body);
+      assert.deepEqual(await lastLog(), { result: "rejected", reason: "tool_unavailable" });
+      assert.ok(lab, "the activity publication of the test before");
+      const own = await launchItem({ id: lab.uuid, activity: String(quizId) }, "sub-student-12");
+      assert.equal(own.statusCode, 303, own.body);
+      const session = own.cookies.find((c) => c.name === "pluto_session");
+      const cont = await t.app.inject({
+        url: String(own.headers.location),
+        cookies: { pluto_session: session!.value },
+      });
+      assert.equal(cont.headers.location, `/mod/${lab.activityId}`, "the published activity, not another");
+    });
+
+    it("launches a chosen activity's link into the activity, enrolled in the published course", async () => {
+      const res = await launchItem({ id: uuid, activity: String(quizId) }, "sub-student-10");
       assert.equal(res.statusCode, 303, res.body);
       const session = res.cookies.find((c) => c.name === "pluto_session");
       assert.ok(session);
