@@ -291,6 +291,41 @@ for (const engine of testEngines()) {
       assert.equal(payload[`${DL}data`], undefined, "no data when the request had none");
     });
 
+    it("works without the state cookie through Platform Storage, posting back to the Deep Linking URL", async () => {
+      const q = new URLSearchParams({
+        iss: lms.url,
+        login_hint: "hint-1",
+        target_link_uri: deepLinkingUrl,
+        client_id: CLIENT_ID,
+        lti_deployment_id: DEPLOYMENT,
+        lti_storage_target: "_parent",
+      });
+      const res = await t.app.inject({ method: "GET", url: `/lti/tool/login?${q}` });
+      assert.equal(res.statusCode, 200, res.body);
+      const href = /<a id="lti-tool-continue" href="([^"]+)"/.exec(res.body)?.[1];
+      assert.ok(href, res.body);
+      const auth = new URL(href.replaceAll("&amp;", "&"));
+      assert.equal(auth.searchParams.get("redirect_uri"), deepLinkingUrl);
+      const state = auth.searchParams.get("state")!;
+      const nonce = auth.searchParams.get("nonce")!;
+      const idToken = await lms.sign(dlClaims(nonce, [INSTRUCTOR]));
+      const read = await post("/lti/tool/deep-linking", { id_token: idToken, state });
+      assert.equal(read.statusCode, 200, read.body);
+      assert.match(
+        read.body,
+        /<form method="post" action="\/lti\/tool\/deep-linking" data-lti-tool-storage="get"/,
+      );
+      const picker = await post("/lti/tool/deep-linking", {
+        id_token: idToken,
+        state,
+        lti_storage_read: "1",
+        lti_storage_state: state,
+        lti_storage_nonce: nonce,
+      });
+      assert.equal(picker.statusCode, 200, picker.body);
+      assert.ok(readPicker(picker.body).token, "the picker");
+    });
+
     it("refuses a choice made after the choice token expired", async () => {
       const res = await request([INSTRUCTOR]);
       const picker = readPicker(res.body);
