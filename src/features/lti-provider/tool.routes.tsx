@@ -22,12 +22,8 @@ import {
 import { LTI13_MESSAGE_TYPES } from "../../lti/vocab/messages.js";
 import { renderPage } from "../../views/html.js";
 import { writeLaunchLog } from "../lti-common/launch-log.service.js";
-import {
-  activityTarget,
-  answerChoice,
-  logRefusedDeepLink,
-  offerContent,
-} from "./deep-linking/deep-linking.service.js";
+import { activityTarget } from "./deep-linking/activity-target.js";
+import { answerChoice, logRefusedDeepLink, offerContent } from "./deep-linking/deep-linking.service.js";
 import { DeepLinkPickerPage, DeepLinkResponsePage } from "./deep-linking/deep-linking.views.js";
 import { createHandoff } from "./launch/handoff.service.js";
 import { handleLaunch, LaunchRejected } from "./launch/launch.service.js";

@@ -2,15 +2,11 @@
 // asks for content, Pluto offers the published course and its activities, and answers with a signed
 // LtiDeepLinkingResponse holding one ltiResourceLink per choice.
 //
-// The request is verified by the launch's adapter (launch/v1p3.adapter.ts). What it offers: the publication
-// the request's custom `id=<uuid>` (or target link URI `id`) names; without one, every LTI Advantage
-// publication of the site whose method is enabled, since one platform registration serves every published
-// course (the README's "LTI Advantage platforms"). A course publication offers its course and each visible
-// activity; an activity publication offers that activity. The offer is stored (lti_tool_deep_links) under
-// the sha256 of a 256-bit choice token, for DEEP_LINK_TTL_SECONDS: the picker's form posts the token back, so
-// the choice needs no cookie (the frame may keep none), lands on any node, and is used once. A link's custom
-// parameters are `id` and, for an activity, `activity=<id>`; its launch lands on the activity
-// (activityTarget).
+// The request is verified by the launch's adapter (launch/v1p3.adapter.ts); what it is offered is
+// offered-items.ts's. The offer is stored (lti_tool_deep_links) under the sha256 of a 256-bit choice token,
+// for DEEP_LINK_TTL_SECONDS: the picker's form posts the token back, so the choice needs no cookie (the frame
+// may keep none), lands on any node, and is used once. A link's custom parameters are `id` and, for an
+// activity, `activity=<id>`; its launch lands on the activity (activity-target.ts).
 import type { AppContext } from "../../../app/context.js";
 import type { Db } from "../../../db/database.js";
 import {
@@ -23,41 +19,19 @@ import { isLtiError } from "../../../lti/errors.js";
 import { launchSummary, type VerifiedToolLaunch } from "../../../lti/v1p3/tool-launch-verify.js";
 import { iso } from "../../../shared/clock.js";
 import { randomToken, sha256Hex } from "../../../shared/secrets.js";
-import { activityPath, findActivity, listCourseActivities } from "../../activities/activities.service.js";
-import { findCourse } from "../../courses/courses.service.js";
-import { findEnrolInstance } from "../../enrolments/enrolments.service.js";
-import { findActivityItem } from "../../grades/grades.service.js";
 import { writeLaunchLog } from "../../lti-common/launch-log.service.js";
 import { signingKey } from "../../lti-common/platform-keys.service.js";
 import { LaunchRejected } from "../launch/rejection.js";
-import { selectedPublication, toolLaunchUrl } from "../launch/v1p3.adapter.js";
+import { toolLaunchUrl } from "../launch/v1p3.adapter.js";
 import type { Platform } from "../platforms/platforms.service.js";
-import {
-  findPublicationByUuid,
-  listPublications,
-  type Publication,
-} from "../publications/publications.service.js";
+import { ACTIVITY_PARAMETER } from "./activity-target.js";
 import * as repo from "./deep-links.repository.js";
+import { type OfferedItem, offeredItems, publicationsFor } from "./offered-items.js";
 
 type Ctx = Pick<AppContext, "db" | "config" | "clock" | "log">;
 
 /** How long a teacher has to choose (the choice token's lifetime). */
 export const DEEP_LINK_TTL_SECONDS = 1800;
-
-/** The custom parameter naming the activity a link lands on (beside `id=<publication uuid>`). */
-export const ACTIVITY_PARAMETER = "activity";
-
-/** One thing the picker offers: the published course, or one of its activities. */
-export interface OfferedItem {
-  uuid: string;
-  courseId: number;
-  activityId?: number;
-  title: string;
-  /** The course's name, for an activity; "" for the course. */
-  text: string;
-  /** The activity's maximum grade when it is graded. */
-  maxGrade?: number;
-}
 
 /** The verified request and what was offered, kept under the choice token. */
 interface StoredRequest {
@@ -92,64 +66,6 @@ export interface DeepLinkAnswer {
 /** The lti_deployments row of the request's deployment, or null. */
 function deploymentRowOf(platform: Platform, deploymentId: string): number | null {
   return platform.deployments.find((d) => d.deploymentId === deploymentId)?.id ?? null;
-}
-
-async function offeredItems(ctx: Ctx, pubs: readonly Publication[]): Promise<OfferedItem[]> {
-  const out: OfferedItem[] = [];
-  for (const pub of pubs) {
-    const course = await findCourse(ctx.db, pub.courseId);
-    if (course === undefined) continue;
-    const activity = async (id: number): Promise<OfferedItem | undefined> => {
-      const a = await findActivity(ctx.db, id);
-      if (a === undefined || a.courseId !== pub.courseId) return undefined;
-      const grade = await findActivityItem(ctx.db, a.id);
-      return {
-        uuid: pub.uuid,
-        courseId: pub.courseId,
-        activityId: a.id,
-        title: a.name,
-        text: course.fullname,
-        ...(grade !== undefined && grade.maxGrade > 0 ? { maxGrade: grade.maxGrade } : {}),
-      };
-    };
-    if (pub.activityId !== null) {
-      const a = await activity(pub.activityId);
-      if (a !== undefined) out.push(a);
-      continue;
-    }
-    out.push({ uuid: pub.uuid, courseId: pub.courseId, title: course.fullname, text: "" });
-    for (const a of await listCourseActivities(ctx.db, pub.courseId, { includeHidden: false })) {
-      const item = await activity(a.id);
-      if (item !== undefined) out.push(item);
-    }
-  }
-  return out;
-}
-
-async function enabled(ctx: Ctx, pub: Publication): Promise<boolean> {
-  return (await findEnrolInstance(ctx.db, pub.instanceId))?.status === "enabled";
-}
-
-/** The publications a request may choose from: the one it names, else every enabled LTI Advantage one. */
-async function publicationsFor(ctx: Ctx, launch: VerifiedToolLaunch): Promise<Publication[]> {
-  const uuid = selectedPublication(launch.custom, launch.targetLinkUri);
-  if (uuid === "") {
-    const out: Publication[] = [];
-    for (const p of await listPublications(ctx.db))
-      if (p.ltiVersion === "1.3" && (await enabled(ctx, p))) out.push(p);
-    return out;
-  }
-  const pub = await findPublicationByUuid(ctx.db, uuid);
-  if (pub === undefined)
-    throw new LaunchRejected("unknown_tool", "There is no published tool at this address.");
-  if (pub.ltiVersion !== "1.3")
-    throw new LaunchRejected(
-      "lti_version_mismatch",
-      "This tool is published for Legacy LTI (1.1); Deep Linking needs LTI Advantage (LTI 1.3).",
-    );
-  if (!(await enabled(ctx, pub)))
-    throw new LaunchRejected("method_disabled", "This published tool is disabled.");
-  return [pub];
 }
 
 const NO_RESOURCE_LINKS =
@@ -344,26 +260,6 @@ export function logRefusedDeepLink(
     },
     { result: "rejected", reason: r.reason, message: r.message, courseId: null },
   );
-}
-
-/**
- * Where a launch of a Deep Linking item goes: for a course publication, the activity its custom `activity`
- * names, when it is one of the course's (refused, `tool_unavailable`, when it is gone, as a launch of a
- * published activity that is gone); otherwise `target`, the course or the one published activity.
- */
-export async function activityTarget(
-  db: Db,
-  launched: { courseId: number; target: string; custom: Readonly<Record<string, string>> },
-): Promise<string> {
-  const v = launched.custom[ACTIVITY_PARAMETER];
-  // An activity publication opens its own activity only (plan.ts's target), whatever the link names.
-  if (v === undefined || v === "" || launched.target !== `/course/${launched.courseId}`)
-    return launched.target;
-  const id = /^\d{1,15}$/.test(v.trim()) ? Number(v.trim()) : Number.NaN;
-  const a = Number.isSafeInteger(id) ? await findActivity(db, id) : undefined;
-  if (a === undefined || a.courseId !== launched.courseId)
-    throw new LaunchRejected("tool_unavailable", "The chosen activity no longer exists.");
-  return activityPath(a.id);
 }
 
 export function purgeDeepLinks(db: Db, now: Date): Promise<number> {

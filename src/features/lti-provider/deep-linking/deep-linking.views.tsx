@@ -4,7 +4,8 @@
 // deep_link_return_url, sent at once by public/pluto.js (data-autosubmit) or by its button without scripts.
 import { Layout } from "../../../views/layout.js";
 import type { PageContext } from "../../../views/page-context.js";
-import type { Offer, OfferedItem } from "./deep-linking.service.js";
+import type { Offer } from "./deep-linking.service.js";
+import type { OfferedItem } from "./offered-items.js";
 
 /** The items grouped by course, in offer order, each with its index in the offer. */
 function byCourse(
