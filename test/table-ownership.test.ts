@@ -66,6 +66,7 @@ const OWNERS: Record<string, readonly string[]> = {
   ],
   lti_handoffs: ["src/features/lti-provider/launch/handoffs.repository.ts"],
   lti_tool_logins: ["src/features/lti-provider/launch/tool-logins.repository.ts"],
+  lti_tool_deep_links: ["src/features/lti-provider/deep-linking/deep-links.repository.ts"],
   lti_nonces: ["src/features/lti-common/nonces.repository.ts"],
   lti_launch_log: ["src/features/lti-common/launch-log.repository.ts"],
   lti_deployments: [

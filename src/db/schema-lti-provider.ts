@@ -154,6 +154,17 @@ export interface LtiRegistrationUrlsTable {
   used_at: string | null;
 }
 
+/** A Deep Linking request Pluto-the-tool offered content for, until the teacher's choice (LTI 1.3). */
+export interface LtiToolDeepLinksTable {
+  /** sha256 of the choice token */
+  token_hash: string;
+  /** the platform's registration (lti_registrations) */
+  registration_id: number;
+  /** JSON: the verified request and what was offered */
+  request: string;
+  expires_at: string;
+}
+
 export interface LtiProviderTables {
   lti_platforms: LtiPlatformsTable;
   lti_publications: LtiPublicationsTable;
@@ -164,5 +175,6 @@ export interface LtiProviderTables {
   lti_handoffs: LtiHandoffsTable;
   lti_tool_logins: LtiToolLoginsTable;
   lti_registration_urls: LtiRegistrationUrlsTable;
+  lti_tool_deep_links: LtiToolDeepLinksTable;
   lti_launch_log: LtiLaunchLogTable;
 }

@@ -136,6 +136,9 @@ export const LAUNCH_STATUS: Record<LaunchReason, number> = {
   method_disabled: 403,
   enrolment_not_started: 403,
   enrolment_ended: 403,
+  // Deep Linking (Pluto as the tool): only a teacher may choose content; a choice token is used once.
+  deep_linking_not_allowed: 403,
+  deep_linking_choice_unknown: 400,
 };
 
 /**

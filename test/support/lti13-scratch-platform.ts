@@ -12,6 +12,7 @@ import {
   exportJWK,
   generateKeyPair,
   type JSONWebKeySet,
+  type JWK,
   jwtVerify,
   SignJWT,
 } from "jose";
@@ -306,4 +307,34 @@ export async function startScratchPlatform(opts: {
   p.jwksUrl = `${p.url}/jwks`;
   p.audience = opts.authorizationServer ?? p.tokenUrl;
   return p;
+}
+
+/** A scratch platform's signing side: an RS256 key pair with its JWKS at `${url}/jwks`, and a signer. */
+export interface ScratchIssuer {
+  url: string;
+  sign(claims: Record<string, unknown>, opts?: { kid?: string }): Promise<string>;
+  close(): Promise<void>;
+}
+
+export async function startScratchIssuer(): Promise<ScratchIssuer> {
+  const key = await generateKeyPair("RS256");
+  const jwk: JWK = { ...(await exportJWK(key.publicKey)), kid: "scratch-1", alg: "RS256", use: "sig" };
+  const server = createServer((req, res) => {
+    if (req.url === "/jwks") {
+      res.writeHead(200, { "content-type": "application/json" });
+      res.end(JSON.stringify({ keys: [jwk] }));
+    } else {
+      res.writeHead(404);
+      res.end();
+    }
+  });
+  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    sign: (claims, opts = {}) =>
+      new SignJWT(claims)
+        .setProtectedHeader({ alg: "RS256", kid: opts.kid ?? "scratch-1", typ: "JWT" })
+        .sign(key.privateKey),
+    close: () => new Promise<void>((r) => server.close(() => r())),
+  };
 }

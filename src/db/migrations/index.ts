@@ -21,6 +21,7 @@ import * as m0052 from "./0052-lti-platforms.js";
 import * as m0054 from "./0054-lti-publication-version.js";
 import * as m0055 from "./0055-lti-tool-logins.js";
 import * as m0056 from "./0056-lti-advantage-services.js";
+import * as m0057 from "./0057-lti-tool-deep-links.js";
 import * as m0058 from "./0058-lti-registration-urls.js";
 
 export const migrations: Record<string, Migration> = {
@@ -45,5 +46,6 @@ export const migrations: Record<string, Migration> = {
   "0054-lti-publication-version": m0054,
   "0055-lti-tool-logins": m0055,
   "0056-lti-advantage-services": m0056,
+  "0057-lti-tool-deep-links": m0057,
   "0058-lti-registration-urls": m0058,
 };

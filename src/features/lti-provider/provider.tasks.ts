@@ -7,6 +7,7 @@ import { addSeconds } from "../../shared/clock.js";
 import { guardedFetch } from "../../shared/outbound.js";
 import { purgeExpiredNonces } from "../lti-common/nonces.service.js";
 import { signingKey } from "../lti-common/platform-keys.service.js";
+import { purgeDeepLinks } from "./deep-linking/deep-linking.service.js";
 import {
   BUSY_RETRY_SECONDS,
   SEND_GRADE_TASK,
@@ -80,14 +81,14 @@ export const providerTasks: TaskDefinition[] = [
   {
     name: "lti_nonce_cleanup",
     description:
-      "Deletes expired OAuth nonces, launch hand-off tokens, LTI 1.3 logins and Dynamic Registration URLs",
+      "Deletes expired OAuth nonces, launch hand-off tokens, LTI 1.3 logins, Deep Linking choices and Dynamic Registration URLs",
     schedule: { intervalSeconds: 3600 },
     maxAttempts: 1,
     backoffSeconds: exponentialBackoff(60),
     handler: async (ctx) => {
       const now = ctx.clock.now();
       return {
-        message: `deleted ${await purgeExpiredNonces(ctx.db, now)} nonces, ${await purgeHandoffs(ctx.db, now)} hand-off tokens, ${await purgeToolLogins(ctx.db, now)} logins, ${await purgeRegistrationUrls(ctx.db, now)} registration URLs`,
+        message: `deleted ${await purgeExpiredNonces(ctx.db, now)} nonces, ${await purgeHandoffs(ctx.db, now)} hand-off tokens, ${await purgeToolLogins(ctx.db, now)} logins, ${await purgeDeepLinks(ctx.db, now)} Deep Linking choices, ${await purgeRegistrationUrls(ctx.db, now)} registration URLs`,
       };
     },
   },

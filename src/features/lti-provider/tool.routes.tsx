@@ -14,12 +14,17 @@ import {
   type BrowserProof,
   DEFAULT_LOGIN_TTL_SECONDS,
   handleToolLogin,
+  type LoginBinding,
   type StateCookie,
   stateCookieName,
   storageKeys,
 } from "../../lti/v1p3/tool-login.js";
+import { LTI13_MESSAGE_TYPES } from "../../lti/vocab/messages.js";
 import { renderPage } from "../../views/html.js";
 import { writeLaunchLog } from "../lti-common/launch-log.service.js";
+import { activityTarget } from "./deep-linking/activity-target.js";
+import { answerChoice, logRefusedDeepLink, offerContent } from "./deep-linking/deep-linking.service.js";
+import { DeepLinkPickerPage, DeepLinkResponsePage } from "./deep-linking/deep-linking.views.js";
 import { createHandoff } from "./launch/handoff.service.js";
 import { handleLaunch, LaunchRejected } from "./launch/launch.service.js";
 import { rejectionOf } from "./launch/rejection.js";
@@ -30,10 +35,16 @@ import {
   peekToolLaunch,
   platformsOfIssuer,
   publicationOfHistory,
-  toolLaunchUrl,
+  redirectUriFor,
   v1p3LaunchRequest,
+  verifyDeepLinkingRequest,
 } from "./launch/v1p3.adapter.js";
-import { TOOL_LAUNCH_PATH, TOOL_LOGIN_PATH } from "./platforms/tool-endpoints.js";
+import {
+  TOOL_DEEP_LINKING_CHOICE_PATH,
+  TOOL_DEEP_LINKING_PATH,
+  TOOL_LAUNCH_PATH,
+  TOOL_LOGIN_PATH,
+} from "./platforms/tool-endpoints.js";
 import { LaunchRejectedPage } from "./provider.views.js";
 import { ToolLaunchStoragePage, ToolLoginStoragePage } from "./tool.views.js";
 
@@ -97,7 +108,7 @@ export function registerToolRoutes(app: FastifyInstance, ctx: AppContext) {
       const r = await handleToolLogin(params, {
         findPlatforms: (iss) => platformsOfIssuer(ctx, iss),
         isOwnLaunchUrl: (url) => isOwnLaunchUrl(ctx, url),
-        redirectUri: toolLaunchUrl(ctx),
+        redirectUri: redirectUriFor(ctx, params.target_link_uri),
         clock: ctx.clock,
         context: typeof fetchDest === "string" ? { fetchDest } : {},
       });
@@ -132,7 +143,8 @@ export function registerToolRoutes(app: FastifyInstance, ctx: AppContext) {
   app.get(TOOL_LOGIN_PATH, login);
   app.post(TOOL_LOGIN_PATH, { config: { csrf: false } }, login);
 
-  app.post(TOOL_LAUNCH_PATH, { config: { csrf: false } }, async (request, reply) => {
+  /** The id_token of either redirect URI: a resource link launch, or a Deep Linking request. */
+  async function receive(path: string, request: FastifyRequest, reply: FastifyReply) {
     request.framable = true;
     request.embedded = true;
     const form = fields(request.body);
@@ -149,7 +161,7 @@ export function registerToolRoutes(app: FastifyInstance, ctx: AppContext) {
           renderPage(
             h(ToolLaunchStoragePage, {
               pc: pageContext(ctx, request, reply),
-              action: TOOL_LAUNCH_PATH,
+              action: path,
               fields: keep,
               target: binding.storage.target,
               origin: binding.storage.origin,
@@ -169,6 +181,8 @@ export function registerToolRoutes(app: FastifyInstance, ctx: AppContext) {
     let peek: PeekedLaunch | undefined;
     try {
       peek = peekToolLaunch(form);
+      if (peek.messageType === LTI13_MESSAGE_TYPES.deepLinkingRequest)
+        return await deepLink(request, reply, form, peek, state, binding, browser, cookie);
       if (peek.uuid === "" && binding !== undefined)
         peek.uuid = await publicationOfHistory(ctx, peek.custom, {
           registrationId: Number(binding.platformId),
@@ -185,7 +199,9 @@ export function registerToolRoutes(app: FastifyInstance, ctx: AppContext) {
           ...(out.returnUrl ? { returnUrl: out.returnUrl } : {}),
         };
         await createSession({ ...ctx, db: trx }, reply, out.userId, data, { embedded: true });
-        token = await createHandoff(trx, ctx.clock, { userId: out.userId, target: out.target, data });
+        // A link made by Deep Linking may name one activity of the course (custom `activity`).
+        const target = await activityTarget(trx, { ...out, custom: out.launch.custom });
+        token = await createHandoff(trx, ctx.clock, { userId: out.userId, target, data });
       });
       if (cookie !== undefined) setStateCookie(reply, { name: stateCookieName(state), value: "" }, 0);
       return reply.redirect(`/enrol/lti/continue/${token}`, 303);
@@ -194,6 +210,80 @@ export function registerToolRoutes(app: FastifyInstance, ctx: AppContext) {
       const r = rejectionOf(err);
       // A refusal of the launch service is logged there; one before it (no id_token to read) here.
       if (peek === undefined) await logRefusal(r, { key: "", user: "" });
+      return refuse(request, reply, r);
+    }
+  }
+  app.post(TOOL_LAUNCH_PATH, { config: { csrf: false } }, (request, reply) =>
+    receive(TOOL_LAUNCH_PATH, request, reply),
+  );
+  app.post(TOOL_DEEP_LINKING_PATH, { config: { csrf: false } }, (request, reply) =>
+    receive(TOOL_DEEP_LINKING_PATH, request, reply),
+  );
+
+  /**
+   * A Deep Linking request (deep-linking/): verified as a launch (its login used once), then, from a teacher,
+   * the picker; or at once the response when the platform takes no LTI links here.
+   */
+  async function deepLink(
+    request: FastifyRequest,
+    reply: FastifyReply,
+    form: Record<string, unknown>,
+    peek: PeekedLaunch,
+    state: string,
+    binding: LoginBinding | undefined,
+    browser: BrowserProof,
+    cookie: string | undefined,
+  ) {
+    let verified: Awaited<ReturnType<typeof verifyDeepLinkingRequest>>;
+    try {
+      verified = await verifyDeepLinkingRequest(ctx, form, binding, browser, () =>
+        deleteToolLogin(ctx.db, state),
+      );
+    } catch (err) {
+      if (!isLtiError(err) && !(err instanceof LaunchRejected)) throw err;
+      const r = rejectionOf(err);
+      await logRefusal(r, { key: peek.deploymentId, user: peek.sub });
+      return refuse(request, reply, r);
+    }
+    if (cookie !== undefined) setStateCookie(reply, { name: stateCookieName(state), value: "" }, 0);
+    const { launch, platform } = verified;
+    try {
+      const r = await offerContent(ctx, platform, launch);
+      const pc = pageContext(ctx, request, reply);
+      const page =
+        r.kind === "answer"
+          ? h(DeepLinkResponsePage, { pc, ...r.answer })
+          : h(DeepLinkPickerPage, { pc, action: TOOL_DEEP_LINKING_CHOICE_PATH, offer: r.offer });
+      return reply.type(html).send(renderPage(page));
+    } catch (err) {
+      if (!isLtiError(err) && !(err instanceof LaunchRejected)) throw err;
+      const r = rejectionOf(err);
+      ctx.log.info({ reason: r.reason }, "LTI Deep Linking request rejected");
+      await logRefusedDeepLink(ctx, platform, launch, r);
+      return refuse(request, reply, r, launch.presentation.returnUrl);
+    }
+  }
+
+  app.post(TOOL_DEEP_LINKING_CHOICE_PATH, { config: { csrf: false } }, async (request, reply) => {
+    request.framable = true;
+    request.embedded = true;
+    const form = fields(request.body);
+    const token = typeof form.token === "string" ? form.token : "";
+    const item = form.item;
+    const items = Array.isArray(item)
+      ? item.filter((v): v is string => typeof v === "string")
+      : typeof item === "string"
+        ? [item]
+        : [];
+    try {
+      const a = await answerChoice(ctx, token, form.action === "cancel" ? [] : items);
+      return reply
+        .type(html)
+        .send(renderPage(h(DeepLinkResponsePage, { pc: pageContext(ctx, request, reply), ...a })));
+    } catch (err) {
+      if (!isLtiError(err) && !(err instanceof LaunchRejected)) throw err;
+      const r = rejectionOf(err);
+      await logRefusal(r, { key: "", user: "" });
       return refuse(request, reply, r);
     }
   });

@@ -663,6 +663,24 @@ describe("verifyToolLaunch: valid launches", () => {
         });
       },
     ],
+    [
+      "Deep Linking flags sent as strings (case 142)",
+      claims({
+        [LTI_CLAIM.messageType]: "LtiDeepLinkingRequest",
+        [LTI_CLAIM.resourceLink]: undefined,
+        [DEEP_LINKING_SETTINGS_CLAIM]: {
+          deep_link_return_url: `${ISS}/dl/return`,
+          accept_types: ["ltiResourceLink"],
+          accept_presentation_document_targets: ["iframe"],
+          accept_multiple: "true",
+          accept_lineitem: "false",
+        },
+      }),
+      (l) => {
+        assert.equal(l.deepLinking?.acceptMultiple, true);
+        assert.equal(l.deepLinking?.acceptLineItem, false);
+      },
+    ],
   ];
   for (const [name, payload, check, over] of valid) {
     it(`accepts: ${name}`, async () => {

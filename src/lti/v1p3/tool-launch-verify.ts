@@ -507,6 +507,8 @@ function readDeepLinkingSettings(v: unknown): DeepLinkingSettings {
   const flag = (name: string) => {
     const f = v[name];
     if (f === undefined) return undefined;
+    // Interop (case 142): some platforms send the flags as the strings "true" / "false".
+    if (f === "true" || f === "false") return f === "true";
     if (typeof f !== "boolean") throw invalid(`${claim}.${name}`, "not a boolean");
     return f;
   };

@@ -13,7 +13,9 @@ export type LaunchReason =
   | "course_full"
   | "method_disabled"
   | "enrolment_not_started"
-  | "enrolment_ended";
+  | "enrolment_ended"
+  | "deep_linking_not_allowed"
+  | "deep_linking_choice_unknown";
 
 /** Why a launch was refused: a stable code for the log and tests, and a sentence for the user. */
 export class LaunchRejected extends AppError {

@@ -59,15 +59,38 @@ export function toolLaunchUrl(ctx: Pick<AppContext, "config">): string {
   return toolDetails(ctx.config.publicUrl).toolUrl;
 }
 
-/** Case 84/101: the URL is Pluto's launch URL, with or without a query (`?id=<publication uuid>`). */
+/** Pluto's Deep Linking URL (the target link URI and redirect URI of a Deep Linking request). */
+export function toolDeepLinkingUrl(ctx: Pick<AppContext, "config">): string {
+  return toolDetails(ctx.config.publicUrl).deepLinkingUrl;
+}
+
+/**
+ * Case 84/101: the URL is Pluto's launch URL or its Deep Linking URL, with or without a query
+ * (`?id=<publication uuid>`).
+ */
 export function isOwnLaunchUrl(ctx: Pick<AppContext, "config">, url: string): boolean {
   try {
     const u = new URL(url);
-    const own = new URL(toolLaunchUrl(ctx));
-    return u.origin === own.origin && u.pathname === own.pathname && u.hash === "";
+    return [toolLaunchUrl(ctx), toolDeepLinkingUrl(ctx)].some((o) => {
+      const own = new URL(o);
+      return u.origin === own.origin && u.pathname === own.pathname && u.hash === "";
+    });
   } catch {
     return false;
   }
+}
+
+/** The redirect URI for a login: the Deep Linking URL when the login targets it, else the launch URL. */
+export function redirectUriFor(ctx: Pick<AppContext, "config">, targetLinkUri: unknown): string {
+  try {
+    if (typeof targetLinkUri === "string" && isOwnLaunchUrl(ctx, targetLinkUri)) {
+      const dl = new URL(toolDeepLinkingUrl(ctx));
+      if (new URL(targetLinkUri).pathname === dl.pathname) return toolDeepLinkingUrl(ctx);
+    }
+  } catch {
+    // Not a URL: the login refuses it.
+  }
+  return toolLaunchUrl(ctx);
 }
 
 /** The publication a launch selects: custom `id`, else the target_link_uri's `id` query parameter. */
@@ -128,6 +151,8 @@ export async function publicationOfHistory(
 /** What an id_token says before it is verified: read for the launch's one query, trusted for nothing. */
 export interface PeekedLaunch {
   uuid: string;
+  /** The message_type claim as sent ("" when absent): which handler the post goes to. */
+  messageType: string;
   custom: Record<string, unknown>;
   deploymentId: string;
   sub: string;
@@ -166,6 +191,7 @@ export function peekToolLaunch(form: Readonly<Record<string, unknown>>): PeekedL
   const link = claims[LTI_CLAIM.resourceLink];
   return {
     uuid: selectedPublication(custom, claims[LTI_CLAIM.targetLinkUri]),
+    messageType: str(claims[LTI_CLAIM.messageType]),
     custom,
     deploymentId: str(claims[LTI_CLAIM.deploymentId]),
     sub: str(claims.sub),
@@ -258,6 +284,35 @@ export function v1p3LaunchRequest(
       return v;
     },
   };
+}
+
+/**
+ * A posted LTI 1.3 Deep Linking request (deep-linking/), verified as a launch is: the login's state and
+ * browser proof, the platform's keys, the claims. `consumeNonce` is its one write, run last.
+ */
+export async function verifyDeepLinkingRequest(
+  ctx: Ctx,
+  form: Readonly<Record<string, unknown>>,
+  binding: LoginBinding | undefined,
+  browser: BrowserProof,
+  consumeNonce: (nonce: string, expiresAt: Date) => Promise<boolean>,
+): Promise<{ launch: VerifiedToolLaunch; platform: LaunchPlatform }> {
+  let platform: LaunchPlatform | undefined;
+  const launch = await verifyToolLaunch(form, {
+    binding,
+    browser,
+    findPlatform: async (id) => {
+      platform = await activePlatform(ctx, id);
+      return platform === undefined ? undefined : registered(platform);
+    },
+    keysFor: () => keysOf(ctx, platform?.publicKeysetUrl ?? ""),
+    consumeNonce,
+    isOwnLaunchUrl: (url) => isOwnLaunchUrl(ctx, url),
+    clock: ctx.clock,
+  });
+  if (launch.messageType !== LTI13_MESSAGE_TYPES.deepLinkingRequest || platform === undefined)
+    throw new LaunchRejected("unsupported_message_type", "Only Deep Linking requests are accepted here.");
+  return { launch, platform };
 }
 
 /** The version-neutral value of a verified LTI 1.3 launch. */

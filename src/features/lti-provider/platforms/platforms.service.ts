@@ -206,6 +206,8 @@ export interface LaunchPlatform {
   authenticationRequestUrl: string;
   publicKeysetUrl: string;
   deploymentIds: string[];
+  /** The deployments' lti_deployments rows, by deployment_id. */
+  deployments: Array<{ id: number; deploymentId: string }>;
 }
 
 /** The Active platforms of an issuer, or the one of a registration id: what a login and a launch accept. */
@@ -239,6 +241,9 @@ export async function findLaunchPlatforms(
         authenticationRequestUrl: d.authenticationRequestUrl,
         publicKeysetUrl: d.publicKeysetUrl,
         deploymentIds: deployments.filter((x) => x.registrationId === r.id).map((x) => x.deploymentId),
+        deployments: deployments
+          .filter((x) => x.registrationId === r.id)
+          .map((x) => ({ id: x.id, deploymentId: x.deploymentId })),
       },
     ];
   });

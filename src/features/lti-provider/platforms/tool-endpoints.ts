@@ -12,6 +12,8 @@ export const TOOL_LAUNCH_PATH = "/lti/tool/launch";
 export const TOOL_DEEP_LINKING_PATH = "/lti/tool/deep-linking";
 /** Dynamic Registration: a Registration URL is this path and its token (`/lti/tool/register/<token>`). */
 export const TOOL_REGISTRATION_PATH = "/lti/tool/register";
+/** Where the Deep Linking picker posts the teacher's choice (Pluto's own form, not a platform's). */
+export const TOOL_DEEP_LINKING_CHOICE_PATH = "/lti/tool/deep-linking/choice";
 export { JWKS_PATH as TOOL_JWKS_PATH };
 
 /** What a platform admin enters for Pluto (Moodle's "Tool details"; DR's tool configuration). */

@@ -1,0 +1,56 @@
+// Migration 0057 on both engines: lti_tool_deep_links keeps a Deep Linking request by the hash of its
+// choice token for its platform registration, one row per token, goes with the registration it belongs to,
+// and down removes it.
+import assert from "node:assert/strict";
+import { after, before, describe, it } from "node:test";
+import { Migrator, sql } from "kysely";
+import { createTestDatabase, type TestDatabase, testEngines } from "../../../test/support/db.js";
+import { type DatabaseHandle, migrateToLatest, openDatabase } from "../database.js";
+import { migrations } from "./index.js";
+
+const AT = "2026-12-03T10:00:00.000Z";
+
+for (const engine of testEngines()) {
+  describe(`migration 0057: LTI 1.3 tool Deep Linking choices (${engine})`, () => {
+    let tdb: TestDatabase;
+    let h: DatabaseHandle;
+    const run = (q: ReturnType<typeof sql>) => q.execute(h.db);
+
+    before(async () => {
+      tdb = await createTestDatabase(engine);
+      h = openDatabase(tdb.url, { pgSchema: tdb.pgSchema, poolSize: 1 });
+      await migrateToLatest(h.db);
+      await run(sql`insert into lti_registrations (id, side, issuer, client_id, status, created_at)
+        values (7, 'provider', 'https://lms.example', 'c1', 'active', ${AT})`);
+    });
+    after(async () => {
+      await h.close();
+      await tdb.drop();
+    });
+
+    it("keeps one row per token hash for its registration, and deletes it with the registration", async () => {
+      await run(sql`insert into lti_tool_deep_links (token_hash, registration_id, request, expires_at)
+        values (${"a".repeat(64)}, 7, '{}', ${AT})`);
+      await assert.rejects(
+        run(sql`insert into lti_tool_deep_links (token_hash, registration_id, request, expires_at)
+          values (${"a".repeat(64)}, 7, '{}', ${AT})`),
+        "a token is stored once",
+      );
+      if (engine === "sqlite") await run(sql`pragma foreign_keys = on`);
+      await run(sql`delete from lti_registrations where id = 7`);
+      const { rows } = await sql<{ n: number }>`select count(*) as n from lti_tool_deep_links`.execute(h.db);
+      assert.equal(Number(rows[0]?.n), 0);
+    });
+
+    it("down drops the table and up creates it again", async () => {
+      const migrator = new Migrator({ db: h.db, provider: { getMigrations: async () => migrations } });
+      const down = await migrator.migrateTo("0055-lti-tool-logins");
+      assert.equal(down.error, undefined);
+      await assert.rejects(run(sql`select 1 from lti_tool_deep_links`));
+      const up = await migrator.migrateToLatest();
+      assert.equal(up.error, undefined);
+      const { rows } = await sql<{ n: number }>`select count(*) as n from lti_tool_deep_links`.execute(h.db);
+      assert.equal(Number(rows[0]?.n), 0);
+    });
+  });
+}
