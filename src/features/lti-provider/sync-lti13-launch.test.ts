@@ -108,6 +108,8 @@ for (const engine of testEngines()) {
         roles?: string[];
         rlid?: string;
         services?: Record<string, unknown>;
+        /** More custom parameters beside `id` (a Deep Linking item's `activity`). */
+        custom?: Record<string, string>;
         /** The lti1p1 claim of a platform that upgraded: signed here with node:crypto over this token. */
         lti1p1?: { consumerKey: string; secret: string; userId: string };
       } = {},
@@ -154,7 +156,7 @@ for (const engine of testEngines()) {
         [`${LTI}resource_link`]: { id: rlid, title: "Biology" },
         [`${LTI}roles`]: opts.roles ?? [LEARNER],
         [`${LTI}context`]: { id: "ctx-1", title: "Biology 101" },
-        [`${LTI}custom`]: { id: pub.uuid },
+        [`${LTI}custom`]: { id: pub.uuid, ...opts.custom },
         ...(opts.services ?? {
           [AGS]: { scope: [SCOPE.lineItem, SCOPE.score], lineitems: `${lms.url}/lineitems` },
           [NRPS]: { context_memberships_url: `${lms.url}/memberships`, service_versions: ["2.0"] },
@@ -395,6 +397,38 @@ for (const engine of testEngines()) {
       assert.notEqual(wrong, other, "a sign that does not verify maps to no 1.1 account");
       assert.equal(await users(), count + 1);
       assert.match(await lastMessage(), /no LTI 1\.1 migration: The lti1p1 sign does not verify/);
+    });
+
+    it("sends the grade of the activity a Deep Linking item names to its link's line item, not the course total", async () => {
+      const pub = await publish();
+      const essay = await api(t.app, admin, "POST", `/api/v1/courses/${pub.course.id}/activities`, {
+        type: "quiz",
+        name: "Second quiz",
+        section: 1,
+        settings: { ...QUIZ, maxGrade: 20 },
+      });
+      assert.equal(essay.status, 201, essay.body);
+      const second = (essay.json as { id: number }).id;
+      lms.lineItems.push({
+        id: `${lms.url}/lineitems/1/lineitem?type_id=1`,
+        label: "Second quiz",
+        scoreMaximum: 20,
+        resourceLinkId: "rl-item",
+      });
+      const userId = await launch(pub, "sub-item-1", {
+        rlid: "rl-item",
+        custom: { activity: String(second) },
+        services: { [AGS]: { scope: [SCOPE.score], lineitem: lms.lineItems[0]!.id } },
+      });
+      await setGrade(pub.quizId, userId, 10);
+      await setGrade(second, userId, 5);
+      await t.ctx.jobs.runDueJobs();
+      await t.ctx.jobs.runNow("lti_provider_grade_sync");
+      assert.deepEqual(
+        lms.scores.map((x) => [x.body.userId, x.body.scoreGiven, x.body.scoreMaximum]),
+        [["sub-item-1", 5, 20]],
+        "the named activity's grade, on its scale",
+      );
     });
   });
 }

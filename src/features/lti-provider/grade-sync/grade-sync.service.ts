@@ -25,6 +25,7 @@ import {
   type GradeChange,
   type GradeDeps,
 } from "../../grades/grades.service.js";
+import { readAgsService } from "../launch/verified-launch.js";
 import { servicePlatforms } from "../platforms/platforms.service.js";
 import * as repo from "../publications/publications.repository.js";
 import { TransportError } from "../transport-error.js";
@@ -49,7 +50,42 @@ export const BUSY_RETRY_SECONDS = 10;
 /** Users claimed and sent one after the other by one worker of the scheduled run. */
 const SLICE = 16;
 
-type Item = { id: number; maxGrade: number; graded: GradedThing };
+/** A grade item a publication sends; `activityId` null for the course total. */
+type Item = { id: number; maxGrade: number; activityId: number | null; graded: GradedThing };
+
+/** What one run reads once: the platforms of LTI 1.3 users, and the activity items their links name. */
+interface RunLookups {
+  platformOf: ServicePlatformLookup;
+  activityItem(courseId: number, activityId: number): Promise<Item | undefined>;
+}
+
+function runLookups(ctx: Pick<AppContext, "db">): RunLookups {
+  const items = new Map<number, Promise<Item | undefined>>();
+  return {
+    platformOf: servicePlatforms(ctx.db),
+    activityItem(courseId, activityId) {
+      let p = items.get(activityId);
+      if (!p) {
+        p = findActivityItem(ctx.db, activityId).then((item) =>
+          item && item.courseId === courseId && item.maxGrade > 0
+            ? {
+                id: item.id,
+                maxGrade: item.maxGrade,
+                activityId,
+                graded: {
+                  resourceId: `pluto:activity:${activityId}`,
+                  label: item.name,
+                  maxGrade: item.maxGrade,
+                },
+              }
+            : undefined,
+        );
+        items.set(activityId, p);
+      }
+      return p;
+    },
+  };
+}
 
 /**
  * The grade item whose grade a publication sends, and what it is (for an AGS line item Pluto creates);
@@ -70,6 +106,7 @@ async function gradeSource(ctx: Pick<AppContext, "db">, pub: repo.Publication): 
   return {
     id: item.id,
     maxGrade: item.maxGrade,
+    activityId: pub.activityId,
     graded: {
       resourceId: pub.activityId ? `pluto:activity:${pub.activityId}` : `pluto:course:${pub.courseId}`,
       label: label || item.name,
@@ -88,8 +125,8 @@ async function currentScore(
   const grade = await findGrade(ctx.db, item.id, userId);
   if (!grade || grade.grade === null) return { skip: "no_grade" };
   if (pub.gradeSyncCompletion) {
-    const complete = pub.activityId
-      ? await isActivityComplete(ctx.db, pub.activityId, userId)
+    const complete = item.activityId
+      ? await isActivityComplete(ctx.db, item.activityId, userId)
       : await isCourseComplete(ctx.db, pub.courseId, userId);
     if (!complete) return { skip: "not_complete" };
   }
@@ -127,16 +164,7 @@ export async function sendGrade(
     const pub = await repo.findPublication(ctx.db, pu.publicationId);
     const item = pub && (await gradeSource(ctx, pub));
     if (pub && item)
-      result = await sendClaimed(
-        ctx,
-        transports,
-        pub,
-        item,
-        pu,
-        claim.token,
-        servicePlatforms(ctx.db),
-        signal,
-      );
+      result = await sendClaimed(ctx, transports, pub, item, pu, claim.token, runLookups(ctx), signal);
     return result;
   } finally {
     if (result !== "sent") await repo.releaseGradeClaims(ctx.db, [pu.id], claim.token);
@@ -152,13 +180,19 @@ async function sendClaimed(
   ctx: AppContext,
   transports: GradeTransports,
   pub: repo.Publication,
-  item: Item,
+  publicationItem: Item,
   pu: repo.ClaimedGradeUser,
   token: string,
-  platformOf: ServicePlatformLookup,
+  lookups: RunLookups,
   signal: AbortSignal | undefined,
 ): Promise<SendResult> {
-  const endpoint = await gradeEndpointOf(pub, pu, item.graded, platformOf);
+  // A Deep Linking item of a published course names one activity (custom `activity`): its link's line item
+  // takes that activity's grade, not the course total.
+  const named = pub.activityId === null ? readAgsService(pu.agsEndpoint)?.activityId : undefined;
+  const source = named === undefined ? publicationItem : await lookups.activityItem(pub.courseId, named);
+  if (!source) return "skipped";
+  const item = source;
+  const endpoint = await gradeEndpointOf(pub, pu, item.graded, lookups.platformOf);
   if (!endpoint) return "skipped";
   const s = await currentScore(ctx, pub, item, pu.userId);
   if (!("score" in s)) return "skipped";
@@ -222,9 +256,12 @@ export async function enqueueOnGradeChange(
   const pubs = await repo.listGradeSyncPublications(trx, first.courseId);
   for (const change of changes) {
     for (const pub of pubs) {
+      // A course publication sends the total, or (a Deep Linking item's link) one activity's grade.
       const relevant =
         pub.courseId === change.courseId &&
-        (pub.activityId === null ? change.item.kind === "total" : change.item.activityId === pub.activityId);
+        (pub.activityId === null
+          ? change.item.kind === "total" || change.item.activityId !== null
+          : change.item.activityId === pub.activityId);
       if (!relevant) continue;
       const pu = await repo.findProviderUser(trx, pub.id, change.userId);
       if (!pu?.outcomeUrl && !pu?.agsEndpoint) continue;
@@ -263,7 +300,7 @@ export async function syncAllGrades(
 ): Promise<SyncTotals> {
   const totals: SyncTotals = { sent: 0, unchanged: 0, skipped: 0, busy: 0, failed: 0 };
   const postgres = ctx.engine === "postgres";
-  const platformOf = servicePlatforms(ctx.db);
+  const lookups = runLookups(ctx);
   for (const pub of await repo.listPublications(ctx.db, { gradeSync: true })) {
     const ids = await repo.listGradeSyncUserIds(ctx.db, pub.id);
     const item = ids.length > 0 ? await gradeSource(ctx, pub) : undefined;
@@ -286,7 +323,7 @@ export async function syncAllGrades(
             let result: SendResult = "skipped";
             try {
               if (signal?.aborted) throw signal.reason;
-              result = await sendClaimed(ctx, transports, pub, item, pu, claim.token, platformOf, signal);
+              result = await sendClaimed(ctx, transports, pub, item, pu, claim.token, lookups, signal);
             } catch (err) {
               if (signal?.aborted) {
                 unsent.push(pu.id);

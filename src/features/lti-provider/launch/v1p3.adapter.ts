@@ -18,6 +18,7 @@ import {
 import type { BrowserProof, LoginBinding, RegisteredPlatform } from "../../../lti/v1p3/tool-login.js";
 import { LTI_CLAIM } from "../../../lti/vocab/claims.js";
 import { LTI13_MESSAGE_TYPES } from "../../../lti/vocab/messages.js";
+import { ACTIVITY_PARAMETER } from "../deep-linking/activity-target.js";
 import { agsServiceOf } from "../grade-sync/transport.ags.js";
 import { findLaunchPlatforms, type LaunchPlatform } from "../platforms/platforms.service.js";
 import { toolDetails } from "../platforms/tool-endpoints.js";
@@ -341,7 +342,12 @@ export function fromToolLaunch(
   if (s.returnUrl !== undefined) v.returnUrl = s.returnUrl;
   // The services the platform offers: kept with the user (AGS) and the resource link (NRPS), like 1.1's.
   const grades = agsServiceOf(launch.ags, s.resourceLink.id);
-  if (grades !== undefined) v.gradeService = grades;
+  // A Deep Linking item names its activity (the launch is refused, and nothing kept, when it is not the course's).
+  const activity = /^\d{1,15}$/.test(s.custom[ACTIVITY_PARAMETER]?.trim() ?? "")
+    ? Number(s.custom[ACTIVITY_PARAMETER]?.trim())
+    : undefined;
+  if (grades !== undefined)
+    v.gradeService = activity !== undefined && activity > 0 ? { ...grades, activityId: activity } : grades;
   if (launch.nrps !== undefined)
     v.membershipService = { kind: "nrps", contextMembershipsUrl: launch.nrps.contextMembershipsUrl };
   return v;

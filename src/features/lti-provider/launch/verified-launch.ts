@@ -50,6 +50,11 @@ export interface AgsService {
   scopes: string[];
   /** The resource link the claim came with (a line item is looked for by it). */
   resourceLinkId: string;
+  /**
+   * The activity the link names (custom `activity`, a Deep Linking item of a published course): its grade
+   * goes to the link's line item instead of the course total.
+   */
+  activityId?: number;
 }
 
 export type GradeService = BasicOutcomesService | AgsService;
@@ -69,6 +74,7 @@ export function agsServiceJson(s: AgsService): string {
     lineItemsUrl: s.lineItemsUrl,
     scopes: [...s.scopes].sort(),
     resourceLinkId: s.resourceLinkId,
+    activityId: s.activityId,
   });
 }
 
@@ -95,6 +101,9 @@ export function readAgsService(json: string | null): AgsService | undefined {
     ...(lineItemsUrl ? { lineItemsUrl } : {}),
     scopes: o.scopes.filter((x): x is string => typeof x === "string"),
     resourceLinkId,
+    ...(typeof o.activityId === "number" && Number.isSafeInteger(o.activityId) && o.activityId > 0
+      ? { activityId: o.activityId }
+      : {}),
   };
 }
 
