@@ -134,7 +134,7 @@ export async function timeAgsGradeSync(
     const accepted = new Set(lms.scores.map((s) => String(s.body.userId))).size;
     const notes = [
       `task ${run.status}: ${run.message}`,
-      plural(lms.tokenRequests(), "token request", "token requests") + " during the run",
+      `${plural(lms.tokenRequests(), "token request", "token requests")} during the run`,
       `${plural(lms.lineItems.length, "line item", "line items")} created`,
     ];
     if (lms.scores.length !== accepted) notes.push(`${lms.scores.length} scores accepted`);
