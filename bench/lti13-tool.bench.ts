@@ -20,10 +20,13 @@
 // id_tokens jose signs alone. The JWKS is served by a small http server on loopback, registered with the
 // platform as an Active platform through `/api/v1/lti/platforms`; the publications are made with
 // "ltiVersion": "1.3" through the enrol-methods API.
+// Closed loop only, last on each site: AGS grade sync of 5,000 users (BENCH_AGS_USERS) launched from a second,
+// AGS-serving platform, timed as one run of the grade-sync task (bench/lti13-ags-sync.ts).
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { exportJWK, generateKeyPair, type JWK, SignJWT } from "jose";
 import { launchAll, publish, sign } from "./lti-provider.bench.js";
+import { agsUsers, type LaunchingPlatform, timeAgsGradeSync } from "./lti13-ags-sync.js";
 import { machine } from "./machine.js";
 import { distribution, dueAt, KEPT_UP_LAG_MS, type OpenLoopResult, plan } from "./open-loop.js";
 import type { BenchOptions } from "./options.js";
@@ -49,9 +52,7 @@ const RETURNING = "LTI 1.3 launch, returning user";
 const NEW_USER = "LTI 1.3 launch, new user (provision + enrol)";
 
 /** The bench's platform: its RS256 key, and its JWKS served on loopback for Pluto to fetch. */
-interface Platform {
-  issuer: string;
-  sign(claims: Record<string, unknown>): Promise<string>;
+interface Platform extends LaunchingPlatform {
   close(): Promise<void>;
 }
 
@@ -128,7 +129,7 @@ class Launcher {
   private readonly target: URL;
   constructor(
     site: Site,
-    private readonly platform: Platform,
+    private readonly platform: LaunchingPlatform,
     private readonly agent: http.Agent,
   ) {
     this.target = new URL(site.url);
@@ -166,8 +167,11 @@ class Launcher {
     });
   }
 
-  /** One launch of `pub` by `sub`: login initiation, id_token signed with the login's nonce, launch. */
-  async launch(pub: Publication, sub: string): Promise<string> {
+  /**
+   * One launch of `pub` by `sub`: login initiation, id_token signed with the login's nonce (with `claims`
+   * added), launch.
+   */
+  async launch(pub: Publication, sub: string, claims: Record<string, unknown> = {}): Promise<string> {
     try {
       const q = new URLSearchParams({
         iss: this.platform.issuer,
@@ -204,6 +208,7 @@ class Launcher {
         [`${LTI}context`]: { id: `ctx-${pub.uuid}`, title: "Benchmark course" },
         [`${LTI}custom`]: { id: pub.uuid },
         [`${LTI}launch_presentation`]: { document_target: "iframe" },
+        ...claims,
       });
       const launch = await this.send(
         "POST",
@@ -430,6 +435,7 @@ async function benchEngine(
   engine: "sqlite" | "postgres",
   platform: Platform,
   options: BenchOptions,
+  gradedUsers: number,
 ): Promise<BenchRow[]> {
   const site = await startSite(engine, await freePort(), { PLUTO_OUTBOUND_ALLOW: "127.0.0.1" });
   const rows: BenchRow[] = [];
@@ -486,8 +492,26 @@ async function benchEngine(
         rows.push(await launchesAtRate(site, platform, NEW_USER, fresh, newSub, rate, options));
       }
     }
-    // ---- AGS grade sync: the place of issue 14's second measure (grades of 5,000 launched users sent to a
-    // local platform), on this site after the launches, closed loop only.
+    // AGS grade sync (issue 14's second measure): grades of 5,000 users launched from a second platform that
+    // serves AGS, sent to it by one run of the grade-sync task, on this site after the launches, closed loop only.
+    if (options.closed) {
+      const agent = new http.Agent({ keepAlive: true, maxSockets: CONNECTIONS });
+      try {
+        rows.push(
+          await timeAgsGradeSync(site, {
+            users: gradedUsers,
+            clientId: CLIENT_ID,
+            deploymentId: DEPLOYMENT,
+            launch: async (from, pub, sub, claims) => {
+              const outcome = await new Launcher(site, from, agent).launch(pub, sub, claims);
+              return outcome === OK ? undefined : outcome;
+            },
+          }),
+        );
+      } finally {
+        agent.destroy();
+      }
+    }
   } finally {
     await site.stop();
   }
@@ -509,11 +533,12 @@ function ratios(rows: BenchRow[]): string[] {
 export async function run(options: BenchOptions): Promise<void> {
   const m = machine();
   const rows: BenchRow[] = [];
+  const gradedUsers = agsUsers();
   const platform = await startPlatform();
   try {
     if (options.closed) rows.push(await signingRate(platform, Math.min(3, options.seconds)));
     for (const engine of await benchEngines(options.engines))
-      rows.push(...(await benchEngine(engine, platform, options)));
+      rows.push(...(await benchEngine(engine, platform, options, gradedUsers)));
   } finally {
     await platform.close();
   }
@@ -525,5 +550,7 @@ export async function run(options: BenchOptions): Promise<void> {
     "bench's signing included; the bench platform's signing takes the same cores as the server (notes)",
     ...ratios(rows),
     "aim (SQLite, 2 cores, load generator beside it): returning-user 1.3 launches >= 80 % of the 1.1 rate",
+    `AGS grade sync: one task run sends the scores of ${gradedUsers} launched users to a local platform`,
+    "(achieved = scores it accepted per second, errors = users without one); aim for 5000 users: under 10 s",
   ]);
 }
