@@ -84,7 +84,8 @@ export async function wireLti13(
         toolUrl: active.launchUrl ?? `${provider.url}/lti/tool/launch`,
         customParameters: `id=${published.customParameters.id}\nactivity=${activityId}`,
         launchContainer: "embed",
-        ...(maxGrade === undefined ? {} : { maxGrade }),
+        // As a Deep Linking item without a lineItem: no gradebook column.
+        ...(maxGrade === undefined ? { acceptGrades: false } : { maxGrade }),
       },
     });
   await link(course.pageName, course.pageId);

@@ -408,6 +408,13 @@ for (const { way, label } of WAYS) {
       const row = cPage.getByRole("row", { name: /Planets quiz/ });
       const cells = await row.getByRole("cell").allTextContents();
       assert.deepEqual(cells.slice(0, 3), ["5", "0–10", "50 %"]);
+      // The page came without a line item: no column of its own, nothing against the course total.
+      assert.equal(await cPage.getByRole("row", { name: /Welcome to Astronomy 101/ }).count(), 0);
+      const total = await cPage
+        .getByRole("row", { name: /Course total/ })
+        .getByRole("cell")
+        .allTextContents();
+      assert.deepEqual(total.slice(0, 3), ["5", "0–10", "50 %"]);
       await snap(cPage, "08-consumer-gradebook");
       await readme(cPage, "gradebook");
       await logOut(cPage);
