@@ -377,9 +377,20 @@ for (const { way, label } of WAYS) {
 
     step("a consumer student takes the quiz in the frame; the grade comes back by AGS", async () => {
       await logIn(cPage, cBase, "tess", USER_PASSWORD);
-      await cPage.goto(`${cBase}${activityUrls.get("Planets quiz")}`);
       const frame = cPage.frameLocator("iframe.lti-frame");
+      // Each link lands on its own activity of the published course.
+      await cPage.goto(`${cBase}${activityUrls.get("Welcome to Astronomy 101")}`);
+      await frame.getByText("This course lives on the provider site.").waitFor();
+      await cPage.goto(`${cBase}${activityUrls.get("Planets quiz")}`);
       await frame.getByRole("heading", { name: "Planets quiz", level: 1 }).waitFor();
+      const session = (await context.cookies(pBase)).find(
+        (c) => c.name === "pluto_session" && c.partitionKey !== undefined,
+      );
+      assert.equal(
+        session?.partitionKey,
+        "http://127.0.0.2",
+        "the session lives in the consumer's partition",
+      );
       await frame
         .getByRole("group", { name: /closest to the Sun/ })
         .getByLabel("Mercury", { exact: true })
