@@ -13,6 +13,8 @@ import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { randomPassword, randomToken } from "../shared/secrets.js";
+import { makeProviderCourse } from "./demo-course.js";
+import { type DemoSite, wireLti13 } from "./demo-lti13.js";
 
 interface SiteSpec {
   name: string;
@@ -20,10 +22,8 @@ interface SiteSpec {
   port: number;
 }
 
-interface RunningSite extends SiteSpec {
-  url: string;
+interface RunningSite extends SiteSpec, DemoSite {
   password: string;
-  token: string;
   child: ChildProcess;
 }
 
@@ -96,7 +96,7 @@ async function startSite(spec: SiteSpec, data: string): Promise<RunningSite> {
   throw new Error(`${spec.name} did not start at ${url}`);
 }
 
-async function call<T>(site: RunningSite, method: string, path: string, body?: unknown): Promise<T> {
+async function call<T>(site: DemoSite, method: string, path: string, body?: unknown): Promise<T> {
   const res = await fetch(`${site.url}/api/v1${path}`, {
     method,
     headers: {
@@ -110,37 +110,29 @@ async function call<T>(site: RunningSite, method: string, path: string, body?: u
   return JSON.parse(text) as T;
 }
 
+/** A user of the consumer, enrolled in a course with a role; returns the password. */
+async function consumerUser(
+  consumer: RunningSite,
+  courseId: number,
+  u: { username: string; firstname: string; lastname: string },
+  role: string,
+): Promise<string> {
+  const password = randomPassword(12);
+  const user = await call<{ id: number }>(consumer, "POST", "/users", {
+    ...u,
+    password,
+    email: `${u.username}@consumer.example`,
+  });
+  await call(consumer, "POST", `/courses/${courseId}/enrolments`, { userId: user.id, role });
+  return password;
+}
+
 /** The guide, through the APIs: publish on the provider, embed on the consumer, enrol a student. */
 async function wire(
   provider: RunningSite,
   consumer: RunningSite,
 ): Promise<{ student: string; studentPassword: string; activityUrl: string }> {
-  const course = await call<{ id: number }>(provider, "POST", "/courses", {
-    fullname: "Astronomy 101",
-    shortname: "ASTRO101",
-    summary: "The solar system, published as an LTI tool.",
-  });
-  await call(provider, "POST", `/courses/${course.id}/activities`, {
-    type: "page",
-    name: "Welcome to Astronomy 101",
-    section: 0,
-    settings: {
-      content:
-        "<p>This course lives on the <strong>Provider</strong> site and is shown inside the Consumer's course.</p>",
-    },
-  });
-  await call(provider, "POST", `/courses/${course.id}/activities`, {
-    type: "quiz",
-    name: "Planets quiz",
-    section: 1,
-    settings: {
-      maxGrade: 10,
-      questions: [
-        { text: "Which planet is closest to the Sun?", choices: ["Venus", "Mercury", "Mars"], correct: 1 },
-        { text: "Which planet has the most moons known?", choices: ["Saturn", "Earth"], correct: 0 },
-      ],
-    },
-  });
+  const course = await makeProviderCourse(call, provider);
   const published = await call<{ cartridgeUrl: string; secret: string }>(
     provider,
     "POST",
@@ -181,16 +173,39 @@ async function wire(
       },
     },
   );
-  const studentPassword = randomPassword(12);
-  const student = await call<{ id: number }>(consumer, "POST", "/users", {
-    username: "student",
-    password: studentPassword,
-    email: "student@consumer.example",
-    firstname: "Sam",
-    lastname: "Student",
-  });
-  await call(consumer, "POST", `/courses/${local.id}/enrolments`, { userId: student.id, role: "student" });
+  const studentPassword = await consumerUser(
+    consumer,
+    local.id,
+    { username: "student", firstname: "Sam", lastname: "Student" },
+    "student",
+  );
   return { student: "student", studentPassword, activityUrl: activity.url };
+}
+
+/** --wired --lti13: the sites wired by LTI Advantage; what to open and click. */
+async function wiredByLti13(provider: RunningSite, consumer: RunningSite): Promise<string[]> {
+  const course = await makeProviderCourse(call, provider);
+  const w = await wireLti13(call, provider, consumer, course);
+  const courseId = Number(/\/course\/(\d+)$/.exec(w.consumerCourseUrl)?.[1]);
+  const people = [
+    { username: "teacher", firstname: "Tina", lastname: "Teacher", role: "editingteacher" },
+    { username: "student", firstname: "Tess", lastname: "Student", role: "student" },
+    { username: "student2", firstname: "Sam", lastname: "Student", role: "student" },
+  ];
+  const passwords: string[] = [];
+  for (const { role, ...u } of people) passwords.push(await consumerUser(consumer, courseId, u, role));
+  const [teacherPw, studentPw] = passwords;
+  return [
+    "",
+    `  Wired by LTI 1.3 (LTI Advantage): the Consumer registered the Provider by Dynamic Registration`,
+    `  (tool "${w.toolName}", deployment ${w.deploymentId}); the Provider publishes "Astronomy 101" with`,
+    `  LTI version "LTI Advantage"; the Consumer's course "Science" has its quiz and its page as two links.`,
+    `  - Log in on the Consumer as student / ${studentPw}, open ${w.quizUrl} and take the quiz in the frame.`,
+    `    Then on the Provider as admin: Site admin → Tasks → "Run now" on lti_provider_grade_sync; the grade`,
+    `    shows in the Consumer's Gradebook. "Run now" on lti_provider_member_sync enrols student2 (Sam) too.`,
+    `  - Log in on the Consumer as teacher / ${teacherPw}: ${w.consumerCourseUrl} → Edit course material →`,
+    `    Add course content → External tool → Preconfigured tool "${w.toolName}" → Select content.`,
+  ];
 }
 
 function port(text: string | undefined, fallback: number): number {
@@ -204,12 +219,14 @@ async function startDemo(): Promise<void> {
   const { values } = parseArgs({
     options: {
       wired: { type: "boolean" },
+      lti13: { type: "boolean" },
       data: { type: "string" },
       "provider-port": { type: "string" },
       "consumer-port": { type: "string" },
     },
   });
   const wired = values.wired === true || process.env.npm_config_wired === "true";
+  const lti13 = values.lti13 === true || process.env.npm_config_lti13 === "true";
   const data = resolve(values.data ?? "data/demo");
   rmSync(data, { recursive: true, force: true });
   mkdirSync(data, { recursive: true });
@@ -224,7 +241,9 @@ async function startDemo(): Promise<void> {
   const where = values.data ?? "./data/demo";
   const lines = ["", `  Two Pluto sites are running (data in ${where}, wiped on each start):`, ""];
   for (const s of sites) lines.push(`  ${s.name.padEnd(9)} ${s.url}   admin / ${s.password}`);
-  if (wired) {
+  if (wired && lti13) {
+    lines.push(...(await wiredByLti13(provider, consumer)));
+  } else if (wired) {
     const w = await wire(provider, consumer);
     lines.push(
       "",

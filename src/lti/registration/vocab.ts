@@ -58,6 +58,7 @@ export function registrationUrl(value: unknown, allowInsecureLoopback = false): 
   return undefined;
 }
 
-function isLoopback(hostname: string): boolean {
+/** A loopback host name: localhost, any 127.0.0.0/8 address, or [::1]. */
+export function isLoopback(hostname: string): boolean {
   return hostname === "localhost" || /^127\.\d+\.\d+\.\d+$/.test(hostname) || hostname === "[::1]";
 }

@@ -181,6 +181,10 @@ function resourceLinkSettings(item: ResourceLinkItem, toolTypeId: number, base: 
   };
   if (item.text !== undefined) settings.description = item.text;
   if (item.lineItem) settings.maxGrade = item.lineItem.scoreMaximum;
+  // Deep Linking 2.0 §3.1: the platform creates a line item for a link that has a `lineItem`; a new
+  // activity from a link without one is not graded (no gradebook column weighing on the course total).
+  // A re-link keeps the activity's grading.
+  else if (base.acceptGrades === undefined) settings.acceptGrades = false;
   if (item.window) settings.launchContainer = "window";
   else if (item.iframe) settings.launchContainer = "embed";
   return settings;

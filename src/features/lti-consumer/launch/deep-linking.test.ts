@@ -295,6 +295,32 @@ for (const engine of testEngines()) {
       );
     });
 
+    it("grades a tool link with a lineItem only: one without is an activity with no gradebook column", async () => {
+      const data = dataOf(await deepLinkingRequest());
+      const before = (await activities()).length;
+      const res = await respond(data, [
+        {
+          type: "ltiResourceLink",
+          title: "Graded",
+          url: `${tool.origin}/launch`,
+          lineItem: { scoreMaximum: 10 },
+        },
+        { type: "ltiResourceLink", title: "Reading", url: `${tool.origin}/launch` },
+      ]);
+      assert.match(res.html, /2 items added/);
+      const [graded, reading] = (await activities()).slice(before);
+      const items = await t.ctx.db
+        .selectFrom("grade_items")
+        .select(["activity_id", "max_grade"])
+        .where("activity_id", "in", [graded?.id ?? 0, reading?.id ?? 0])
+        .execute();
+      assert.deepEqual(
+        items.map((i) => [i.activity_id, Number(i.max_grade)]),
+        [[graded?.id, 10]],
+      );
+      assert.equal(readLtiSettings(reading?.settings).acceptGrades, false);
+    });
+
     const refusals: Array<{
       why: string;
       send: (data: string) => Promise<{ status: number; html: string }>;

@@ -25,7 +25,7 @@ import {
   spendRegistrationToken,
   verifyRegistrationToken,
 } from "../../../lti/registration/registration-token.js";
-import { AGS_SCOPES, NRPS_SCOPES } from "../../../lti/registration/vocab.js";
+import { AGS_SCOPES, isLoopback, NRPS_SCOPES } from "../../../lti/registration/vocab.js";
 import { iso } from "../../../shared/clock.js";
 import { NotFoundError, ValidationError } from "../../../shared/errors.js";
 import { randomToken } from "../../../shared/secrets.js";
@@ -53,7 +53,7 @@ const base = (publicUrl: string) => publicUrl.replace(/\/+$/, "");
 /** Pluto on a loopback host (tests, a developer's machine): http URLs on loopback hosts are accepted. */
 function onLoopback(publicUrl: string): boolean {
   try {
-    return ["127.0.0.1", "localhost", "[::1]"].includes(new URL(publicUrl).hostname);
+    return isLoopback(new URL(publicUrl).hostname);
   } catch {
     return false;
   }

@@ -15,6 +15,7 @@ import { freePort, readLaunchForm } from "../../../../test/support/fake-lti-tool
 import { isConfigurationUrlOfIssuer } from "../../../lti/registration/openid-configuration.js";
 import { listLaunchLog } from "../../lti-common/launch-log.service.js";
 import { createUser, updateUserProfile } from "../../users/users.service.js";
+import { openIdConfiguration } from "./dynamic-registration.service.js";
 
 const TOOL_CONFIG = "https://purl.imsglobal.org/spec/lti-tool-configuration";
 const PLATFORM_CONFIG = "https://purl.imsglobal.org/spec/lti-platform-configuration";
@@ -573,5 +574,18 @@ describe("the registration dialog's close message", () => {
     });
   it("never closes for an opaque (null) tool origin", () => {
     assert.equal(isClose({ subject: "org.imsglobal.lti.close" }, "null", "null"), false);
+  });
+});
+
+describe("the OpenID configuration of a site on a loopback address", () => {
+  // The two-site guide runs the consumer on 127.0.0.2: any 127.0.0.0/8 address is loopback.
+  for (const publicUrl of ["http://127.0.0.1:3001", "http://127.0.0.2:3001", "http://localhost:3001"])
+    it(`is served over http for ${publicUrl}`, () => {
+      const doc = openIdConfiguration(publicUrl);
+      assert.equal(doc.issuer, publicUrl);
+      assert.equal(doc.registration_endpoint, `${publicUrl}/lti/register`);
+    });
+  it("is refused over http on any other host", () => {
+    assert.throws(() => openIdConfiguration("http://pluto.example"), /not an https URL/);
   });
 });

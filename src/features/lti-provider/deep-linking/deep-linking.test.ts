@@ -217,6 +217,7 @@ for (const engine of testEngines()) {
       const res = await request([INSTRUCTOR]);
       assert.equal(res.statusCode, 200, res.body);
       assert.match(res.body, /<h1>Select content from Pluto<\/h1>/);
+      assert.equal(res.body.match(/<h1[ >]/g)?.length, 1, "one page heading");
       assert.match(res.body, /<legend>Biology 101<\/legend>/);
       const picker = readPicker(res.body);
       assert.deepEqual(

@@ -25,8 +25,7 @@ export function DeepLinkPickerPage(p: { pc: PageContext; action: string; offer: 
   const { offer } = p;
   const type = offer.multiple ? "checkbox" : "radio";
   return (
-    <Layout pc={p.pc} title="Select content">
-      <h1>Select content from Pluto</h1>
+    <Layout pc={p.pc} title="Select content from Pluto">
       {offer.title ? <p>{`For: ${offer.title}`}</p> : null}
       <form method="post" action={p.action}>
         <input type="hidden" name="token" value={offer.token} />
@@ -45,7 +44,7 @@ export function DeepLinkPickerPage(p: { pc: PageContext; action: string; offer: 
                       ? item.title
                       : `${item.title} (graded out of ${item.maxGrade})`;
                 return (
-                  <div class="field">
+                  <div class="field checkbox">
                     <input type={type} id={id} name="item" value={String(i)} />
                     <label for={id}>{what}</label>
                   </div>
