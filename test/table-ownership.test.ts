@@ -125,6 +125,10 @@ const CROSS_READS: Record<string, { tables: readonly string[]; why: string }> = 
     tables: ["users", "enrol_instances", "enrolments", "role_assignments", "membership_changes"],
     why: "NRPS pages a course's roster with its members' states and roles in two queries per page",
   },
+  "src/features/lti-provider/platforms/platforms.repository.ts": {
+    tables: ["lti_registrations", "lti_deployments"],
+    why: "every LTI 1.3 login and launch reads its Active platform with issuer, client_id and deployments in one query",
+  },
   "src/features/lti-common/nonces.repository.ts": {
     tables: ["lti_deployments"],
     why: "a nonce is stored for its deployment, found in the same statement",

@@ -111,3 +111,59 @@ export async function updatePlatformDetails(
 export async function deletePlatformDetails(db: Db, registrationId: number): Promise<void> {
   await db.deleteFrom("lti_platforms").where("registration_id", "=", registrationId).execute();
 }
+
+/** An Active platform with its issuer, client_id and deployments, as a login or launch reads it. */
+export interface LaunchPlatformRow {
+  registrationId: number;
+  issuer: string;
+  clientId: string;
+  authenticationRequestUrl: string;
+  publicKeysetUrl: string;
+  /** lti_deployments rows of the registration (id, deployment_id), in id order. */
+  deployments: Array<{ id: number; deploymentId: string }>;
+}
+
+/**
+ * The Active platforms of an issuer, or the one of a registration, in ONE query: the details here, the
+ * registration's issuer and client_id and its deployments (lti-common's rows, read with them). Every login
+ * and every launch reads this.
+ */
+export async function findLaunchPlatformRows(
+  db: Db,
+  which: { issuer: string } | { id: number },
+): Promise<LaunchPlatformRow[]> {
+  let q = db
+    .selectFrom("lti_platforms as p")
+    .innerJoin("lti_registrations as r", "r.id", "p.registration_id")
+    .leftJoin("lti_deployments as d", "d.registration_id", "r.id")
+    .select([
+      "r.id as registration_id",
+      "r.issuer",
+      "r.client_id",
+      "p.authentication_request_url",
+      "p.public_keyset_url",
+      "d.id as d_id",
+      "d.deployment_id",
+    ])
+    .where("p.status", "=", "active");
+  q = "id" in which ? q.where("r.id", "=", which.id) : q.where("r.issuer", "=", which.issuer);
+  const rows = await q.orderBy("r.id").orderBy("d.id").execute();
+  const out: LaunchPlatformRow[] = [];
+  for (const r of rows) {
+    let p = out.at(-1);
+    if (p?.registrationId !== r.registration_id) {
+      p = {
+        registrationId: r.registration_id,
+        issuer: r.issuer,
+        clientId: r.client_id,
+        authenticationRequestUrl: r.authentication_request_url,
+        publicKeysetUrl: r.public_keyset_url,
+        deployments: [],
+      };
+      out.push(p);
+    }
+    if (r.d_id !== null && r.deployment_id !== null)
+      p.deployments.push({ id: r.d_id, deploymentId: r.deployment_id });
+  }
+  return out;
+}

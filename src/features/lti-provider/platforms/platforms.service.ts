@@ -215,38 +215,15 @@ export async function findLaunchPlatforms(
   db: Db,
   which: { issuer: string } | { id: number },
 ): Promise<LaunchPlatform[]> {
-  const details = (
-    "id" in which
-      ? [await repo.findPlatformDetails(db, which.id)].filter((d) => d !== undefined)
-      : await repo.listPlatformDetails(db)
-  ).filter((d) => d.status === "active");
-  const ids = details.map((d) => d.registrationId);
-  if (ids.length === 0) return [];
-  const regs = (await registrations.listPlatformRegistrations(db, ids)).filter(
-    (r) => "id" in which || r.issuer === which.issuer,
-  );
-  if (regs.length === 0) return [];
-  const deployments = await registrations.listPlatformDeployments(
-    db,
-    regs.map((r) => r.id),
-  );
-  return regs.flatMap((r) => {
-    const d = details.find((x) => x.registrationId === r.id);
-    if (!d) return [];
-    return [
-      {
-        id: r.id,
-        issuer: r.issuer,
-        clientId: r.clientId,
-        authenticationRequestUrl: d.authenticationRequestUrl,
-        publicKeysetUrl: d.publicKeysetUrl,
-        deploymentIds: deployments.filter((x) => x.registrationId === r.id).map((x) => x.deploymentId),
-        deployments: deployments
-          .filter((x) => x.registrationId === r.id)
-          .map((x) => ({ id: x.id, deploymentId: x.deploymentId })),
-      },
-    ];
-  });
+  return (await repo.findLaunchPlatformRows(db, which)).map((r) => ({
+    id: r.registrationId,
+    issuer: r.issuer,
+    clientId: r.clientId,
+    authenticationRequestUrl: r.authenticationRequestUrl,
+    publicKeysetUrl: r.publicKeysetUrl,
+    deploymentIds: r.deployments.map((d) => d.deploymentId),
+    deployments: r.deployments,
+  }));
 }
 
 /** findServicePlatform for one sync run: each platform is read once, whatever number of users it has. */
