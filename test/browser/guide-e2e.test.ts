@@ -16,29 +16,11 @@
 //      no cookie in the frame at all: the provider offers "Open the course in a new window", which works.
 // The only things not made through the UI are the two site administrators, which exist from start-up.
 import assert from "node:assert/strict";
-import { mkdirSync } from "node:fs";
-import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { type Browser, type BrowserContext, type Page, request } from "playwright-core";
-import { FakeClock } from "../../src/shared/clock.js";
-import { startTestApp, type TestApp } from "../support/app.js";
-import { ARTIFACTS, launchBrowser, launchWithThirdPartyCookies } from "../support/browser.js";
-import { testEngines } from "../support/db.js";
-import { freePort } from "../support/fake-lti-tool.js";
-
-/** Real time: the flow spans two sites and a browser, as in a deployment. */
-class LiveClock extends FakeClock {
-  private offset = 0;
-  override now(): Date {
-    return new Date(Date.now() + this.offset);
-  }
-  override set(d: Date): void {
-    this.offset = d.getTime() - Date.now();
-  }
-  override advance(seconds: number): void {
-    this.offset += seconds * 1000;
-  }
-}
+import type { TestApp } from "../support/app.js";
+import { launchBrowser, launchWithThirdPartyCookies } from "../support/browser.js";
+import { consumerEngine, logIn, logOut, shot, startSite } from "../support/guide-sites.js";
 
 const ADMIN_PASSWORD = "password123";
 const TEST_USER = { username: "tess", password: "test-user-pass-1", first: "Tess", last: "Learner" };
@@ -52,45 +34,12 @@ const QUESTIONS = [
   "- Mars",
   "* Jupiter",
 ].join("\n");
-const consumerEngine = testEngines().includes("postgres") ? "postgres" : "sqlite";
 
 type Mode = "default" | "3pc";
 const MODES: Array<{ mode: Mode; label: string }> = [
   { mode: "default", label: "Chromium's default context (third-party cookies blocked)" },
   { mode: "3pc", label: "a profile that allows third-party cookies" },
 ];
-
-/** A viewport screenshot after a short pause: a cross-site frame paints a moment after its page. */
-async function shot(page: Page, name: string): Promise<void> {
-  mkdirSync(ARTIFACTS, { recursive: true });
-  await page.waitForTimeout(300);
-  await page.screenshot({ path: join(ARTIFACTS, `guide-e2e-${name}.png`) });
-}
-
-async function startSite(host: string, engine: "sqlite" | "postgres"): Promise<{ t: TestApp; base: string }> {
-  const port = await freePort(host);
-  const base = `http://${host}:${port}`;
-  const t = await startTestApp(engine, {
-    listen: { host, port },
-    config: { publicUrl: base, outboundAllow: ["127.0.0.1", "127.0.0.2"] },
-    clock: new LiveClock(),
-  });
-  await t.admin();
-  return { t, base };
-}
-
-async function logIn(page: Page, base: string, username: string, password: string) {
-  await page.goto(`${base}/login`);
-  await page.getByLabel("Username").fill(username);
-  await page.getByLabel("Password").fill(password);
-  await page.getByRole("button", { name: "Log in" }).click();
-  await page.waitForURL((u) => !u.pathname.startsWith("/login"));
-}
-
-async function logOut(page: Page) {
-  await page.getByRole("button", { name: "Log out" }).click();
-  await page.getByRole("link", { name: "Log in" }).waitFor();
-}
 
 /** "My courses" → "Create course"; returns the new course's id. */
 async function createCourse(page: Page, fullname: string, shortname: string): Promise<number> {
@@ -125,7 +74,7 @@ for (const { mode, label } of MODES) {
     let cPage: Page; // a tab on the consumer site
     let activityUrl = "";
     const published = { cartridgeUrl: "", launchUrl: "", secret: "" };
-    const snap = (page: Page, name: string) => shot(page, `${mode}-${name}`);
+    const snap = (page: Page, name: string) => shot(page, "guide-e2e", `${mode}-${name}`);
     // Each step builds on the one before: after a failure the rest are skipped, not timed out one by one.
     let failed = false;
     const step = (name: string, fn: () => Promise<void>) =>

@@ -23,30 +23,12 @@
 // factories (the 1.1 guide test makes them through the UI already). With PLUTO_SCREENSHOTS=1 the dynamic
 // registration run renews the README's pictures of this guide (docs/screenshots/guide-lti13-*.png).
 import assert from "node:assert/strict";
-import { mkdirSync } from "node:fs";
-import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import type { Browser, BrowserContext, Locator, Page } from "playwright-core";
-import { FakeClock } from "../../src/shared/clock.js";
-import { startTestApp, type TestApp } from "../support/app.js";
-import { ARTIFACTS, launchBrowser, readmeScreenshot } from "../support/browser.js";
-import { testEngines } from "../support/db.js";
+import type { TestApp } from "../support/app.js";
+import { launchBrowser, readmeScreenshot } from "../support/browser.js";
 import { enrolAs, makeCourse } from "../support/factories.js";
-import { freePort } from "../support/fake-lti-tool.js";
-
-/** Real time: the flow spans two sites and a browser, as in a deployment. */
-class LiveClock extends FakeClock {
-  private offset = 0;
-  override now(): Date {
-    return new Date(Date.now() + this.offset);
-  }
-  override set(d: Date): void {
-    this.offset = d.getTime() - Date.now();
-  }
-  override advance(seconds: number): void {
-    this.offset += seconds * 1000;
-  }
-}
+import { consumerEngine, logIn, logOut, shot, startSite } from "../support/guide-sites.js";
 
 const ADMIN_PASSWORD = "password123";
 const USER_PASSWORD = "password123";
@@ -59,7 +41,6 @@ const QUESTIONS = [
   "- Mars",
   "* Jupiter",
 ].join("\n");
-const consumerEngine = testEngines().includes("postgres") ? "postgres" : "sqlite";
 const MANUAL_TOOL_NAME = "Astronomy on the provider";
 
 type Way = "dynamic" | "manual";
@@ -67,37 +48,6 @@ const WAYS: Array<{ way: Way; label: string }> = [
   { way: "dynamic", label: "registered by Dynamic Registration" },
   { way: "manual", label: "registered by hand on both sides" },
 ];
-
-async function shot(page: Page, name: string): Promise<void> {
-  mkdirSync(ARTIFACTS, { recursive: true });
-  await page.waitForTimeout(300);
-  await page.screenshot({ path: join(ARTIFACTS, `guide-lti13-${name}.png`) });
-}
-
-async function startSite(host: string, engine: "sqlite" | "postgres"): Promise<{ t: TestApp; base: string }> {
-  const port = await freePort(host);
-  const base = `http://${host}:${port}`;
-  const t = await startTestApp(engine, {
-    listen: { host, port },
-    config: { publicUrl: base, outboundAllow: ["127.0.0.1", "127.0.0.2"] },
-    clock: new LiveClock(),
-  });
-  await t.admin();
-  return { t, base };
-}
-
-async function logIn(page: Page, base: string, username: string, password: string) {
-  await page.goto(`${base}/login`);
-  await page.getByLabel("Username").fill(username);
-  await page.getByLabel("Password").fill(password);
-  await page.getByRole("button", { name: "Log in" }).click();
-  await page.waitForURL((u) => !u.pathname.startsWith("/login"));
-}
-
-async function logOut(page: Page) {
-  await page.getByRole("button", { name: "Log out" }).click();
-  await page.getByRole("link", { name: "Log in" }).waitFor();
-}
 
 /** Site admin → a page of the admin index, by its link. */
 async function siteAdmin(page: Page, link: string) {
@@ -136,7 +86,7 @@ for (const { way, label } of WAYS) {
     let toolName = MANUAL_TOOL_NAME;
     const published = { launchUrl: "", custom: "", deepLinkingUrl: "" };
     const activityUrls = new Map<string, string>();
-    const snap = (page: Page, name: string) => shot(page, `${way}-${name}`);
+    const snap = (page: Page, name: string) => shot(page, "guide-lti13", `${way}-${name}`);
     const readme = (page: Page, name: string, through?: Parameters<typeof readmeScreenshot>[2]) =>
       way === "dynamic" ? readmeScreenshot(page, `guide-lti13-${name}`, through) : Promise.resolve();
     // Each step builds on the one before: after a failure the rest are skipped, not timed out one by one.
