@@ -28,7 +28,7 @@ import { exportJWK, generateKeyPair, type JWK, SignJWT } from "jose";
 import { launchAll, publish, sign } from "./lti-provider.bench.js";
 import { agsUsers, type LaunchingPlatform, timeAgsGradeSync } from "./lti13-ags-sync.js";
 import { machine } from "./machine.js";
-import { distribution, dueAt, KEPT_UP_LAG_MS, type OpenLoopResult, plan } from "./open-loop.js";
+import { distribution, dueAt, type OpenLoopResult, openLoopResult, plan } from "./open-loop.js";
 import type { BenchOptions } from "./options.js";
 import { type BenchRow, openLoopRow, printRows } from "./report.js";
 import { benchEngines, call, cpuMs, freePort, type Site, startSite } from "./support.js";
@@ -373,21 +373,18 @@ async function openLaunches(
   const serverAfter = cpuMs(site.pid);
   const clientAfter = clientCpuMs();
   agent.destroy();
-  const lagDist = distribution(lag);
   return {
-    result: {
-      offered: rate,
-      achieved: ok / Math.max(options.seconds, (lastAnswer - windowStart) / 1000),
+    result: openLoopResult({
+      rate,
+      seconds: options.seconds,
       measured: p.measured,
-      ok,
-      unexpected,
-      failed,
+      counts: { ok, unexpected, failed },
       statuses,
-      latency: distribution(latency),
-      lag: lagDist,
-      keptUp: (lagDist.p99 ?? 0) <= KEPT_UP_LAG_MS,
+      latency,
+      lag,
+      window: { start: windowStart, lastAnswer },
       cpuMsPerRequest: perLaunch(serverBefore, serverAfter, ok),
-    },
+    }),
     clientMsPerLaunch: perLaunch(clientBefore, clientAfter, ok),
   };
 }

@@ -276,20 +276,47 @@ export async function openLoop(opts: OpenLoopOptions): Promise<OpenLoopResult> {
   const cpuAfter = cpuMs(opts.pid);
   agent.destroy();
 
-  const windowSeconds = Math.max(opts.seconds, (lastAnswer - windowStart) / 1000);
-  const lagDist = distribution(lag);
-  return {
-    offered: opts.rate,
-    achieved: ok / windowSeconds,
+  return openLoopResult({
+    rate: opts.rate,
+    seconds: opts.seconds,
     measured: p.measured,
-    ok,
-    unexpected,
-    failed,
+    counts: { ok, unexpected, failed },
     statuses,
-    latency: distribution(latency),
-    lag: lagDist,
-    keptUp: (lagDist.p99 ?? 0) <= KEPT_UP_LAG_MS,
+    latency,
+    lag,
+    window: { start: windowStart, lastAnswer },
     cpuMsPerRequest:
       cpuBefore !== undefined && cpuAfter !== undefined && ok > 0 ? (cpuAfter - cpuBefore) / ok : undefined,
+  });
+}
+
+/**
+ * An open-loop run's result from what it counted: the rate achieved over the measured window (at least the
+ * planned seconds, longer when answers came after it), the latency and lag distributions, whether the
+ * generator kept up. For runs whose requests are flows of several steps (bench/lti13-tool.bench.ts) too.
+ */
+export function openLoopResult(r: {
+  rate: number;
+  seconds: number;
+  measured: number;
+  counts: { ok: number; unexpected: number; failed: number };
+  statuses: Record<string, number>;
+  latency: Float64Array;
+  lag: Float64Array;
+  /** performance.now() of the measured window's start and of the last expected answer. */
+  window: { start: number; lastAnswer: number };
+  cpuMsPerRequest: number | undefined;
+}): OpenLoopResult {
+  const lagDist = distribution(r.lag);
+  return {
+    offered: r.rate,
+    achieved: r.counts.ok / Math.max(r.seconds, (r.window.lastAnswer - r.window.start) / 1000),
+    measured: r.measured,
+    ...r.counts,
+    statuses: r.statuses,
+    latency: distribution(r.latency),
+    lag: lagDist,
+    keptUp: (lagDist.p99 ?? 0) <= KEPT_UP_LAG_MS,
+    cpuMsPerRequest: r.cpuMsPerRequest,
   };
 }
