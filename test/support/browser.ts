@@ -1,5 +1,10 @@
 // Debian's Chromium driven by playwright-core (no browser download). Flags from the peers notes:
 // without the background-networking flags Chromium tries to reach the closed network.
+// Site isolation is off (--disable-site-isolation-trials): a tool's frame goes cross-site (the tool's
+// login), back (the platform's auth endpoint) and cross-site again (the launch). Playwright keys an
+// out-of-process frame's session by its target id, the same across those moves, and about one launch in
+// a hundred it lost the frame's content (its URL stayed the auth endpoint's) while the page went on.
+// Cookies and storage are kept by site, not by process, so the frames stay as cross-site as before.
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
@@ -17,6 +22,7 @@ const FLAGS = [
   "--disable-background-networking",
   "--disable-component-update",
   "--disable-sync",
+  "--disable-site-isolation-trials",
 ];
 
 /** Chromium's default context: third-party cookies blocked (only Partitioned ones survive in frames). */
