@@ -137,6 +137,27 @@ describe("verifyToolJwt accepts", () => {
     assert.deepEqual(calls, { current: 1, refetch: 0 });
   });
 
+  it("with the key the key set holds now, when a key was replaced under the same kid", async () => {
+    const next = await generateKeyPair("RS256", { extractable: true });
+    const nextJwk: PublicJwk = { ...(await exportJWK(next.publicKey)), kty: "RSA", kid: "tk1" };
+    const mutable: PublicJwk = { ...toolJwk };
+    const keys = keyset([mutable]).port;
+    await verifyToolJwt(await sign(claims()), options({ keys }));
+    // The same JWK object, its key replaced: the old key's token fails, the new key's passes.
+    Object.assign(mutable, { n: nextJwk.n, e: nextJwk.e });
+    await refused(sign(claims()), "jwt_invalid_signature", { keys });
+    await verifyToolJwt(
+      await sign(claims(), { alg: "RS256", kid: "tk1" }, next.privateKey),
+      options({ keys }),
+    );
+    // A new JWK object for the kid (a refetched key set) is used as it is.
+    await verifyToolJwt(
+      await sign(claims(), { alg: "RS256", kid: "tk1" }, next.privateKey),
+      options({ keys: keyset([nextJwk]).port }),
+    );
+    await refused(sign(claims()), "jwt_invalid_signature", { keys: keyset([nextJwk]).port });
+  });
+
   it("RS512 when the registration allows it", async () => {
     const jwk = { ...toolJwk, alg: undefined };
     await verifyToolJwt(

@@ -2,7 +2,8 @@
 // 1EdTech Security Framework 1.0 §5.1.3 (the id_token validation steps, which apply "with the roles
 // swapped" to tool JWTs, conformance case 128), OpenID Connect Core §3.1.3.7, RFC 7519 §4.1. Conformance
 // cases 115–123 and 127. The signature is checked by jose; the claims are checked here, one code each.
-import { compactVerify, decodeProtectedHeader, importJWK, type JWTPayload, errors as joseErrors } from "jose";
+import { createPublicKey, type KeyObject } from "node:crypto";
+import { compactVerify, decodeProtectedHeader, type JWTPayload, errors as joseErrors } from "jose";
 import { JwtError } from "../errors.js";
 import type { Clock, KeysetPort, NonceStore, PublicJwk } from "../ports.js";
 
@@ -79,6 +80,21 @@ async function findKey(keys: KeysetPort, kid: string): Promise<PublicJwk> {
   }
 }
 
+/**
+ * The key object of a JWK, made once per key a key set holds: importing an RSA key is the larger part of
+ * a verification's work. Keyed by the JWK object a KeysetPort returns (the same until it refetches), and
+ * made again should that object's `n` or `e` ever differ.
+ */
+const keyObjects = new WeakMap<PublicJwk, { n: unknown; e: unknown; key: KeyObject }>();
+
+function verificationKey(jwk: PublicJwk): KeyObject {
+  const hit = keyObjects.get(jwk);
+  if (hit !== undefined && hit.n === jwk.n && hit.e === jwk.e) return hit.key;
+  const key = createPublicKey({ key: { kty: "RSA", n: jwk.n, e: jwk.e }, format: "jwk" });
+  keyObjects.set(jwk, { n: jwk.n, e: jwk.e, key });
+  return key;
+}
+
 /** RFC 7519 NumericDate: a finite number of seconds. */
 function numericDate(payload: Record<string, unknown>, claim: string, required: boolean): number | undefined {
   const v = payload[claim];
@@ -129,8 +145,7 @@ export async function verifyToolJwt(token: unknown, options: VerifyToolJwtOption
   }
   let bytes: Uint8Array;
   try {
-    const key = await importJWK({ kty: "RSA", n: jwk.n, e: jwk.e }, alg);
-    ({ payload: bytes } = await compactVerify(token as string, key, { algorithms: [alg] }));
+    ({ payload: bytes } = await compactVerify(token as string, verificationKey(jwk), { algorithms: [alg] }));
   } catch (cause) {
     // Case 119: "A tampered payload, or a signature that doesn't verify: REJECT."
     if (cause instanceof joseErrors.JWSSignatureVerificationFailed) {

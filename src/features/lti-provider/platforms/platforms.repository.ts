@@ -146,7 +146,12 @@ export async function findLaunchPlatformRows(
       "d.deployment_id",
     ])
     .where("p.status", "=", "active");
-  q = "id" in which ? q.where("r.id", "=", which.id) : q.where("r.issuer", "=", which.issuer);
+  // By issuer through the unique index on (publication_id, issuer, client_id): an Active platform is a
+  // site-wide registration, of no publication.
+  q =
+    "id" in which
+      ? q.where("r.id", "=", which.id)
+      : q.where("r.publication_id", "is", null).where("r.issuer", "=", which.issuer);
   const rows = await q.orderBy("r.id").orderBy("d.id").execute();
   const out: LaunchPlatformRow[] = [];
   for (const r of rows) {
