@@ -138,6 +138,8 @@ export interface GradeItemsTable {
   pass_grade: number | null;
   /** activity | total | tool (a column an LTI tool created; migration 0048) */
   kind: Generated<string>;
+  /** A tool's column: the activity (resource link) it is attached to, hidden with it (migration 0059). */
+  attached_activity_id: number | null;
 }
 
 export interface GradesTable {

@@ -23,6 +23,7 @@ import * as m0055 from "./0055-lti-tool-logins.js";
 import * as m0056 from "./0056-lti-advantage-services.js";
 import * as m0057 from "./0057-lti-tool-deep-links.js";
 import * as m0058 from "./0058-lti-registration-urls.js";
+import * as m0059 from "./0059-grade-item-attached-activity.js";
 
 export const migrations: Record<string, Migration> = {
   "0001-core": m0001,
@@ -48,4 +49,5 @@ export const migrations: Record<string, Migration> = {
   "0056-lti-advantage-services": m0056,
   "0057-lti-tool-deep-links": m0057,
   "0058-lti-registration-urls": m0058,
+  "0059-grade-item-attached-activity": m0059,
 };

@@ -80,7 +80,11 @@ export async function listItems(db: Db, courseId: number): Promise<GradeItem[]> 
   return rows.map(toItem);
 }
 
-export async function insertItem(db: Db, v: Omit<GradeItem, "id">): Promise<GradeItem> {
+/** `attachedActivityId`: the activity a tool's column is attached to, hidden from students with it. */
+export async function insertItem(
+  db: Db,
+  v: Omit<GradeItem, "id"> & { attachedActivityId?: number | null },
+): Promise<GradeItem> {
   const r = await db
     .insertInto("grade_items")
     .values({
@@ -90,6 +94,7 @@ export async function insertItem(db: Db, v: Omit<GradeItem, "id">): Promise<Grad
       max_grade: v.maxGrade,
       pass_grade: v.passGrade,
       kind: v.kind,
+      attached_activity_id: v.attachedActivityId ?? null,
     })
     .returningAll()
     .executeTakeFirstOrThrow();
@@ -304,11 +309,17 @@ export interface ReportItem extends GradeItem {
   hidden: boolean;
 }
 
-/** The course's grade items (by id) with their activity's visibility; the course total is never hidden. */
+/**
+ * The activity whose visibility an item has: its own, or, for a tool's column, the one it is attached to.
+ * The course total is never hidden.
+ */
+const SHOWN_WITH = sql<number | null>`coalesce(i.activity_id, i.attached_activity_id)`;
+
+/** The course's grade items (by id) with their activity's visibility. */
 export async function listReportItems(db: Db, courseId: number): Promise<ReportItem[]> {
   const rows = await db
     .selectFrom("grade_items as i")
-    .leftJoin("activities as a", "a.id", "i.activity_id")
+    .leftJoin("activities as a", (j) => j.on("a.id", "=", SHOWN_WITH))
     .selectAll("i")
     .select("a.visible")
     .where("i.course_id", "=", courseId)
@@ -335,7 +346,7 @@ export async function listCourseGrades(db: Db, courseId: number, userId?: number
   let q = db
     .selectFrom("grades as g")
     .innerJoin("grade_items as i", "i.id", "g.item_id")
-    .leftJoin("activities as a", "a.id", "i.activity_id")
+    .leftJoin("activities as a", (j) => j.on("a.id", "=", SHOWN_WITH))
     .select([
       "g.user_id",
       "g.item_id",

@@ -274,7 +274,7 @@ export async function clearGrade(
 /** Creates a tool's own column (LTI AGS line item), counted in the course total; in the caller's transaction. */
 export async function createToolItem(
   trx: Db,
-  v: { courseId: number; name: string; maxGrade: number },
+  v: { courseId: number; name: string; maxGrade: number; attachedActivityId: number | null },
 ): Promise<repo.GradeItem> {
   const item = await repo.insertItem(trx, {
     courseId: v.courseId,
@@ -283,6 +283,7 @@ export async function createToolItem(
     maxGrade: v.maxGrade,
     passGrade: null,
     kind: "tool",
+    attachedActivityId: v.attachedActivityId,
   });
   await refreshCourseTotalMax(trx, v.courseId);
   return item;

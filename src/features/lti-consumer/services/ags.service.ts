@@ -321,6 +321,7 @@ export async function createLineItem(ctx: AppContext, req: AgsRequest): Promise<
       courseId: g.courseId,
       name: input.label,
       maxGrade: input.scoreMaximum,
+      attachedActivityId: activityId,
     });
     const row = await repo.insertLineItem(
       trx,
@@ -571,7 +572,12 @@ export async function copyLineItems(
     let gradeItemId: number | undefined;
     if (item.kind === "tool") {
       gradeItemId = (
-        await createToolItem(trx, { courseId: v.toCourseId, name: item.name, maxGrade: item.maxGrade })
+        await createToolItem(trx, {
+          courseId: v.toCourseId,
+          name: item.name,
+          maxGrade: item.maxGrade,
+          attachedActivityId: activityId,
+        })
       ).id;
     } else gradeItemId = v.gradeItemIds.get(item.id);
     if (gradeItemId === undefined) continue;

@@ -699,6 +699,47 @@ for (const engine of testEngines()) {
       assert.equal(await courseTotal(course1, samId), 48);
     });
 
+    it("hides a tool's column from students with the activity it is attached to", async () => {
+      const column = await t.ctx.db
+        .selectFrom("grade_items")
+        .select(["id", "attached_activity_id"])
+        .where("name", "=", "Essay (final)")
+        .executeTakeFirstOrThrow();
+      assert.equal(column.attached_activity_id, activity1);
+      const seen = async (userId: number) => {
+        const res = await api(t.app, await t.token(userId), "GET", `/api/v1/courses/${course1}/grades`);
+        assert.equal(res.status, 200, res.body);
+        return res.json as Array<{ itemId: number; grade: number | null; hidden: boolean }>;
+      };
+      const samsEssay = (rows: Awaited<ReturnType<typeof seen>>) =>
+        rows.find((r) => r.itemId === column.id && r.grade !== null);
+      assert.equal(samsEssay(await seen(samId))?.grade, 48, "shown while the activity is");
+      const teacher = await t.client("tina");
+      await teacher.get(`/course/${course1}`);
+      const visibility = (visible: "0" | "1") =>
+        teacher.post(`/mod/${activity1}/visibility`, { visible }).then((r) => r.statusCode);
+      assert.equal(await visibility("0"), 303);
+      try {
+        const rows = await seen(samId);
+        assert.equal(samsEssay(rows), undefined, "no grade of the column for the student");
+        assert.ok(rows.every((r) => r.itemId !== column.id));
+        const report = await sam.get(`/course/${course1}/grades/user/${samId}`);
+        assert.equal(report.statusCode, 200);
+        assert.doesNotMatch(report.body, /Essay \(final\)/);
+        assert.equal(
+          (await sam.get(`/course/${course1}/grades/${column.id}/${samId}`)).statusCode,
+          (await sam.get(`/course/${course1}/grades/999999/${samId}`)).statusCode,
+          "the column's page answers as one that does not exist",
+        );
+        // The teacher still sees it, marked hidden.
+        const teachers = (await seen(tinaId)).find((r) => r.itemId === column.id && r.grade !== null);
+        assert.deepEqual([teachers?.grade, teachers?.hidden], [48, true]);
+      } finally {
+        assert.equal(await visibility("1"), 303);
+      }
+      assert.equal(samsEssay(await seen(samId))?.grade, 48);
+    });
+
     it("names every AGS operation in the OpenAPI document, at the site's root", async () => {
       const doc = (await api(t.app, undefined, "GET", "/api/v1/openapi.json")).json as {
         paths: Record<string, Record<string, { servers?: Array<{ url: string }>; summary?: string }>>;
@@ -762,6 +803,17 @@ for (const engine of testEngines()) {
         .where("i.course_id", "=", copyId)
         .execute();
       assert.deepEqual(grades, [], "no grades are copied");
+      const column = await t.ctx.db
+        .selectFrom("grade_items")
+        .select("attached_activity_id")
+        .where("course_id", "=", copyId)
+        .where("kind", "=", "tool")
+        .executeTakeFirstOrThrow();
+      assert.equal(
+        column.attached_activity_id,
+        copied.id,
+        "the copied column is hidden with the copied link",
+      );
     });
   });
 }
