@@ -723,6 +723,18 @@ for (const engine of testEngines()) {
         const rows = await seen(samId);
         assert.equal(samsEssay(rows), undefined, "no grade of the column for the student");
         assert.ok(rows.every((r) => r.itemId !== column.id));
+        const total = await t.ctx.db
+          .selectFrom("grade_items")
+          .select("id")
+          .where("course_id", "=", course1)
+          .where("kind", "=", "total")
+          .executeTakeFirstOrThrow();
+        assert.equal(await courseTotal(course1, samId), 48, "the stored total still counts it");
+        assert.notEqual(
+          rows.find((r) => r.itemId === total.id)?.grade ?? null,
+          48,
+          "the total the student is shown leaves it out",
+        );
         const report = await sam.get(`/course/${course1}/grades/user/${samId}`);
         assert.equal(report.statusCode, 200);
         assert.doesNotMatch(report.body, /Essay \(final\)/);
