@@ -4,33 +4,29 @@
 // launch-log rows point at them, on SQLite and PostgreSQL.
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import { Migrator, sql } from "kysely";
-import { createTestDatabase, type TestDatabase, testEngines } from "../../../test/support/db.js";
-import { type DatabaseHandle, openDatabase } from "../database.js";
-import { migrations } from "./index.js";
+import { sql } from "kysely";
+import { testEngines } from "../../../test/support/db.js";
+import { type MigrationTestDb, openMigrationTestDb } from "../../../test/support/migration-db.js";
+import type { DatabaseHandle } from "../database.js";
 
 const AT = "2026-11-02T10:00:00.000Z";
 const LATER = "2999-01-01T00:00:00.000Z";
 
 for (const engine of testEngines()) {
   describe(`migration 0040: consumer keys become deployments (${engine})`, () => {
-    let tdb: TestDatabase;
+    let m: MigrationTestDb;
     let h: DatabaseHandle;
 
     before(async () => {
-      tdb = await createTestDatabase(engine);
-      h = openDatabase(tdb.url, { pgSchema: tdb.pgSchema, poolSize: 1 });
-      const migrator = new Migrator({ db: h.db, provider: { getMigrations: async () => migrations } });
-      const to = await migrator.migrateTo("0031-lti-grade-claim");
-      assert.equal(to.error, undefined);
+      m = await openMigrationTestDb(engine);
+      h = m.h;
+      await m.migrateTo("0031-lti-grade-claim");
       await writeRowsAsBefore(h);
       // Up to 0040 only: 0041 (account scopes) adds links of its own, tested beside it.
-      const up = await migrator.migrateTo("0040-lti-deployments");
-      assert.equal(up.error, undefined);
+      await m.migrateTo("0040-lti-deployments");
     });
     after(async () => {
-      await h.close();
-      await tdb.drop();
+      await m.close();
     });
 
     type Deployment = {

@@ -4,12 +4,12 @@
 // PostgreSQL. Other accounts stay out of reach of the deployments that did not provision them.
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import { Migrator, sql } from "kysely";
-import { createTestDatabase, type TestDatabase, testEngines } from "../../../test/support/db.js";
+import { sql } from "kysely";
+import { testEngines } from "../../../test/support/db.js";
+import { type MigrationTestDb, openMigrationTestDb } from "../../../test/support/migration-db.js";
 import { findLinkedUser } from "../../features/lti-provider/accounts/accounts.repository.js";
-import { type DatabaseHandle, migrateToLatest, openDatabase } from "../database.js";
+import { type DatabaseHandle, migrateToLatest } from "../database.js";
 import { engineOf } from "../dialect.js";
-import { migrations } from "./index.js";
 
 const AT = "2026-11-02T10:00:00.000Z";
 
@@ -20,21 +20,18 @@ const D_P1_K1 = 13;
 
 for (const engine of testEngines()) {
   describe(`migration 0041: each deployment is its own account scope (${engine})`, () => {
-    let tdb: TestDatabase;
+    let m: MigrationTestDb;
     let h: DatabaseHandle;
 
     before(async () => {
-      tdb = await createTestDatabase(engine);
-      h = openDatabase(tdb.url, { pgSchema: tdb.pgSchema, poolSize: 1 });
-      const migrator = new Migrator({ db: h.db, provider: { getMigrations: async () => migrations } });
-      const to = await migrator.migrateTo("0040-lti-deployments");
-      assert.equal(to.error, undefined);
+      m = await openMigrationTestDb(engine);
+      h = m.h;
+      await m.migrateTo("0040-lti-deployments");
       await writeRowsAsBefore(h);
       await migrateToLatest(h.db);
     });
     after(async () => {
-      await h.close();
-      await tdb.drop();
+      await m.close();
     });
 
     const links = async () =>

@@ -4,10 +4,10 @@
 // PostgreSQL.
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import { Migrator, sql } from "kysely";
-import { createTestDatabase, type TestDatabase, testEngines } from "../../../test/support/db.js";
-import { type DatabaseHandle, migrateToLatest, openDatabase } from "../database.js";
-import { migrations } from "./index.js";
+import { sql } from "kysely";
+import { testEngines } from "../../../test/support/db.js";
+import { type MigrationTestDb, openMigrationTestDb } from "../../../test/support/migration-db.js";
+import { type DatabaseHandle, migrateToLatest } from "../database.js";
 
 const AT = "2026-12-01T10:00:00.000Z";
 const AGS_SCORE = "https://purl.imsglobal.org/spec/lti-ags/scope/score";
@@ -15,15 +15,13 @@ const NRPS = "https://purl.imsglobal.org/spec/lti-nrps/scope/contextmembership.r
 
 for (const engine of testEngines()) {
   describe(`migration 0050: the service switches of existing LTI 1.3 tools (${engine})`, () => {
-    let tdb: TestDatabase;
+    let m: MigrationTestDb;
     let h: DatabaseHandle;
 
     before(async () => {
-      tdb = await createTestDatabase(engine);
-      h = openDatabase(tdb.url, { pgSchema: tdb.pgSchema, poolSize: 1 });
-      const migrator = new Migrator({ db: h.db, provider: { getMigrations: async () => migrations } });
-      const to = await migrator.migrateTo("0047-course-copy");
-      assert.equal(to.error, undefined);
+      m = await openMigrationTestDb(engine);
+      h = m.h;
+      await m.migrateTo("0047-course-copy");
       const requests: Array<[number, string]> = [
         [1, ""],
         [2, JSON.stringify({ scopes: ["openid"], droppedScopes: [AGS_SCORE] })],
@@ -42,8 +40,7 @@ for (const engine of testEngines()) {
       await migrateToLatest(h.db);
     });
     after(async () => {
-      await h.close();
-      await tdb.drop();
+      await m.close();
     });
 
     it("keeps what each tool could be granted: by hand both, registered only what it asked for", async () => {

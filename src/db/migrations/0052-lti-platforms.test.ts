@@ -5,25 +5,23 @@
 // platforms once both are known.
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import { Migrator, sql } from "kysely";
-import { createTestDatabase, type TestDatabase, testEngines } from "../../../test/support/db.js";
-import { type DatabaseHandle, openDatabase } from "../database.js";
-import { migrations } from "./index.js";
+import { sql } from "kysely";
+import { testEngines } from "../../../test/support/db.js";
+import { type MigrationTestDb, openMigrationTestDb } from "../../../test/support/migration-db.js";
+import type { DatabaseHandle } from "../database.js";
 
 const AT = "2026-12-01T10:00:00.000Z";
 
 for (const engine of testEngines()) {
   describe(`migration 0052: LTI Advantage platforms (${engine})`, () => {
-    let tdb: TestDatabase;
+    let m: MigrationTestDb;
     let h: DatabaseHandle;
     let registrationId = 0;
 
     before(async () => {
-      tdb = await createTestDatabase(engine);
-      h = openDatabase(tdb.url, { pgSchema: tdb.pgSchema, poolSize: 1 });
-      const migrator = new Migrator({ db: h.db, provider: { getMigrations: async () => migrations } });
-      const to = await migrator.migrateTo("0047-course-copy");
-      assert.equal(to.error, undefined);
+      m = await openMigrationTestDb(engine);
+      h = m.h;
+      await m.migrateTo("0047-course-copy");
       await sql`insert into lti_tool_types (name, lti_version, created_at, updated_at)
         values ('Video tool', '1.3', ${AT}, ${AT})`.execute(h.db);
       const reg = await sql<{
@@ -36,12 +34,10 @@ for (const engine of testEngines()) {
       registrationId = reg.rows[0]?.id ?? 0;
       await sql`insert into lti_deployments (side, tool_type_id, registration_id, deployment_id, created_at)
         select 'consumer', id, ${registrationId}, '1', ${AT} from lti_tool_types`.execute(h.db);
-      const up = await migrator.migrateTo("0052-lti-platforms");
-      assert.equal(up.error, undefined, String(up.error));
+      await m.migrateTo("0052-lti-platforms");
     });
     after(async () => {
-      await h.close();
-      await tdb.drop();
+      await m.close();
     });
 
     it("keeps the consumer side's registrations, their columns and their deployments", async () => {

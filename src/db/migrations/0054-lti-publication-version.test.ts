@@ -3,12 +3,12 @@
 // keeps every other setting, and has a unique uuid, on SQLite and PostgreSQL.
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import { Migrator, sql } from "kysely";
-import { createTestDatabase, type TestDatabase, testEngines } from "../../../test/support/db.js";
+import { sql } from "kysely";
+import { testEngines } from "../../../test/support/db.js";
+import { type MigrationTestDb, openMigrationTestDb } from "../../../test/support/migration-db.js";
 import { settingsOf } from "../../features/lti-provider/publications/publication.settings.js";
 import { findPublicationByUuid } from "../../features/lti-provider/publications/publications.service.js";
-import { type DatabaseHandle, migrateToLatest, openDatabase } from "../database.js";
-import { migrations } from "./index.js";
+import { type DatabaseHandle, migrateToLatest } from "../database.js";
 
 const AT = "2026-11-20T10:00:00.000Z";
 const UUID_1 = "00000000-0000-4000-8000-000000000001";
@@ -26,15 +26,13 @@ const OLD_SETTINGS = {
 
 for (const engine of testEngines()) {
   describe(`migration 0054: existing publications are Legacy LTI (1.1) (${engine})`, () => {
-    let tdb: TestDatabase;
+    let m: MigrationTestDb;
     let h: DatabaseHandle;
 
     before(async () => {
-      tdb = await createTestDatabase(engine);
-      h = openDatabase(tdb.url, { pgSchema: tdb.pgSchema, poolSize: 1 });
-      const migrator = new Migrator({ db: h.db, provider: { getMigrations: async () => migrations } });
-      const to = await migrator.migrateTo("0047-course-copy");
-      assert.equal(to.error, undefined);
+      m = await openMigrationTestDb(engine);
+      h = m.h;
+      await m.migrateTo("0047-course-copy");
       const run = (q: ReturnType<typeof sql>) => q.execute(h.db);
       await run(sql`insert into courses (id, fullname, shortname, created_at, updated_at)
         values (1, 'Astronomy', 'astro', ${AT}, ${AT})`);
@@ -55,8 +53,7 @@ for (const engine of testEngines()) {
       await migrateToLatest(h.db);
     });
     after(async () => {
-      await h.close();
-      await tdb.drop();
+      await m.close();
     });
 
     it("sets every existing publication to LTI 1.1, with a unique uuid (the ones it had kept)", async () => {

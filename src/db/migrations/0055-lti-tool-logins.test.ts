@@ -2,29 +2,28 @@
 // registration, one row per state, goes with the registration it belongs to, and down removes it.
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import { Migrator, sql } from "kysely";
-import { createTestDatabase, type TestDatabase, testEngines } from "../../../test/support/db.js";
-import { type DatabaseHandle, migrateToLatest, openDatabase } from "../database.js";
-import { migrations } from "./index.js";
+import { sql } from "kysely";
+import { testEngines } from "../../../test/support/db.js";
+import { type MigrationTestDb, openMigrationTestDb } from "../../../test/support/migration-db.js";
+import { type DatabaseHandle, migrateToLatest } from "../database.js";
 
 const AT = "2026-12-03T10:00:00.000Z";
 
 for (const engine of testEngines()) {
   describe(`migration 0055: LTI 1.3 tool logins (${engine})`, () => {
-    let tdb: TestDatabase;
+    let m: MigrationTestDb;
     let h: DatabaseHandle;
     const run = (q: ReturnType<typeof sql>) => q.execute(h.db);
 
     before(async () => {
-      tdb = await createTestDatabase(engine);
-      h = openDatabase(tdb.url, { pgSchema: tdb.pgSchema, poolSize: 1 });
+      m = await openMigrationTestDb(engine);
+      h = m.h;
       await migrateToLatest(h.db);
       await run(sql`insert into lti_registrations (id, side, issuer, client_id, status, created_at)
         values (7, 'provider', 'https://lms.example', 'c1', 'active', ${AT})`);
     });
     after(async () => {
-      await h.close();
-      await tdb.drop();
+      await m.close();
     });
 
     it("keeps one row per state hash for its registration, and deletes it with the registration", async () => {
@@ -42,12 +41,9 @@ for (const engine of testEngines()) {
     });
 
     it("down drops the table and up creates it again", async () => {
-      const migrator = new Migrator({ db: h.db, provider: { getMigrations: async () => migrations } });
-      const down = await migrator.migrateTo("0054-lti-publication-version");
-      assert.equal(down.error, undefined);
+      await m.migrateTo("0054-lti-publication-version");
       await assert.rejects(run(sql`select 1 from lti_tool_logins`));
-      const up = await migrator.migrateToLatest();
-      assert.equal(up.error, undefined);
+      await m.migrateTo();
       const { rows } = await sql<{ n: number }>`select count(*) as n from lti_tool_logins`.execute(h.db);
       assert.equal(Number(rows[0]?.n), 0);
     });

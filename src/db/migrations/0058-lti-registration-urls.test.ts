@@ -2,28 +2,27 @@
 // registration spends it, and down removes the table.
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import { Migrator, sql } from "kysely";
-import { createTestDatabase, type TestDatabase, testEngines } from "../../../test/support/db.js";
-import { type DatabaseHandle, migrateToLatest, openDatabase } from "../database.js";
-import { migrations } from "./index.js";
+import { sql } from "kysely";
+import { testEngines } from "../../../test/support/db.js";
+import { type MigrationTestDb, openMigrationTestDb } from "../../../test/support/migration-db.js";
+import { type DatabaseHandle, migrateToLatest } from "../database.js";
 
 const AT = "2026-12-04T10:00:00.000Z";
 const LATER = "2026-12-04T11:00:00.000Z";
 
 for (const engine of testEngines()) {
   describe(`migration 0058: Dynamic Registration URLs (${engine})`, () => {
-    let tdb: TestDatabase;
+    let m: MigrationTestDb;
     let h: DatabaseHandle;
     const run = (q: ReturnType<typeof sql>) => q.execute(h.db);
 
     before(async () => {
-      tdb = await createTestDatabase(engine);
-      h = openDatabase(tdb.url, { pgSchema: tdb.pgSchema, poolSize: 1 });
+      m = await openMigrationTestDb(engine);
+      h = m.h;
       await migrateToLatest(h.db);
     });
     after(async () => {
-      await h.close();
-      await tdb.drop();
+      await m.close();
     });
 
     it("keeps one row per token hash, unused until spent", async () => {
@@ -41,12 +40,9 @@ for (const engine of testEngines()) {
     });
 
     it("down drops the table and up creates it again", async () => {
-      const migrator = new Migrator({ db: h.db, provider: { getMigrations: async () => migrations } });
-      const down = await migrator.migrateTo("0055-lti-tool-logins");
-      assert.equal(down.error, undefined);
+      await m.migrateTo("0055-lti-tool-logins");
       await assert.rejects(run(sql`select 1 from lti_registration_urls`));
-      const up = await migrator.migrateToLatest();
-      assert.equal(up.error, undefined);
+      await m.migrateTo();
       const { rows } = await sql<{ n: number }>`select count(*) as n from lti_registration_urls`.execute(
         h.db,
       );

@@ -4,24 +4,22 @@
 // SQLite and PostgreSQL.
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import { Migrator, sql } from "kysely";
-import { createTestDatabase, type TestDatabase, testEngines } from "../../../test/support/db.js";
-import { type DatabaseHandle, migrateToLatest, openDatabase } from "../database.js";
-import { migrations } from "./index.js";
+import { sql } from "kysely";
+import { testEngines } from "../../../test/support/db.js";
+import { type MigrationTestDb, openMigrationTestDb } from "../../../test/support/migration-db.js";
+import { type DatabaseHandle, migrateToLatest } from "../database.js";
 
 const AT = "2026-11-20T10:00:00.000Z";
 
 for (const engine of testEngines()) {
   describe(`migration 0059: a tool's column is attached to its line item's activity (${engine})`, () => {
-    let tdb: TestDatabase;
+    let m: MigrationTestDb;
     let h: DatabaseHandle;
 
     before(async () => {
-      tdb = await createTestDatabase(engine);
-      h = openDatabase(tdb.url, { pgSchema: tdb.pgSchema, poolSize: 1 });
-      const migrator = new Migrator({ db: h.db, provider: { getMigrations: async () => migrations } });
-      const to = await migrator.migrateTo("0058-lti-registration-urls");
-      assert.equal(to.error, undefined);
+      m = await openMigrationTestDb(engine);
+      h = m.h;
+      await m.migrateTo("0058-lti-registration-urls");
       const run = (q: ReturnType<typeof sql>) => q.execute(h.db);
       await run(sql`insert into courses (id, fullname, shortname, created_at, updated_at)
         values (1, 'Biology', 'bio', ${AT}, ${AT})`);
@@ -53,8 +51,7 @@ for (const engine of testEngines()) {
       await migrateToLatest(h.db);
     });
     after(async () => {
-      await h.close();
-      await tdb.drop();
+      await m.close();
     });
 
     const attached = async () =>

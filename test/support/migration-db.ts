@@ -1,0 +1,34 @@
+// A database for a migration test: a fresh test database on one connection, migrated to a named
+// migration (or the latest) as the test goes, each step failing the test on a migration error, and
+// dropped when the test closes it.
+import assert from "node:assert/strict";
+import { Migrator } from "kysely";
+import { type DatabaseHandle, openDatabase } from "../../src/db/database.js";
+import { migrations } from "../../src/db/migrations/index.js";
+import { createTestDatabase, type testEngines } from "./db.js";
+
+export interface MigrationTestDb {
+  h: DatabaseHandle;
+  /** Migrates up or down to the migration named (as in src/db/migrations/index.ts), or to the latest. */
+  migrateTo(name?: string): Promise<void>;
+  close(): Promise<void>;
+}
+
+export async function openMigrationTestDb(
+  engine: ReturnType<typeof testEngines>[number],
+): Promise<MigrationTestDb> {
+  const tdb = await createTestDatabase(engine);
+  const h = openDatabase(tdb.url, { pgSchema: tdb.pgSchema, poolSize: 1 });
+  const migrator = new Migrator({ db: h.db, provider: { getMigrations: async () => migrations } });
+  return {
+    h,
+    async migrateTo(name) {
+      const r = name === undefined ? await migrator.migrateToLatest() : await migrator.migrateTo(name);
+      assert.equal(r.error, undefined, `migrating to ${name ?? "the latest migration"}`);
+    },
+    async close() {
+      await h.close();
+      await tdb.drop();
+    },
+  };
+}
