@@ -16,6 +16,7 @@ import { api, startTestApp, type TestApp } from "../support/app.js";
 import { launchBrowser, launchWithStoragePartitioning, screenshot } from "../support/browser.js";
 import { testEngines } from "../support/db.js";
 import { addActivity, makeCourse } from "../support/factories.js";
+import { registerPlatform } from "../support/lti13-scratch-platform.js";
 import { freePort } from "../support/processes.js";
 
 const LTI = "https://purl.imsglobal.org/spec/lti/claim/";
@@ -158,15 +159,12 @@ for (const engine of testEngines()) {
         config: { publicUrl: base, outboundAllow: ["127.0.0.2"] },
       });
       const token = await t.token((await t.admin()).id);
-      const reg = await api(t.app, token, "POST", "/api/v1/lti/platforms", {
-        name: "District LMS",
-        issuer: lms.origin,
+      await registerPlatform(t, token, {
+        origin: lms.origin,
         clientId: CLIENT_ID,
-        authenticationRequestUrl: `${lms.origin}/auth`,
-        publicKeysetUrl: `${lms.origin}/jwks`,
-        deploymentIds: [DEPLOYMENT],
+        deploymentId: DEPLOYMENT,
+        tokens: false,
       });
-      assert.equal(reg.status, 201, reg.body);
       const course = await makeCourse(t, { fullname: "Night Sky", shortname: "SKY" });
       courseId = course.id;
       await addActivity(t, courseId, {

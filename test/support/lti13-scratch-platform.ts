@@ -4,6 +4,7 @@
 // pages by `Link: rel="next"`, create, scores that must carry strictly later timestamps) and NRPS membership
 // pages answer with them, scope by scope. It signs id_tokens with its own RS256 key, whose JWKS it serves at
 // /jwks, for launches into Pluto. Every request is recorded.
+import assert from "node:assert/strict";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import {
@@ -16,6 +17,7 @@ import {
   jwtVerify,
   SignJWT,
 } from "jose";
+import { api, type TestApp } from "./app.js";
 
 export const SCOPE = {
   lineItem: "https://purl.imsglobal.org/spec/lti-ags/scope/lineitem",
@@ -337,4 +339,25 @@ export async function startScratchIssuer(): Promise<ScratchIssuer> {
         .sign(key.privateKey),
     close: () => new Promise<void>((r) => server.close(() => r())),
   };
+}
+
+/**
+ * Registers a platform whose endpoints sit under `origin` (/auth, /jwks, and /token when it issues service
+ * tokens) as an Active LTI Advantage platform of Pluto, through the API as an admin would.
+ */
+export async function registerPlatform(
+  t: TestApp,
+  adminToken: string,
+  p: { origin: string; clientId: string; deploymentId: string; name?: string; tokens?: boolean },
+): Promise<void> {
+  const reg = await api(t.app, adminToken, "POST", "/api/v1/lti/platforms", {
+    name: p.name ?? "District LMS",
+    issuer: p.origin,
+    clientId: p.clientId,
+    authenticationRequestUrl: `${p.origin}/auth`,
+    ...(p.tokens === false ? {} : { accessTokenUrl: `${p.origin}/token` }),
+    publicKeysetUrl: `${p.origin}/jwks`,
+    deploymentIds: [p.deploymentId],
+  });
+  assert.equal(reg.status, 201, reg.body);
 }

@@ -11,6 +11,7 @@ import { api, startTestApp, type TestApp } from "../../../test/support/app.js";
 import { testEngines } from "../../../test/support/db.js";
 import { makeCourse } from "../../../test/support/factories.js";
 import {
+  registerPlatform,
   SCOPE,
   type ScratchPlatform,
   startScratchPlatform,
@@ -46,16 +47,12 @@ for (const engine of testEngines()) {
         now: () => t.clock.now(),
       });
       admin = await t.token((await t.admin()).id);
-      const reg = await api(t.app, admin, "POST", "/api/v1/lti/platforms", {
-        name: "Scratch LMS",
-        issuer: lms.url,
+      await registerPlatform(t, admin, {
+        origin: lms.url,
         clientId: CLIENT_ID,
-        authenticationRequestUrl: `${lms.url}/auth`,
-        accessTokenUrl: lms.tokenUrl,
-        publicKeysetUrl: lms.jwksUrl,
-        deploymentIds: [DEPLOYMENT],
+        deploymentId: DEPLOYMENT,
+        name: "Scratch LMS",
       });
-      assert.equal(reg.status, 201, reg.body);
     });
     after(async () => {
       await lms.close();

@@ -10,7 +10,11 @@ import { sql } from "kysely";
 import { api, startTestApp, type TestApp } from "../../../../test/support/app.js";
 import { testEngines } from "../../../../test/support/db.js";
 import { addActivity, makeCourse, quizSettings } from "../../../../test/support/factories.js";
-import { type ScratchIssuer, startScratchIssuer } from "../../../../test/support/lti13-scratch-platform.js";
+import {
+  registerPlatform,
+  type ScratchIssuer,
+  startScratchIssuer,
+} from "../../../../test/support/lti13-scratch-platform.js";
 import { DEEP_LINK_TTL_SECONDS } from "./deep-linking.service.js";
 
 const LTI = "https://purl.imsglobal.org/spec/lti/claim/";
@@ -64,16 +68,7 @@ for (const engine of testEngines()) {
       t = await startTestApp(engine, { config: { outboundAllow: ["127.0.0.1"] } });
       lms = await startScratchIssuer();
       const token = await t.token((await t.admin()).id);
-      const reg = await api(t.app, token, "POST", "/api/v1/lti/platforms", {
-        name: "District LMS",
-        issuer: lms.url,
-        clientId: CLIENT_ID,
-        authenticationRequestUrl: `${lms.url}/auth`,
-        accessTokenUrl: `${lms.url}/token`,
-        publicKeysetUrl: `${lms.url}/jwks`,
-        deploymentIds: [DEPLOYMENT],
-      });
-      assert.equal(reg.status, 201, reg.body);
+      await registerPlatform(t, token, { origin: lms.url, clientId: CLIENT_ID, deploymentId: DEPLOYMENT });
       const course = await makeCourse(t, { fullname: "Biology 101" });
       courseId = course.id;
       courseName = course.fullname;

@@ -13,6 +13,7 @@ import { sql } from "kysely";
 import { api, startTestApp, type TestApp } from "../../../../test/support/app.js";
 import { testEngines } from "../../../../test/support/db.js";
 import { makeCourse } from "../../../../test/support/factories.js";
+import { registerPlatform } from "../../../../test/support/lti13-scratch-platform.js";
 
 const LTI = "https://purl.imsglobal.org/spec/lti/claim/";
 const INSTRUCTOR = "http://purl.imsglobal.org/vocab/lis/v2/membership#Instructor";
@@ -68,16 +69,7 @@ for (const engine of testEngines()) {
       t = await startTestApp(engine, { config: { outboundAllow: ["127.0.0.1"] } });
       lms = await startScratch();
       token = await t.token((await t.admin()).id);
-      const reg = await api(t.app, token, "POST", "/api/v1/lti/platforms", {
-        name: "District LMS",
-        issuer: lms.url,
-        clientId: CLIENT_ID,
-        authenticationRequestUrl: `${lms.url}/auth`,
-        accessTokenUrl: `${lms.url}/token`,
-        publicKeysetUrl: `${lms.url}/jwks`,
-        deploymentIds: [DEPLOYMENT],
-      });
-      assert.equal(reg.status, 201, reg.body);
+      await registerPlatform(t, token, { origin: lms.url, clientId: CLIENT_ID, deploymentId: DEPLOYMENT });
       courseId = (await makeCourse(t)).id;
       const pub = await api(t.app, token, "POST", `/api/v1/courses/${courseId}/enrol-methods`, {
         method: "lti",
