@@ -1,5 +1,6 @@
 // A whole Pluto (context + HTTP app) on a fresh database, driven with fastify.inject,
 // plus a small cookie-keeping client that logs in and fills forms like a browser.
+import assert from "node:assert/strict";
 import type { FastifyInstance, LightMyRequestResponse } from "fastify";
 import type { AppContext } from "../../src/app/context.js";
 import { type Config, parseConfig } from "../../src/config/config.js";
@@ -170,6 +171,24 @@ export class Client {
     // Follow the redirect like a browser, which also picks up the session's CSRF token.
     await this.get(String(res.headers.location));
   }
+}
+
+/**
+ * Follows a launch's redirect with the session cookie the launch set, as the browser does: the session
+ * and the answer of the page the launch redirected to (the continue step, itself a 303).
+ */
+export async function continueLaunch(
+  app: FastifyInstance,
+  launch: LightMyRequestResponse,
+): Promise<{ session: string; cont: LightMyRequestResponse }> {
+  const session = launch.cookies.find((c) => c.name === "pluto_session");
+  assert.ok(session, "the launch set a session cookie");
+  const cont = await app.inject({
+    url: String(launch.headers.location),
+    cookies: { pluto_session: session.value },
+  });
+  assert.equal(cont.statusCode, 303, cont.body);
+  return { session: session.value, cont };
 }
 
 /** Calls the JSON API with a bearer token. */

@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { createLocalJWKSet, type JSONWebKeySet, jwtVerify } from "jose";
 import { sql } from "kysely";
-import { api, startTestApp, type TestApp } from "../../../../test/support/app.js";
+import { api, continueLaunch, startTestApp, type TestApp } from "../../../../test/support/app.js";
 import { testEngines } from "../../../../test/support/db.js";
 import { addActivity, makeCourse, quizSettings } from "../../../../test/support/factories.js";
 import {
@@ -436,20 +436,14 @@ for (const engine of testEngines()) {
     it("launches a chosen activity's link into the activity, enrolled in the published course", async () => {
       const res = await launchItem({ id: uuid, activity: String(quizId) }, "sub-student-10");
       assert.equal(res.statusCode, 303, res.body);
-      const session = res.cookies.find((c) => c.name === "pluto_session");
-      assert.ok(session);
-      const cont = await t.app.inject({
-        url: String(res.headers.location),
-        cookies: { pluto_session: session.value },
-      });
-      assert.equal(cont.statusCode, 303, cont.body);
+      const { session, cont } = await continueLaunch(t.app, res);
       assert.equal(cont.headers.location, `/mod/${quizId}`, "onto the chosen activity");
       const enrolled = await sql<{ n: number }>`select count(*) as n from enrolments e
         join enrol_instances i on i.id = e.instance_id
         join lti_user_links l on l.user_id = e.user_id
         where i.course_id = ${courseId} and l.remote_user_id = 'sub-student-10'`.execute(t.ctx.db);
       assert.equal(Number(enrolled.rows[0]!.n), 1, "enrolled in the published course");
-      const page = await t.app.inject({ url: `/mod/${quizId}`, cookies: { pluto_session: session.value } });
+      const page = await t.app.inject({ url: `/mod/${quizId}`, cookies: { pluto_session: session } });
       assert.equal(page.statusCode, 200);
       assert.match(page.body, /Cells quiz/);
     });

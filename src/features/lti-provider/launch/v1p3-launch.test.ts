@@ -10,7 +10,7 @@ import type { AddressInfo } from "node:net";
 import { after, before, describe, it } from "node:test";
 import { exportJWK, generateKeyPair, type JWK, SignJWT } from "jose";
 import { sql } from "kysely";
-import { api, startTestApp, type TestApp } from "../../../../test/support/app.js";
+import { api, continueLaunch, startTestApp, type TestApp } from "../../../../test/support/app.js";
 import { testEngines } from "../../../../test/support/db.js";
 import { makeCourse } from "../../../../test/support/factories.js";
 import { registerPlatform } from "../../../../test/support/lti13-scratch-platform.js";
@@ -179,15 +179,9 @@ for (const engine of testEngines()) {
       const idToken = await lms.sign(claims(l.nonce, { [`${LTI}roles`]: roles }, sub));
       const res = await post({ id_token: idToken, state: l.state }, l.cookie);
       assert.equal(res.statusCode, 303, res.body);
-      const session = res.cookies.find((c) => c.name === "pluto_session");
-      assert.ok(session);
-      const cont = await t.app.inject({
-        url: String(res.headers.location),
-        cookies: { pluto_session: session.value },
-      });
-      assert.equal(cont.statusCode, 303, cont.body);
+      const { session, cont } = await continueLaunch(t.app, res);
       assert.equal(cont.headers.location, `/course/${courseId}`, "into the published course");
-      return { l, idToken, session: session.value };
+      return { l, idToken, session };
     }
 
     const userOf = (sub: string) =>
